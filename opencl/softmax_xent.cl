@@ -1,0 +1,116 @@
+/*
+ * softmax_xent.cl — softmax, log-softmax, fused softmax-cross-entropy and MSE.
+ *
+ *   logits, probs : [rows, cols], one work-item per row (cols is the class count)
+ *   labels        : [rows], float-coded integers in [0, cols)
+ *   loss          : [1], the mean over rows, summed in a fixed order by one work-item
+ *
+ * Every softmax subtracts the row maximum first, so logits of magnitude 1e4 stay finite.
+ * A label outside [0, cols) makes its row's loss NaN (the host validates labels earlier;
+ * this only keeps a bad label from reading out of bounds).
+ */
+
+kernel void softmax_forward(global const float* x, global float* y, int rows, int cols, int log_out) {
+    const int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    global const float* xr = x + r * cols;
+    global float* yr = y + r * cols;
+    float m = -INFINITY;
+    for (int c = 0; c < cols; c++) {
+        m = fmax(m, xr[c]);
+    }
+    float s = 0.0f;
+    for (int c = 0; c < cols; c++) {
+        s += exp(xr[c] - m);
+    }
+    const float lse = m + log(s);
+    for (int c = 0; c < cols; c++) {
+        yr[c] = log_out ? xr[c] - lse : exp(xr[c] - lse);
+    }
+}
+
+kernel void softmax_backward(global const float* y, global const float* dy, global float* dx, int rows, int cols, int log_out) {
+    const int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    const int o = r * cols;
+    float s = 0.0f;
+    for (int c = 0; c < cols; c++) {
+        s += log_out ? dy[o + c] : dy[o + c] * y[o + c];
+    }
+    for (int c = 0; c < cols; c++) {
+        dx[o + c] = log_out ? dy[o + c] - exp(y[o + c]) * s : y[o + c] * (dy[o + c] - s);
+    }
+}
+
+/* probs = softmax(logits); row_loss[r] = logsumexp(logits[r]) - logits[r, label]. */
+kernel void xent_forward(global const float* logits, global const float* labels, global float* probs,
+                         global float* row_loss, int rows, int cols) {
+    const int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    global const float* xr = logits + r * cols;
+    float m = -INFINITY;
+    for (int c = 0; c < cols; c++) {
+        m = fmax(m, xr[c]);
+    }
+    float s = 0.0f;
+    for (int c = 0; c < cols; c++) {
+        s += exp(xr[c] - m);
+    }
+    const float lse = m + log(s);
+    for (int c = 0; c < cols; c++) {
+        probs[r * cols + c] = exp(xr[c] - lse);
+    }
+    const int label = (int)labels[r];
+    row_loss[r] = (label >= 0 && label < cols) ? lse - xr[label] : NAN;
+}
+
+/* loss[0] = sum(part[0 .. n-1]) / divisor, in index order. */
+kernel void mean_of(global const float* part, global float* loss, int n, float divisor) {
+    if (get_global_id(0) != 0) {
+        return;
+    }
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) {
+        s += part[i];
+    }
+    loss[0] = s / divisor;
+}
+
+kernel void xent_backward(global const float* probs, global const float* labels, global float* dlogits, int rows, int cols) {
+    const int e = get_global_id(0);
+    if (e >= rows * cols) {
+        return;
+    }
+    const int r = e / cols, c = e % cols;
+    const int label = (int)labels[r];
+    dlogits[e] = (probs[e] - (c == label ? 1.0f : 0.0f)) / (float)rows;
+}
+
+/* part[b] = sum of (y - t)^2 over the chunk [b*chunk, (b+1)*chunk). */
+kernel void mse_partial(global const float* y, global const float* t, global float* part, int n, int chunk) {
+    const int b = get_global_id(0);
+    const int lo = b * chunk;
+    if (lo >= n) {
+        return;
+    }
+    const int hi = min(lo + chunk, n);
+    float s = 0.0f;
+    for (int i = lo; i < hi; i++) {
+        const float d = y[i] - t[i];
+        s += d * d;
+    }
+    part[b] = s;
+}
+
+kernel void mse_backward(global const float* y, global const float* t, global float* dy, int n) {
+    const int i = get_global_id(0);
+    if (i < n) {
+        dy[i] = 2.0f * (y[i] - t[i]) / (float)n;
+    }
+}

@@ -1,0 +1,61 @@
+/*
+ * tensor.cl — small data-movement kernels: fill, gather of rows, bias broadcast and
+ * the per-column / per-channel sums that give bias gradients. Sums run in a fixed
+ * order (one work-item per output), so results are deterministic.
+ */
+
+kernel void fill(global float* x, float v, int n) {
+    const int i = get_global_id(0);
+    if (i < n) {
+        x[i] = v;
+    }
+}
+
+/* dst[i, :] = src[idx[i], :], rows of length row; idx float-coded. */
+kernel void gather_rows(global const float* src, global const float* idx, global float* dst, int row, int rows) {
+    const int e = get_global_id(0);
+    if (e >= rows * row) {
+        return;
+    }
+    const int i = e / row;
+    dst[e] = src[(int)idx[i] * row + e % row];
+}
+
+/* y[i, o] += b[o] for y [rows, cols]. */
+kernel void add_bias_rows(global float* y, global const float* b, int cols, int total) {
+    const int e = get_global_id(0);
+    if (e < total) {
+        y[e] += b[e % cols];
+    }
+}
+
+/* s[o] = sum_i y[i, o] for y [rows, cols]. */
+kernel void sum_columns(global const float* y, global float* s, int rows, int cols) {
+    const int o = get_global_id(0);
+    if (o >= cols) {
+        return;
+    }
+    float acc = 0.0f;
+    for (int i = 0; i < rows; i++) {
+        acc += y[i * cols + o];
+    }
+    s[o] = acc;
+}
+
+/* s[k] = sum over n and p of y[n, k, p] for y [N, K, P]. */
+kernel void sum_channels(global const float* y, global float* s, int N, int K, int P) {
+    const int k = get_global_id(0);
+    if (k >= K) {
+        return;
+    }
+    float acc = 0.0f;
+    for (int n = 0; n < N; n++) {
+        global const float* row = y + (n * K + k) * P;
+        float part = 0.0f;
+        for (int p = 0; p < P; p++) {
+            part += row[p];
+        }
+        acc += part;
+    }
+    s[k] = acc;
+}

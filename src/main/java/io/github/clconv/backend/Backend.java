@@ -1,0 +1,124 @@
+package io.github.clconv.backend;
+
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.PoolGeom;
+import io.github.clconv.tensor.Shape;
+
+/**
+ * Every operation a network needs, forward and backward. Outputs are written into
+ * buffers the caller owns (nothing is allocated per call), and backward ops overwrite
+ * their gradient outputs rather than accumulate. Integer data (labels, indices) travel
+ * as float-coded integers, exact below 2^24.
+ */
+public interface Backend extends AutoCloseable {
+    String name();
+
+    // memory
+    Buf zeros(Shape shape);
+
+    Buf upload(Shape shape, float[] data);
+
+    /** Labels as float-coded integers; each must lie in [0, classes). */
+    default Buf uploadLabels(int[] labels, int classes) {
+        float[] f = new float[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IllegalArgumentException("labels: label " + labels[i] + " at index " + i + " is out of range [0, " + classes + ")");
+            }
+            f[i] = labels[i];
+        }
+        return upload(Shape.of(labels.length), f);
+    }
+
+    void write(Buf dst, float[] data);
+
+    float[] download(Buf src);
+
+    void copy(Buf src, Buf dst);
+
+    void fill(Buf dst, float value);
+
+    /** dst[i, :] = src[idx[i], :] for the rows of a [rows, ...] tensor; idx float-coded. */
+    void gatherRows(Buf src, Buf idx, Buf dst);
+
+    /** Waits until every queued operation has finished. */
+    void finish();
+
+    // linear algebra
+    /** col [C*R*S, N*OH*OW] from x [N,C,H,W]; zero where the window hangs over the padding. */
+    void im2col(Buf x, ConvGeom g, Buf col);
+
+    /** The adjoint of im2col: x[n,c,h,w] = sum of the col entries that read it. */
+    void col2im(Buf col, ConvGeom g, Buf x);
+
+    /** c = alpha * op(a) * op(b) + beta * c for row-major 2-d buffers; op transposes when asked. */
+    void gemm(boolean transA, boolean transB, float alpha, Buf a, Buf b, float beta, Buf c);
+
+    void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y);
+
+    /** dx may be null (the first layer needs none). */
+    void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias);
+
+    /** y [N,OUT] = x [N,IN] * w[OUT,IN]^T + bias. */
+    void linearForward(Buf x, Buf w, Buf bias, Buf y);
+
+    void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf dbias);
+
+    // pooling
+    /** argmax receives, per output, the index h*W+w of the winner in its input plane. */
+    void maxPoolForward(Buf x, PoolGeom g, Buf y, Buf argmax);
+
+    void maxPoolBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx);
+
+    /** Divides by kernel*kernel, padding included (PyTorch's count_include_pad=True). */
+    void avgPoolForward(Buf x, PoolGeom g, Buf y);
+
+    void avgPoolBackward(Buf dy, PoolGeom g, Buf dx);
+
+    // element-wise
+    void activationForward(Activation a, float alpha, Buf x, Buf y);
+
+    void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx);
+
+    /** Softmax (or log-softmax) over the last axis of a [N, C] tensor. */
+    void softmaxForward(Buf x, Buf y, boolean log);
+
+    void softmaxBackward(Buf y, Buf dy, Buf dx, boolean log);
+
+    // losses: loss is a [1] buffer holding the mean over the batch
+    void softmaxXentForward(Buf logits, Buf labels, Buf probs, Buf loss);
+
+    void softmaxXentBackward(Buf probs, Buf labels, Buf dlogits);
+
+    void mseForward(Buf y, Buf target, Buf loss);
+
+    void mseBackward(Buf y, Buf target, Buf dy);
+
+    // dropout: mask holds 0 or 1/(1-p), drawn from Philox4x32-10 keyed by seed
+    void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y);
+
+    void dropoutBackward(Buf dy, Buf mask, Buf dx);
+
+    // batch normalisation over [N, C] or [N, C, H, W], statistics per channel C
+    void batchNormTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
+                               Buf y, Buf saveMean, Buf saveInvStd);
+
+    void batchNormInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y);
+
+    void batchNormBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta);
+
+    // optimisers, as PyTorch's torch.optim updates
+    /** v = m*v + g + wd*p; p -= lr*(nesterov ? g + wd*p + m*v : v). With m = 0 it is plain SGD. */
+    void sgdUpdate(Buf p, Buf g, Buf velocity, float lr, float momentum, float weightDecay, boolean nesterov);
+
+    void adagradUpdate(Buf p, Buf g, Buf sumSq, float lr, float weightDecay, float eps);
+
+    /** step counts from 1 and drives the bias correction. */
+    void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, int step);
+
+    /** Number of live buffers of this backend (for leak checks). */
+    int liveBuffers();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,187 @@
+package io.github.clconv.backend;
+
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.PoolGeom;
+import io.github.clconv.tensor.Shape;
+
+/**
+ * Argument rules shared by both backends, checked before any kernel runs. Each failure
+ * is an IllegalArgumentException naming the op, the shapes and the rule broken.
+ */
+public final class Checks {
+    private Checks() {
+    }
+
+    public static void shape(String op, String what, Buf b, Shape expected) {
+        if (b == null) {
+            throw new IllegalArgumentException(op + ": " + what + " is missing (expected shape " + expected + ")");
+        }
+        if (!b.shape().equals(expected)) {
+            throw new IllegalArgumentException(op + ": " + what + " has shape " + b.shape() + " but must be " + expected);
+        }
+    }
+
+    public static void optionalShape(String op, String what, Buf b, Shape expected) {
+        if (b != null) {
+            shape(op, what, b, expected);
+        }
+    }
+
+    public static void sameSize(String op, String what, Buf a, String otherWhat, Buf b) {
+        if (a.shape().size() != b.shape().size()) {
+            throw new IllegalArgumentException(op + ": " + what + " " + a.shape() + " and " + otherWhat + " " + b.shape() + " must have the same number of elements");
+        }
+    }
+
+    public static void finite(String op, String what, double v) {
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(op + ": " + what + " must be a finite number, got " + v);
+        }
+    }
+
+    public static void range(String op, String what, double v, double lo, double hi) {
+        finite(op, what, v);
+        if (v < lo || v > hi) {
+            throw new IllegalArgumentException(op + ": " + what + " must lie in [" + lo + ", " + hi + "], got " + v);
+        }
+    }
+
+    public static void rank(String op, String what, Buf b, int... ranks) {
+        for (int r : ranks) {
+            if (b.shape().rank() == r) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException(op + ": " + what + " has shape " + b.shape() + " but must have rank " + java.util.Arrays.toString(ranks));
+    }
+
+    public static void conv(ConvGeom g, Buf x, Buf w, Buf bias, Buf y) {
+        shape("conv2d", "input", x, g.input());
+        shape("conv2d", "weight", w, g.weight());
+        optionalShape("conv2d", "bias", bias, Shape.of(g.k()));
+        shape("conv2d", "output", y, g.output());
+    }
+
+    public static void convBackward(ConvGeom g, Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf db) {
+        shape("conv2d backward", "input", x, g.input());
+        shape("conv2d backward", "weight", w, g.weight());
+        shape("conv2d backward", "output gradient", dy, g.output());
+        optionalShape("conv2d backward", "input gradient", dx, g.input());
+        shape("conv2d backward", "weight gradient", dw, g.weight());
+        optionalShape("conv2d backward", "bias gradient", db, Shape.of(g.k()));
+    }
+
+    public static void im2col(ConvGeom g, Buf x, Buf col) {
+        shape("im2col", "input", x, g.input());
+        shape("im2col", "col", col, g.col());
+    }
+
+    /** Returns {m, n, k}. */
+    public static int[] gemm(boolean ta, boolean tb, float alpha, Buf a, Buf b, float beta, Buf c) {
+        rank("gemm", "a", a, 2);
+        rank("gemm", "b", b, 2);
+        rank("gemm", "c", c, 2);
+        finite("gemm", "alpha", alpha);
+        finite("gemm", "beta", beta);
+        int m = ta ? a.shape().dim(1) : a.shape().dim(0);
+        int k = ta ? a.shape().dim(0) : a.shape().dim(1);
+        int kb = tb ? b.shape().dim(1) : b.shape().dim(0);
+        int n = tb ? b.shape().dim(0) : b.shape().dim(1);
+        if (k != kb) {
+            throw new IllegalArgumentException("gemm: inner dimensions differ: op(a) is " + m + "x" + k + " (a " + a.shape() + (ta ? " transposed" : "")
+                    + "), op(b) is " + kb + "x" + n + " (b " + b.shape() + (tb ? " transposed" : "") + ")");
+        }
+        shape("gemm", "c", c, Shape.of(m, n));
+        return new int[]{m, n, k};
+    }
+
+    public static void linear(Buf x, Buf w, Buf bias, Buf y) {
+        rank("linear", "input", x, 2);
+        rank("linear", "weight", w, 2);
+        int n = x.shape().dim(0);
+        int in = x.shape().dim(1);
+        int out = w.shape().dim(0);
+        if (w.shape().dim(1) != in) {
+            throw new IllegalArgumentException("linear: input " + x.shape() + " has " + in + " features but weight " + w.shape() + " expects " + w.shape().dim(1));
+        }
+        optionalShape("linear", "bias", bias, Shape.of(out));
+        shape("linear", "output", y, Shape.of(n, out));
+    }
+
+    public static void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf db) {
+        linear(x, w, db, dy);
+        optionalShape("linear backward", "input gradient", dx, x.shape());
+        shape("linear backward", "weight gradient", dw, w.shape());
+    }
+
+    public static void pool(String op, PoolGeom g, Buf x, Buf y) {
+        shape(op, "input", x, g.input());
+        shape(op, "output", y, g.output());
+    }
+
+    public static void rows(String op, Buf x) {
+        rank(op, "input", x, 2);
+    }
+
+    public static void labels(String op, Buf logits, Buf labels) {
+        rank(op, "logits", logits, 2);
+        shape(op, "labels", labels, Shape.of(logits.shape().dim(0)));
+    }
+
+    public static void batchNorm(String op, Buf x, Buf... perChannel) {
+        rank(op, "input", x, 2, 4);
+        Shape ch = Shape.of(x.shape().dim(1));
+        for (Buf b : perChannel) {
+            shape(op, "per-channel tensor", b, ch);
+        }
+    }
+
+    public static void elementwise(String op, Buf... bufs) {
+        for (Buf b : bufs) {
+            if (b != null && !b.shape().equals(bufs[0].shape())) {
+                throw new IllegalArgumentException(op + ": shapes " + bufs[0].shape() + " and " + b.shape() + " must be equal");
+            }
+        }
+    }
+
+    public static void dropout(Buf x, float p, Buf mask, Buf y) {
+        elementwise("dropout", x, mask, y);
+        finite("dropout", "p", p);
+        if (p < 0 || p >= 1) {
+            throw new IllegalArgumentException("dropout: p must lie in [0, 1), got " + p);
+        }
+    }
+
+    public static void batchNormHyper(String op, float momentum, float eps) {
+        range(op, "momentum", momentum, 0, 1);
+        finite(op, "eps", eps);
+        if (eps <= 0) {
+            throw new IllegalArgumentException(op + ": eps must be > 0, got " + eps);
+        }
+    }
+
+    public static void optimiser(String op, Buf p, Buf g, Buf state, float lr, float weightDecay) {
+        elementwise(op, p, g, state);
+        finite(op, "learning rate", lr);
+        finite(op, "weight decay", weightDecay);
+        if (lr < 0 || weightDecay < 0) {
+            throw new IllegalArgumentException(op + ": learning rate and weight decay must be >= 0, got " + lr + " and " + weightDecay);
+        }
+    }
+
+    public static void sgd(Buf p, Buf g, Buf v, float lr, float momentum, float wd) {
+        optimiser("sgd", p, g, v, lr, wd);
+        range("sgd", "momentum", momentum, 0, 1);
+    }
+
+    public static void adam(Buf p, Buf g, Buf m, Buf v, float lr, float b1, float b2, float eps, float wd, int step) {
+        optimiser("adam", p, g, m, lr, wd);
+        elementwise("adam", p, v);
+        range("adam", "beta1", b1, 0, 1 - 1e-12);
+        range("adam", "beta2", b2, 0, 1 - 1e-12);
+        finite("adam", "eps", eps);
+        if (step < 1) {
+            throw new IllegalArgumentException("adam: step counts from 1, got " + step);
+        }
+    }
+}

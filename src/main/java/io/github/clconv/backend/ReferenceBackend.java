@@ -1,0 +1,282 @@
+package io.github.clconv.backend;
+
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.PoolGeom;
+import io.github.clconv.tensor.Shape;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.github.clconv.backend.HostBuf.d;
+
+/**
+ * The pure-Java oracle: direct loops, double-precision storage and accumulation.
+ * This class only checks arguments and routes to one small class per op family.
+ */
+public final class ReferenceBackend implements Backend {
+    private final AtomicInteger live = new AtomicInteger();
+
+    @Override
+    public String name() {
+        return "reference (pure Java, float64)";
+    }
+
+    @Override
+    public Buf zeros(Shape shape) {
+        return new HostBuf(shape, live);
+    }
+
+    @Override
+    public Buf upload(Shape shape, float[] data) {
+        HostBuf b = new HostBuf(shape, live);
+        write(b, data);
+        return b;
+    }
+
+    @Override
+    public void write(Buf dst, float[] data) {
+        double[] t = d(dst);
+        if (data.length != t.length) {
+            throw new IllegalArgumentException("write: " + data.length + " values for a buffer of shape " + dst.shape());
+        }
+        for (int i = 0; i < t.length; i++) {
+            t[i] = data[i];
+        }
+    }
+
+    @Override
+    public float[] download(Buf src) {
+        double[] s = d(src);
+        float[] f = new float[s.length];
+        for (int i = 0; i < s.length; i++) {
+            f[i] = (float) s[i];
+        }
+        return f;
+    }
+
+    /** The double values themselves, for gradient checks. */
+    public double[] raw(Buf b) {
+        return d(b);
+    }
+
+    @Override
+    public void copy(Buf src, Buf dst) {
+        Checks.sameSize("copy", "source", src, "destination", dst);
+        System.arraycopy(d(src), 0, d(dst), 0, src.shape().size());
+    }
+
+    @Override
+    public void fill(Buf dst, float value) {
+        java.util.Arrays.fill(d(dst), value);
+    }
+
+    @Override
+    public void gatherRows(Buf src, Buf idx, Buf dst) {
+        int row = src.shape().perSample();
+        Checks.shape("gather", "destination", dst, src.shape().withFirst(idx.shape().size()));
+        double[] s = d(src), t = d(dst), ix = d(idx);
+        for (int i = 0; i < ix.length; i++) {
+            int r = (int) ix[i];
+            if (r < 0 || r >= src.shape().dim(0)) {
+                throw new IllegalArgumentException("gather: index " + r + " is out of range [0, " + src.shape().dim(0) + ")");
+            }
+            System.arraycopy(s, r * row, t, i * row, row);
+        }
+    }
+
+    @Override
+    public void finish() {
+    }
+
+    @Override
+    public void im2col(Buf x, ConvGeom g, Buf col) {
+        Checks.im2col(g, x, col);
+        ReferenceConv.im2col(d(x), g, d(col));
+    }
+
+    @Override
+    public void col2im(Buf col, ConvGeom g, Buf x) {
+        Checks.im2col(g, x, col);
+        ReferenceConv.col2im(d(col), g, d(x));
+    }
+
+    @Override
+    public void gemm(boolean ta, boolean tb, float alpha, Buf a, Buf b, float beta, Buf c) {
+        int[] mnk = Checks.gemm(ta, tb, alpha, a, b, beta, c);
+        ReferenceConv.gemm(ta, tb, mnk[0], mnk[1], mnk[2], alpha, d(a), d(b), beta, d(c));
+    }
+
+    @Override
+    public void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
+        Checks.conv(g, x, w, bias, y);
+        ReferenceConv.convForward(d(x), d(w), d(bias), g, d(y));
+    }
+
+    @Override
+    public void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
+        Checks.convBackward(g, x, w, dy, dx, dw, dbias);
+        ReferenceConv.convBackward(d(x), d(w), d(dy), g, d(dx), d(dw), d(dbias));
+    }
+
+    @Override
+    public void linearForward(Buf x, Buf w, Buf bias, Buf y) {
+        Checks.linear(x, w, bias, y);
+        ReferenceConv.linearForward(x, w, bias, y);
+    }
+
+    @Override
+    public void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf dbias) {
+        Checks.linearBackward(x, w, dy, dx, dw, dbias);
+        ReferenceConv.linearBackward(x, w, dy, dx, dw, dbias);
+    }
+
+    @Override
+    public void maxPoolForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
+        Checks.pool("maxpool2d", g, x, y);
+        Checks.shape("maxpool2d", "argmax", argmax, g.output());
+        ReferencePool.maxForward(d(x), g, d(y), d(argmax));
+    }
+
+    @Override
+    public void maxPoolBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) {
+        Checks.pool("maxpool2d backward", g, dx, dy);
+        Checks.shape("maxpool2d backward", "argmax", argmax, g.output());
+        ReferencePool.maxBackward(d(dy), d(argmax), g, d(dx));
+    }
+
+    @Override
+    public void avgPoolForward(Buf x, PoolGeom g, Buf y) {
+        Checks.pool("avgpool2d", g, x, y);
+        ReferencePool.avgForward(d(x), g, d(y));
+    }
+
+    @Override
+    public void avgPoolBackward(Buf dy, PoolGeom g, Buf dx) {
+        Checks.pool("avgpool2d backward", g, dx, dy);
+        ReferencePool.avgBackward(d(dy), g, d(dx));
+    }
+
+    @Override
+    public void activationForward(Activation a, float alpha, Buf x, Buf y) {
+        Checks.elementwise(a.name().toLowerCase(), x, y);
+        Checks.finite(a.name().toLowerCase(), "alpha", alpha);
+        ReferenceElementwise.activationForward(a, alpha, d(x), d(y));
+    }
+
+    @Override
+    public void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
+        Checks.elementwise(a.name().toLowerCase() + " backward", x, y, dy, dx);
+        Checks.finite(a.name().toLowerCase(), "alpha", alpha);
+        ReferenceElementwise.activationBackward(a, alpha, d(x), d(y), d(dy), d(dx));
+    }
+
+    @Override
+    public void softmaxForward(Buf x, Buf y, boolean log) {
+        Checks.rows("softmax", x);
+        Checks.elementwise("softmax", x, y);
+        ReferenceElementwise.softmaxForward(d(x), x.shape().dim(0), x.shape().dim(1), d(y), log);
+    }
+
+    @Override
+    public void softmaxBackward(Buf y, Buf dy, Buf dx, boolean log) {
+        Checks.rows("softmax backward", y);
+        Checks.elementwise("softmax backward", y, dy, dx);
+        ReferenceElementwise.softmaxBackward(d(y), d(dy), y.shape().dim(0), y.shape().dim(1), d(dx), log);
+    }
+
+    @Override
+    public void softmaxXentForward(Buf logits, Buf labels, Buf probs, Buf loss) {
+        Checks.labels("softmax_xent", logits, labels);
+        Checks.elementwise("softmax_xent", logits, probs);
+        Checks.shape("softmax_xent", "loss", loss, Shape.of(1));
+        ReferenceElementwise.xentForward(d(logits), d(labels), logits.shape().dim(0), logits.shape().dim(1), d(probs), d(loss));
+    }
+
+    @Override
+    public void softmaxXentBackward(Buf probs, Buf labels, Buf dlogits) {
+        Checks.labels("softmax_xent backward", probs, labels);
+        Checks.elementwise("softmax_xent backward", probs, dlogits);
+        ReferenceElementwise.xentBackward(d(probs), d(labels), probs.shape().dim(0), probs.shape().dim(1), d(dlogits));
+    }
+
+    @Override
+    public void mseForward(Buf y, Buf target, Buf loss) {
+        Checks.elementwise("mse", y, target);
+        Checks.shape("mse", "loss", loss, Shape.of(1));
+        ReferenceElementwise.mseForward(d(y), d(target), d(loss));
+    }
+
+    @Override
+    public void mseBackward(Buf y, Buf target, Buf dy) {
+        Checks.elementwise("mse backward", y, target, dy);
+        ReferenceElementwise.mseBackward(d(y), d(target), d(dy));
+    }
+
+    @Override
+    public void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {
+        Checks.dropout(x, p, mask, y);
+        ReferenceElementwise.dropoutForward(d(x), p, seed, d(mask), d(y));
+    }
+
+    @Override
+    public void dropoutBackward(Buf dy, Buf mask, Buf dx) {
+        Checks.elementwise("dropout backward", dy, mask, dx);
+        ReferenceElementwise.mul(d(dy), d(mask), d(dx));
+    }
+
+    @Override
+    public void batchNormTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
+                                      Buf y, Buf saveMean, Buf saveInvStd) {
+        Checks.batchNorm("batchnorm", x, gamma, beta, runMean, runVar, saveMean, saveInvStd);
+        Checks.elementwise("batchnorm", x, y);
+        Checks.batchNormHyper("batchnorm", momentum, eps);
+        Shape s = x.shape();
+        ReferenceNorm.trainForward(d(x), s.dim(0), s.dim(1), s.size() / s.dim(0) / s.dim(1), d(gamma), d(beta), d(runMean), d(runVar),
+                momentum, eps, d(y), d(saveMean), d(saveInvStd));
+    }
+
+    @Override
+    public void batchNormInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
+        Checks.batchNorm("batchnorm", x, gamma, beta, runMean, runVar);
+        Checks.elementwise("batchnorm", x, y);
+        Checks.batchNormHyper("batchnorm", 0, eps);
+        Shape s = x.shape();
+        ReferenceNorm.inferForward(d(x), s.dim(0), s.dim(1), s.size() / s.dim(0) / s.dim(1), d(gamma), d(beta), d(runMean), d(runVar), eps, d(y));
+    }
+
+    @Override
+    public void batchNormBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+        Checks.batchNorm("batchnorm backward", x, gamma, saveMean, saveInvStd, dgamma, dbeta);
+        Checks.elementwise("batchnorm backward", x, dy, dx);
+        Shape s = x.shape();
+        ReferenceNorm.backward(d(x), s.dim(0), s.dim(1), s.size() / s.dim(0) / s.dim(1), d(gamma), d(saveMean), d(saveInvStd), d(dy),
+                d(dx), d(dgamma), d(dbeta));
+    }
+
+    @Override
+    public void sgdUpdate(Buf p, Buf g, Buf velocity, float lr, float momentum, float weightDecay, boolean nesterov) {
+        Checks.sgd(p, g, velocity, lr, momentum, weightDecay);
+        ReferenceOptim.sgd(d(p), d(g), d(velocity), lr, momentum, weightDecay, nesterov);
+    }
+
+    @Override
+    public void adagradUpdate(Buf p, Buf g, Buf sumSq, float lr, float weightDecay, float eps) {
+        Checks.optimiser("adagrad", p, g, sumSq, lr, weightDecay);
+        Checks.finite("adagrad", "eps", eps);
+        ReferenceOptim.adagrad(d(p), d(g), d(sumSq), lr, weightDecay, eps);
+    }
+
+    @Override
+    public void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+        Checks.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        ReferenceOptim.adam(d(p), d(g), d(m), d(v), lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override
+    public int liveBuffers() {
+        return live.get();
+    }
+
+    @Override
+    public void close() {
+    }
+}

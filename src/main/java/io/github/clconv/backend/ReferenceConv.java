@@ -1,0 +1,187 @@
+package io.github.clconv.backend;
+
+import io.github.clconv.tensor.ConvGeom;
+
+import static io.github.clconv.backend.HostBuf.d;
+
+/**
+ * Reference convolution family, written from the definitions: a direct convolution
+ * (deliberately not im2col + GEMM, so the device's algorithm is checked by an
+ * independent one), im2col/col2im as index maps, a triple-loop GEMM and linear.
+ */
+final class ReferenceConv {
+    private ReferenceConv() {
+    }
+
+    static void im2col(double[] x, ConvGeom g, double[] col) {
+        int oh = g.oh(), ow = g.ow(), cols = g.n() * oh * ow;
+        for (int c = 0; c < g.c(); c++) {
+            for (int i = 0; i < g.r(); i++) {
+                for (int j = 0; j < g.s(); j++) {
+                    int row = (c * g.r() + i) * g.s() + j;
+                    for (int n = 0; n < g.n(); n++) {
+                        for (int y = 0; y < oh; y++) {
+                            for (int xo = 0; xo < ow; xo++) {
+                                int ih = y * g.stride() - g.pad() + i, iw = xo * g.stride() - g.pad() + j;
+                                boolean inside = ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w();
+                                col[row * cols + (n * oh + y) * ow + xo] = inside ? x[((n * g.c() + c) * g.h() + ih) * g.w() + iw] : 0;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void col2im(double[] col, ConvGeom g, double[] x) {
+        java.util.Arrays.fill(x, 0);
+        int oh = g.oh(), ow = g.ow(), cols = g.n() * oh * ow;
+        for (int c = 0; c < g.c(); c++) {
+            for (int i = 0; i < g.r(); i++) {
+                for (int j = 0; j < g.s(); j++) {
+                    int row = (c * g.r() + i) * g.s() + j;
+                    for (int n = 0; n < g.n(); n++) {
+                        for (int y = 0; y < oh; y++) {
+                            for (int xo = 0; xo < ow; xo++) {
+                                int ih = y * g.stride() - g.pad() + i, iw = xo * g.stride() - g.pad() + j;
+                                if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                                    x[((n * g.c() + c) * g.h() + ih) * g.w() + iw] += col[row * cols + (n * oh + y) * ow + xo];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void gemm(boolean ta, boolean tb, int m, int n, int k, double alpha, double[] a, double[] b, double beta, double[] c) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    double av = ta ? a[p * m + i] : a[i * k + p];
+                    double bv = tb ? b[j * k + p] : b[p * n + j];
+                    s += av * bv;
+                }
+                c[i * n + j] = alpha * s + (beta == 0 ? 0 : beta * c[i * n + j]);
+            }
+        }
+    }
+
+    static void convForward(double[] x, double[] w, double[] bias, ConvGeom g, double[] y) {
+        int oh = g.oh(), ow = g.ow();
+        for (int n = 0; n < g.n(); n++) {
+            for (int k = 0; k < g.k(); k++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double s = bias == null ? 0 : bias[k];
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int i = 0; i < g.r(); i++) {
+                                int ih = oy * g.stride() - g.pad() + i;
+                                if (ih < 0 || ih >= g.h()) {
+                                    continue;
+                                }
+                                for (int j = 0; j < g.s(); j++) {
+                                    int iw = ox * g.stride() - g.pad() + j;
+                                    if (iw >= 0 && iw < g.w()) {
+                                        s += w[((k * g.c() + c) * g.r() + i) * g.s() + j] * x[((n * g.c() + c) * g.h() + ih) * g.w() + iw];
+                                    }
+                                }
+                            }
+                        }
+                        y[((n * g.k() + k) * oh + oy) * ow + ox] = s;
+                    }
+                }
+            }
+        }
+    }
+
+    static void convBackward(double[] x, double[] w, double[] dy, ConvGeom g, double[] dx, double[] dw, double[] db) {
+        int oh = g.oh(), ow = g.ow();
+        if (dx != null) {
+            java.util.Arrays.fill(dx, 0);
+        }
+        java.util.Arrays.fill(dw, 0);
+        if (db != null) {
+            java.util.Arrays.fill(db, 0);
+        }
+        for (int n = 0; n < g.n(); n++) {
+            for (int k = 0; k < g.k(); k++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double gy = dy[((n * g.k() + k) * oh + oy) * ow + ox];
+                        if (db != null) {
+                            db[k] += gy;
+                        }
+                        for (int c = 0; c < g.c(); c++) {
+                            for (int i = 0; i < g.r(); i++) {
+                                int ih = oy * g.stride() - g.pad() + i;
+                                if (ih < 0 || ih >= g.h()) {
+                                    continue;
+                                }
+                                for (int j = 0; j < g.s(); j++) {
+                                    int iw = ox * g.stride() - g.pad() + j;
+                                    if (iw >= 0 && iw < g.w()) {
+                                        int wi = ((k * g.c() + c) * g.r() + i) * g.s() + j;
+                                        int xi = ((n * g.c() + c) * g.h() + ih) * g.w() + iw;
+                                        dw[wi] += gy * x[xi];
+                                        if (dx != null) {
+                                            dx[xi] += gy * w[wi];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void linearForward(Buf xb, Buf wb, Buf bb, Buf yb) {
+        double[] x = d(xb), w = d(wb), b = d(bb), y = d(yb);
+        int n = xb.shape().dim(0), in = xb.shape().dim(1), out = wb.shape().dim(0);
+        for (int i = 0; i < n; i++) {
+            for (int o = 0; o < out; o++) {
+                double s = b == null ? 0 : b[o];
+                for (int p = 0; p < in; p++) {
+                    s += x[i * in + p] * w[o * in + p];
+                }
+                y[i * out + o] = s;
+            }
+        }
+    }
+
+    static void linearBackward(Buf xb, Buf wb, Buf dyb, Buf dxb, Buf dwb, Buf dbb) {
+        double[] x = d(xb), w = d(wb), dy = d(dyb), dx = d(dxb), dw = d(dwb), db = d(dbb);
+        int n = xb.shape().dim(0), in = xb.shape().dim(1), out = wb.shape().dim(0);
+        if (dx != null) {
+            for (int i = 0; i < n; i++) {
+                for (int p = 0; p < in; p++) {
+                    double s = 0;
+                    for (int o = 0; o < out; o++) {
+                        s += dy[i * out + o] * w[o * in + p];
+                    }
+                    dx[i * in + p] = s;
+                }
+            }
+        }
+        for (int o = 0; o < out; o++) {
+            for (int p = 0; p < in; p++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += dy[i * out + o] * x[i * in + p];
+                }
+                dw[o * in + p] = s;
+            }
+            if (db != null) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += dy[i * out + o];
+                }
+                db[o] = s;
+            }
+        }
+    }
+}

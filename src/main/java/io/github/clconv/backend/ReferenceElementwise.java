@@ -1,0 +1,119 @@
+package io.github.clconv.backend;
+
+/** Reference activations, softmax, losses and dropout, straight from the definitions. */
+final class ReferenceElementwise {
+    private ReferenceElementwise() {
+    }
+
+    static void activationForward(Activation a, double alpha, double[] x, double[] y) {
+        for (int i = 0; i < x.length; i++) {
+            double v = x[i];
+            y[i] = switch (a) {
+                case RELU -> v > 0 ? v : 0;
+                case LEAKY_RELU -> v > 0 ? v : alpha * v;
+                case SIGMOID -> 1 / (1 + Math.exp(-v));
+                case TANH -> Math.tanh(v);
+            };
+        }
+    }
+
+    static void activationBackward(Activation a, double alpha, double[] x, double[] y, double[] dy, double[] dx) {
+        for (int i = 0; i < x.length; i++) {
+            double slope = switch (a) {
+                case RELU -> x[i] > 0 ? 1 : 0;
+                case LEAKY_RELU -> x[i] > 0 ? 1 : alpha;
+                case SIGMOID -> y[i] * (1 - y[i]);
+                case TANH -> 1 - y[i] * y[i];
+            };
+            dx[i] = dy[i] * slope;
+        }
+    }
+
+    static void softmaxForward(double[] x, int rows, int cols, double[] y, boolean log) {
+        for (int r = 0; r < rows; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) {
+                max = Math.max(max, x[r * cols + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < cols; c++) {
+                sum += Math.exp(x[r * cols + c] - max);
+            }
+            double lse = max + Math.log(sum);
+            for (int c = 0; c < cols; c++) {
+                y[r * cols + c] = log ? x[r * cols + c] - lse : Math.exp(x[r * cols + c] - lse);
+            }
+        }
+    }
+
+    static void softmaxBackward(double[] y, double[] dy, int rows, int cols, double[] dx, boolean log) {
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            for (int c = 0; c < cols; c++) {
+                s += log ? dy[r * cols + c] : dy[r * cols + c] * y[r * cols + c];
+            }
+            for (int c = 0; c < cols; c++) {
+                int i = r * cols + c;
+                dx[i] = log ? dy[i] - Math.exp(y[i]) * s : y[i] * (dy[i] - s);
+            }
+        }
+    }
+
+    static void xentForward(double[] logits, double[] labels, int rows, int cols, double[] probs, double[] loss) {
+        softmaxForward(logits, rows, cols, probs, true);
+        double total = 0;
+        for (int r = 0; r < rows; r++) {
+            int label = label(labels[r], cols, r);
+            total -= probs[r * cols + label];
+            for (int c = 0; c < cols; c++) {
+                probs[r * cols + c] = Math.exp(probs[r * cols + c]);
+            }
+        }
+        loss[0] = total / rows;
+    }
+
+    static void xentBackward(double[] probs, double[] labels, int rows, int cols, double[] dlogits) {
+        for (int r = 0; r < rows; r++) {
+            int label = label(labels[r], cols, r);
+            for (int c = 0; c < cols; c++) {
+                dlogits[r * cols + c] = (probs[r * cols + c] - (c == label ? 1 : 0)) / rows;
+            }
+        }
+    }
+
+    private static int label(double v, int classes, int row) {
+        int l = (int) v;
+        if (l != v || l < 0 || l >= classes) {
+            throw new IllegalArgumentException("softmax_xent: label " + v + " of row " + row + " is out of range [0, " + classes + ")");
+        }
+        return l;
+    }
+
+    static void mseForward(double[] y, double[] t, double[] loss) {
+        double s = 0;
+        for (int i = 0; i < y.length; i++) {
+            s += (y[i] - t[i]) * (y[i] - t[i]);
+        }
+        loss[0] = s / y.length;
+    }
+
+    static void mseBackward(double[] y, double[] t, double[] dy) {
+        for (int i = 0; i < y.length; i++) {
+            dy[i] = 2 * (y[i] - t[i]) / y.length;
+        }
+    }
+
+    static void dropoutForward(double[] x, float p, long seed, double[] mask, double[] y) {
+        double scale = 1.0 / (1.0 - p);
+        for (int i = 0; i < x.length; i++) {
+            mask[i] = Philox.uniform(seed, i) >= p ? scale : 0;
+            y[i] = x[i] * mask[i];
+        }
+    }
+
+    static void mul(double[] a, double[] b, double[] out) {
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] * b[i];
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.github.clconv.backend;
+
+import io.github.clconv.tensor.PoolGeom;
+
+/** Reference max and average pooling, straight from the definitions. */
+final class ReferencePool {
+    private ReferencePool() {
+    }
+
+    static void maxForward(double[] x, PoolGeom g, double[] y, double[] argmax) {
+        int oh = g.oh(), ow = g.ow();
+        for (int p = 0; p < g.n() * g.c(); p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    double best = Double.NEGATIVE_INFINITY;
+                    int at = -1;
+                    for (int i = 0; i < g.kernel(); i++) {
+                        for (int j = 0; j < g.kernel(); j++) {
+                            int ih = oy * g.stride() - g.pad() + i, iw = ox * g.stride() - g.pad() + j;
+                            if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                                double v = x[(p * g.h() + ih) * g.w() + iw];
+                                if (at < 0 || v > best) { // first maximum wins ties, as in PyTorch
+                                    best = v;
+                                    at = ih * g.w() + iw;
+                                }
+                            }
+                        }
+                    }
+                    y[(p * oh + oy) * ow + ox] = best;
+                    argmax[(p * oh + oy) * ow + ox] = at;
+                }
+            }
+        }
+    }
+
+    static void maxBackward(double[] dy, double[] argmax, PoolGeom g, double[] dx) {
+        java.util.Arrays.fill(dx, 0);
+        int ohw = g.oh() * g.ow();
+        for (int p = 0; p < g.n() * g.c(); p++) {
+            for (int o = 0; o < ohw; o++) {
+                dx[p * g.h() * g.w() + (int) argmax[p * ohw + o]] += dy[p * ohw + o];
+            }
+        }
+    }
+
+    static void avgForward(double[] x, PoolGeom g, double[] y) {
+        int oh = g.oh(), ow = g.ow();
+        double area = g.kernel() * g.kernel();
+        for (int p = 0; p < g.n() * g.c(); p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    double s = 0;
+                    for (int i = 0; i < g.kernel(); i++) {
+                        for (int j = 0; j < g.kernel(); j++) {
+                            int ih = oy * g.stride() - g.pad() + i, iw = ox * g.stride() - g.pad() + j;
+                            if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                                s += x[(p * g.h() + ih) * g.w() + iw];
+                            }
+                        }
+                    }
+                    y[(p * oh + oy) * ow + ox] = s / area;
+                }
+            }
+        }
+    }
+
+    static void avgBackward(double[] dy, PoolGeom g, double[] dx) {
+        java.util.Arrays.fill(dx, 0);
+        int oh = g.oh(), ow = g.ow();
+        double area = g.kernel() * g.kernel();
+        for (int p = 0; p < g.n() * g.c(); p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    double gy = dy[(p * oh + oy) * ow + ox] / area;
+                    for (int i = 0; i < g.kernel(); i++) {
+                        for (int j = 0; j < g.kernel(); j++) {
+                            int ih = oy * g.stride() - g.pad() + i, iw = ox * g.stride() - g.pad() + j;
+                            if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                                dx[(p * g.h() + ih) * g.w() + iw] += gy;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.github.clconv.cli;
+
+import io.github.clconv.opencl.ClException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The `clconv` command. Results go to stdout as one JSON line per command; progress,
+ * tables and errors go to stderr. A user error (bad option, bad file, no OpenCL) is one
+ * line on stderr and exit status 2; a failed check is exit status 1.
+ */
+@Command(name = "clconv", mixinStandardHelpOptions = true, version = "clconv 0.1.0",
+        description = "Convolutional networks in Java on OpenCL devices, checked against a pure-Java reference.",
+        subcommands = {DevicesCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("clconv: " + message(e));
+            if (System.getenv("CLCONV_DEBUG") != null) {
+                e.printStackTrace(line.getErr());
+            }
+            return 2;
+        });
+        return cmd.execute(args);
+    }
+
+    static String message(Throwable e) {
+        if (e instanceof ClException || e instanceof IllegalArgumentException || e instanceof java.io.IOException
+                || e instanceof IllegalStateException) {
+            return e.getMessage();
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage() + " (set CLCONV_DEBUG=1 for the stack trace)";
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.err);
+    }
+}

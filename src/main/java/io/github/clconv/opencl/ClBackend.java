@@ -1,0 +1,304 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Activation;
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.backend.Checks;
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.PoolGeom;
+import io.github.clconv.tensor.Shape;
+
+/**
+ * The OpenCL backend. It checks arguments (the same rules as the reference) and routes
+ * each op to the small class that launches that op family's kernels. Launches are
+ * queued on one in-order queue; only download() and finish() wait.
+ */
+public final class ClBackend implements Backend {
+    /** Upper bound for one im2col chunk; bigger batches are convolved in several chunks. */
+    public static final long COL_BUDGET_BYTES = 128L << 20;
+
+    private final ClContext cl;
+    private final Scratch scratch;
+    private final ClGemm gemm;
+    private final ClConv conv;
+    private final ClPool pool;
+    private final ClElementwise elementwise;
+    private final ClLoss loss;
+    private final ClNorm norm;
+    private final ClOptim optim;
+
+    public ClBackend(DeviceInfo device) {
+        this(new ClContext(device), GemmParams.DEFAULT, COL_BUDGET_BYTES);
+    }
+
+    public ClBackend(ClContext cl, GemmParams gemmParams, long colBudgetBytes) {
+        this.cl = cl;
+        this.scratch = new Scratch(cl);
+        this.gemm = new ClGemm(cl, gemmParams);
+        this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes);
+        this.pool = new ClPool(cl);
+        this.elementwise = new ClElementwise(cl);
+        this.loss = new ClLoss(cl, scratch);
+        this.norm = new ClNorm(cl);
+        this.optim = new ClOptim(cl);
+    }
+
+    /** Opens the device a --device value names (auto, gpu, cpu or an index). */
+    public static ClBackend open(String deviceSpec) {
+        return new ClBackend(ClDevices.choose(ClDevices.list(), deviceSpec));
+    }
+
+    public ClContext context() {
+        return cl;
+    }
+
+    @Override
+    public String name() {
+        return cl.device().describe();
+    }
+
+    @Override
+    public Buf zeros(Shape shape) {
+        ClBuffer b = cl.alloc(shape);
+        elementwise.fill(b, 0f);
+        return b;
+    }
+
+    @Override
+    public Buf upload(Shape shape, float[] data) {
+        if (data.length != shape.size()) {
+            throw new IllegalArgumentException("upload: " + data.length + " values for shape " + shape);
+        }
+        ClBuffer b = cl.alloc(shape);
+        cl.write(b, data);
+        return b;
+    }
+
+    @Override
+    public void write(Buf dst, float[] data) {
+        cl.write(cl(dst), data);
+    }
+
+    @Override
+    public float[] download(Buf src) {
+        return cl.read(cl(src));
+    }
+
+    private static ClBuffer cl(Buf b) {
+        ClBuffer.of(b);
+        return (ClBuffer) b;
+    }
+
+    @Override
+    public void copy(Buf src, Buf dst) {
+        Checks.sameSize("copy", "source", src, "destination", dst);
+        cl.copy(cl(src), cl(dst), src.shape().size());
+    }
+
+    @Override
+    public void fill(Buf dst, float value) {
+        Checks.finite("fill", "value", value);
+        elementwise.fill(dst, value);
+    }
+
+    @Override
+    public void gatherRows(Buf src, Buf idx, Buf dst) {
+        Checks.shape("gather", "destination", dst, src.shape().withFirst(idx.shape().size()));
+        elementwise.gatherRows(src, idx, dst);
+    }
+
+    @Override
+    public void finish() {
+        cl.finish();
+    }
+
+    @Override
+    public void im2col(Buf x, ConvGeom g, Buf col) {
+        Checks.im2col(g, x, col);
+        conv.im2col(x, g, col, 0, g.n());
+    }
+
+    @Override
+    public void col2im(Buf col, ConvGeom g, Buf x) {
+        Checks.im2col(g, x, col);
+        conv.col2im(col, g, x, 0, g.n());
+    }
+
+    @Override
+    public void gemm(boolean ta, boolean tb, float alpha, Buf a, Buf b, float beta, Buf c) {
+        int[] mnk = Checks.gemm(ta, tb, alpha, a, b, beta, c);
+        gemm.run(ta, tb, mnk[0], mnk[1], mnk[2], alpha, a, b, beta, c);
+    }
+
+    @Override
+    public void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
+        Checks.conv(g, x, w, bias, y);
+        conv.forward(x, w, bias, g, y);
+    }
+
+    @Override
+    public void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
+        Checks.convBackward(g, x, w, dy, dx, dw, dbias);
+        conv.backward(x, w, dy, g, dx, dw, dbias);
+    }
+
+    @Override
+    public void linearForward(Buf x, Buf w, Buf bias, Buf y) {
+        Checks.linear(x, w, bias, y);
+        conv.linearForward(x, w, bias, y);
+    }
+
+    @Override
+    public void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf dbias) {
+        Checks.linearBackward(x, w, dy, dx, dw, dbias);
+        conv.linearBackward(x, w, dy, dx, dw, dbias);
+    }
+
+    @Override
+    public void maxPoolForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
+        Checks.pool("maxpool2d", g, x, y);
+        Checks.shape("maxpool2d", "argmax", argmax, g.output());
+        pool.maxForward(x, g, y, argmax);
+    }
+
+    @Override
+    public void maxPoolBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) {
+        Checks.pool("maxpool2d backward", g, dx, dy);
+        Checks.shape("maxpool2d backward", "argmax", argmax, g.output());
+        pool.maxBackward(dy, argmax, g, dx);
+    }
+
+    @Override
+    public void avgPoolForward(Buf x, PoolGeom g, Buf y) {
+        Checks.pool("avgpool2d", g, x, y);
+        pool.avgForward(x, g, y);
+    }
+
+    @Override
+    public void avgPoolBackward(Buf dy, PoolGeom g, Buf dx) {
+        Checks.pool("avgpool2d backward", g, dx, dy);
+        pool.avgBackward(dy, g, dx);
+    }
+
+    @Override
+    public void activationForward(Activation a, float alpha, Buf x, Buf y) {
+        Checks.elementwise(a.name().toLowerCase(), x, y);
+        Checks.finite(a.name().toLowerCase(), "alpha", alpha);
+        elementwise.activationForward(a, alpha, x, y);
+    }
+
+    @Override
+    public void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
+        Checks.elementwise(a.name().toLowerCase() + " backward", x, y, dy, dx);
+        Checks.finite(a.name().toLowerCase(), "alpha", alpha);
+        elementwise.activationBackward(a, alpha, x, y, dy, dx);
+    }
+
+    @Override
+    public void softmaxForward(Buf x, Buf y, boolean log) {
+        Checks.rows("softmax", x);
+        Checks.elementwise("softmax", x, y);
+        loss.softmaxForward(x, y, log);
+    }
+
+    @Override
+    public void softmaxBackward(Buf y, Buf dy, Buf dx, boolean log) {
+        Checks.rows("softmax backward", y);
+        Checks.elementwise("softmax backward", y, dy, dx);
+        loss.softmaxBackward(y, dy, dx, log);
+    }
+
+    @Override
+    public void softmaxXentForward(Buf logits, Buf labels, Buf probs, Buf lossOut) {
+        Checks.labels("softmax_xent", logits, labels);
+        Checks.elementwise("softmax_xent", logits, probs);
+        Checks.shape("softmax_xent", "loss", lossOut, Shape.of(1));
+        loss.xentForward(logits, labels, probs, lossOut);
+    }
+
+    @Override
+    public void softmaxXentBackward(Buf probs, Buf labels, Buf dlogits) {
+        Checks.labels("softmax_xent backward", probs, labels);
+        Checks.elementwise("softmax_xent backward", probs, dlogits);
+        loss.xentBackward(probs, labels, dlogits);
+    }
+
+    @Override
+    public void mseForward(Buf y, Buf target, Buf lossOut) {
+        Checks.elementwise("mse", y, target);
+        Checks.shape("mse", "loss", lossOut, Shape.of(1));
+        loss.mseForward(y, target, lossOut);
+    }
+
+    @Override
+    public void mseBackward(Buf y, Buf target, Buf dy) {
+        Checks.elementwise("mse backward", y, target, dy);
+        loss.mseBackward(y, target, dy);
+    }
+
+    @Override
+    public void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {
+        Checks.dropout(x, p, mask, y);
+        elementwise.dropoutForward(x, p, seed, mask, y);
+    }
+
+    @Override
+    public void dropoutBackward(Buf dy, Buf mask, Buf dx) {
+        Checks.elementwise("dropout backward", dy, mask, dx);
+        elementwise.dropoutBackward(dy, mask, dx);
+    }
+
+    @Override
+    public void batchNormTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
+                                      Buf y, Buf saveMean, Buf saveInvStd) {
+        Checks.batchNorm("batchnorm", x, gamma, beta, runMean, runVar, saveMean, saveInvStd);
+        Checks.elementwise("batchnorm", x, y);
+        Checks.batchNormHyper("batchnorm", momentum, eps);
+        norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void batchNormInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
+        Checks.batchNorm("batchnorm", x, gamma, beta, runMean, runVar);
+        Checks.elementwise("batchnorm", x, y);
+        Checks.batchNormHyper("batchnorm", 0, eps);
+        norm.inferForward(x, gamma, beta, runMean, runVar, eps, y);
+    }
+
+    @Override
+    public void batchNormBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+        Checks.batchNorm("batchnorm backward", x, gamma, saveMean, saveInvStd, dgamma, dbeta);
+        Checks.elementwise("batchnorm backward", x, dy, dx);
+        norm.backward(x, gamma, saveMean, saveInvStd, dy, dx, dgamma, dbeta);
+    }
+
+    @Override
+    public void sgdUpdate(Buf p, Buf g, Buf velocity, float lr, float momentum, float weightDecay, boolean nesterov) {
+        Checks.sgd(p, g, velocity, lr, momentum, weightDecay);
+        optim.sgd(p, g, velocity, lr, momentum, weightDecay, nesterov);
+    }
+
+    @Override
+    public void adagradUpdate(Buf p, Buf g, Buf sumSq, float lr, float weightDecay, float eps) {
+        Checks.optimiser("adagrad", p, g, sumSq, lr, weightDecay);
+        Checks.finite("adagrad", "eps", eps);
+        optim.adagrad(p, g, sumSq, lr, weightDecay, eps);
+    }
+
+    @Override
+    public void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+        Checks.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        optim.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override
+    public int liveBuffers() {
+        return cl.liveBuffers();
+    }
+
+    @Override
+    public void close() {
+        scratch.close();
+        cl.close();
+    }
+}

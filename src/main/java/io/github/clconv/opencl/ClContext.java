@@ -1,0 +1,188 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.tensor.Shape;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_program;
+import org.jocl.cl_queue_properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One device's context and in-order queue, the programs built on it (cached by source
+ * file and build options) and the buffers allocated on it (counted while alive).
+ */
+public final class ClContext implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClContext.class);
+
+    private final DeviceInfo device;
+    private final cl_context context;
+    private final cl_command_queue queue;
+    private final Map<String, cl_program> programs = new HashMap<>();
+    private final Map<String, ClKernel> kernels = new HashMap<>();
+    private final AtomicInteger live = new AtomicInteger();
+
+    public ClContext(DeviceInfo device) {
+        this.device = device;
+        try {
+            cl_context_properties props = new cl_context_properties();
+            props.addProperty(CL.CL_CONTEXT_PLATFORM, device.platform());
+            context = CL.clCreateContext(props, 1, new cl_device_id[]{device.device()}, null, null, null);
+            queue = CL.clCreateCommandQueueWithProperties(context, device.device(), new cl_queue_properties(), null);
+        } catch (CLException e) {
+            throw ClException.of("opening " + device.describe(), e);
+        }
+    }
+
+    public DeviceInfo device() {
+        return device;
+    }
+
+    /** Buffers allocated through this context and not yet closed. */
+    public int liveBuffers() {
+        return live.get();
+    }
+
+    public ClBuffer alloc(Shape shape) {
+        return alloc(shape, true);
+    }
+
+    /** counted = false for a backend's own scratch space, which lives as long as the backend. */
+    ClBuffer alloc(Shape shape, boolean counted) {
+        long bytes = (long) shape.size() * Sizeof.cl_float;
+        if (bytes > device.maxAllocBytes()) {
+            throw new ClException("a tensor of shape " + shape + " needs " + mib(bytes) + " MiB, more than the "
+                    + mib(device.maxAllocBytes()) + " MiB one buffer may hold on " + device.name().strip() + "; use a smaller --batch");
+        }
+        try {
+            cl_mem m = CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, bytes, null, null);
+            return new ClBuffer(m, shape, counted ? live : null);
+        } catch (CLException e) {
+            throw ClException.of("allocating " + mib(bytes) + " MiB for a tensor of shape " + shape, e);
+        }
+    }
+
+    private static long mib(long bytes) {
+        return (bytes + (1 << 20) - 1) >> 20;
+    }
+
+    public void write(ClBuffer dst, float[] data) {
+        if (data.length != dst.size()) {
+            throw new IllegalArgumentException("write: " + data.length + " values for a buffer of shape " + dst.shape());
+        }
+        try {
+            CL.clEnqueueWriteBuffer(queue, dst.mem(), CL.CL_TRUE, 0, (long) data.length * Sizeof.cl_float, Pointer.to(data), 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of("writing " + dst.shape() + " to the device", e);
+        }
+    }
+
+    public float[] read(ClBuffer src) {
+        float[] out = new float[src.size()];
+        try {
+            CL.clEnqueueReadBuffer(queue, src.mem(), CL.CL_TRUE, 0, (long) out.length * Sizeof.cl_float, Pointer.to(out), 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of("reading " + src.shape() + " from the device", e);
+        }
+        return out;
+    }
+
+    public void copy(ClBuffer src, ClBuffer dst, int count) {
+        try {
+            CL.clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), 0, 0, (long) count * Sizeof.cl_float, 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of("copying " + src.shape(), e);
+        }
+    }
+
+    public void finish() {
+        try {
+            CL.clFinish(queue);
+        } catch (CLException e) {
+            throw ClException.of("waiting for the device", e);
+        }
+    }
+
+    /** The kernel `name` of opencl/`file` built with `options`; built once, then cached. */
+    public ClKernel kernel(String file, String options, String name) {
+        String key = file + "|" + options + "|" + name;
+        ClKernel k = kernels.get(key);
+        if (k == null) {
+            cl_program program = program(file, options);
+            try {
+                cl_kernel kern = CL.clCreateKernel(program, name, null);
+                k = new ClKernel(kern, queue, name + " (opencl/" + file + ")");
+            } catch (CLException e) {
+                throw ClException.of("creating kernel " + name + " of opencl/" + file, e);
+            }
+            kernels.put(key, k);
+        }
+        return k;
+    }
+
+    private cl_program program(String file, String options) {
+        String key = file + "|" + options;
+        cl_program p = programs.get(key);
+        if (p != null) {
+            return p;
+        }
+        String source = source(file);
+        long t0 = System.nanoTime();
+        p = CL.clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
+        try {
+            CL.clBuildProgram(p, 1, new cl_device_id[]{device.device()}, options, null, null);
+        } catch (CLException e) {
+            String buildLog = buildLog(p);
+            CL.clReleaseProgram(p);
+            throw new ClBuildException(file, options, device.describe(), buildLog);
+        }
+        log.debug("built opencl/{} [{}] in {} ms", file, options, (System.nanoTime() - t0) / 1_000_000);
+        programs.put(key, p);
+        return p;
+    }
+
+    private String buildLog(cl_program p) {
+        long[] size = new long[1];
+        CL.clGetProgramBuildInfo(p, device.device(), CL.CL_PROGRAM_BUILD_LOG, 0, null, size);
+        byte[] buf = new byte[(int) size[0]];
+        CL.clGetProgramBuildInfo(p, device.device(), CL.CL_PROGRAM_BUILD_LOG, buf.length, Pointer.to(buf), null);
+        return new String(buf, StandardCharsets.UTF_8).replace("\0", "");
+    }
+
+    /** Kernel sources ship inside the jar; never read from a file path. */
+    static String source(String file) {
+        try (InputStream in = ClContext.class.getResourceAsStream("/opencl/" + file)) {
+            if (in == null) {
+                throw new ClException("kernel source opencl/" + file + " is missing from the classpath; rebuild with `mvn package`");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ClException("reading kernel source opencl/" + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        kernels.values().forEach(ClKernel::release);
+        kernels.clear();
+        programs.values().forEach(CL::clReleaseProgram);
+        programs.clear();
+        CL.clReleaseCommandQueue(queue);
+        CL.clReleaseContext(context);
+    }
+}

@@ -1,0 +1,94 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.ConvGeom;
+
+/**
+ * Convolution as im2col + GEMM, and linear layers, on the device (opencl/im2col.cl,
+ * opencl/gemm.cl, opencl/tensor.cl). The batch is processed in chunks of images whose
+ * im2col matrix fits the column budget, so large inputs never need one huge buffer.
+ *
+ *   forward : col = im2col(x[chunk]);  Y = W[K, CRS] * col;  y[chunk] = Y + bias
+ *   backward: dY = dy[chunk] as [K, nb*P];  dW += dY * col^T;  col = W^T * dY;  dx[chunk] = col2im(col)
+ */
+final class ClConv {
+    private final ClContext cl;
+    private final ClGemm gemm;
+    private final Scratch scratch;
+    private final long colBudgetFloats;
+
+    ClConv(ClContext cl, ClGemm gemm, Scratch scratch, long colBudgetBytes) {
+        this.cl = cl;
+        this.gemm = gemm;
+        this.scratch = scratch;
+        this.colBudgetFloats = colBudgetBytes / 4;
+    }
+
+    void im2col(Buf x, ConvGeom g, Buf col, int n0, int nb) {
+        cl.kernel("im2col.cl", "", "im2col")
+                .args(x, col, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
+                .run((long) nb * g.oh() * g.ow(), g.colRows());
+    }
+
+    void col2im(Buf col, ConvGeom g, Buf x, int n0, int nb) {
+        cl.kernel("im2col.cl", "", "col2im")
+                .args(col, x, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
+                .run((long) nb * g.c() * g.h() * g.w());
+    }
+
+    /** Images per chunk: as many as keep C*R*S x nb*OH*OW within the budget, at least one. */
+    private int chunk(ConvGeom g) {
+        long perImage = (long) g.colRows() * g.oh() * g.ow();
+        return (int) Math.max(1, Math.min(g.n(), colBudgetFloats / perImage));
+    }
+
+    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
+        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g);
+        ClBuffer col = scratch.get("conv.col", (long) crs * step * p);
+        ClBuffer out = scratch.get("conv.out", (long) g.k() * step * p);
+        for (int n0 = 0; n0 < g.n(); n0 += step) {
+            int nb = Math.min(step, g.n() - n0);
+            im2col(x, g, col, n0, nb);
+            gemm.run(false, false, g.k(), nb * p, crs, 1f, w, 0, crs, col, 0, nb * p, 0f, out, 0, nb * p);
+            cl.kernel("im2col.cl", "", "cols_to_nchw").args(out, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+        }
+    }
+
+    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db) {
+        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g);
+        ClBuffer col = scratch.get("conv.col", (long) crs * step * p);
+        ClBuffer dyCols = scratch.get("conv.out", (long) g.k() * step * p);
+        for (int n0 = 0; n0 < g.n(); n0 += step) {
+            int nb = Math.min(step, g.n() - n0);
+            cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+            im2col(x, g, col, n0, nb);
+            gemm.run(false, true, g.k(), crs, nb * p, 1f, dyCols, 0, nb * p, col, 0, nb * p, n0 == 0 ? 0f : 1f, dw, 0, crs);
+            if (dx != null) { // the queue is in order: col is overwritten only after dW has read it
+                gemm.run(true, false, crs, nb * p, g.k(), 1f, w, 0, crs, dyCols, 0, nb * p, 0f, col, 0, nb * p);
+                col2im(col, g, dx, n0, nb);
+            }
+        }
+        if (db != null) {
+            cl.kernel("tensor.cl", "", "sum_channels").args(dy, db, g.n(), g.k(), p).run(g.k());
+        }
+    }
+
+    void linearForward(Buf x, Buf w, Buf bias, Buf y) {
+        int n = x.shape().dim(0), in = x.shape().dim(1), out = w.shape().dim(0);
+        gemm.run(false, true, n, out, in, 1f, x, w, 0f, y);
+        if (bias != null) {
+            cl.kernel("tensor.cl", "", "add_bias_rows").args(y, bias, out, n * out).run((long) n * out);
+        }
+    }
+
+    void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf db) {
+        int n = x.shape().dim(0), in = x.shape().dim(1), out = w.shape().dim(0);
+        if (dx != null) {
+            gemm.run(false, false, n, in, out, 1f, dy, w, 0f, dx);
+        }
+        gemm.run(true, false, out, in, n, 1f, dy, x, 0f, dw);
+        if (db != null) {
+            cl.kernel("tensor.cl", "", "sum_columns").args(dy, db, n, out).run(out);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Activation;
+import io.github.clconv.backend.Buf;
+
+/** Launches opencl/activation.cl, opencl/dropout.cl and the plain kernels of opencl/tensor.cl. */
+final class ClElementwise {
+    private final ClContext cl;
+
+    ClElementwise(ClContext cl) {
+        this.cl = cl;
+    }
+
+    void fill(Buf x, float v) {
+        int n = x.shape().size();
+        cl.kernel("tensor.cl", "", "fill").args(x, v, n).run(n);
+    }
+
+    void gatherRows(Buf src, Buf idx, Buf dst) {
+        int row = src.shape().perSample(), rows = idx.shape().size();
+        cl.kernel("tensor.cl", "", "gather_rows").args(src, idx, dst, row, rows).run((long) row * rows);
+    }
+
+    void activationForward(Activation a, float alpha, Buf x, Buf y) {
+        int n = x.shape().size();
+        cl.kernel("activation.cl", "", "act_forward").args(a.code, alpha, x, y, n).run(n);
+    }
+
+    void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
+        int n = x.shape().size();
+        cl.kernel("activation.cl", "", "act_backward").args(a.code, alpha, x, y, dy, dx, n).run(n);
+    }
+
+    void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {
+        int n = x.shape().size();
+        cl.kernel("dropout.cl", "", "dropout_forward").args(x, mask, y, p, (int) seed, (int) (seed >>> 32), n).run(n);
+    }
+
+    void dropoutBackward(Buf dy, Buf mask, Buf dx) {
+        int n = dy.shape().size();
+        cl.kernel("dropout.cl", "", "dropout_backward").args(dy, mask, dx, n).run(n);
+    }
+}

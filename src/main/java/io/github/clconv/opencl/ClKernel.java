@@ -1,0 +1,75 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Buf;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_kernel;
+
+/** A built kernel with a fluent argument list; launches are queued, never waited for. */
+public final class ClKernel {
+    private final cl_kernel kernel;
+    private final cl_command_queue queue;
+    private final String op;
+    private int next;
+
+    ClKernel(cl_kernel kernel, cl_command_queue queue, String op) {
+        this.kernel = kernel;
+        this.queue = queue;
+        this.op = op;
+    }
+
+    public ClKernel args(Object... values) {
+        next = 0;
+        for (Object v : values) {
+            arg(v);
+        }
+        return this;
+    }
+
+    private void arg(Object v) {
+        int i = next++;
+        if (v == null) { // an absent optional buffer: kernels take a flag beside it and never read it
+            CL.clSetKernelArg(kernel, i, Sizeof.cl_mem, null);
+        } else if (v instanceof Buf b) {
+            CL.clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(ClBuffer.of(b)));
+        } else if (v instanceof Integer n) {
+            CL.clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[]{n}));
+        } else if (v instanceof Float f) {
+            CL.clSetKernelArg(kernel, i, Sizeof.cl_float, Pointer.to(new float[]{f}));
+        } else if (v instanceof Boolean bool) {
+            CL.clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[]{bool ? 1 : 0}));
+        } else {
+            throw new IllegalArgumentException(op + ": unsupported kernel argument " + v.getClass());
+        }
+    }
+
+    /** Launches over a 1-d or 2-d global range; sizes are the real extents (rounded up here). */
+    public void run(long... global) {
+        if (next != argCount()) {
+            throw new IllegalStateException(op + ": " + next + " arguments set, the kernel takes " + argCount());
+        }
+        for (long g : global) {
+            if (g <= 0) {
+                return; // nothing to do; an empty range is not an error
+            }
+        }
+        try {
+            CL.clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, null, 0, null, null);
+        } catch (CLException e) {
+            throw ClException.of(op, e);
+        }
+    }
+
+    private int argCount() {
+        int[] n = new int[1];
+        CL.clGetKernelInfo(kernel, CL.CL_KERNEL_NUM_ARGS, Sizeof.cl_uint, Pointer.to(n), null);
+        return n[0];
+    }
+
+    void release() {
+        CL.clReleaseKernel(kernel);
+    }
+}

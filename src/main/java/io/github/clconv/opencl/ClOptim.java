@@ -1,0 +1,28 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Buf;
+
+/** Launches opencl/optim.cl: SGD (momentum, Nesterov), AdaGrad and Adam steps. */
+final class ClOptim {
+    private final ClContext cl;
+
+    ClOptim(ClContext cl) {
+        this.cl = cl;
+    }
+
+    void sgd(Buf p, Buf g, Buf v, float lr, float momentum, float wd, boolean nesterov) {
+        int n = p.shape().size();
+        cl.kernel("optim.cl", "", "sgd_step").args(p, g, v, lr, momentum, wd, nesterov, n).run(n);
+    }
+
+    void adagrad(Buf p, Buf g, Buf sum, float lr, float wd, float eps) {
+        int n = p.shape().size();
+        cl.kernel("optim.cl", "", "adagrad_step").args(p, g, sum, lr, wd, eps, n).run(n);
+    }
+
+    void adam(Buf p, Buf g, Buf m, Buf v, float lr, float b1, float b2, float eps, float wd, int step) {
+        int n = p.shape().size();
+        float c1 = (float) (1 - Math.pow(b1, step)), c2 = (float) (1 - Math.pow(b2, step));
+        cl.kernel("optim.cl", "", "adam_step").args(p, g, m, v, lr, b1, b2, eps, wd, c1, c2, n).run(n);
+    }
+}

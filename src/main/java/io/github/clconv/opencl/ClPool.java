@@ -1,0 +1,43 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.PoolGeom;
+
+/** Launches opencl/pool.cl: max pooling (with argmax) and average pooling, forward and backward. */
+final class ClPool {
+    private final ClContext cl;
+
+    ClPool(ClContext cl) {
+        this.cl = cl;
+    }
+
+    private Object[] geom(PoolGeom g, int total) {
+        return new Object[]{g.h(), g.w(), g.kernel(), g.stride(), g.pad(), g.oh(), g.ow(), total};
+    }
+
+    private static Object[] cat(Object[] a, Object[] b) {
+        Object[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    void maxForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
+        int total = y.shape().size();
+        cl.kernel("pool.cl", "", "maxpool_forward").args(cat(new Object[]{x, y, argmax}, geom(g, total))).run(total);
+    }
+
+    void maxBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) {
+        int total = dx.shape().size();
+        cl.kernel("pool.cl", "", "maxpool_backward").args(cat(new Object[]{dy, argmax, dx}, geom(g, total))).run(total);
+    }
+
+    void avgForward(Buf x, PoolGeom g, Buf y) {
+        int total = y.shape().size();
+        cl.kernel("pool.cl", "", "avgpool_forward").args(cat(new Object[]{x, y}, geom(g, total))).run(total);
+    }
+
+    void avgBackward(Buf dy, PoolGeom g, Buf dx) {
+        int total = dx.shape().size();
+        cl.kernel("pool.cl", "", "avgpool_backward").args(cat(new Object[]{dy, dx}, geom(g, total))).run(total);
+    }
+}

@@ -1,0 +1,94 @@
+package io.github.clconv.verify;
+
+import io.github.clconv.backend.Activation;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.Shape;
+
+import java.util.List;
+import java.util.Random;
+
+/** Agreement checks for activations, softmax, the losses and dropout. */
+final class ElementwiseCases {
+    private ElementwiseCases() {
+    }
+
+    private static Shape anyShape(Random rnd) {
+        return rnd.nextBoolean()
+                ? Shape.of(Shapes.size(rnd, 5), Shapes.size(rnd, 7), Shapes.size(rnd, 9), Shapes.size(rnd, 11))
+                : Shape.of(Shapes.size(rnd, 37), Shapes.size(rnd, 301));
+    }
+
+    static OpFamily.Check activation(Activation a) {
+        String name = a.name().toLowerCase().replace("_", "");
+        double tol = a == Activation.RELU || a == Activation.LEAKY_RELU ? Tolerance.EXACT : Tolerance.TRANSCENDENTAL;
+        return (p, rnd, i) -> {
+            Shape s = anyShape(rnd);
+            float alpha = a == Activation.LEAKY_RELU ? 0.01f + 0.3f * rnd.nextFloat() : 0f;
+            Buf[] x = p.normal(s, rnd), y = p.zeros(s);
+            p.run((b, side) -> b.activationForward(a, alpha, x[side], y[side]));
+            CheckResult fwd = p.compare(name + ".forward", s.toString(), tol, y);
+            Buf[] dy = p.normal(s, rnd), dx = p.zeros(s);
+            // both sides take the same forward output (the device's), so only the backward formula is compared
+            Buf[] yDev = p.data(s, p.dev.download(y[0]));
+            p.run((b, side) -> b.activationBackward(a, alpha, x[side], yDev[side], dy[side], dx[side]));
+            return List.of(fwd, p.compare(name + ".backward", s.toString(), tol, dx));
+        };
+    }
+
+    static OpFamily.Check softmax(boolean log) {
+        String name = log ? "logsoftmax" : "softmax";
+        return (p, rnd, i) -> {
+            Shape s = Shape.of(Shapes.size(rnd, 40), Shapes.size(rnd, 120));
+            float scale = i % 4 == 3 ? 1e4f : 3f;
+            Buf[] x = p.uniform(s, rnd, -scale, scale), y = p.zeros(s);
+            p.run((b, side) -> b.softmaxForward(x[side], y[side], log));
+            CheckResult fwd = p.compare(name + ".forward", s + (scale > 10 ? " logits~1e4" : ""), Tolerance.TRANSCENDENTAL, y);
+            Buf[] yIn = p.data(s, p.dev.download(y[0]));
+            Buf[] dy = p.normal(s, rnd), dx = p.zeros(s);
+            p.run((b, side) -> b.softmaxBackward(yIn[side], dy[side], dx[side], log));
+            return List.of(fwd, p.compare(name + ".backward", s.toString(), Tolerance.reduction(s.dim(1)), dx));
+        };
+    }
+
+    static List<CheckResult> xent(Pair p, Random rnd, int i) {
+        int n = Shapes.size(rnd, 70), c = 1 + Shapes.size(rnd, 30);
+        float scale = i % 4 == 3 ? 1e4f : 4f;
+        Shape s = Shape.of(n, c);
+        int[] labels = rnd.ints(n, 0, c).toArray();
+        Buf[] x = p.uniform(s, rnd, -scale, scale), lab = {p.dev.uploadLabels(labels, c), p.ref.uploadLabels(labels, c)};
+        Buf[] probs = p.zeros(s), loss = p.zeros(Shape.of(1));
+        p.run((b, side) -> b.softmaxXentForward(x[side], lab[side], probs[side], loss[side]));
+        String shape = s + (scale > 10 ? " logits~1e4" : "");
+        // the mean over rows adds a sum of n terms to the per-row log-sum-exp error
+        CheckResult fwd = p.compare("softmax_xent.forward", shape, Tolerance.TRANSCENDENTAL + Tolerance.reduction(n), probs, loss);
+        Buf[] dl = p.zeros(s);
+        p.run((b, side) -> b.softmaxXentBackward(probs[side], lab[side], dl[side]));
+        CheckResult bwd = p.compare("softmax_xent.backward", shape, Tolerance.TRANSCENDENTAL, dl);
+        lab[0].close();
+        lab[1].close();
+        return List.of(fwd, bwd);
+    }
+
+    static List<CheckResult> mse(Pair p, Random rnd, int i) {
+        Shape s = anyShape(rnd);
+        Buf[] y = p.normal(s, rnd), t = p.normal(s, rnd), loss = p.zeros(Shape.of(1)), dy = p.zeros(s);
+        p.run((b, side) -> b.mseForward(y[side], t[side], loss[side]));
+        CheckResult fwd = p.compare("mse.forward", s.toString(), Tolerance.reduction(s.size()), loss);
+        p.run((b, side) -> b.mseBackward(y[side], t[side], dy[side]));
+        return List.of(fwd, p.compare("mse.backward", s.toString(), Tolerance.EXACT, dy));
+    }
+
+    static List<CheckResult> dropout(Pair p, Random rnd, int i) {
+        Shape s = anyShape(rnd);
+        float prob = i % 5 == 0 ? 0f : rnd.nextFloat() * 0.9f;
+        long seed = rnd.nextLong();
+        Buf[] x = p.normal(s, rnd), mask = p.zeros(s), y = p.zeros(s);
+        p.run((b, side) -> b.dropoutForward(x[side], prob, seed, mask[side], y[side]));
+        // a mask entry that differs is 0 against 1/(1-p): far outside EXACT, so masks must agree bit for bit
+        String shape = s + String.format(" p=%.3f", prob);
+        CheckResult fwd = p.compare("dropout.forward", shape, Tolerance.EXACT, mask, y);
+        Buf[] dy = p.normal(s, rnd), dx = p.zeros(s);
+        p.run((b, side) -> b.dropoutBackward(dy[side], mask[side], dx[side]));
+        return List.of(fwd, p.compare("dropout.backward", shape, Tolerance.EXACT, dx));
+    }
+}

@@ -1,0 +1,73 @@
+package io.github.clconv.verify;
+
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
+
+import java.util.List;
+import java.util.Random;
+
+/** Agreement checks for im2col, col2im, GEMM, conv2d and linear. */
+final class LinearAlgebraCases {
+    private LinearAlgebraCases() {
+    }
+
+    static List<CheckResult> im2col(Pair p, Random rnd, int i) {
+        ConvGeom g = Shapes.conv(rnd, i);
+        Buf[] x = p.normal(g.input(), rnd), col = p.zeros(g.col());
+        p.run((b, s) -> b.im2col(x[s], g, col[s]));
+        return List.of(p.compare("im2col", g.toString(), Tolerance.EXACT, col));
+    }
+
+    static List<CheckResult> col2im(Pair p, Random rnd, int i) {
+        ConvGeom g = Shapes.conv(rnd, i);
+        Buf[] col = p.normal(g.col(), rnd), x = p.zeros(g.input());
+        p.run((b, s) -> b.col2im(col[s], g, x[s]));
+        // each input element sums at most R*S column entries
+        return List.of(p.compare("col2im", g.toString(), Tolerance.reduction((long) g.r() * g.s()), x));
+    }
+
+    static List<CheckResult> gemm(Pair p, Random rnd, int i) {
+        int m = Shapes.size(rnd, 70), n = Shapes.size(rnd, 70), k = Shapes.size(rnd, 90);
+        boolean ta = (i & 1) != 0, tb = (i & 2) != 0;
+        float alpha = i % 5 == 0 ? 1f : (float) rnd.nextGaussian(), beta = i % 3 == 0 ? 0f : (float) rnd.nextGaussian();
+        Buf[] a = p.normal(ta ? Shape.of(k, m) : Shape.of(m, k), rnd);
+        Buf[] bm = p.normal(tb ? Shape.of(n, k) : Shape.of(k, n), rnd);
+        Buf[] c = p.normal(Shape.of(m, n), rnd);
+        p.run((b, s) -> b.gemm(ta, tb, alpha, a[s], bm[s], beta, c[s]));
+        String shape = String.format("m=%d n=%d k=%d %s%s alpha=%.2f beta=%.2f", m, n, k, ta ? "T" : "N", tb ? "T" : "N", alpha, beta);
+        return List.of(p.compare("gemm", shape, Tolerance.reduction(k), c));
+    }
+
+    static List<CheckResult> conv(Pair p, Random rnd, int i) {
+        ConvGeom g = Shapes.conv(rnd, i);
+        boolean bias = i % 4 != 3;
+        Buf[] x = p.normal(g.input(), rnd), w = p.normal(g.weight(), rnd);
+        Buf[] bs = bias ? p.normal(Shape.of(g.k()), rnd) : new Buf[2];
+        Buf[] y = p.zeros(g.output());
+        p.run((b, s) -> b.conv2dForward(x[s], w[s], bs[s], g, y[s]));
+        CheckResult fwd = p.compare("conv2d.forward", g.toString(), Tolerance.reduction(g.colRows()), y);
+
+        Buf[] dy = p.normal(g.output(), rnd), dx = p.zeros(g.input()), dw = p.zeros(g.weight());
+        Buf[] db = bias ? p.zeros(Shape.of(g.k())) : new Buf[2];
+        p.run((b, s) -> b.conv2dBackward(x[s], w[s], dy[s], g, dx[s], dw[s], db[s]));
+        long longest = Math.max((long) g.n() * g.oh() * g.ow(), (long) g.k() * g.r() * g.s());
+        CheckResult bwd = bias
+                ? p.compare("conv2d.backward", g.toString(), Tolerance.reduction(longest), dx, dw, db)
+                : p.compare("conv2d.backward", g.toString(), Tolerance.reduction(longest), dx, dw);
+        return List.of(fwd, bwd);
+    }
+
+    static List<CheckResult> linear(Pair p, Random rnd, int i) {
+        int n = Shapes.size(rnd, 33), in = Shapes.size(rnd, 130), out = Shapes.size(rnd, 40);
+        Buf[] x = p.normal(Shape.of(n, in), rnd), w = p.normal(Shape.of(out, in), rnd), bs = p.normal(Shape.of(out), rnd);
+        Buf[] y = p.zeros(Shape.of(n, out));
+        p.run((b, s) -> b.linearForward(x[s], w[s], bs[s], y[s]));
+        String shape = "x [" + n + "," + in + "], w [" + out + "," + in + "]";
+        CheckResult fwd = p.compare("linear.forward", shape, Tolerance.reduction(in), y);
+        Buf[] dy = p.normal(Shape.of(n, out), rnd), dx = p.zeros(Shape.of(n, in)), dw = p.zeros(Shape.of(out, in)), db = p.zeros(Shape.of(out));
+        p.run((b, s) -> b.linearBackward(x[s], w[s], dy[s], dx[s], dw[s], db[s]));
+        CheckResult bwd = p.compare("linear.backward", shape, Tolerance.reduction(Math.max(n, out)), dx, dw, db);
+        return List.of(fwd, bwd);
+    }
+}

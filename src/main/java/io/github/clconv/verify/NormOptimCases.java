@@ -1,0 +1,77 @@
+package io.github.clconv.verify;
+
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.Shape;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/** Agreement checks for batch normalisation (1d and 2d) and the optimiser steps. */
+final class NormOptimCases {
+    private NormOptimCases() {
+    }
+
+    static OpFamily.Check batchNorm(boolean twoD) {
+        String name = twoD ? "batchnorm2d" : "batchnorm1d";
+        return (p, rnd, i) -> {
+            int n = (i == 0 ? 1 : 0) + Shapes.size(rnd, 9) + 1, c = Shapes.size(rnd, 21);
+            Shape s = twoD ? Shape.of(n, c, Shapes.size(rnd, 9), Shapes.size(rnd, 10)) : Shape.of(n, c);
+            Shape ch = Shape.of(c);
+            Buf[] x = p.normal(s, rnd), gamma = p.uniform(ch, rnd, 0.5f, 1.5f), beta = p.normal(ch, rnd);
+            Buf[] rm = p.normal(ch, rnd), rv = p.uniform(ch, rnd, 0.5f, 2f);
+            Buf[] y = p.zeros(s), mean = p.zeros(ch), inv = p.zeros(ch);
+            long m = s.size() / c;
+            p.run((b, side) -> b.batchNormTrainForward(x[side], gamma[side], beta[side], rm[side], rv[side], 0.1f, 1e-5f, y[side], mean[side], inv[side]));
+            List<CheckResult> out = new ArrayList<>();
+            // statistics are sums of m terms; a badly conditioned channel would need more, random data does not
+            out.add(p.compare(name + ".train_forward", s.toString(), Tolerance.reduction(m), y, mean, inv, rm, rv));
+            Buf[] yi = p.zeros(s);
+            p.run((b, side) -> b.batchNormInferForward(x[side], gamma[side], beta[side], rm[side], rv[side], 1e-5f, yi[side]));
+            out.add(p.compare(name + ".infer_forward", s.toString(), Tolerance.TRANSCENDENTAL, yi));
+            Buf[] dy = p.normal(s, rnd), dx = p.zeros(s), dg = p.zeros(ch), db = p.zeros(ch);
+            p.run((b, side) -> b.batchNormBackward(x[side], gamma[side], mean[side], inv[side], dy[side], dx[side], dg[side], db[side]));
+            out.add(p.compare(name + ".backward", s.toString(), Tolerance.reduction(m) * 4, dx, dg, db));
+            return out;
+        };
+    }
+
+    private static final int STEPS = 3;
+
+    static OpFamily.Check sgd(boolean momentum, boolean nesterov) {
+        String name = nesterov ? "sgd_nesterov" : momentum ? "sgd_momentum" : "sgd";
+        return (p, rnd, i) -> {
+            Shape s = Shape.of(Shapes.size(rnd, 3000));
+            float lr = 0.001f + rnd.nextFloat() * 0.1f, m = momentum ? 0.9f : 0f, wd = i % 2 == 0 ? 0f : 5e-4f;
+            Buf[] param = p.normal(s, rnd), v = p.zeros(s);
+            for (int t = 0; t < STEPS; t++) {
+                Buf[] g = p.normal(s, rnd);
+                p.run((b, side) -> b.sgdUpdate(param[side], g[side], v[side], lr, m, wd, nesterov));
+            }
+            return List.of(p.compare(name, s + String.format(" lr=%.3f wd=%.0e, %d steps", lr, wd, STEPS), Tolerance.TRANSCENDENTAL, param, v));
+        };
+    }
+
+    static List<CheckResult> adagrad(Pair p, Random rnd, int i) {
+        Shape s = Shape.of(Shapes.size(rnd, 3000));
+        float lr = 0.001f + rnd.nextFloat() * 0.1f, wd = i % 2 == 0 ? 0f : 5e-4f;
+        Buf[] param = p.normal(s, rnd), sum = p.zeros(s);
+        for (int t = 0; t < STEPS; t++) {
+            Buf[] g = p.normal(s, rnd);
+            p.run((b, side) -> b.adagradUpdate(param[side], g[side], sum[side], lr, wd, 1e-10f));
+        }
+        return List.of(p.compare("adagrad", s + String.format(" lr=%.3f wd=%.0e, %d steps", lr, wd, STEPS), Tolerance.TRANSCENDENTAL, param, sum));
+    }
+
+    static List<CheckResult> adam(Pair p, Random rnd, int i) {
+        Shape s = Shape.of(Shapes.size(rnd, 3000));
+        float lr = 0.0001f + rnd.nextFloat() * 0.01f, wd = i % 2 == 0 ? 0f : 5e-4f;
+        Buf[] param = p.normal(s, rnd), m = p.zeros(s), v = p.zeros(s);
+        for (int t = 1; t <= STEPS; t++) {
+            Buf[] g = p.normal(s, rnd);
+            int step = t;
+            p.run((b, side) -> b.adamUpdate(param[side], g[side], m[side], v[side], lr, 0.9f, 0.999f, 1e-8f, wd, step));
+        }
+        return List.of(p.compare("adam", s + String.format(" lr=%.4f wd=%.0e, %d steps", lr, wd, STEPS), Tolerance.TRANSCENDENTAL, param, m, v));
+    }
+}

@@ -1,0 +1,38 @@
+package io.github.clconv.verify;
+
+import io.github.clconv.backend.Activation;
+
+import java.util.List;
+
+/** Every op family with its agreement check; `clconv verify` and the tests both run these. */
+public final class OpCatalog {
+    private OpCatalog() {
+    }
+
+    public static List<OpFamily> all() {
+        return List.of(
+                new OpFamily("im2col", LinearAlgebraCases::im2col),
+                new OpFamily("col2im", LinearAlgebraCases::col2im),
+                new OpFamily("gemm", LinearAlgebraCases::gemm),
+                new OpFamily("conv2d", LinearAlgebraCases::conv),
+                new OpFamily("linear", LinearAlgebraCases::linear),
+                new OpFamily("maxpool2d", PoolCases::max),
+                new OpFamily("avgpool2d", PoolCases::avg),
+                new OpFamily("relu", ElementwiseCases.activation(Activation.RELU)),
+                new OpFamily("leakyrelu", ElementwiseCases.activation(Activation.LEAKY_RELU)),
+                new OpFamily("sigmoid", ElementwiseCases.activation(Activation.SIGMOID)),
+                new OpFamily("tanh", ElementwiseCases.activation(Activation.TANH)),
+                new OpFamily("softmax", ElementwiseCases.softmax(false)),
+                new OpFamily("logsoftmax", ElementwiseCases.softmax(true)),
+                new OpFamily("softmax_xent", ElementwiseCases::xent),
+                new OpFamily("mse", ElementwiseCases::mse),
+                new OpFamily("dropout", ElementwiseCases::dropout),
+                new OpFamily("batchnorm2d", NormOptimCases.batchNorm(true)),
+                new OpFamily("batchnorm1d", NormOptimCases.batchNorm(false)),
+                new OpFamily("sgd", NormOptimCases.sgd(false, false)),
+                new OpFamily("sgd_momentum", NormOptimCases.sgd(true, false)),
+                new OpFamily("sgd_nesterov", NormOptimCases.sgd(true, true)),
+                new OpFamily("adagrad", NormOptimCases::adagrad),
+                new OpFamily("adam", NormOptimCases::adam));
+    }
+}

@@ -1,0 +1,62 @@
+package io.github.clconv.verify;
+
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.PoolGeom;
+
+import java.util.Random;
+
+/**
+ * Seeded shapes for agreement checks. The first cases of each family are fixed edge
+ * cases (batch 1, 1x1 and 7x7 kernels, stride 2 and 3, padding); the rest are drawn at
+ * random with odd sizes and channel counts that are not multiples of 4 or 16.
+ */
+public final class Shapes {
+    private static final int[] KERNELS = {1, 2, 3, 4, 5, 7};
+
+    private Shapes() {
+    }
+
+    public static ConvGeom conv(Random rnd, int caseIndex) {
+        switch (caseIndex) {
+            case 0: return new ConvGeom(1, 3, 9, 11, 5, 1, 1, 1, 0);
+            case 1: return new ConvGeom(2, 2, 10, 9, 3, 7, 7, 1, 3);
+            case 2: return new ConvGeom(3, 5, 13, 12, 7, 3, 3, 2, 1);
+            case 3: return new ConvGeom(2, 17, 11, 11, 6, 5, 5, 3, 2);
+            case 4: return new ConvGeom(1, 1, 6, 6, 1, 3, 3, 1, 0);
+            default:
+        }
+        while (true) {
+            int r = KERNELS[rnd.nextInt(KERNELS.length)];
+            int s = rnd.nextInt(4) == 0 ? KERNELS[rnd.nextInt(KERNELS.length)] : r;
+            int stride = 1 + rnd.nextInt(3), pad = rnd.nextInt(Math.max(r, s) / 2 + 2);
+            int n = 1 + rnd.nextInt(4), c = 1 + rnd.nextInt(19), k = 1 + rnd.nextInt(21);
+            int h = 1 + rnd.nextInt(17), w = 1 + rnd.nextInt(17);
+            if (ConvGeom.outSize(h, r, stride, pad) >= 1 && ConvGeom.outSize(w, s, stride, pad) >= 1) {
+                return new ConvGeom(n, c, h, w, k, r, s, stride, pad);
+            }
+        }
+    }
+
+    public static PoolGeom pool(Random rnd, int caseIndex) {
+        switch (caseIndex) {
+            case 0: return new PoolGeom(1, 1, 4, 4, 2, 2, 0);
+            case 1: return new PoolGeom(2, 3, 7, 9, 3, 2, 1);
+            case 2: return new PoolGeom(3, 5, 10, 11, 3, 3, 0);
+            case 3: return new PoolGeom(1, 6, 9, 9, 7, 1, 3);
+            default:
+        }
+        while (true) {
+            int k = 1 + rnd.nextInt(4), stride = 1 + rnd.nextInt(3), pad = rnd.nextInt(k / 2 + 1);
+            int h = 1 + rnd.nextInt(15), w = 1 + rnd.nextInt(15);
+            if (ConvGeom.outSize(h, k, stride, pad) >= 1 && ConvGeom.outSize(w, k, stride, pad) >= 1) {
+                return new PoolGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(9), h, w, k, stride, pad);
+            }
+        }
+    }
+
+    /** A size in [1, max], with 1 and max themselves likely. */
+    public static int size(Random rnd, int max) {
+        int pick = rnd.nextInt(8);
+        return pick == 0 ? 1 : pick == 1 ? max : 1 + rnd.nextInt(max);
+    }
+}
