@@ -5,7 +5,9 @@
  *   labels        : [rows], float-coded integers in [0, cols)
  *   loss          : [1], the mean over rows, summed in a fixed order by one work-item
  *
- * Every softmax subtracts the row maximum first, so logits of magnitude 1e4 stay finite.
+ * Every softmax works with x - max (exact in float when x is near the maximum) and
+ * log(sum exp(x - max)), never with log-sum-exp itself: near 1e4 a float is only good to
+ * 1e-3, so forming lse = max + log(sum) would lose that much in every probability.
  * A label outside [0, cols) makes its row's loss NaN (the host validates labels earlier;
  * this only keeps a bad label from reading out of bounds).
  */
@@ -25,9 +27,10 @@ kernel void softmax_forward(global const float* x, global float* y, int rows, in
     for (int c = 0; c < cols; c++) {
         s += exp(xr[c] - m);
     }
-    const float lse = m + log(s);
+    const float ls = log(s);
     for (int c = 0; c < cols; c++) {
-        yr[c] = log_out ? xr[c] - lse : exp(xr[c] - lse);
+        const float z = (xr[c] - m) - ls;
+        yr[c] = log_out ? z : exp(z);
     }
 }
 
@@ -46,7 +49,7 @@ kernel void softmax_backward(global const float* y, global const float* dy, glob
     }
 }
 
-/* probs = softmax(logits); row_loss[r] = logsumexp(logits[r]) - logits[r, label]. */
+/* probs = softmax(logits); row_loss[r] = logsumexp(logits[r]) - logits[r, label] = (max - x_label) + log(sum). */
 kernel void xent_forward(global const float* logits, global const float* labels, global float* probs,
                          global float* row_loss, int rows, int cols) {
     const int r = get_global_id(0);
@@ -62,12 +65,12 @@ kernel void xent_forward(global const float* logits, global const float* labels,
     for (int c = 0; c < cols; c++) {
         s += exp(xr[c] - m);
     }
-    const float lse = m + log(s);
+    const float ls = log(s);
     for (int c = 0; c < cols; c++) {
-        probs[r * cols + c] = exp(xr[c] - lse);
+        probs[r * cols + c] = exp((xr[c] - m) - ls);
     }
     const int label = (int)labels[r];
-    row_loss[r] = (label >= 0 && label < cols) ? lse - xr[label] : NAN;
+    row_loss[r] = (label >= 0 && label < cols) ? (m - xr[label]) + ls : NAN;
 }
 
 /* loss[0] = sum(part[0 .. n-1]) / divisor, in index order. */

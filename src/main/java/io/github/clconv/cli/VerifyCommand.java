@@ -26,6 +26,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the random shapes and data. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--only", split = ",", description = "Only these op families (e.g. gemm,conv2d); default: all.")
+    Set<String> only;
+
     @Override
     public Integer call() {
         if (cases < 1) {
@@ -37,6 +40,9 @@ final class VerifyCommand implements Callable<Integer> {
             Set<String> ops = new LinkedHashSet<>();
             int total = 0, failed = 0;
             for (OpFamily family : OpCatalog.all()) {
+                if (only != null && !only.contains(family.name())) {
+                    continue;
+                }
                 for (int i = 0; i < cases; i++) {
                     for (CheckResult r : family.run(new Pair(dev, ref), seed, i)) {
                         ops.add(r.op());

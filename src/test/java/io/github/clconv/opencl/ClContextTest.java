@@ -1,0 +1,70 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.TestDevices;
+import io.github.clconv.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ClContextTest {
+    @Test
+    void aKernelThatFailsToBuildRaisesTheBuildLog() {
+        ClContext cl = TestDevices.cl().context();
+        // src/test/resources/opencl/broken.cl has a deliberate syntax error
+        ClBuildException e = assertThrows(ClBuildException.class, () -> cl.kernel("broken.cl", "-DFOO=1", "broken"));
+        assertTrue(e.getMessage().contains("opencl/broken.cl"), e.getMessage());
+        assertTrue(e.getMessage().contains("-DFOO=1"), e.getMessage());
+        assertTrue(e.getMessage().toLowerCase().contains("error"), "the build log is included: " + e.getMessage());
+    }
+
+    @Test
+    void aMissingKernelSourceIsNamed() {
+        ClContext cl = TestDevices.cl().context();
+        ClException e = assertThrows(ClException.class, () -> cl.kernel("nonexistent.cl", "", "x"));
+        assertTrue(e.getMessage().contains("opencl/nonexistent.cl"), e.getMessage());
+    }
+
+    @Test
+    void buffersAreCountedAndReleasedOnce() {
+        ClContext cl = TestDevices.cl().context();
+        int before = cl.liveBuffers();
+        ClBuffer b = cl.alloc(Shape.of(3, 4));
+        assertEquals(before + 1, cl.liveBuffers());
+        b.close();
+        b.close();
+        assertEquals(before, cl.liveBuffers());
+        assertThrows(IllegalStateException.class, () -> cl.read(b));
+    }
+
+    @Test
+    void aTensorLargerThanTheDeviceAllowsIsRefusedBeforeAllocation() {
+        ClContext cl = TestDevices.cl().context();
+        long max = cl.device().maxAllocBytes();
+        int rows = (int) Math.min(Integer.MAX_VALUE / 1024, max / 4 / 1024 + 1);
+        ClException e = assertThrows(ClException.class, () -> cl.alloc(Shape.of(rows, 1024)));
+        assertTrue(e.getMessage().contains("--batch"), e.getMessage());
+    }
+
+    @Test
+    void deviceChoice() {
+        List<DeviceInfo> all = ClDevices.list();
+        assertFalse(all.isEmpty());
+        DeviceInfo auto = ClDevices.choose(all, "auto");
+        if (all.stream().anyMatch(DeviceInfo::gpu)) {
+            assertTrue(auto.gpu());
+        } else {
+            assertTrue(auto.cpu() || auto == all.get(0));
+        }
+        assertEquals(all.get(0), ClDevices.choose(all, "0"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ClDevices.choose(all, String.valueOf(all.size())));
+        assertTrue(e.getMessage().contains("numbered 0 to"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ClDevices.choose(all, "tpu"));
+        ClException none = assertThrows(ClException.class, () -> ClDevices.choose(List.of(), "auto"));
+        assertTrue(none.getMessage().contains("pocl-opencl-icd"), none.getMessage());
+    }
+}
