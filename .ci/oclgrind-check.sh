@@ -9,7 +9,7 @@ trap 'rm -f "$log"' EXIT
 echo "oclgrind: every kernel, 1 small case per op family, memcheck + data races" >&2
 timeout 1800 oclgrind --data-races java -jar "$jar" verify --device 0 --cases 1 >"$log" 2>&1
 status=$?
-if grep -qiE 'invalid (read|write)|data race|uninitiali|OCLGRIND|error' "$log" || [ $status -ne 0 ]; then
+if grep -qE 'Invalid (read|write)|[Dd]ata race|OCLGRIND|Uninitiali[sz]ed|[Ee]rror:|[Ee]rror ' "$log" || [ $status -ne 0 ]; then
   cat "$log" >&2
   echo "oclgrind check FAILED (exit status $status)" >&2
   exit 1
