@@ -11,14 +11,14 @@ kernel void fill(global float* x, float v, int n) {
     }
 }
 
-/* dst[i, :] = src[idx[i], :], rows of length row; idx float-coded. */
-kernel void gather_rows(global const float* src, global const float* idx, global float* dst, int row, int rows) {
+/* dst[i, :] = src[idx[offset + i], :], rows of length row; idx float-coded. */
+kernel void gather_rows(global const float* src, global const float* idx, int offset, global float* dst, int row, int rows) {
     const int e = get_global_id(0);
     if (e >= rows * row) {
         return;
     }
     const int i = e / row;
-    dst[e] = src[(int)idx[i] * row + e % row];
+    dst[e] = src[(int)idx[offset + i] * row + e % row];
 }
 
 /* y[i, o] += b[o] for y [rows, cols]. */

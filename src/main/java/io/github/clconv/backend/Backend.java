@@ -38,8 +38,14 @@ public interface Backend extends AutoCloseable {
 
     void fill(Buf dst, float value);
 
-    /** dst[i, :] = src[idx[i], :] for the rows of a [rows, ...] tensor; idx float-coded. */
-    void gatherRows(Buf src, Buf idx, Buf dst);
+    /** dst[i, :] = src[idx[offset + i], :] for the rows of a [rows, ...] tensor; idx float-coded. */
+    void gatherRows(Buf src, Buf idx, int offset, Buf dst);
+
+    /** dst[dstOffset .. +count] = src[srcOffset .. +count], in elements. */
+    void copyRange(Buf src, int srcOffset, Buf dst, int dstOffset, int count);
+
+    /** The same storage seen with another shape of the same size; close it like any buffer. */
+    Buf reshape(Buf b, Shape shape);
 
     /** Waits until every queued operation has finished. */
     void finish();

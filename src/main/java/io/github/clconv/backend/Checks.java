@@ -136,6 +136,26 @@ public final class Checks {
         }
     }
 
+    public static void gather(Buf src, Buf idx, int offset, Buf dst) {
+        shape("gather", "destination", dst, src.shape().withFirst(dst.shape().dim(0)));
+        if (offset < 0 || offset + dst.shape().dim(0) > idx.shape().size()) {
+            throw new IllegalArgumentException("gather: rows " + offset + ".." + (offset + dst.shape().dim(0)) + " lie outside the index list of " + idx.shape().size());
+        }
+    }
+
+    public static void range(Buf src, int srcOffset, Buf dst, int dstOffset, int count) {
+        if (count < 0 || srcOffset < 0 || dstOffset < 0 || srcOffset + count > src.shape().size() || dstOffset + count > dst.shape().size()) {
+            throw new IllegalArgumentException("copy: " + count + " values from offset " + srcOffset + " of " + src.shape()
+                    + " to offset " + dstOffset + " of " + dst.shape() + " do not fit");
+        }
+    }
+
+    public static void reshape(Buf b, Shape s) {
+        if (b.shape().size() != s.size()) {
+            throw new IllegalArgumentException("reshape: " + b.shape() + " has " + b.shape().size() + " values, " + s + " needs " + s.size());
+        }
+    }
+
     public static void elementwise(String op, Buf... bufs) {
         for (Buf b : bufs) {
             if (b != null && !b.shape().equals(bufs[0].shape())) {

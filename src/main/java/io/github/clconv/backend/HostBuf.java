@@ -18,6 +18,14 @@ final class HostBuf implements Buf {
         live.incrementAndGet();
     }
 
+    /** A view of base's storage with another shape. */
+    HostBuf(Shape shape, HostBuf base, AtomicInteger live) {
+        this.shape = shape;
+        this.data = base.data;
+        this.live = live;
+        live.incrementAndGet();
+    }
+
     @Override
     public Shape shape() {
         return shape;

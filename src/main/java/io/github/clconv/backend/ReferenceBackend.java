@@ -70,17 +70,29 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void gatherRows(Buf src, Buf idx, Buf dst) {
+    public void gatherRows(Buf src, Buf idx, int offset, Buf dst) {
+        Checks.gather(src, idx, offset, dst);
         int row = src.shape().perSample();
-        Checks.shape("gather", "destination", dst, src.shape().withFirst(idx.shape().size()));
         double[] s = d(src), t = d(dst), ix = d(idx);
-        for (int i = 0; i < ix.length; i++) {
-            int r = (int) ix[i];
+        for (int i = 0; i < dst.shape().dim(0); i++) {
+            int r = (int) ix[offset + i];
             if (r < 0 || r >= src.shape().dim(0)) {
                 throw new IllegalArgumentException("gather: index " + r + " is out of range [0, " + src.shape().dim(0) + ")");
             }
             System.arraycopy(s, r * row, t, i * row, row);
         }
+    }
+
+    @Override
+    public void copyRange(Buf src, int srcOffset, Buf dst, int dstOffset, int count) {
+        Checks.range(src, srcOffset, dst, dstOffset, count);
+        System.arraycopy(d(src), srcOffset, d(dst), dstOffset, count);
+    }
+
+    @Override
+    public Buf reshape(Buf b, Shape shape) {
+        Checks.reshape(b, shape);
+        return new HostBuf(shape, (HostBuf) b, live);
     }
 
     @Override

@@ -92,7 +92,7 @@ public final class ClBackend implements Backend {
     @Override
     public void copy(Buf src, Buf dst) {
         Checks.sameSize("copy", "source", src, "destination", dst);
-        cl.copy(cl(src), cl(dst), src.shape().size());
+        cl.copy(cl(src), 0, cl(dst), 0, src.shape().size());
     }
 
     @Override
@@ -102,9 +102,21 @@ public final class ClBackend implements Backend {
     }
 
     @Override
-    public void gatherRows(Buf src, Buf idx, Buf dst) {
-        Checks.shape("gather", "destination", dst, src.shape().withFirst(idx.shape().size()));
-        elementwise.gatherRows(src, idx, dst);
+    public void gatherRows(Buf src, Buf idx, int offset, Buf dst) {
+        Checks.gather(src, idx, offset, dst);
+        elementwise.gatherRows(src, idx, offset, dst);
+    }
+
+    @Override
+    public void copyRange(Buf src, int srcOffset, Buf dst, int dstOffset, int count) {
+        Checks.range(src, srcOffset, dst, dstOffset, count);
+        cl.copy(cl(src), srcOffset, cl(dst), dstOffset, count);
+    }
+
+    @Override
+    public Buf reshape(Buf b, Shape shape) {
+        Checks.reshape(b, shape);
+        return cl(b).view(shape);
     }
 
     @Override

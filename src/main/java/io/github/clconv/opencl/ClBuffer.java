@@ -31,6 +31,12 @@ public final class ClBuffer implements Buf {
         return shape.size();
     }
 
+    /** Another shape over the same memory; the view holds its own reference to it. */
+    ClBuffer view(Shape s) {
+        CL.clRetainMemObject(mem());
+        return new ClBuffer(mem, s, live);
+    }
+
     cl_mem mem() {
         if (mem == null) {
             throw new IllegalStateException("device buffer " + shape + " was used after close()");

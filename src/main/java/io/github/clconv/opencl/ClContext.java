@@ -102,9 +102,13 @@ public final class ClContext implements AutoCloseable {
         return out;
     }
 
-    public void copy(ClBuffer src, ClBuffer dst, int count) {
+    public void copy(ClBuffer src, int srcOffset, ClBuffer dst, int dstOffset, int count) {
+        if (count == 0) {
+            return;
+        }
         try {
-            CL.clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), 0, 0, (long) count * Sizeof.cl_float, 0, null, null);
+            CL.clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), (long) srcOffset * Sizeof.cl_float, (long) dstOffset * Sizeof.cl_float,
+                    (long) count * Sizeof.cl_float, 0, null, null);
         } catch (CLException e) {
             throw ClException.of("copying " + src.shape(), e);
         }

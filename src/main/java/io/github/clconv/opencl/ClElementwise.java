@@ -16,9 +16,9 @@ final class ClElementwise {
         cl.kernel("tensor.cl", "", "fill").args(x, v, n).run(n);
     }
 
-    void gatherRows(Buf src, Buf idx, Buf dst) {
-        int row = src.shape().perSample(), rows = idx.shape().size();
-        cl.kernel("tensor.cl", "", "gather_rows").args(src, idx, dst, row, rows).run((long) row * rows);
+    void gatherRows(Buf src, Buf idx, int offset, Buf dst) {
+        int row = src.shape().perSample(), rows = dst.shape().dim(0);
+        cl.kernel("tensor.cl", "", "gather_rows").args(src, idx, offset, dst, row, rows).run((long) row * rows);
     }
 
     void activationForward(Activation a, float alpha, Buf x, Buf y) {

@@ -1,0 +1,63 @@
+package io.github.clconv.cli;
+
+import io.github.clconv.train.TrainingListener;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * --metrics F: JSON lines, one per logged step {"epoch", "step", "loss"} and one per epoch
+ * {"epoch", "train_loss", "test_loss", "test_accuracy", "seconds"} (plus validation
+ * figures with --val-split). Also keeps the series that --plot draws.
+ */
+final class MetricsFile implements TrainingListener, AutoCloseable {
+    private final Writer out;
+    final List<double[]> steps = new ArrayList<>(); // {step, loss}
+    final List<EpochResult> epochs = new ArrayList<>();
+
+    MetricsFile(Path file) throws IOException {
+        out = file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
+        steps.add(new double[]{step, loss});
+        write(new Json().put("epoch", epoch).put("step", step).put("loss", loss));
+    }
+
+    @Override
+    public void epoch(EpochResult r) {
+        epochs.add(r);
+        Json j = new Json().put("epoch", r.epoch()).put("train_loss", r.trainLoss()).put("test_loss", r.test().loss())
+                .put("test_accuracy", r.test().accuracy()).put("seconds", r.seconds());
+        if (r.validation() != null) {
+            j.put("val_loss", r.validation().loss()).put("val_accuracy", r.validation().accuracy());
+        }
+        write(j);
+    }
+
+    private void write(Json j) {
+        if (out == null) {
+            return;
+        }
+        try {
+            out.write(j + "\n");
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (out != null) {
+            out.close();
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.github.clconv.cli;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.data.Dataset;
+import io.github.clconv.data.DeviceDataset;
+import io.github.clconv.nn.Sequential;
+import io.github.clconv.train.Checkpoint;
+import io.github.clconv.train.Evaluation;
+import io.github.clconv.train.Evaluator;
+import io.github.clconv.train.Optimizer;
+import io.github.clconv.train.Trainer;
+import io.github.clconv.train.TrainingListener;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a model on an MNIST-format dataset (default: Fashion-MNIST), evaluate it on the test set after each epoch and save a checkpoint.",
+                "Progress goes to stderr; the last line on stdout is a JSON summary."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--device", defaultValue = "auto", description = "Device: " + Backends.DEVICE_HELP + ". Default: ${DEFAULT-VALUE}.")
+    String device;
+    @Option(names = "--data", description = "Folder with the four MNIST-format IDX files (.gz or raw). Default: " + "/usr/share/datasets/fashion-mnist.")
+    Path data = Dataset.DEFAULT_DIR;
+    @Option(names = "--model", description = "Model spec or preset (lenet, lenet-bn). Default: lenet, or the spec stored in --load.")
+    String model;
+    @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set. Default: ${DEFAULT-VALUE}.")
+    int epochs;
+    @Option(names = "--batch", defaultValue = "64", description = "Mini-batch size. Default: ${DEFAULT-VALUE}.")
+    int batch;
+    @Option(names = "--lr", defaultValue = "0.01", description = "Learning rate. Default: ${DEFAULT-VALUE}.")
+    float lr;
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adagrad or adam. Default: ${DEFAULT-VALUE}.")
+    String optimizer;
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum; 0 is plain SGD. Default: ${DEFAULT-VALUE}.")
+    float momentum;
+    @Option(names = "--nesterov", description = "Nesterov momentum (sgd).")
+    boolean nesterov;
+    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay. Default: ${DEFAULT-VALUE}.")
+    float weightDecay;
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and dropout. Default: ${DEFAULT-VALUE}.")
+    long seed;
+    @Option(names = "--save", defaultValue = "runs/last.safetensors", description = "Checkpoint to write at the end (safetensors). Default: ${DEFAULT-VALUE}.")
+    Path save;
+    @Option(names = "--load", description = "Start from the weights of this checkpoint.")
+    Path load;
+    @Option(names = "--no-shuffle", description = "Take batches in file order: step s uses images [(s-1)*B, s*B) modulo the whole batches.")
+    boolean noShuffle;
+    @Option(names = "--limit", description = "Use only the first N training images.")
+    Integer limit;
+    @Option(names = "--val-split", defaultValue = "0", description = "Hold out this fraction of the training set (its end, after one seeded shuffle) for validation. Default: ${DEFAULT-VALUE}.")
+    double valSplit;
+    @Option(names = "--metrics", description = "Write JSON lines: every --log-every steps and once per epoch.")
+    Path metrics;
+    @Option(names = "--log-every", defaultValue = "50", description = "Steps between loss read-backs (metrics, progress). Default: ${DEFAULT-VALUE}.")
+    int logEvery;
+    @Option(names = "--plot", description = "Draw loss and accuracy curves to this PNG file.")
+    Path plot;
+    @Option(names = "--eval-batch", defaultValue = "256", description = "Batch size for evaluation. Default: ${DEFAULT-VALUE}.")
+    int evalBatch;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        long t0 = System.nanoTime();
+        Dataset[] sets = Dataset.load(data);
+        Dataset train = limit != null ? sets[0].limit(limit) : sets[0], test = sets[1], val = null;
+        if (valSplit > 0) {
+            int[] order = shuffled(train.size(), new Random(seed ^ 0xA5A5A5A5L));
+            int keep = (int) Math.round(train.size() * (1 - valSplit));
+            if (keep < 1 || keep >= train.size()) {
+                throw new IllegalArgumentException("--val-split " + valSplit + " leaves " + keep + " of " + train.size() + " images for training");
+            }
+            val = train.select("validation", order, keep, train.size());
+            train = train.select("train", order, 0, keep);
+        }
+        try (Backend b = Backends.open(device);
+             Sequential net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), b, seed);
+             Optimizer opt = new Optimizer(net, Optimizer.kind(optimizer), lr, momentum, nesterov, weightDecay);
+             Trainer trainer = new Trainer(net, opt, batch, !noShuffle, seed, logEvery, lr);
+             DeviceDataset trainDev = new DeviceDataset(b, train);
+             DeviceDataset testDev = new DeviceDataset(b, test);
+             DeviceDataset valDev = val == null ? null : new DeviceDataset(b, val);
+             MetricsFile metricsFile = new MetricsFile(metrics)) {
+            System.err.printf("train: %s on %s; %d training images%s, %d test; batch %d, %s%n", net.spec(), b.name(), train.size(),
+                    val == null ? "" : " (+" + val.size() + " validation)", test.size(), batch, opt.describe());
+            Progress progress = new Progress(batch);
+            TrainingListener both = new TrainingListener() {
+                @Override
+                public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
+                    progress.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
+                    metricsFile.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
+                }
+            };
+            TrainingListener.EpochResult last = null;
+            double trainSeconds = 0;
+            int trainImages = 0;
+            for (int e = 1; e <= epochs; e++) {
+                progress.startEpoch();
+                long e0 = System.nanoTime();
+                double trainLoss = trainer.epoch(trainDev, e, both);
+                b.finish();
+                double secs = (System.nanoTime() - e0) / 1e9;
+                trainSeconds += secs;
+                trainImages += (train.size() / batch) * batch;
+                Evaluation testEval = Evaluator.evaluate(net, testDev, evalBatch);
+                Evaluation valEval = valDev == null ? null : Evaluator.evaluate(net, valDev, evalBatch);
+                last = new TrainingListener.EpochResult(e, trainLoss, testEval, valEval, secs + testEval.seconds(), (train.size() / batch) * batch / secs);
+                metricsFile.epoch(last);
+                System.err.printf("epoch %d/%d  train loss %.4f  test loss %.4f  test accuracy %.4f%s  %.1f s (%,.0f img/s)%n", e, epochs, trainLoss,
+                        testEval.loss(), testEval.accuracy(),
+                        valEval == null ? "" : String.format("  val loss %.4f  val accuracy %.4f", valEval.loss(), valEval.accuracy()),
+                        last.seconds(), last.trainImagesPerSec());
+            }
+            if (save != null) {
+                Checkpoint.save(net, save);
+                System.err.println("saved " + save);
+            }
+            if (plot != null) {
+                Plot.write(plot, metricsFile.steps, metricsFile.epochs, train.size() / batch);
+                System.err.println("plotted " + plot);
+            }
+            Json summary = new Json().put("model", net.spec()).put("device", b.name()).put("epochs", epochs)
+                    .put("train_loss", last.trainLoss()).put("test_loss", last.test().loss()).put("test_accuracy", last.test().accuracy());
+            if (last.validation() != null) {
+                summary.put("val_loss", last.validation().loss()).put("val_accuracy", last.validation().accuracy());
+            }
+            summary.put("images_per_sec", trainImages / trainSeconds).put("seconds", (System.nanoTime() - t0) / 1e9);
+            if (save != null) {
+                summary.put("checkpoint", save.toString());
+            }
+            System.out.println(summary);
+            return 0;
+        }
+    }
+
+    private void validate() {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+        }
+        if (batch < 1 || evalBatch < 1) {
+            throw new IllegalArgumentException("--batch and --eval-batch must be >= 1");
+        }
+        if (limit != null && limit < 1) {
+            throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
+        }
+        if (!(valSplit >= 0 && valSplit < 1)) {
+            throw new IllegalArgumentException("--val-split must lie in [0, 1), got " + valSplit);
+        }
+    }
+
+    static int[] shuffled(int n, Random rnd) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+}

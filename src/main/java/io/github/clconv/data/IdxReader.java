@@ -1,0 +1,109 @@
+package io.github.clconv.data;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reads MNIST-format IDX files, gzipped or raw (detected from the first bytes).
+ *
+ *   magic: 0x00 0x00 type rank   (type 0x08 = unsigned byte; rank 1 for labels, 3 for images)
+ *   rank big-endian int32 dimensions, then the data, one byte per value
+ *
+ * Every problem (missing file, bad magic, dimensions that do not match the length, a
+ * label out of range) is an IOException naming the file and what is wrong with it.
+ */
+public final class IdxReader {
+    private static final long MAX_VALUES = 1L << 31;
+
+    private IdxReader() {
+    }
+
+    /** Images as floats scaled to [0, 1]; dims receives {count, rows, cols}. */
+    public static float[] images(Path file, int[] dims) throws IOException {
+        byte[] raw = read(file, 3, dims);
+        float[] out = new float[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            out[i] = (raw[i] & 0xFF) / 255f;
+        }
+        return out;
+    }
+
+    /** Labels, each checked to lie in [0, classes). */
+    public static int[] labels(Path file, int classes) throws IOException {
+        int[] dims = new int[1];
+        byte[] raw = read(file, 1, dims);
+        int[] out = new int[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            out[i] = raw[i] & 0xFF;
+            if (out[i] >= classes) {
+                throw new IOException(file + ": label " + out[i] + " at index " + i + " is out of range [0, " + classes + "); the file is corrupt or not a " + classes + "-class label file");
+            }
+        }
+        return out;
+    }
+
+    private static byte[] read(Path file, int rank, int[] dims) throws IOException {
+        try (InputStream in = open(file); DataInputStream data = new DataInputStream(in)) {
+            int magic;
+            try {
+                magic = data.readInt();
+            } catch (EOFException e) {
+                throw new IOException(file + ": file is empty or truncated before its header");
+            }
+            int expected = 0x0800 | rank;
+            if (magic != expected) {
+                throw new IOException(String.format("%s: bad magic number 0x%08X, expected 0x%08X (an IDX %s file)", file, magic, expected,
+                        rank == 1 ? "label" : "image"));
+            }
+            long total = 1;
+            for (int i = 0; i < rank; i++) {
+                try {
+                    dims[i] = data.readInt();
+                } catch (EOFException e) {
+                    throw new IOException(file + ": truncated inside the header");
+                }
+                if (dims[i] < 1) {
+                    throw new IOException(file + ": dimension " + i + " is " + dims[i] + ", must be >= 1");
+                }
+                total *= dims[i];
+                if (total >= MAX_VALUES) {
+                    throw new IOException(file + ": the header claims more than 2^31 values; the file is corrupt");
+                }
+            }
+            byte[] out = new byte[(int) total];
+            int got = data.readNBytes(out, 0, out.length);
+            if (got < out.length) {
+                throw new IOException(file + ": truncated: the header promises " + total + " values, the file holds " + got);
+            }
+            if (data.read() >= 0) {
+                throw new IOException(file + ": longer than its header says (" + total + " values); the file is corrupt");
+            }
+            return out;
+        } catch (ZipException e) {
+            throw new IOException(file + ": corrupt gzip data (" + e.getMessage() + ")");
+        } catch (EOFException e) {
+            throw new IOException(file + ": truncated gzip stream");
+        }
+    }
+
+    private static InputStream open(Path file) throws IOException {
+        InputStream in;
+        try {
+            in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file");
+        }
+        in.mark(2);
+        int b0 = in.read(), b1 = in.read();
+        in.reset();
+        return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
+    }
+}

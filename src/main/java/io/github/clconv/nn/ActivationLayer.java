@@ -1,0 +1,60 @@
+package io.github.clconv.nn;
+
+import io.github.clconv.backend.Activation;
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.Shape;
+
+/** ReLU, LeakyReLU(alpha), sigmoid or tanh. */
+public final class ActivationLayer implements Layer {
+    final Activation kind;
+    final float alpha;
+    private final Workspace ws = new Workspace();
+    private Backend b;
+    private Buf x, y;
+
+    public ActivationLayer(Activation kind, float alpha) {
+        this.kind = kind;
+        this.alpha = alpha;
+    }
+
+    @Override
+    public String spec() {
+        return switch (kind) {
+            case RELU -> "relu";
+            case LEAKY_RELU -> "leakyrelu(" + alpha + ")";
+            case SIGMOID -> "sigmoid";
+            case TANH -> "tanh";
+        };
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+        return in;
+    }
+
+    @Override
+    public void build(Backend b, Shape in, Init init, java.util.Random rnd) {
+        this.b = b;
+    }
+
+    @Override
+    public Buf forward(Buf x, boolean training) {
+        this.x = x;
+        y = ws.get(b, "y", x.shape());
+        b.activationForward(kind, alpha, x, y);
+        return y;
+    }
+
+    @Override
+    public Buf backward(Buf dy, boolean needDx) {
+        Buf dx = ws.get(b, "dx", x.shape());
+        b.activationBackward(kind, alpha, x, y, dy, dx);
+        return dx;
+    }
+
+    @Override
+    public void close() {
+        ws.close();
+    }
+}

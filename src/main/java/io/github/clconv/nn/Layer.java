@@ -1,0 +1,37 @@
+package io.github.clconv.nn;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.Shape;
+
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One layer of a Sequential. build() fixes the input shape (per sample) and creates the
+ * parameters; forward() and backward() return buffers the layer owns, valid until its
+ * next call with the same batch size.
+ */
+public interface Layer extends AutoCloseable {
+    /** The layer as a model-spec token, e.g. conv(20,5). */
+    String spec();
+
+    /** Output shape per sample for an input shape per sample; throws when the size shrinks below 1. */
+    Shape outputShape(Shape in);
+
+    default void build(Backend b, Shape in, Init init, Random rnd) {
+    }
+
+    Buf forward(Buf x, boolean training);
+
+    /** needDx false: the first layer's input gradient is never used, so it is not computed. */
+    Buf backward(Buf dy, boolean needDx);
+
+    default List<Param> params() {
+        return List.of();
+    }
+
+    @Override
+    default void close() {
+    }
+}

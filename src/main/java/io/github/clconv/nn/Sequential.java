@@ -1,0 +1,99 @@
+package io.github.clconv.nn;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.Shape;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Layers applied in order, as PyTorch's nn.Sequential: parameters are named
+ * "index.name" counting every layer, activations included ("0.weight", "3.bias").
+ */
+public final class Sequential implements AutoCloseable {
+    private final List<Layer> layers;
+    private final Shape input;
+    private final Backend backend;
+
+    /** Builds every layer on b for inputs of shape [N, ...input], initialised from seed. */
+    public Sequential(List<Layer> layers, Shape input, Backend b, Init init, long seed) {
+        this.layers = List.copyOf(layers);
+        this.input = input;
+        this.backend = b;
+        Random rnd = new Random(seed);
+        Shape s = input;
+        for (Layer l : layers) {
+            Shape out = l.outputShape(s);
+            l.build(b, s, init, rnd);
+            s = out;
+        }
+    }
+
+    public static Sequential of(ModelSpec spec, Shape input, Backend b, long seed) {
+        return new Sequential(spec.layers(input), input, b, spec.init(), seed);
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public Shape input() {
+        return input;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Shape output() {
+        Shape s = input;
+        for (Layer l : layers) {
+            s = l.outputShape(s);
+        }
+        return s;
+    }
+
+    public String spec() {
+        return String.join("-", layers.stream().map(Layer::spec).toList());
+    }
+
+    public Buf forward(Buf x, boolean training) {
+        Buf h = x;
+        for (Layer l : layers) {
+            h = l.forward(h, training);
+        }
+        return h;
+    }
+
+    public void backward(Buf dOut) {
+        Buf d = dOut;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            d = layers.get(i).backward(d, i > 0);
+        }
+    }
+
+    /** Every tensor with its state_dict name, in layer order. */
+    public List<NamedParam> params() {
+        List<NamedParam> out = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            for (Param p : layers.get(i).params()) {
+                out.add(new NamedParam(i + "." + p.name(), p));
+            }
+        }
+        return out;
+    }
+
+    public long parameterCount() {
+        return params().stream().filter(p -> p.param().trainable()).mapToLong(p -> p.param().value().shape().size()).sum();
+    }
+
+    public record NamedParam(String name, Param param) {
+    }
+
+    @Override
+    public void close() {
+        layers.forEach(Layer::close);
+    }
+}

@@ -1,0 +1,220 @@
+package io.github.clconv.train;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import io.github.clconv.backend.Backend;
+import io.github.clconv.nn.Sequential;
+import io.github.clconv.tensor.Shape;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * safetensors checkpoints: an 8-byte little-endian header length, a JSON header
+ * ({"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...,
+ * "__metadata__": {"clconv.model": spec, "clconv.input": "C,H,W"}}), then the raw
+ * little-endian data. Names and layouts are those of PyTorch's nn.Sequential
+ * state_dict, so the file loads into the equivalent PyTorch model and back.
+ */
+public final class Checkpoint {
+    public static final String MODEL_KEY = "clconv.model", INPUT_KEY = "clconv.input";
+    private static final long MAX_HEADER = 100L << 20;
+
+    /** What a file holds: its metadata and tensors, each with its shape. */
+    public record Contents(Map<String, String> metadata, Map<String, Shape> shapes, Map<String, float[]> tensors) {
+        public String spec(Path file) throws IOException {
+            String s = metadata.get(MODEL_KEY);
+            if (s == null) {
+                throw new IOException(file + ": no model spec in the metadata (key " + MODEL_KEY + "); pass --model");
+            }
+            return s;
+        }
+
+        public Shape input(Path file) throws IOException {
+            String s = metadata.getOrDefault(INPUT_KEY, "1,28,28");
+            try {
+                String[] p = s.split(",");
+                return Shape.of(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()));
+            } catch (RuntimeException e) {
+                throw new IOException(file + ": bad input shape '" + s + "' in the metadata");
+            }
+        }
+    }
+
+    private Checkpoint() {
+    }
+
+    private record Entry(String name, String dtype, int[] shape, byte[] bytes) {
+    }
+
+    /** Writes every tensor of model to file, atomically: a temporary file renamed into place. */
+    public static void save(Sequential model, Path file) throws IOException {
+        Backend b = model.backend();
+        java.util.List<Entry> entries = new java.util.ArrayList<>();
+        for (Sequential.NamedParam p : model.params()) {
+            float[] v = b.download(p.param().value());
+            ByteBuffer bb = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            bb.asFloatBuffer().put(v);
+            entries.add(new Entry(p.name(), "F32", p.param().value().shape().dims(), bb.array()));
+            if (p.name().endsWith(".running_var")) { // PyTorch's BatchNorm state_dict also holds this int64 counter
+                entries.add(new Entry(p.name().replace(".running_var", ".num_batches_tracked"), "I64", new int[0], new byte[8]));
+            }
+        }
+        JsonObject header = new JsonObject();
+        JsonObject meta = new JsonObject();
+        meta.addProperty("format", "pt");
+        meta.addProperty(MODEL_KEY, model.spec());
+        Shape in = model.input();
+        meta.addProperty(INPUT_KEY, in.dim(0) + "," + in.dim(1) + "," + in.dim(2));
+        header.add("__metadata__", meta);
+        long offset = 0;
+        for (Entry e : entries) {
+            JsonObject t = new JsonObject();
+            t.addProperty("dtype", e.dtype());
+            com.google.gson.JsonArray shape = new com.google.gson.JsonArray();
+            for (int d : e.shape()) {
+                shape.add(d);
+            }
+            t.add("shape", shape);
+            com.google.gson.JsonArray off = new com.google.gson.JsonArray();
+            off.add(offset);
+            off.add(offset + e.bytes().length);
+            t.add("data_offsets", off);
+            header.add(e.name(), t);
+            offset += e.bytes().length;
+        }
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        int pad = (8 - json.length % 8) % 8; // the format aligns the data section to 8 bytes with spaces
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length + pad);
+                out.write(len.array());
+                out.write(json);
+                out.write(" ".repeat(pad).getBytes(StandardCharsets.US_ASCII));
+                for (Entry e : entries) {
+                    out.write(e.bytes());
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Reads and validates a file: every size and offset is checked against the file before anything is allocated. */
+    public static Contents read(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new IOException(file + ": not a safetensors file (" + size + " bytes, shorter than the 8-byte header length)");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0, file);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen < 2 || headerLen > MAX_HEADER || headerLen > size - 8) {
+                throw new IOException(file + ": header length " + headerLen + " is impossible for a file of " + size + " bytes; the file is corrupt or not safetensors");
+            }
+            ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, hb, 8, file);
+            JsonObject header;
+            try {
+                JsonElement el = JsonParser.parseString(new String(hb.array(), StandardCharsets.UTF_8));
+                if (!el.isJsonObject()) {
+                    throw new IOException(file + ": the header is not a JSON object");
+                }
+                header = el.getAsJsonObject();
+            } catch (JsonParseException e) {
+                throw new IOException(file + ": the header is not valid JSON (" + e.getMessage() + ")");
+            }
+            long dataStart = 8 + headerLen, dataLen = size - dataStart;
+            Map<String, String> meta = new LinkedHashMap<>();
+            Map<String, Shape> shapes = new LinkedHashMap<>();
+            Map<String, float[]> tensors = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+                String name = e.getKey();
+                try {
+                    if (name.equals("__metadata__")) {
+                        e.getValue().getAsJsonObject().entrySet().forEach(m -> meta.put(m.getKey(), m.getValue().getAsString()));
+                        continue;
+                    }
+                    JsonObject t = e.getValue().getAsJsonObject();
+                    String dtype = t.get("dtype").getAsString();
+                    long begin = t.getAsJsonArray("data_offsets").get(0).getAsLong(), end = t.getAsJsonArray("data_offsets").get(1).getAsLong();
+                    if (begin < 0 || end < begin || end > dataLen) {
+                        throw new IOException(file + ": tensor " + name + " claims bytes [" + begin + ", " + end + ") but the data section has " + dataLen);
+                    }
+                    long count = 1;
+                    int[] dims = new int[t.getAsJsonArray("shape").size()];
+                    for (int i = 0; i < dims.length; i++) {
+                        long d = t.getAsJsonArray("shape").get(i).getAsLong();
+                        if (d < 0 || d > Integer.MAX_VALUE || (count *= Math.max(d, 1)) > Integer.MAX_VALUE) {
+                            throw new IOException(file + ": tensor " + name + " has an absurd shape " + t.get("shape"));
+                        }
+                        dims[i] = (int) d;
+                    }
+                    if (name.endsWith(".num_batches_tracked")) {
+                        continue; // PyTorch's BatchNorm counter; clconv uses a fixed momentum and ignores it
+                    }
+                    if (!dtype.equals("F32")) {
+                        throw new IOException(file + ": tensor " + name + " is " + dtype + "; clconv reads F32 tensors only");
+                    }
+                    if (end - begin != 4 * count) {
+                        throw new IOException(file + ": tensor " + name + " of shape " + t.get("shape") + " needs " + 4 * count + " bytes but claims " + (end - begin));
+                    }
+                    ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+                    readFully(ch, data, dataStart + begin, file);
+                    float[] v = new float[(int) count];
+                    data.flip().asFloatBuffer().get(v);
+                    shapes.put(name, dims.length == 0 ? Shape.of(1) : Shape.of(dims));
+                    tensors.put(name, v);
+                } catch (IllegalStateException | NullPointerException | UnsupportedOperationException | IndexOutOfBoundsException ex) {
+                    throw new IOException(file + ": entry " + name + " of the header is malformed (" + ex.getMessage() + ")");
+                }
+            }
+            return new Contents(meta, shapes, tensors);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file");
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, pos + buf.position()) < 0) {
+                throw new IOException(file + ": truncated");
+            }
+        }
+    }
+
+    /** Copies the file's tensors into model; every model tensor must be present with its exact shape. */
+    public static void restore(Sequential model, Contents c, Path file) throws IOException {
+        for (Sequential.NamedParam p : model.params()) {
+            Shape want = p.param().value().shape();
+            Shape got = c.shapes().get(p.name());
+            if (got == null) {
+                throw new IOException(file + ": tensor " + p.name() + " (shape " + want + ") is missing; the checkpoint was saved from another model");
+            }
+            if (!got.equals(want)) {
+                throw new IOException(file + ": tensor " + p.name() + " has shape " + got + " in the file but the model needs " + want);
+            }
+        }
+        for (Sequential.NamedParam p : model.params()) {
+            model.backend().write(p.param().value(), c.tensors().get(p.name()));
+        }
+    }
+}

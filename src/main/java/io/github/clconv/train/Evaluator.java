@@ -1,0 +1,78 @@
+package io.github.clconv.train;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.data.DeviceDataset;
+import io.github.clconv.nn.Sequential;
+import io.github.clconv.tensor.Shape;
+
+/** Loss and accuracy of a model in inference mode, in batches (the last one may be shorter). */
+public final class Evaluator {
+    private Evaluator() {
+    }
+
+    public static Evaluation evaluate(Sequential model, DeviceDataset data, int batch) {
+        Backend b = model.backend();
+        int n = data.size();
+        float[] order = new float[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Shape sample = data.data().sample();
+        long t0 = System.nanoTime();
+        double lossSum = 0;
+        int correct = 0;
+        try (Buf orderBuf = b.upload(Shape.of(n), order); SoftmaxCrossEntropy xent = new SoftmaxCrossEntropy(b)) {
+            Buf[] full = null, tail = null;
+            try {
+                for (int start = 0; start < n; start += batch) {
+                    int m = Math.min(batch, n - start);
+                    Buf[] xy;
+                    if (m == batch) {
+                        xy = full = full != null ? full : batchBuffers(b, m, sample);
+                    } else {
+                        xy = tail = batchBuffers(b, m, sample);
+                    }
+                    data.batch(orderBuf, start, xy[0], xy[1]);
+                    Buf logits = model.forward(xy[0], false);
+                    lossSum += b.download(xent.forward(logits, xy[1]))[0] * m;
+                    correct += correct(b.download(xent.probs()), data.data().labels(), start, m);
+                }
+            } finally {
+                for (Buf[] xy : new Buf[][]{full, tail}) {
+                    if (xy != null) {
+                        xy[0].close();
+                        xy[1].close();
+                    }
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new Evaluation(lossSum / n, (double) correct / n, n, seconds);
+    }
+
+    private static Buf[] batchBuffers(Backend b, int m, Shape sample) {
+        return new Buf[]{b.zeros(Shape.of(m, sample.dim(0), sample.dim(1), sample.dim(2))), b.zeros(Shape.of(m))};
+    }
+
+    /** Rows whose largest probability is at the label (the first of equal maxima). */
+    static int correct(float[] probs, int[] labels, int start, int m) {
+        int classes = probs.length / m, hits = 0;
+        for (int r = 0; r < m; r++) {
+            if (argmax(probs, r * classes, classes) == labels[start + r]) {
+                hits++;
+            }
+        }
+        return hits;
+    }
+
+    public static int argmax(float[] v, int from, int count) {
+        int best = 0;
+        for (int c = 1; c < count; c++) {
+            if (v[from + c] > v[from + best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,94 @@
+package io.github.clconv.train;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.nn.Param;
+import io.github.clconv.nn.Sequential;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * SGD (momentum, Nesterov), AdaGrad or Adam over a model's trainable parameters,
+ * updating as torch.optim does, with L2 weight decay. State lives on the device.
+ */
+public final class Optimizer implements AutoCloseable {
+    public enum Kind { SGD, ADAGRAD, ADAM }
+
+    private final Kind kind;
+    private final float lr, momentum, weightDecay;
+    private final boolean nesterov;
+    private final Backend b;
+    private final List<Param> params = new ArrayList<>();
+    private final List<Buf[]> state = new ArrayList<>();
+    private int step;
+
+    public Optimizer(Sequential model, Kind kind, float lr, float momentum, boolean nesterov, float weightDecay) {
+        if (!(lr > 0) || !Float.isFinite(lr)) {
+            throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new IllegalArgumentException("--momentum must lie in [0, 1), got " + momentum);
+        }
+        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
+        }
+        if (nesterov && (kind != Kind.SGD || momentum == 0)) {
+            throw new IllegalArgumentException("--nesterov needs --optimizer sgd with a momentum > 0");
+        }
+        this.kind = kind;
+        this.lr = lr;
+        this.momentum = momentum;
+        this.nesterov = nesterov;
+        this.weightDecay = weightDecay;
+        this.b = model.backend();
+        for (Sequential.NamedParam np : model.params()) {
+            if (np.param().trainable()) {
+                params.add(np.param());
+                Buf s1 = b.zeros(np.param().value().shape());
+                state.add(kind == Kind.ADAM ? new Buf[]{s1, b.zeros(np.param().value().shape())} : new Buf[]{s1});
+            }
+        }
+    }
+
+    public static Kind kind(String name) {
+        try {
+            return Kind.valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--optimizer " + name + ": expected sgd, adagrad or adam");
+        }
+    }
+
+    public String describe() {
+        return switch (kind) {
+            case SGD -> "sgd(lr=" + lr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ", weight_decay=" + weightDecay + ")";
+            case ADAGRAD -> "adagrad(lr=" + lr + ", weight_decay=" + weightDecay + ")";
+            case ADAM -> "adam(lr=" + lr + ", betas=(0.9, 0.999), weight_decay=" + weightDecay + ")";
+        };
+    }
+
+    /** One update of every parameter from its gradient. */
+    public void step() {
+        step++;
+        for (int i = 0; i < params.size(); i++) {
+            Param p = params.get(i);
+            Buf[] s = state.get(i);
+            switch (kind) {
+                case SGD -> b.sgdUpdate(p.value(), p.grad(), s[0], lr, momentum, weightDecay, nesterov);
+                case ADAGRAD -> b.adagradUpdate(p.value(), p.grad(), s[0], lr, weightDecay, 1e-10f);
+                case ADAM -> b.adamUpdate(p.value(), p.grad(), s[0], s[1], lr, 0.9f, 0.999f, 1e-8f, weightDecay, step);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        state.forEach(s -> {
+            for (Buf x : s) {
+                x.close();
+            }
+        });
+        state.clear();
+    }
+}

@@ -1,0 +1,49 @@
+package io.github.clconv.train;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.Shape;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Fused softmax + cross-entropy over logits [N, classes] with integer labels [N]. */
+public final class SoftmaxCrossEntropy implements Loss {
+    private final Backend b;
+    private final Map<Shape, Buf[]> buffers = new HashMap<>(); // per batch shape: probs, loss, dlogits
+    private Buf[] current;
+    private Buf labels;
+
+    public SoftmaxCrossEntropy(Backend b) {
+        this.b = b;
+    }
+
+    @Override
+    public Buf forward(Buf logits, Buf labels) {
+        this.labels = labels;
+        current = buffers.computeIfAbsent(logits.shape(), s -> new Buf[]{b.zeros(s), b.zeros(Shape.of(1)), b.zeros(s)});
+        b.softmaxXentForward(logits, labels, current[0], current[1]);
+        return current[1];
+    }
+
+    /** The softmax probabilities of the last forward. */
+    public Buf probs() {
+        return current[0];
+    }
+
+    @Override
+    public Buf backward() {
+        b.softmaxXentBackward(current[0], labels, current[2]);
+        return current[2];
+    }
+
+    @Override
+    public void close() {
+        buffers.values().forEach(bs -> {
+            for (Buf x : bs) {
+                x.close();
+            }
+        });
+        buffers.clear();
+    }
+}

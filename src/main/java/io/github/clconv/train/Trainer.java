@@ -1,0 +1,140 @@
+package io.github.clconv.train;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.data.DeviceDataset;
+import io.github.clconv.nn.Sequential;
+import io.github.clconv.tensor.Shape;
+
+import java.util.Random;
+
+/**
+ * Mini-batch training of a Sequential with softmax-cross-entropy. A step queues its
+ * kernels without waiting: the batch is gathered on the device from an index list
+ * uploaded once per epoch, and each step's loss is copied into a device-side history
+ * that the host reads every logEvery steps (and at the end of the epoch).
+ */
+public final class Trainer implements AutoCloseable {
+    private final Sequential model;
+    private final Optimizer optimizer;
+    private final Backend b;
+    private final int batch, logEvery;
+    private final boolean shuffle;
+    private final float lr;
+    private final Random shuffler;
+    private final SoftmaxCrossEntropy loss;
+    private int step;
+    private double[] lastEpochLosses = new double[0];
+
+    public Trainer(Sequential model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery, float lr) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        }
+        if (logEvery < 1) {
+            throw new IllegalArgumentException("--log-every must be >= 1, got " + logEvery);
+        }
+        this.model = model;
+        this.optimizer = optimizer;
+        this.b = model.backend();
+        this.batch = batch;
+        this.shuffle = shuffle;
+        this.logEvery = logEvery;
+        this.lr = lr;
+        this.shuffler = new Random(seed ^ 0x5DEECE66DL);
+        this.loss = new SoftmaxCrossEntropy(b);
+    }
+
+    /** Steps taken so far, across epochs. */
+    public int steps() {
+        return step;
+    }
+
+    /** Every step loss of the last epoch, in order. */
+    public double[] lastEpochLosses() {
+        return lastEpochLosses.clone();
+    }
+
+    /** One pass over the whole batches of train; returns the mean training loss. */
+    public double epoch(DeviceDataset train, int epoch, TrainingListener listener) {
+        int n = train.size(), steps = n / batch;
+        if (steps == 0) {
+            throw new IllegalArgumentException("--batch " + batch + " is larger than the " + n + " training images");
+        }
+        float[] order = new float[n];
+        int[] perm = permutation(n);
+        for (int i = 0; i < n; i++) {
+            order[i] = perm[i];
+        }
+        Shape xs = train.data().sample();
+        try (Buf orderBuf = b.upload(Shape.of(n), order); Buf history = b.zeros(Shape.of(steps))) {
+            Buf x = workspace(xs, false), y = workspace(null, true);
+            double[] losses = new double[steps];
+            int reported = 0;
+            for (int s = 0; s < steps; s++) {
+                train.batch(orderBuf, s * batch, x, y);
+                Buf logits = model.forward(x, true);
+                b.copyRange(loss.forward(logits, y), 0, history, s, 1);
+                model.backward(loss.backward());
+                optimizer.step();
+                step++;
+                if ((s + 1) % logEvery == 0 || s + 1 == steps) {
+                    float[] h = b.download(history);
+                    for (int i = reported; i <= s; i++) {
+                        losses[i] = h[i];
+                        if (!Double.isFinite(losses[i])) {
+                            throw new TrainingDivergedException(step - s + i, epoch, losses[i], lr);
+                        }
+                    }
+                    reported = s + 1;
+                    listener.step(epoch, step, s + 1, steps, losses[s]);
+                }
+            }
+            lastEpochLosses = losses;
+            double sum = 0;
+            for (double l : losses) {
+                sum += l;
+            }
+            return sum / steps;
+        }
+    }
+
+    private Buf xBuf, yBuf;
+
+    private Buf workspace(Shape sample, boolean labels) {
+        if (labels) {
+            if (yBuf == null) {
+                yBuf = b.zeros(Shape.of(batch));
+            }
+            return yBuf;
+        }
+        if (xBuf == null) {
+            xBuf = b.zeros(Shape.of(batch, sample.dim(0), sample.dim(1), sample.dim(2)));
+        }
+        return xBuf;
+    }
+
+    private int[] permutation(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        if (shuffle) {
+            for (int i = n - 1; i > 0; i--) {
+                int j = shuffler.nextInt(i + 1);
+                int t = p[i];
+                p[i] = p[j];
+                p[j] = t;
+            }
+        }
+        return p;
+    }
+
+    @Override
+    public void close() {
+        loss.close();
+        if (xBuf != null) {
+            xBuf.close();
+            yBuf.close();
+        }
+    }
+}
