@@ -56,8 +56,13 @@ public final class ClKernel {
                 return; // nothing to do; an empty range is not an error
             }
         }
+        long t0 = KernelProfile.ENABLED ? System.nanoTime() : 0;
         try {
             CL.clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, null, 0, null, null);
+            if (KernelProfile.ENABLED) {
+                CL.clFinish(queue);
+                KernelProfile.add(op, global, System.nanoTime() - t0);
+            }
         } catch (CLException e) {
             throw ClException.of(op, e);
         }
