@@ -40,6 +40,16 @@ public final class ModelSpec {
         if (text.isEmpty()) {
             throw new IllegalArgumentException("model spec is empty; try --model lenet");
         }
+        int open = 0;
+        for (int i = 0; i < text.length(); i++) {
+            open += text.charAt(i) == '(' ? 1 : text.charAt(i) == ')' ? -1 : 0;
+            if (open < 0 || open > 1) {
+                throw new IllegalArgumentException("model spec: unbalanced parentheses at character " + (i + 1) + " of '" + text + "'");
+            }
+        }
+        if (open != 0) {
+            throw new IllegalArgumentException("model spec: missing ')' at the end of '" + text + "'");
+        }
         List<Token> tokens = new ArrayList<>();
         int depth = 0, start = 0;
         for (int i = 0; i <= text.length(); i++) {

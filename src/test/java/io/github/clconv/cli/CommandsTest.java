@@ -1,0 +1,109 @@
+package io.github.clconv.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.github.clconv.data.SyntheticData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The commands end to end on generated data: exit codes, the JSON summaries, the files they write. */
+class CommandsTest {
+    @TempDir
+    Path dir;
+
+    record Run(int status, String out, String err) {
+        JsonObject summary() {
+            String[] lines = out.strip().split("\n");
+            return JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        }
+    }
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int status = Main.run(args);
+            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void trainEvalPredictOnGeneratedData() throws Exception {
+        Path data = Files.createDirectory(dir.resolve("data"));
+        SyntheticData.folder(data, 1280, 300, 12, false, 9L);
+        Path ckpt = dir.resolve("out/m.safetensors"), metrics = dir.resolve("m.jsonl"), plot = dir.resolve("p.png");
+        Run train = run("train", "--data", data.toString(), "--model", "conv(8,3)-relu-maxpool(2)-flatten-linear(10)", "--epochs", "2",
+                "--batch", "32", "--lr", "0.05", "--save", ckpt.toString(), "--metrics", metrics.toString(), "--log-every", "10",
+                "--plot", plot.toString(), "--val-split", "0.1");
+        assertEquals(0, train.status(), train.err());
+        JsonObject s = train.summary();
+        for (String k : List.of("model", "device", "epochs", "train_loss", "test_loss", "test_accuracy", "images_per_sec", "seconds", "val_accuracy")) {
+            assertTrue(s.has(k), "summary has " + k + ": " + s);
+        }
+        assertEquals(2, s.get("epochs").getAsInt());
+        assertTrue(s.get("test_accuracy").getAsDouble() > 0.9, s.toString());
+        assertTrue(Files.size(ckpt) > 0 && Files.size(plot) > 0);
+        List<String> lines = Files.readAllLines(metrics);
+        // 1152 training images / 32 = 36 steps per epoch: steps 10, 20, 30, 36 logged, then the epoch line
+        JsonObject first = JsonParser.parseString(lines.get(0)).getAsJsonObject();
+        assertEquals(10, first.get("step").getAsInt());
+        assertEquals(1, first.get("epoch").getAsInt());
+        assertTrue(lines.stream().anyMatch(l -> l.contains("\"step\": 72")), lines.toString());
+        assertEquals(2, lines.stream().filter(l -> l.contains("test_accuracy")).count());
+
+        Run eval = run("eval", "--load", ckpt.toString(), "--data", data.toString());
+        assertEquals(0, eval.status(), eval.err());
+        assertEquals(s.get("test_accuracy").getAsDouble(), eval.summary().get("accuracy").getAsDouble(), 1e-9);
+        assertTrue(eval.summary().has("images_per_sec"));
+
+        Run predict = run("predict", "--load", ckpt.toString(), data.resolve("t10k-images-idx3-ubyte").toString());
+        assertEquals(0, predict.status(), predict.err());
+        assertEquals(300, predict.summary().getAsJsonArray("predictions").size());
+    }
+
+    @Test
+    void userErrorsAreOneLineAndExitTwo() throws Exception {
+        Path data = Files.createDirectory(dir.resolve("data"));
+        SyntheticData.folder(data, 64, 16, 12, true, 9L);
+        Run badModel = run("train", "--data", data.toString(), "--model", "conv(8,3)-reluu");
+        assertEquals(2, badModel.status());
+        assertTrue(badModel.err().startsWith("clconv: model spec: unknown layer 'reluu'"), badModel.err());
+        assertEquals(1, badModel.err().strip().lines().count(), badModel.err());
+
+        Run noData = run("train", "--data", dir.resolve("nowhere").toString());
+        assertEquals(2, noData.status());
+        assertTrue(noData.err().contains("no such folder"), noData.err());
+
+        Path ckpt = dir.resolve("keep.safetensors");
+        Files.writeString(ckpt, "previous");
+        Run nan = run("train", "--data", data.toString(), "--model", "flatten-linear(10)", "--lr", "3e38", "--batch", "8",
+                "--log-every", "1", "--save", ckpt.toString());
+        assertEquals(2, nan.status());
+        assertTrue(nan.err().contains("smaller learning rate"), nan.err());
+        assertEquals("previous", Files.readString(ckpt), "a diverged run overwrites nothing");
+
+        Run notAFile = run("eval", "--load", data.resolve("train-labels-idx1-ubyte.gz").toString(), "--data", data.toString());
+        assertEquals(2, notAFile.status());
+        assertFalse(notAFile.err().contains("Exception"), notAFile.err());
+
+        Run badDevice = run("verify", "--device", "7");
+        assertEquals(2, badDevice.status());
+        assertTrue(badDevice.err().contains("--device 7"), badDevice.err());
+    }
+}

@@ -1,0 +1,59 @@
+package io.github.clconv.nn;
+
+import io.github.clconv.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelSpecTest {
+    static void rejects(String spec, Shape in, String... words) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelSpec.parse(spec).layers(in));
+        for (String w : words) {
+            assertTrue(e.getMessage().contains(w), "'" + e.getMessage() + "' should mention '" + w + "'");
+        }
+    }
+
+    @Test
+    void lenetHasTheShapesOfCaffesLenet() {
+        ModelSpec s = ModelSpec.parse("lenet");
+        List<Layer> layers = s.layers(Shape.of(1, 28, 28));
+        assertEquals(10, layers.size());
+        Shape x = Shape.of(1, 28, 28);
+        Shape[] expected = {Shape.of(20, 24, 24), Shape.of(20, 24, 24), Shape.of(20, 12, 12), Shape.of(50, 8, 8), Shape.of(50, 8, 8),
+                Shape.of(50, 4, 4), Shape.of(800), Shape.of(500), Shape.of(500), Shape.of(10)};
+        for (int i = 0; i < layers.size(); i++) {
+            x = layers.get(i).outputShape(x);
+            assertEquals(expected[i], x, "after layer " + i + " " + layers.get(i).spec());
+        }
+        assertEquals(Init.HE, s.init());
+        assertEquals(ModelSpec.PRESETS.get("lenet"), String.join("-", layers.stream().map(Layer::spec).toList()));
+    }
+
+    @Test
+    void namedArgumentsAndAllLayerKinds() {
+        String spec = "conv(8,3,s=2,p=1)-bn-leakyrelu(0.2)-avgpool(2,s=1)-conv(4,1)-tanh-maxpool(2)-flatten-dropout(0.25)-linear(7)-bn-sigmoid";
+        List<Layer> layers = ModelSpec.parse(spec).layers(Shape.of(3, 16, 16));
+        assertEquals(spec, String.join("-", layers.stream().map(Layer::spec).toList()));
+        assertEquals(Init.XAVIER, ModelSpec.parse("conv(2,3)-tanh-flatten-linear(2)-sigmoid").init());
+    }
+
+    @Test
+    void errorsPointAtTheToken() {
+        Shape in = Shape.of(1, 28, 28);
+        rejects("conv(20,5)-relu-convv(3)", in, "unknown layer 'convv'", "'convv(3)'", "character 17", "known:");
+        rejects("conv(20)", in, "expected 2 positional arguments, got 1", "'conv(20)'");
+        rejects("conv(20,x)", in, "'x' is not a whole number");
+        rejects("conv(0,3)", in, "must be >= 1");
+        rejects("conv(4,3,q=1)", in, "unknown argument 'q'");
+        rejects("relu(3)", in, "takes no arguments");
+        rejects("dropout(1.5)", in, "must lie in");
+        rejects("conv(4,3", in, "missing ')'");
+        rejects("conv(20,5)-maxpool(2)-conv(50,5)-maxpool(2)-conv(10,5)", in, "output size", "< 1", "'conv(10,5)'", "character 45");
+        rejects("conv(4,3)-linear(10)", in, "put flatten before it", "'linear(10)'");
+        rejects("", in, "empty");
+    }
+}
