@@ -7,18 +7,27 @@
  *     A(i,p) = TRANS_A ? A[p*lda + i] : A[i*lda + p]
  *     B(p,j) = TRANS_B ? B[j*ldb + p] : B[p*ldb + j]
  *
+ * Kernel gemm (any transposes): each work-item owns a TM x VW block of C,
+ *
  *            j0 .. j0+VW-1
  *          +---------------+
- *     i0   | TM x VW block |   one work-item: global id (j0/VW, i0/TM)
- *     ..   | of C, kept in |   walks p = 0..K-1: one VW-wide row of B,
- *     +TM-1| registers     |   TM values of A broadcast against it, fma.
+ *     i0   | TM x VW block |   global id (j0/VW, i0/TM); for p = 0..K-1: one
+ *     ..   | of C, kept in |   VW-wide row of B, TM values of A broadcast
+ *     +TM-1| registers     |   against it, fma.
  *          +---------------+
  *
- *   Blocks wholly inside C take the vector path; blocks on the right or bottom edge
- *   take a scalar path with bounds checks, so any M, N, K >= 1 works.
+ * Blocks over the bottom edge read clamped rows of A and store only the rows inside C;
+ * blocks over the right edge gather their columns of B one by one (clamped). Every
+ * block runs the same vector loop, so any M, N, K >= 1 works at full speed but the edge.
  *
- * Build: -DTRANS_A=0|1 -DTRANS_B=0|1, optional -DTM=.. -DVW=4|8|16. Launch: global
- * (ceil(N/VW), ceil(M/TM)), any local size.
+ * Kernel gemm_nt (A not transposed, B transposed, both walked along K): each work-item
+ * owns a TR x TC block and accumulates dot products with VK-wide loads of rows of A and
+ * rows of B: 'A * B^T' is then contiguous on both sides, which the first kernel is not.
+ *
+ * Kernel sum_splits: C = alpha * sum_s P[s] + beta * C, for a split-K GEMM whose partial
+ * products P[s] (M x N each) were computed over slices of K; fixed order, deterministic.
+ *
+ * Build: -DTRANS_A=0|1 -DTRANS_B=0|1, optional -DTM -DVW -DTR -DTC -DVK.
  */
 #ifndef TRANS_A /* 1: A is stored K x M */
 #define TRANS_A 0
@@ -26,11 +35,20 @@
 #ifndef TRANS_B /* 1: B is stored N x K */
 #define TRANS_B 0
 #endif
-#ifndef TM /* rows of C per work-item: registers held is TM * VW */
+#ifndef TM /* gemm: rows of C per work-item; registers held is TM * VW */
 #define TM 6
 #endif
-#ifndef VW /* columns of C per work-item, the vector width: 4, 8 or 16 */
+#ifndef VW /* gemm: columns of C per work-item, the vector width: 4, 8 or 16 */
 #define VW 16
+#endif
+#ifndef TR /* gemm_nt: rows of C per work-item */
+#define TR 4
+#endif
+#ifndef TC /* gemm_nt: columns of C per work-item */
+#define TC 4
+#endif
+#ifndef VK /* gemm_nt: K values per vector load: 4, 8 or 16 */
+#define VK 8
 #endif
 
 #define CAT_(a, b) a##b
@@ -38,6 +56,8 @@
 #define floatV CAT(float, VW)
 #define vloadV CAT(vload, VW)
 #define vstoreV CAT(vstore, VW)
+#define floatK CAT(float, VK)
+#define vloadK CAT(vload, VK)
 
 #if TRANS_A
 #define A_AT(i, p) A[(p) * lda + (i)]
@@ -49,18 +69,6 @@
 #else
 #define B_AT(p, j) B[(p) * ldb + (j)]
 #endif
-
-inline floatV load_b_row(const global float* B, int ldb, int p, int j0) {
-#if TRANS_B
-    float t[VW];
-    for (int v = 0; v < VW; v++) {
-        t[v] = B_AT(p, j0 + v);
-    }
-    return vloadV(0, t);
-#else
-    return vloadV(0, B + p * ldb + j0);
-#endif
-}
 
 kernel void gemm(int M, int N, int K, float alpha,
                  global const float* A, int offA, int lda,
@@ -74,35 +82,118 @@ kernel void gemm(int M, int N, int K, float alpha,
     A += offA;
     B += offB;
     C += offC;
-    if (i0 + TM <= M && j0 + VW <= N) {
-        floatV acc[TM];
-        for (int r = 0; r < TM; r++) {
-            acc[r] = (floatV)(0.0f);
-        }
-        for (int p = 0; p < K; p++) {
-            const floatV b = load_b_row(B, ldb, p, j0);
-            for (int r = 0; r < TM; r++) {
-                acc[r] = fma((floatV)(A_AT(i0 + r, p)), b, acc[r]);
+    int rows[TM];
+    for (int r = 0; r < TM; r++) {
+        rows[r] = min(i0 + r, M - 1);
+    }
+    floatV acc[TM];
+    for (int r = 0; r < TM; r++) {
+        acc[r] = (floatV)(0.0f);
+    }
+    const bool inside = j0 + VW <= N;
+    for (int p = 0; p < K; p++) {
+        floatV b;
+#if !TRANS_B
+        if (inside) {
+            b = vloadV(0, B + p * ldb + j0);
+        } else
+#endif
+        {
+            float t[VW];
+            for (int v = 0; v < VW; v++) {
+                t[v] = B_AT(p, min(j0 + v, N - 1));
             }
+            b = vloadV(0, t);
         }
         for (int r = 0; r < TM; r++) {
-            global float* c = C + (i0 + r) * ldc + j0;
+            acc[r] = fma((floatV)(A_AT(rows[r], p)), b, acc[r]);
+        }
+    }
+    for (int r = 0; r < TM && i0 + r < M; r++) {
+        global float* c = C + (i0 + r) * ldc + j0;
+        if (inside) {
             floatV out = alpha * acc[r];
             if (beta != 0.0f) { /* beta = 0 must not read C: it may hold NaN */
                 out += beta * vloadV(0, c);
             }
             vstoreV(out, 0, c);
+        } else {
+            float t[VW];
+            vstoreV(acc[r], 0, t);
+            for (int v = 0; v < VW && j0 + v < N; v++) {
+                c[v] = alpha * t[v] + (beta != 0.0f ? beta * c[v] : 0.0f);
+            }
         }
+    }
+}
+
+kernel void gemm_nt(int M, int N, int K, float alpha,
+                    global const float* A, int offA, int lda,
+                    global const float* B, int offB, int ldb,
+                    float beta, global float* C, int offC, int ldc) {
+    const int j0 = get_global_id(0) * TC;
+    const int i0 = get_global_id(1) * TR;
+    if (i0 >= M || j0 >= N) {
         return;
     }
-    for (int r = 0; r < TM && i0 + r < M; r++) {
-        for (int v = 0; v < VW && j0 + v < N; v++) {
-            const int i = i0 + r, j = j0 + v;
-            float s = 0.0f;
-            for (int p = 0; p < K; p++) {
-                s = fma(A_AT(i, p), B_AT(p, j), s);
-            }
-            C[i * ldc + j] = alpha * s + (beta != 0.0f ? beta * C[i * ldc + j] : 0.0f);
+    A += offA;
+    B += offB;
+    C += offC;
+    global const float* a[TR];
+    global const float* b[TC];
+    for (int r = 0; r < TR; r++) {
+        a[r] = A + min(i0 + r, M - 1) * lda;
+    }
+    for (int c = 0; c < TC; c++) {
+        b[c] = B + min(j0 + c, N - 1) * ldb;
+    }
+    floatK acc[TR][TC];
+    for (int r = 0; r < TR; r++) {
+        for (int c = 0; c < TC; c++) {
+            acc[r][c] = (floatK)(0.0f);
         }
     }
+    const int kv = K - K % VK;
+    for (int p = 0; p < kv; p += VK) {
+        floatK bv[TC];
+        for (int c = 0; c < TC; c++) {
+            bv[c] = vloadK(0, b[c] + p);
+        }
+        for (int r = 0; r < TR; r++) {
+            const floatK av = vloadK(0, a[r] + p);
+            for (int c = 0; c < TC; c++) {
+                acc[r][c] = fma(av, bv[c], acc[r][c]);
+            }
+        }
+    }
+    for (int r = 0; r < TR && i0 + r < M; r++) {
+        for (int c = 0; c < TC && j0 + c < N; c++) {
+            float tail = 0.0f;
+            for (int p = kv; p < K; p++) {
+                tail = fma(a[r][p], b[c][p], tail);
+            }
+            float lanes[VK];
+            CAT(vstore, VK)(acc[r][c], 0, lanes);
+            float s = 0.0f;
+            for (int v = 0; v < VK; v++) {
+                s += lanes[v];
+            }
+            global float* out = C + (i0 + r) * ldc + j0 + c;
+            *out = alpha * (s + tail) + (beta != 0.0f ? beta * *out : 0.0f);
+        }
+    }
+}
+
+kernel void sum_splits(global const float* P, int splits, int MN, float alpha, float beta,
+                       global float* C, int offC, int M, int N, int ldc) {
+    const int e = get_global_id(0);
+    if (e >= MN) {
+        return;
+    }
+    float s = 0.0f;
+    for (int k = 0; k < splits; k++) {
+        s += P[k * MN + e];
+    }
+    global float* c = C + offC + (e / N) * ldc + e % N;
+    *c = alpha * s + (beta != 0.0f ? beta * *c : 0.0f);
 }

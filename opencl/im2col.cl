@@ -11,33 +11,50 @@
  * entries that read it), so it needs no atomics and is deterministic.
  */
 
+/* One work-item per (row of col, image, output row oy): writes OW contiguous values. */
 kernel void im2col(global const float* x, global float* col,
                    int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
-    const int q = get_global_id(0); /* column: (n*OH + oy)*OW + ox */
+    const int t = get_global_id(0); /* n*OH + oy */
     const int row = get_global_id(1); /* (c*R + i)*S + j */
-    const int cols = nb * OH * OW;
-    if (q >= cols || row >= C * R * S) {
+    if (t >= nb * OH || row >= C * R * S) {
         return;
     }
-    const int ox = q % OW, oy = (q / OW) % OH, n = q / (OW * OH);
+    const int oy = t % OH, n = t / OH;
     const int j = row % S, i = (row / S) % R, c = row / (S * R);
-    const int ih = oy * st - pad + i, iw = ox * st - pad + j;
-    float v = 0.0f;
-    if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
-        v = x[(((n0 + n) * C + c) * H + ih) * W + iw];
+    const int ih = oy * st - pad + i;
+    global float* out = col + row * (nb * OH * OW) + t * OW;
+    if (ih < 0 || ih >= H) {
+        for (int ox = 0; ox < OW; ox++) {
+            out[ox] = 0.0f;
+        }
+        return;
     }
-    col[row * cols + q] = v;
+    global const float* in = x + (((n0 + n) * C + c) * H + ih) * W;
+    for (int ox = 0; ox < OW; ox++) {
+        const int iw = ox * st - pad + j;
+        out[ox] = (iw >= 0 && iw < W) ? in[iw] : 0.0f;
+    }
 }
 
+/* floor(a / b) for b > 0; C's division truncates toward zero instead */
+inline int floor_div(int a, int b) {
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* One work-item per input row (image, channel, h): gathers W values, each the sum of the
+   col entries that read it. */
 kernel void col2im(global const float* col, global float* x,
                    int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
-    const int e = get_global_id(0); /* element of images n0 .. n0+nb-1 */
-    if (e >= nb * C * H * W) {
+    const int t = get_global_id(0); /* (n*C + c)*H + h within the chunk */
+    if (t >= nb * C * H) {
         return;
     }
-    const int w = e % W, h = (e / W) % H, c = (e / (W * H)) % C, n = e / (W * H * C);
+    const int h = t % H, c = (t / H) % C, n = t / (H * C);
     const int cols = nb * OH * OW;
-    float s = 0.0f;
+    global float* out = x + (n0 * C * H + t) * W;
+    for (int w = 0; w < W; w++) {
+        out[w] = 0.0f;
+    }
     for (int i = 0; i < R; i++) {
         const int ty = h + pad - i;
         if (ty < 0 || ty % st != 0 || ty / st >= OH) {
@@ -45,33 +62,42 @@ kernel void col2im(global const float* col, global float* x,
         }
         const int oy = ty / st;
         for (int j = 0; j < S; j++) {
-            const int tx = w + pad - j;
-            if (tx < 0 || tx % st != 0 || tx / st >= OW) {
-                continue;
+            global const float* src = col + ((c * R + i) * S + j) * cols + (n * OH + oy) * OW;
+            /* w = ox*st - pad + j for the ox with 0 <= w < W */
+            const int lo = max(0, -floor_div(j - pad, st)), hi = min(OW - 1, floor_div(W - 1 + pad - j, st));
+            for (int ox = lo; ox <= hi; ox++) {
+                out[ox * st - pad + j] += src[ox];
             }
-            s += col[((c * R + i) * S + j) * cols + (n * OH + oy) * OW + tx / st];
         }
     }
-    x[n0 * C * H * W + e] = s;
 }
 
-/* y[n0+n, k, p] = Y[k, n*P + p] + bias[k]; P = OH*OW. */
+/* y[n0+n, k, :] = Y[k, n*P .. n*P+P) + bias[k]; P = OH*OW; one work-item per (n, k) row. */
 kernel void cols_to_nchw(global const float* Y, global const float* bias, int has_bias, global float* y,
                          int K, int P, int n0, int nb) {
-    const int e = get_global_id(0); /* (n*K + k)*P + p within the chunk */
-    if (e >= nb * K * P) {
+    const int t = get_global_id(0); /* n*K + k */
+    if (t >= nb * K) {
         return;
     }
-    const int p = e % P, k = (e / P) % K, n = e / (P * K);
-    y[n0 * K * P + e] = Y[k * nb * P + n * P + p] + (has_bias ? bias[k] : 0.0f);
+    const int k = t % K, n = t / K;
+    const float b = has_bias ? bias[k] : 0.0f;
+    global const float* src = Y + k * nb * P + n * P;
+    global float* dst = y + (n0 * K + t) * P;
+    for (int p = 0; p < P; p++) {
+        dst[p] = src[p] + b;
+    }
 }
 
-/* Y[k, n*P + p] = y[n0+n, k, p]: the output gradient in the GEMM's layout. */
+/* Y[k, n*P .. n*P+P) = y[n0+n, k, :]: the output gradient in the GEMM's layout. */
 kernel void nchw_to_cols(global const float* y, global float* Y, int K, int P, int n0, int nb) {
-    const int e = get_global_id(0);
-    if (e >= nb * K * P) {
+    const int t = get_global_id(0);
+    if (t >= nb * K) {
         return;
     }
-    const int p = e % P, k = (e / P) % K, n = e / (P * K);
-    Y[k * nb * P + n * P + p] = y[n0 * K * P + e];
+    const int k = t % K, n = t / K;
+    global const float* src = y + (n0 * K + t) * P;
+    global float* dst = Y + k * nb * P + n * P;
+    for (int p = 0; p < P; p++) {
+        dst[p] = src[p];
+    }
 }

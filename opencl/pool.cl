@@ -5,8 +5,10 @@
  *   window of output (oy, ox): rows oy*st - pad .. +K-1, columns ox*st - pad .. +K-1
  *   argmax holds, per output, the winner's index h*W + w inside its plane (float-coded).
  *
- * Backward passes are gathers: one work-item per input element sums the outputs whose
- * window covers it (for max pooling, only those that chose it), so no atomics.
+ * One work-item per row: a forward item computes one output row (plane, oy), a backward
+ * item one input row (plane, h); per-element items spend their time on index arithmetic.
+ * Backward passes are gathers: each input element sums the outputs whose window covers
+ * it (for max pooling, only those that chose it), so no atomics.
  */
 
 /* The outputs whose window covers input coordinate t lie in [*lo, *hi]. */
@@ -17,23 +19,20 @@ inline void covering(int t, int K, int st, int pad, int O, int* lo, int* hi) {
 }
 
 kernel void maxpool_forward(global const float* x, global float* y, global float* argmax,
-                            int H, int W, int K, int st, int pad, int OH, int OW, int total) {
-    const int e = get_global_id(0);
-    if (e >= total) {
+                            int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
+    const int t = get_global_id(0); /* plane*OH + oy */
+    if (t >= rows) {
         return;
     }
-    const int ox = e % OW, oy = (e / OW) % OH, plane = e / (OW * OH);
+    const int oy = t % OH, plane = t / OH;
     global const float* xp = x + plane * H * W;
-    float best = -INFINITY;
-    int at = -1;
-    for (int i = 0; i < K; i++) {
-        const int ih = oy * st - pad + i;
-        if (ih < 0 || ih >= H) {
-            continue;
-        }
-        for (int j = 0; j < K; j++) {
-            const int iw = ox * st - pad + j;
-            if (iw >= 0 && iw < W) {
+    const int i0 = max(0, oy * st - pad), i1 = min(H, oy * st - pad + K);
+    for (int ox = 0; ox < OW; ox++) {
+        const int j0 = max(0, ox * st - pad), j1 = min(W, ox * st - pad + K);
+        float best = -INFINITY;
+        int at = -1;
+        for (int ih = i0; ih < i1; ih++) {
+            for (int iw = j0; iw < j1; iw++) {
                 const float v = xp[ih * W + iw];
                 if (at < 0 || v > best) { /* the first maximum wins ties, as in PyTorch */
                     best = v;
@@ -41,73 +40,74 @@ kernel void maxpool_forward(global const float* x, global float* y, global float
                 }
             }
         }
+        y[t * OW + ox] = best;
+        argmax[t * OW + ox] = (float)at;
     }
-    y[e] = best;
-    argmax[e] = (float)at;
 }
 
 kernel void maxpool_backward(global const float* dy, global const float* argmax, global float* dx,
-                             int H, int W, int K, int st, int pad, int OH, int OW, int total) {
-    const int e = get_global_id(0);
-    if (e >= total) {
+                             int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
+    const int t = get_global_id(0); /* plane*H + h */
+    if (t >= rows) {
         return;
     }
-    const int w = e % W, h = (e / W) % H, plane = e / (W * H);
-    const float me = (float)(h * W + w);
+    const int h = t % H, plane = t / H;
     int ylo, yhi, xlo, xhi;
     covering(h, K, st, pad, OH, &ylo, &yhi);
-    covering(w, K, st, pad, OW, &xlo, &xhi);
-    float s = 0.0f;
-    for (int oy = ylo; oy <= yhi; oy++) {
-        for (int ox = xlo; ox <= xhi; ox++) {
-            const int o = (plane * OH + oy) * OW + ox;
-            if (argmax[o] == me) {
-                s += dy[o];
+    for (int w = 0; w < W; w++) {
+        covering(w, K, st, pad, OW, &xlo, &xhi);
+        const float me = (float)(h * W + w);
+        float s = 0.0f;
+        for (int oy = ylo; oy <= yhi; oy++) {
+            for (int ox = xlo; ox <= xhi; ox++) {
+                const int o = (plane * OH + oy) * OW + ox;
+                if (argmax[o] == me) {
+                    s += dy[o];
+                }
             }
         }
+        dx[t * W + w] = s;
     }
-    dx[e] = s;
 }
 
 kernel void avgpool_forward(global const float* x, global float* y,
-                            int H, int W, int K, int st, int pad, int OH, int OW, int total) {
-    const int e = get_global_id(0);
-    if (e >= total) {
+                            int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
+    const int t = get_global_id(0); /* plane*OH + oy */
+    if (t >= rows) {
         return;
     }
-    const int ox = e % OW, oy = (e / OW) % OH, plane = e / (OW * OH);
+    const int oy = t % OH, plane = t / OH;
     global const float* xp = x + plane * H * W;
-    float s = 0.0f;
-    for (int i = 0; i < K; i++) {
-        const int ih = oy * st - pad + i;
-        if (ih < 0 || ih >= H) {
-            continue;
-        }
-        for (int j = 0; j < K; j++) {
-            const int iw = ox * st - pad + j;
-            if (iw >= 0 && iw < W) {
+    const int i0 = max(0, oy * st - pad), i1 = min(H, oy * st - pad + K);
+    for (int ox = 0; ox < OW; ox++) {
+        const int j0 = max(0, ox * st - pad), j1 = min(W, ox * st - pad + K);
+        float s = 0.0f;
+        for (int ih = i0; ih < i1; ih++) {
+            for (int iw = j0; iw < j1; iw++) {
                 s += xp[ih * W + iw];
             }
         }
+        y[t * OW + ox] = s / (float)(K * K); /* padding counts, as PyTorch's count_include_pad=True */
     }
-    y[e] = s / (float)(K * K); /* padding counts, as PyTorch's count_include_pad=True */
 }
 
 kernel void avgpool_backward(global const float* dy, global float* dx,
-                             int H, int W, int K, int st, int pad, int OH, int OW, int total) {
-    const int e = get_global_id(0);
-    if (e >= total) {
+                             int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
+    const int t = get_global_id(0); /* plane*H + h */
+    if (t >= rows) {
         return;
     }
-    const int w = e % W, h = (e / W) % H, plane = e / (W * H);
+    const int h = t % H, plane = t / H;
     int ylo, yhi, xlo, xhi;
     covering(h, K, st, pad, OH, &ylo, &yhi);
-    covering(w, K, st, pad, OW, &xlo, &xhi);
-    float s = 0.0f;
-    for (int oy = ylo; oy <= yhi; oy++) {
-        for (int ox = xlo; ox <= xhi; ox++) {
-            s += dy[(plane * OH + oy) * OW + ox];
+    for (int w = 0; w < W; w++) {
+        covering(w, K, st, pad, OW, &xlo, &xhi);
+        float s = 0.0f;
+        for (int oy = ylo; oy <= yhi; oy++) {
+            for (int ox = xlo; ox <= xhi; ox++) {
+                s += dy[(plane * OH + oy) * OW + ox];
+            }
         }
+        dx[t * W + w] = s / (float)(K * K);
     }
-    dx[e] = s / (float)(K * K);
 }

@@ -27,14 +27,17 @@ public final class ClBackend implements Backend {
     private final ClNorm norm;
     private final ClOptim optim;
 
+    private final boolean ownsContext;
+
     public ClBackend(DeviceInfo device) {
-        this(new ClContext(device), GemmParams.DEFAULT, COL_BUDGET_BYTES);
+        this(new ClContext(device), GemmParams.DEFAULT, COL_BUDGET_BYTES, true);
     }
 
-    public ClBackend(ClContext cl, GemmParams gemmParams, long colBudgetBytes) {
+    private ClBackend(ClContext cl, GemmParams gemmParams, long colBudgetBytes, boolean ownsContext) {
         this.cl = cl;
+        this.ownsContext = ownsContext;
         this.scratch = new Scratch(cl);
-        this.gemm = new ClGemm(cl, gemmParams);
+        this.gemm = new ClGemm(cl, gemmParams, scratch);
         this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes);
         this.pool = new ClPool(cl);
         this.elementwise = new ClElementwise(cl);
@@ -46,6 +49,11 @@ public final class ClBackend implements Backend {
     /** Opens the device a --device value names (auto, gpu, cpu or an index). */
     public static ClBackend open(String deviceSpec) {
         return new ClBackend(ClDevices.choose(ClDevices.list(), deviceSpec));
+    }
+
+    /** A backend on the same device and context whose GEMM uses other parameters (for tuning and benchmarks). */
+    public ClBackend withGemmParams(GemmParams params) {
+        return new ClBackend(cl, params, COL_BUDGET_BYTES, false);
     }
 
     public ClContext context() {
@@ -311,6 +319,8 @@ public final class ClBackend implements Backend {
     @Override
     public void close() {
         scratch.close();
-        cl.close();
+        if (ownsContext) {
+            cl.close();
+        }
     }
 }

@@ -27,13 +27,13 @@ final class ClConv {
     void im2col(Buf x, ConvGeom g, Buf col, int n0, int nb) {
         cl.kernel("im2col.cl", "", "im2col")
                 .args(x, col, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
-                .run((long) nb * g.oh() * g.ow(), g.colRows());
+                .run((long) nb * g.oh(), g.colRows());
     }
 
     void col2im(Buf col, ConvGeom g, Buf x, int n0, int nb) {
         cl.kernel("im2col.cl", "", "col2im")
                 .args(col, x, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
-                .run((long) nb * g.c() * g.h() * g.w());
+                .run((long) nb * g.c() * g.h());
     }
 
     /** Images per chunk: as many as keep C*R*S x nb*OH*OW within the budget, at least one. */
@@ -50,7 +50,7 @@ final class ClConv {
             int nb = Math.min(step, g.n() - n0);
             im2col(x, g, col, n0, nb);
             gemm.run(false, false, g.k(), nb * p, crs, 1f, w, 0, crs, col, 0, nb * p, 0f, out, 0, nb * p);
-            cl.kernel("im2col.cl", "", "cols_to_nchw").args(out, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+            cl.kernel("im2col.cl", "", "cols_to_nchw").args(out, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k());
         }
     }
 
@@ -60,7 +60,7 @@ final class ClConv {
         ClBuffer dyCols = scratch.get("conv.out", (long) g.k() * step * p);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
-            cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+            cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, g.k(), p, n0, nb).run((long) nb * g.k());
             im2col(x, g, col, n0, nb);
             gemm.run(false, true, g.k(), crs, nb * p, 1f, dyCols, 0, nb * p, col, 0, nb * p, n0 == 0 ? 0f : 1f, dw, 0, crs);
             if (dx != null) { // the queue is in order: col is overwritten only after dW has read it

@@ -2,23 +2,55 @@ package io.github.clconv.opencl;
 
 import io.github.clconv.backend.Buf;
 
-/** Launches opencl/gemm.cl on slices of buffers (offsets and leading dimensions). */
+/**
+ * Launches opencl/gemm.cl on slices of buffers (offsets and leading dimensions). A * B^T
+ * goes to gemm_nt, which walks both operands along K; everything else to gemm. When the
+ * output has too few blocks to keep the device busy but K is long (the weight gradient
+ * of a convolution: a small matrix summed over every pixel of the batch), K is split
+ * into slices computed in parallel and summed in a fixed order.
+ */
 final class ClGemm {
+    private static final int MIN_BLOCKS = 64, MIN_SPLIT_K = 2048, MAX_SPLITS = 32, SLICE = 512;
     private final ClContext cl;
     private final GemmParams params;
+    private final Scratch scratch;
 
-    ClGemm(ClContext cl, GemmParams params) {
+    ClGemm(ClContext cl, GemmParams params, Scratch scratch) {
         this.cl = cl;
         this.params = params;
+        this.scratch = scratch;
     }
 
     /** c[offC..] = alpha * op(a) * op(b) + beta * c, with op(a) m x k and op(b) k x n, row-major. */
     void run(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b, int offB, int ldb,
              float beta, Buf c, int offC, int ldc) {
-        String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " -DTM=" + params.tm() + " -DVW=" + params.vw();
-        cl.kernel("gemm.cl", options, "gemm")
-                .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
-                .run(ceilDiv(n, params.vw()), ceilDiv(m, params.tm()));
+        boolean nt = tb && !ta;
+        long blocks = nt ? ceilDiv(n, params.tc()) * ceilDiv(m, params.tr()) : ceilDiv(n, params.vw()) * ceilDiv(m, params.tm());
+        int splits = blocks >= MIN_BLOCKS || k < MIN_SPLIT_K ? 1 : (int) Math.min(MAX_SPLITS, Math.min(k / SLICE, MIN_BLOCKS * 4 / blocks + 1));
+        if (splits <= 1) {
+            launch(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+            return;
+        }
+        int slice = (k + splits - 1) / splits;
+        splits = (k + slice - 1) / slice;
+        ClBuffer parts = scratch.get("gemm.splits", (long) splits * m * n);
+        for (int s = 0; s < splits; s++) {
+            int p0 = s * slice, kk = Math.min(slice, k - p0);
+            launch(ta, tb, m, n, kk, 1f, a, offA + (ta ? p0 * lda : p0), lda, b, offB + (tb ? p0 : p0 * ldb), ldb, 0f, parts, s * m * n, n);
+        }
+        cl.kernel("gemm.cl", "", "sum_splits").args(parts, splits, m * n, alpha, beta, c, offC, m, n, ldc).run((long) m * n);
+    }
+
+    private void launch(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b, int offB, int ldb,
+                        float beta, Buf c, int offC, int ldc) {
+        String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + params.options();
+        if (tb && !ta) {
+            cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
+                    .run(ceilDiv(n, params.tc()), ceilDiv(m, params.tr()));
+        } else {
+            cl.kernel("gemm.cl", options, "gemm").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
+                    .run(ceilDiv(n, params.vw()), ceilDiv(m, params.tm()));
+        }
     }
 
     /** Dense row-major matrices: leading dimensions follow from the shapes. */

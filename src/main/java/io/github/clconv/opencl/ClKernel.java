@@ -48,6 +48,11 @@ public final class ClKernel {
 
     /** Launches over a 1-d or 2-d global range; sizes are the real extents (rounded up here). */
     public void run(long... global) {
+        runLocal(null, global);
+    }
+
+    /** Launches with an explicit work-group size (null: the runtime chooses). */
+    public void runLocal(long[] local, long... global) {
         if (next != argCount()) {
             throw new IllegalStateException(op + ": " + next + " arguments set, the kernel takes " + argCount());
         }
@@ -58,7 +63,7 @@ public final class ClKernel {
         }
         long t0 = KernelProfile.ENABLED ? System.nanoTime() : 0;
         try {
-            CL.clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, null, 0, null, null);
+            CL.clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
             if (KernelProfile.ENABLED) {
                 CL.clFinish(queue);
                 KernelProfile.add(op, global, System.nanoTime() - t0);

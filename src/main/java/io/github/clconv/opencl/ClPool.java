@@ -11,8 +11,8 @@ final class ClPool {
         this.cl = cl;
     }
 
-    private Object[] geom(PoolGeom g, int total) {
-        return new Object[]{g.h(), g.w(), g.kernel(), g.stride(), g.pad(), g.oh(), g.ow(), total};
+    private Object[] geom(PoolGeom g, int rows) {
+        return new Object[]{g.h(), g.w(), g.kernel(), g.stride(), g.pad(), g.oh(), g.ow(), rows};
     }
 
     private static Object[] cat(Object[] a, Object[] b) {
@@ -22,22 +22,22 @@ final class ClPool {
     }
 
     void maxForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
-        int total = y.shape().size();
-        cl.kernel("pool.cl", "", "maxpool_forward").args(cat(new Object[]{x, y, argmax}, geom(g, total))).run(total);
+        int rows = g.n() * g.c() * g.oh();
+        cl.kernel("pool.cl", "", "maxpool_forward").args(cat(new Object[]{x, y, argmax}, geom(g, rows))).run(rows);
     }
 
     void maxBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) {
-        int total = dx.shape().size();
-        cl.kernel("pool.cl", "", "maxpool_backward").args(cat(new Object[]{dy, argmax, dx}, geom(g, total))).run(total);
+        int rows = g.n() * g.c() * g.h();
+        cl.kernel("pool.cl", "", "maxpool_backward").args(cat(new Object[]{dy, argmax, dx}, geom(g, rows))).run(rows);
     }
 
     void avgForward(Buf x, PoolGeom g, Buf y) {
-        int total = y.shape().size();
-        cl.kernel("pool.cl", "", "avgpool_forward").args(cat(new Object[]{x, y}, geom(g, total))).run(total);
+        int rows = g.n() * g.c() * g.oh();
+        cl.kernel("pool.cl", "", "avgpool_forward").args(cat(new Object[]{x, y}, geom(g, rows))).run(rows);
     }
 
     void avgBackward(Buf dy, PoolGeom g, Buf dx) {
-        int total = dx.shape().size();
-        cl.kernel("pool.cl", "", "avgpool_backward").args(cat(new Object[]{dy, dx}, geom(g, total))).run(total);
+        int rows = g.n() * g.c() * g.h();
+        cl.kernel("pool.cl", "", "avgpool_backward").args(cat(new Object[]{dy, dx}, geom(g, rows))).run(rows);
     }
 }
