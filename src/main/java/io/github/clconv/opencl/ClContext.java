@@ -49,6 +49,10 @@ public final class ClContext implements AutoCloseable {
         }
     }
 
+    cl_command_queue queue() {
+        return queue;
+    }
+
     public DeviceInfo device() {
         return device;
     }

@@ -1,0 +1,97 @@
+package io.github.clconv.cli;
+
+import io.github.clconv.backend.ReferenceBackend;
+import io.github.clconv.bench.ConvBench;
+import io.github.clconv.bench.GemmBench;
+import io.github.clconv.bench.ModelBench;
+import io.github.clconv.data.Dataset;
+import io.github.clconv.opencl.ClBackend;
+import io.github.clconv.opencl.ClBlastGemm;
+import io.github.clconv.tensor.ConvGeom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure, on one device: SGEMM GFLOP/s against CLBlast (same device, same run), forward+backward time of",
+                "convolution layers, lenet training and inference images/s on Fashion-MNIST, and the reference backend for scale.",
+                "Each figure is the median of --runs timed runs after a warm-up. Table on stderr, one JSON line on stdout."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: auto, gpu, cpu or an index. Default: ${DEFAULT-VALUE}.")
+    String device;
+    @Option(names = "--data", description = "MNIST-format data folder for the training figures. Default: /usr/share/datasets/fashion-mnist.")
+    Path data = Dataset.DEFAULT_DIR;
+    @Option(names = "--runs", defaultValue = "5", description = "Timed runs per figure (the median is reported). Default: ${DEFAULT-VALUE}.")
+    int runs;
+    @Option(names = "--train-images", defaultValue = "12800", description = "Training images per timed pass. Default: ${DEFAULT-VALUE}.")
+    int trainImages;
+    @Option(names = "--quick", description = "Small sizes only (a smoke test of the command, not a measurement).")
+    boolean quick;
+    @Option(names = "--no-clblast", description = "Skip CLBlast.")
+    boolean noClblast;
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1) {
+            throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
+        }
+        if (device.equalsIgnoreCase("reference")) {
+            throw new IllegalArgumentException("bench measures an OpenCL device; the reference backend is timed in section (d) of every run");
+        }
+        Dataset[] sets = Dataset.load(data);
+        try (ClBackend b = ClBackend.open(device)) {
+            ClBlastGemm blast = noClblast ? null : new ClBlastGemm(b);
+            System.err.println("bench on " + b.name() + ", median of " + runs + " runs");
+            List<Object> gemm = new ArrayList<>(), lenetGemm = new ArrayList<>(), conv = new ArrayList<>();
+            System.err.printf("%n(a) SGEMM GFLOP/s%n%-12s %-22s %10s %10s %8s%n", "case", "m x n x k", "clconv", "CLBlast", "ratio");
+            int[] sizes = quick ? new int[]{64, 128} : new int[]{256, 512, 1024, 2048};
+            for (int n : sizes) {
+                GemmBench.Result r = GemmBench.run(b, blast, GemmBench.Case.square(n), runs);
+                printGemm(r);
+                gemm.add(new Json().put("n", n).put("clconv_gflops", r.clconvGflops()).put("clblast_gflops", r.clblastGflops()).put("ratio", r.ratio()));
+            }
+            for (GemmBench.Case c : quick ? new GemmBench.Case[]{GemmBench.LENET[0]} : GemmBench.LENET) {
+                GemmBench.Result r = GemmBench.run(b, blast, c, runs);
+                printGemm(r);
+                lenetGemm.add(new Json().put("name", c.name()).put("m", c.m()).put("n", c.n()).put("k", c.k())
+                        .put("transposes", (c.ta() ? "T" : "N") + (c.tb() ? "T" : "N"))
+                        .put("clconv_gflops", r.clconvGflops()).put("clblast_gflops", r.clblastGflops()).put("ratio", r.ratio()));
+            }
+            System.err.printf("%n(b) convolution layers, forward + backward%n%-40s %10s %12s %10s%n", "N,C,H,W,K,R,S,stride,pad", "fwd ms", "fwd+bwd ms", "GFLOP/s");
+            ConvGeom[] layers = quick ? new ConvGeom[]{new ConvGeom(4, 3, 12, 12, 8, 3, 3, 1, 1)} : ConvBench.LAYERS;
+            for (ConvGeom g : layers) {
+                ConvBench.Result r = ConvBench.run(b, g, runs);
+                String shape = g.n() + "," + g.c() + "," + g.h() + "," + g.w() + "," + g.k() + "," + g.r() + "," + g.s() + "," + g.stride() + "," + g.pad();
+                System.err.printf("%-40s %10.2f %12.2f %10.1f%n", shape, r.forwardMs(), r.totalMs(), r.gflops());
+                conv.add(new Json().put("shape", shape).put("forward_ms", r.forwardMs()).put("forward_backward_ms", r.totalMs()).put("gflops", r.gflops()));
+            }
+            System.err.printf("%n(c) lenet on %s, batch 64 training, batch 256 inference%n", data);
+            ModelBench.Result m = ModelBench.run(b, sets[0], quick ? sets[1].limit(512) : sets[1], "lenet", quick ? 640 : trainImages, runs);
+            System.err.printf("training  %,10.0f images/s   (%d images per timed pass)%ninference %,10.0f images/s   (%d images)%n",
+                    m.trainImagesPerSec(), m.trainImages(), m.inferImagesPerSec(), m.inferImages());
+            ConvGeom small = new ConvGeom(8, 3, 16, 16, 8, 3, 3, 1, 1);
+            ConvBench.Result ref, dev;
+            try (ReferenceBackend rb = new ReferenceBackend()) {
+                ref = ConvBench.run(rb, small, Math.min(runs, 3));
+            }
+            dev = ConvBench.run(b, small, runs);
+            System.err.printf("%n(d) reference backend, conv 8,3,16,16,8,3,3,1,1 forward+backward: %.2f ms (device: %.2f ms, %.0fx)%n",
+                    ref.totalMs(), dev.totalMs(), ref.totalMs() / dev.totalMs());
+            Json out = new Json().put("device", b.name()).put("runs", runs).put("gemm", gemm).put("gemm_lenet", lenetGemm).put("conv", conv)
+                    .put("train_images_per_sec", m.trainImagesPerSec()).put("infer_images_per_sec", m.inferImagesPerSec())
+                    .put("reference_conv_ms", ref.totalMs()).put("device_conv_ms", dev.totalMs());
+            System.out.println(out);
+            return 0;
+        }
+    }
+
+    private static void printGemm(GemmBench.Result r) {
+        GemmBench.Case c = r.c();
+        System.err.printf("%-12s %-22s %10.1f %10.1f %8.2f%n", c.name(), c.m() + "x" + c.n() + "x" + c.k() + " " + (c.ta() ? "T" : "N") + (c.tb() ? "T" : "N"),
+                r.clconvGflops(), r.clblastGflops(), r.ratio());
+    }
+}
