@@ -83,10 +83,12 @@ kernel void gemm(int M, int N, int K, float alpha,
     B += offB;
     C += offC;
     int rows[TM];
+    _Pragma("unroll")
     for (int r = 0; r < TM; r++) {
         rows[r] = min(i0 + r, M - 1);
     }
     floatV acc[TM];
+    _Pragma("unroll")
     for (int r = 0; r < TM; r++) {
         acc[r] = (floatV)(0.0f);
     }
@@ -105,6 +107,7 @@ kernel void gemm(int M, int N, int K, float alpha,
             }
             b = vloadV(0, t);
         }
+        _Pragma("unroll")
         for (int r = 0; r < TM; r++) {
             acc[r] = fma((floatV)(A_AT(rows[r], p)), b, acc[r]);
         }
@@ -141,14 +144,18 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
     C += offC;
     global const float* a[TR];
     global const float* b[TC];
+    _Pragma("unroll")
     for (int r = 0; r < TR; r++) {
         a[r] = A + min(i0 + r, M - 1) * lda;
     }
+    _Pragma("unroll")
     for (int c = 0; c < TC; c++) {
         b[c] = B + min(j0 + c, N - 1) * ldb;
     }
     floatK acc[TR][TC];
+    _Pragma("unroll")
     for (int r = 0; r < TR; r++) {
+        _Pragma("unroll")
         for (int c = 0; c < TC; c++) {
             acc[r][c] = (floatK)(0.0f);
         }
@@ -156,11 +163,14 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
     const int kv = K - K % VK;
     for (int p = 0; p < kv; p += VK) {
         floatK bv[TC];
+        _Pragma("unroll")
         for (int c = 0; c < TC; c++) {
             bv[c] = vloadK(0, b[c] + p);
         }
+        _Pragma("unroll")
         for (int r = 0; r < TR; r++) {
             const floatK av = vloadK(0, a[r] + p);
+            _Pragma("unroll")
             for (int c = 0; c < TC; c++) {
                 acc[r][c] = fma(av, bv[c], acc[r][c]);
             }
