@@ -6,8 +6,8 @@ set -uo pipefail
 jar="${1:-target/clconv.jar}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-echo "oclgrind: every kernel, 1 small case per op family, memcheck + data races" >&2
-timeout 1800 oclgrind --data-races java -jar "$jar" verify --device 0 --cases 1 >"$log" 2>&1
+echo "oclgrind: every kernel, the 6 fixed small cases of each op family, memcheck + data races" >&2
+timeout 1800 oclgrind --data-races java -jar "$jar" verify --device 0 --cases 6 >"$log" 2>&1
 status=$?
 if grep -qE 'Invalid (read|write)|[Dd]ata race|OCLGRIND|Uninitiali[sz]ed|[Ee]rror:|[Ee]rror ' "$log" || [ $status -ne 0 ]; then
   cat "$log" >&2

@@ -17,8 +17,11 @@ public final class Philox {
 
     /** The 32-bit random word for element i. */
     public static int word(long seed, int i) {
-        int c0 = i >>> 2, c1 = 0, c2 = 0, c3 = 0;
-        int k0 = (int) seed, k1 = (int) (seed >>> 32);
+        return block(i >>> 2, 0, 0, 0, (int) seed, (int) (seed >>> 32))[i & 3];
+    }
+
+    /** The full Philox4x32-10 function of a counter and a key. */
+    static int[] block(int c0, int c1, int c2, int c3, int k0, int k1) {
         for (int round = 0; round < 10; round++) {
             long p0 = (c0 & 0xFFFFFFFFL) * (M0 & 0xFFFFFFFFL);
             long p1 = (c2 & 0xFFFFFFFFL) * (M1 & 0xFFFFFFFFL);
@@ -31,12 +34,7 @@ public final class Philox {
             k0 += W0;
             k1 += W1;
         }
-        return switch (i & 3) {
-            case 0 -> c0;
-            case 1 -> c1;
-            case 2 -> c2;
-            default -> c3;
-        };
+        return new int[]{c0, c1, c2, c3};
     }
 
     /** Uniform in [0, 1) from the top 24 bits, exactly representable in float. */

@@ -33,7 +33,7 @@ final class ClElementwise {
 
     void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {
         int n = x.shape().size();
-        cl.kernel("dropout.cl", "", "dropout_forward").args(x, mask, y, p, (int) seed, (int) (seed >>> 32), n).run(n);
+        cl.kernel("dropout.cl", "", "dropout_forward").args(x, mask, y, p, (int) seed, (int) (seed >>> 32), n).run((n + 3) / 4);
     }
 
     void dropoutBackward(Buf dy, Buf mask, Buf dx) {
