@@ -78,6 +78,23 @@ class CommandsTest {
     }
 
     @Test
+    void benchReportsEveryFigure() throws Exception {
+        Path data = Files.createDirectory(dir.resolve("data"));
+        SyntheticData.folder(data, 640, 256, 28, true, 3L);
+        Run bench = run("bench", "--quick", "--runs", "1", "--data", data.toString());
+        assertEquals(0, bench.status(), bench.err());
+        JsonObject s = bench.summary();
+        for (String k : List.of("device", "gemm", "gemm_lenet", "conv", "train_images_per_sec", "infer_images_per_sec", "reference_conv_ms")) {
+            assertTrue(s.has(k), "bench JSON has " + k + ": " + s);
+        }
+        JsonObject first = s.getAsJsonArray("gemm").get(0).getAsJsonObject();
+        for (String k : List.of("n", "clconv_gflops", "clblast_gflops")) {
+            assertTrue(first.has(k) && first.get(k).getAsDouble() > 0, "gemm entry has a positive " + k + ": " + first);
+        }
+        assertTrue(s.get("train_images_per_sec").getAsDouble() > 0);
+    }
+
+    @Test
     void userErrorsAreOneLineAndExitTwo() throws Exception {
         Path data = Files.createDirectory(dir.resolve("data"));
         SyntheticData.folder(data, 64, 16, 12, true, 9L);
