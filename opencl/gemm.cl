@@ -134,8 +134,10 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
                     global const float* A, int offA, int lda,
                     global const float* B, int offB, int ldb,
                     float beta, global float* C, int offC, int ldc) {
-    const int j0 = get_global_id(0) * TC;
-    const int i0 = get_global_id(1) * TR;
+    /* dimension 0 walks the rows of C: consecutive work-items reuse the same TC rows of B
+       (the big operand of a weight gradient) while they are in cache */
+    const int i0 = get_global_id(0) * TR;
+    const int j0 = get_global_id(1) * TC;
     if (i0 >= M || j0 >= N) {
         return;
     }

@@ -70,6 +70,21 @@ kernel void maxpool_backward(global const float* dy, global const float* argmax,
     }
 }
 
+/* When windows do not overlap (stride >= K), each input element is chosen by at most one
+   output: dx (zeroed first) receives each output's gradient at its argmax, one output row
+   per work-item, with no conflicts. */
+kernel void maxpool_backward_scatter(global const float* dy, global const float* argmax, global float* dx,
+                                     int H, int W, int OH, int OW, int rows) {
+    const int t = get_global_id(0); /* plane*OH + oy */
+    if (t >= rows) {
+        return;
+    }
+    global float* plane = dx + (t / OH) * H * W;
+    for (int ox = 0; ox < OW; ox++) {
+        plane[(int)argmax[t * OW + ox]] = dy[t * OW + ox];
+    }
+}
+
 kernel void avgpool_forward(global const float* x, global float* y,
                             int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
     const int t = get_global_id(0); /* plane*OH + oy */

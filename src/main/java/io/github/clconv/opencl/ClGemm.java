@@ -46,7 +46,7 @@ final class ClGemm {
         String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + params.options();
         if (tb && !ta) {
             cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
-                    .run(ceilDiv(n, params.tc()), ceilDiv(m, params.tr()));
+                    .run(ceilDiv(m, params.tr()), ceilDiv(n, params.tc()));
         } else {
             cl.kernel("gemm.cl", options, "gemm").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
                     .run(ceilDiv(n, params.vw()), ceilDiv(m, params.tm()));

@@ -27,6 +27,12 @@ final class ClPool {
     }
 
     void maxBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) {
+        if (g.stride() >= g.kernel()) {
+            int n = dx.shape().size(), rows = g.n() * g.c() * g.oh();
+            cl.kernel("tensor.cl", "", "fill").args(dx, 0f, n).run(n);
+            cl.kernel("pool.cl", "", "maxpool_backward_scatter").args(dy, argmax, dx, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
+            return;
+        }
         int rows = g.n() * g.c() * g.h();
         cl.kernel("pool.cl", "", "maxpool_backward").args(cat(new Object[]{dy, argmax, dx}, geom(g, rows))).run(rows);
     }
