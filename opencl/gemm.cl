@@ -16,6 +16,10 @@
  *     +TM-1| registers     |   against it, fma.
  *          +---------------+
  *
+ * Work-items that run one after another share an operand in cache: consecutive rows of C
+ * reuse one VW-wide strip of B (ROWS_FIRST, when A is the smaller matrix, as in a
+ * convolution's W * col), consecutive columns reuse TM rows of A (otherwise).
+ *
  * Blocks over the bottom edge read clamped rows of A and store only the rows inside C;
  * blocks over the right edge gather their columns of B one by one (clamped). Every
  * block runs the same vector loop, so any M, N, K >= 1 works at full speed but the edge.
@@ -34,6 +38,9 @@
 #endif
 #ifndef TRANS_B /* 1: B is stored N x K */
 #define TRANS_B 0
+#endif
+#ifndef ROWS_FIRST /* gemm: 1 when dimension 0 walks the rows of C (set when A is the smaller operand) */
+#define ROWS_FIRST 0
 #endif
 #ifndef TM /* gemm: rows of C per work-item; registers held is TM * VW */
 #define TM 6
@@ -74,8 +81,13 @@ kernel void gemm(int M, int N, int K, float alpha,
                  global const float* A, int offA, int lda,
                  global const float* B, int offB, int ldb,
                  float beta, global float* C, int offC, int ldc) {
+#if ROWS_FIRST
+    const int i0 = get_global_id(0) * TM;
+    const int j0 = get_global_id(1) * VW;
+#else
     const int j0 = get_global_id(0) * VW;
     const int i0 = get_global_id(1) * TM;
+#endif
     if (i0 >= M || j0 >= N) {
         return;
     }

@@ -48,8 +48,12 @@ final class ClGemm {
             cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
                     .run(ceilDiv(m, params.tr()), ceilDiv(n, params.tc()));
         } else {
-            cl.kernel("gemm.cl", options, "gemm").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
-                    .run(ceilDiv(n, params.vw()), ceilDiv(m, params.tm()));
+            // the smaller operand stays in cache while the larger one streams through once
+            boolean rowsFirst = (long) m * k < (long) k * n;
+            long rowBlocks = ceilDiv(m, params.tm()), colBlocks = ceilDiv(n, params.vw());
+            cl.kernel("gemm.cl", options + " -DROWS_FIRST=" + (rowsFirst ? 1 : 0), "gemm")
+                    .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
+                    .run(rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks);
         }
     }
 

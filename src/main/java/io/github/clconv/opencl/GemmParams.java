@@ -6,7 +6,7 @@ package io.github.clconv.opencl;
  * vector width (vk).
  */
 public record GemmParams(int tm, int vw, int tr, int tc, int vk) {
-    public static final GemmParams DEFAULT = new GemmParams(6, 16, 4, 4, 8);
+    public static final GemmParams DEFAULT = new GemmParams(8, 16, 4, 4, 8);
 
     public GemmParams {
         if (tm < 1 || tm > 16 || (vw != 4 && vw != 8 && vw != 16) || tr < 1 || tr > 8 || tc < 1 || tc > 8 || (vk != 4 && vk != 8 && vk != 16)) {
