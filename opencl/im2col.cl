@@ -11,34 +11,44 @@
  * entries that read it), so it needs no atomics and is deterministic.
  */
 
-/* One work-item per (row of col, image, output row oy): writes OW contiguous values. */
-kernel void im2col(global const float* x, global float* col,
-                   int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
-    const int t = get_global_id(0); /* n*OH + oy */
-    const int row = get_global_id(1); /* (c*R + i)*S + j */
-    if (t >= nb * OH || row >= C * R * S) {
-        return;
-    }
-    const int oy = t % OH, n = t / OH;
-    const int j = row % S, i = (row / S) % R, c = row / (S * R);
-    const int ih = oy * st - pad + i;
-    global float* out = col + row * (nb * OH * OW) + t * OW;
-    if (ih < 0 || ih >= H) {
-        for (int ox = 0; ox < OW; ox++) {
-            out[ox] = 0.0f;
-        }
-        return;
-    }
-    global const float* in = x + (((n0 + n) * C + c) * H + ih) * W;
-    for (int ox = 0; ox < OW; ox++) {
-        const int iw = ox * st - pad + j;
-        out[ox] = (iw >= 0 && iw < W) ? in[iw] : 0.0f;
-    }
-}
-
 /* floor(a / b) for b > 0; C's division truncates toward zero instead */
 inline int floor_div(int a, int b) {
     return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* One work-item per (row of col, image): writes that image's OH*OW contiguous values. */
+kernel void im2col(global const float* x, global float* col,
+                   int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
+    const int n = get_global_id(0);
+    const int row = get_global_id(1); /* (c*R + i)*S + j */
+    if (n >= nb || row >= C * R * S) {
+        return;
+    }
+    const int j = row % S, i = (row / S) % R, c = row / (S * R);
+    global float* out = col + row * (nb * OH * OW) + n * OH * OW;
+    global const float* in = x + ((n0 + n) * C + c) * H * W;
+    /* the output columns whose input column lies inside the image: ox in [lo, hi] */
+    const int lo = max(0, -floor_div(j - pad, st)), hi = min(OW - 1, floor_div(W - 1 + pad - j, st));
+    for (int oy = 0; oy < OH; oy++) {
+        const int ih = oy * st - pad + i;
+        global float* o = out + oy * OW;
+        if (ih < 0 || ih >= H || lo > hi) {
+            for (int ox = 0; ox < OW; ox++) {
+                o[ox] = 0.0f;
+            }
+            continue;
+        }
+        global const float* r = in + ih * W - pad + j;
+        for (int ox = 0; ox < lo; ox++) {
+            o[ox] = 0.0f;
+        }
+        for (int ox = lo; ox <= hi; ox++) {
+            o[ox] = r[ox * st];
+        }
+        for (int ox = hi + 1; ox < OW; ox++) {
+            o[ox] = 0.0f;
+        }
+    }
 }
 
 /* One work-item per input row (image, channel, h): gathers W values, each the sum of the
@@ -88,8 +98,9 @@ kernel void cols_to_nchw(global const float* Y, global const float* bias, int ha
     }
 }
 
-/* Y[k, n*P .. n*P+P) = y[n0+n, k, :]: the output gradient in the GEMM's layout. */
-kernel void nchw_to_cols(global const float* y, global float* Y, int K, int P, int n0, int nb) {
+/* Y[k, n*P .. n*P+P) = y[n0+n, k, :]: the output gradient in the GEMM's layout; on the way,
+   rowsum[n0+n, k] = sum over p of y[n0+n, k, p], from which the bias gradient is summed. */
+kernel void nchw_to_cols(global const float* y, global float* Y, global float* rowsum, int K, int P, int n0, int nb) {
     const int t = get_global_id(0);
     if (t >= nb * K) {
         return;
@@ -97,7 +108,10 @@ kernel void nchw_to_cols(global const float* y, global float* Y, int K, int P, i
     const int k = t % K, n = t / K;
     global const float* src = y + (n0 * K + t) * P;
     global float* dst = Y + k * nb * P + n * P;
+    float s = 0.0f;
     for (int p = 0; p < P; p++) {
         dst[p] = src[p];
+        s += src[p];
     }
+    rowsum[n0 * K + t] = s;
 }

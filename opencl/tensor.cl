@@ -1,6 +1,6 @@
 /*
  * tensor.cl — small data-movement kernels: fill, gather of rows, bias broadcast and
- * the per-column / per-channel sums that give bias gradients. Sums run in a fixed
+ * the per-column sums that give bias gradients. Sums run in a fixed
  * order (one work-item per output), so results are deterministic.
  */
 
@@ -40,22 +40,4 @@ kernel void sum_columns(global const float* y, global float* s, int rows, int co
         acc += y[i * cols + o];
     }
     s[o] = acc;
-}
-
-/* s[k] = sum over n and p of y[n, k, p] for y [N, K, P]. */
-kernel void sum_channels(global const float* y, global float* s, int N, int K, int P) {
-    const int k = get_global_id(0);
-    if (k >= K) {
-        return;
-    }
-    float acc = 0.0f;
-    for (int n = 0; n < N; n++) {
-        global const float* row = y + (n * K + k) * P;
-        float part = 0.0f;
-        for (int p = 0; p < P; p++) {
-            part += row[p];
-        }
-        acc += part;
-    }
-    s[k] = acc;
 }

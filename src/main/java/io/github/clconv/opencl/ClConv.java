@@ -27,7 +27,7 @@ final class ClConv {
     void im2col(Buf x, ConvGeom g, Buf col, int n0, int nb) {
         cl.kernel("im2col.cl", "", "im2col")
                 .args(x, col, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
-                .run((long) nb * g.oh(), g.colRows());
+                .run(nb, g.colRows());
     }
 
     void col2im(Buf col, ConvGeom g, Buf x, int n0, int nb) {
@@ -58,9 +58,10 @@ final class ClConv {
         int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g);
         ClBuffer col = scratch.get("conv.col", (long) crs * step * p);
         ClBuffer dyCols = scratch.get("conv.out", (long) g.k() * step * p);
+        ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * g.k());
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
-            cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, g.k(), p, n0, nb).run((long) nb * g.k());
+            cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, rowSums, g.k(), p, n0, nb).run((long) nb * g.k());
             im2col(x, g, col, n0, nb);
             gemm.run(false, true, g.k(), crs, nb * p, 1f, dyCols, 0, nb * p, col, 0, nb * p, n0 == 0 ? 0f : 1f, dw, 0, crs);
             if (dx != null) { // the queue is in order: col is overwritten only after dW has read it
@@ -69,7 +70,7 @@ final class ClConv {
             }
         }
         if (db != null) {
-            cl.kernel("tensor.cl", "", "sum_channels").args(dy, db, g.n(), g.k(), p).run(g.k());
+            cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, g.n(), g.k()).run(g.k());
         }
     }
 
