@@ -43,7 +43,11 @@ public final class ClContext implements AutoCloseable {
             cl_context_properties props = new cl_context_properties();
             props.addProperty(CL.CL_CONTEXT_PLATFORM, device.platform());
             context = CL.clCreateContext(props, 1, new cl_device_id[]{device.device()}, null, null, null);
-            queue = CL.clCreateCommandQueueWithProperties(context, device.device(), new cl_queue_properties(), null);
+            cl_queue_properties qp = new cl_queue_properties();
+            if (KernelProfile.ENABLED) {
+                qp.addProperty(CL.CL_QUEUE_PROPERTIES, CL.CL_QUEUE_PROFILING_ENABLE);
+            }
+            queue = CL.clCreateCommandQueueWithProperties(context, device.device(), qp, null);
         } catch (CLException e) {
             throw ClException.of("opening " + device.describe(), e);
         }

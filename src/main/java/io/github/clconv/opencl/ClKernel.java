@@ -61,12 +61,11 @@ public final class ClKernel {
                 return; // nothing to do; an empty range is not an error
             }
         }
-        long t0 = KernelProfile.ENABLED ? System.nanoTime() : 0;
         try {
-            CL.clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, null);
-            if (KernelProfile.ENABLED) {
-                CL.clFinish(queue);
-                KernelProfile.add(op, global, System.nanoTime() - t0);
+            org.jocl.cl_event event = KernelProfile.ENABLED ? new org.jocl.cl_event() : null;
+            CL.clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, event);
+            if (event != null) {
+                KernelProfile.add(op, global, event);
             }
         } catch (CLException e) {
             throw ClException.of(op, e);

@@ -1,16 +1,26 @@
 package io.github.clconv.opencl;
 
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_event;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * CLCONV_PROFILE=1: every launch waits for its kernel and its wall time is summed per
- * kernel and launch size; the table goes to stderr at exit. Slows the run; for finding
- * where the time goes, not for measuring throughput.
+ * CLCONV_PROFILE=1: the queue records each kernel's start and end on the device (OpenCL
+ * event profiling, so launches are not serialised by the measurement); device time is
+ * summed per kernel and launch size, and the table goes to stderr at exit.
  */
 final class KernelProfile {
     static final boolean ENABLED = System.getenv("CLCONV_PROFILE") != null;
+    private static final int BATCH = 4096;
     private static final Map<String, long[]> TOTALS = new TreeMap<>();
+    private static final List<String> NAMES = new ArrayList<>();
+    private static final List<cl_event> EVENTS = new ArrayList<>();
 
     static {
         if (ENABLED) {
@@ -21,16 +31,44 @@ final class KernelProfile {
     private KernelProfile() {
     }
 
-    static synchronized void add(String op, long[] global, long nanos) {
-        long[] t = TOTALS.computeIfAbsent(op + " " + java.util.Arrays.toString(global), k -> new long[2]);
-        t[0] += nanos;
-        t[1]++;
+    static synchronized void add(String op, long[] global, cl_event event) {
+        NAMES.add(op + " " + java.util.Arrays.toString(global));
+        EVENTS.add(event);
+        if (EVENTS.size() >= BATCH) {
+            drain();
+        }
+    }
+
+    /** Waits for the recorded kernels and adds their device times to the totals. */
+    private static void drain() {
+        if (EVENTS.isEmpty()) {
+            return;
+        }
+        CL.clWaitForEvents(EVENTS.size(), EVENTS.toArray(new cl_event[0]));
+        long[] start = new long[1], end = new long[1];
+        for (int i = 0; i < EVENTS.size(); i++) {
+            cl_event e = EVENTS.get(i);
+            CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(start), null);
+            CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(end), null);
+            long[] t = TOTALS.computeIfAbsent(NAMES.get(i), k -> new long[2]);
+            t[0] += end[0] - start[0];
+            t[1]++;
+            CL.clReleaseEvent(e);
+        }
+        EVENTS.clear();
+        NAMES.clear();
     }
 
     private static synchronized void print() {
-        System.err.printf("%-70s %10s %8s %10s%n", "kernel [global size]", "total ms", "calls", "us/call");
+        try {
+            drain();
+        } catch (RuntimeException e) {
+            System.err.println("profile: the device was released before the last kernels could be read: " + e.getMessage());
+        }
+        long all = TOTALS.values().stream().mapToLong(t -> t[0]).sum();
+        System.err.printf("%-66s %10s %8s %10s %6s%n", "kernel [global size]", "device ms", "calls", "us/call", "share");
         TOTALS.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(40)
-                .forEach(e -> System.err.printf("%-70s %10.1f %8d %10.1f%n", e.getKey(), e.getValue()[0] / 1e6, e.getValue()[1],
-                        e.getValue()[0] / 1e3 / e.getValue()[1]));
+                .forEach(e -> System.err.printf("%-66s %10.1f %8d %10.1f %5.1f%%%n", e.getKey(), e.getValue()[0] / 1e6, e.getValue()[1],
+                        e.getValue()[0] / 1e3 / e.getValue()[1], 100.0 * e.getValue()[0] / all));
     }
 }
