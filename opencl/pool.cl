@@ -45,6 +45,29 @@ kernel void maxpool_forward(global const float* x, global float* y, global float
     }
 }
 
+/* The common 2x2 window with stride 2 and no padding: each output reads two float2 from
+   two input rows, no bounds to check. Same results and tie rule as maxpool_forward. */
+kernel void maxpool2x2_forward(global const float* x, global float* y, global float* argmax, int H, int W, int OH, int OW, int rows) {
+    const int t = get_global_id(0); /* plane*OH + oy */
+    if (t >= rows) {
+        return;
+    }
+    const int oy = t % OH, plane = t / OH;
+    global const float* r0 = x + (plane * H + 2 * oy) * W;
+    global const float* r1 = r0 + W;
+    const int base = 2 * oy * W;
+    for (int ox = 0; ox < OW; ox++) {
+        const float2 a = vload2(ox, r0), b = vload2(ox, r1);
+        float best = a.x;
+        int at = base + 2 * ox;
+        if (a.y > best) { best = a.y; at = base + 2 * ox + 1; }
+        if (b.x > best) { best = b.x; at = base + W + 2 * ox; }
+        if (b.y > best) { best = b.y; at = base + W + 2 * ox + 1; }
+        y[t * OW + ox] = best;
+        argmax[t * OW + ox] = (float)at;
+    }
+}
+
 kernel void maxpool_backward(global const float* dy, global const float* argmax, global float* dx,
                              int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
     const int t = get_global_id(0); /* plane*H + h */

@@ -23,6 +23,10 @@ final class ClPool {
 
     void maxForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
         int rows = g.n() * g.c() * g.oh();
+        if (g.kernel() == 2 && g.stride() == 2 && g.pad() == 0) {
+            cl.kernel("pool.cl", "", "maxpool2x2_forward").args(x, y, argmax, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
+            return;
+        }
         cl.kernel("pool.cl", "", "maxpool_forward").args(cat(new Object[]{x, y, argmax}, geom(g, rows))).run(rows);
     }
 
