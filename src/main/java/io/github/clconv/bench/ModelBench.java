@@ -27,7 +27,7 @@ public final class ModelBench {
         Dataset part = trainSet.limit(trainImages);
         try (Sequential net = Sequential.of(ModelSpec.parse(spec), trainSet.sample(), b, 1L);
              Optimizer opt = new Optimizer(net, Optimizer.Kind.SGD, 0.01f, 0.9f, false, 0f);
-             Trainer trainer = new Trainer(net, opt, 64, true, 1L, 1_000_000, 0.01f);
+             Trainer trainer = new Trainer(net, opt, 64, true, 1L, 1_000_000);
              DeviceDataset trainDev = new DeviceDataset(b, part); DeviceDataset testDev = new DeviceDataset(b, test)) {
             TrainingListener quiet = new TrainingListener() { };
             int images = part.size() / 64 * 64;

@@ -80,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
         try (Backend b = Backends.open(device);
              Sequential net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), b, seed);
              Optimizer opt = new Optimizer(net, Optimizer.kind(optimizer), lr, momentum, nesterov, weightDecay);
-             Trainer trainer = new Trainer(net, opt, batch, !noShuffle, seed, logEvery, lr);
+             Trainer trainer = new Trainer(net, opt, batch, !noShuffle, seed, logEvery);
              DeviceDataset trainDev = new DeviceDataset(b, train);
              DeviceDataset testDev = new DeviceDataset(b, test);
              DeviceDataset valDev = val == null ? null : new DeviceDataset(b, val);

@@ -60,6 +60,10 @@ public final class Optimizer implements AutoCloseable {
         }
     }
 
+    public float learningRate() {
+        return lr;
+    }
+
     public String describe() {
         return switch (kind) {
             case SGD -> "sgd(lr=" + lr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ", weight_decay=" + weightDecay + ")";

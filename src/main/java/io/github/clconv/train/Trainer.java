@@ -20,13 +20,12 @@ public final class Trainer implements AutoCloseable {
     private final Backend b;
     private final int batch, logEvery;
     private final boolean shuffle;
-    private final float lr;
     private final Random shuffler;
     private final SoftmaxCrossEntropy loss;
     private int step;
     private double[] lastEpochLosses = new double[0];
 
-    public Trainer(Sequential model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery, float lr) {
+    public Trainer(Sequential model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery) {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
@@ -39,7 +38,6 @@ public final class Trainer implements AutoCloseable {
         this.batch = batch;
         this.shuffle = shuffle;
         this.logEvery = logEvery;
-        this.lr = lr;
         this.shuffler = new Random(seed ^ 0x5DEECE66DL);
         this.loss = new SoftmaxCrossEntropy(b);
     }
@@ -82,7 +80,7 @@ public final class Trainer implements AutoCloseable {
                     for (int i = reported; i <= s; i++) {
                         losses[i] = h[i];
                         if (!Double.isFinite(losses[i])) {
-                            throw new TrainingDivergedException(step - s + i, epoch, losses[i], lr);
+                            throw new TrainingDivergedException(step - s + i, epoch, losses[i], optimizer.learningRate());
                         }
                     }
                     reported = s + 1;

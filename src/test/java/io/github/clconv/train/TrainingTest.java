@@ -37,7 +37,7 @@ class TrainingTest {
         int live = b.liveBuffers();
         try (Sequential m = Sequential.of(ModelSpec.parse("conv(8,3)-relu-maxpool(2)-flatten-linear(10)"), sets[0].sample(), b, SEED);
              Optimizer opt = new Optimizer(m, Optimizer.Kind.SGD, 0.05f, 0.9f, false, 0f);
-             Trainer t = new Trainer(m, opt, 32, true, SEED, 10, 0.05f);
+             Trainer t = new Trainer(m, opt, 32, true, SEED, 10);
              DeviceDataset train = new DeviceDataset(b, sets[0]); DeviceDataset test = new DeviceDataset(b, sets[1])) {
             Evaluation before = Evaluator.evaluate(m, test, 128);
             double loss1 = t.epoch(train, 1, new TrainingListener() { });
@@ -70,7 +70,7 @@ class TrainingTest {
             Backend b = backends[i];
             try (Sequential m = Sequential.of(ModelSpec.parse(spec), sets[0].sample(), b, SEED);
                  Optimizer opt = new Optimizer(m, Optimizer.Kind.SGD, 0.05f, 0.9f, false, 1e-4f);
-                 Trainer t = new Trainer(m, opt, 16, false, SEED, 50, 0.05f);
+                 Trainer t = new Trainer(m, opt, 16, false, SEED, 50);
                  DeviceDataset train = new DeviceDataset(b, sets[0])) {
                 t.epoch(train, 1, new TrainingListener() { });
                 losses[i] = t.lastEpochLosses();
@@ -112,7 +112,7 @@ class TrainingTest {
         Backend b = TestDevices.cl();
         try (Sequential m = Sequential.of(ModelSpec.parse("flatten-linear(32)-relu-linear(10)"), sets[0].sample(), b, SEED);
              Optimizer opt = new Optimizer(m, Optimizer.Kind.SGD, 1e8f, 0.9f, false, 0f);
-             Trainer t = new Trainer(m, opt, 32, true, SEED, 5, 1e8f);
+             Trainer t = new Trainer(m, opt, 32, true, SEED, 5);
              DeviceDataset train = new DeviceDataset(b, sets[0])) {
             TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t.epoch(train, 1, new TrainingListener() { }));
             assertTrue(e.getMessage().matches(".*at step \\d+ \\(epoch 1\\).*--lr 1.0E7.*"), e.getMessage());
