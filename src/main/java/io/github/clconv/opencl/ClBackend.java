@@ -30,7 +30,7 @@ public final class ClBackend implements Backend {
     private final boolean ownsContext;
 
     public ClBackend(DeviceInfo device) {
-        this(new ClContext(device), GemmParams.DEFAULT, COL_BUDGET_BYTES, true);
+        this(new ClContext(device), GemmTuner.load(device), COL_BUDGET_BYTES, true);
     }
 
     private ClBackend(ClContext cl, GemmParams gemmParams, long colBudgetBytes, boolean ownsContext) {
@@ -54,6 +54,10 @@ public final class ClBackend implements Backend {
     /** A backend on the same device and context whose GEMM uses other parameters (for tuning and benchmarks). */
     public ClBackend withGemmParams(GemmParams params) {
         return new ClBackend(cl, params, COL_BUDGET_BYTES, false);
+    }
+
+    public GemmParams gemmParams() {
+        return gemm.params();
     }
 
     public ClContext context() {

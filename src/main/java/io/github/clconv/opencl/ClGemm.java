@@ -21,6 +21,10 @@ final class ClGemm {
         this.scratch = scratch;
     }
 
+    GemmParams params() {
+        return params;
+    }
+
     /** c[offC..] = alpha * op(a) * op(b) + beta * c, with op(a) m x k and op(b) k x n, row-major. */
     void run(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b, int offB, int ldb,
              float beta, Buf c, int offC, int ldc) {
