@@ -6,8 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 device="auto"
 [ "${1:-}" = "--device" ] && device="$2"
-(cd "$root" && mvn -B -q package -DskipTests)
-(cd "$root/bench/djl" && mvn -B -q package)
+(cd "$root" && mvn -B -q package -DskipTests >&2)
+(cd "$root/bench/djl" && mvn -B -q package >&2)
 echo "== clconv bench (device $device)" >&2
 ours=$(java -jar "$root/target/clconv.jar" bench --device "$device" | tail -n 1)
 echo "== DJL PyTorch (CPU)" >&2

@@ -2,7 +2,9 @@
  * im2col.cl — the data movement around a convolution computed as a GEMM.
  *
  *   x   : [N, C, H, W]             input, NCHW
- *   col : [C*R*S, nb*OH*OW]        for the images n0 .. n0+nb-1 of the batch
+ *   col : [C*R*S, nb*OH*OW]        for the images n0 .. n0+nb-1 of the batch, rows ld apart
+ *                                  (ld >= nb*OH*OW; the host pads it off multiples of 4 KiB,
+ *                                  whose cache-set aliasing halves the GEMM's speed)
  *         col[(c*R + i)*S + j, (n*OH + oy)*OW + ox] = x[n0+n, c, oy*st - pad + i, ox*st - pad + j]
  *         (0 where the window hangs over the padding)
  *   Y   : [K, nb*OH*OW]            GEMM output, reordered into y [N, K, OH, OW] (+ bias)
@@ -17,7 +19,7 @@ inline int floor_div(int a, int b) {
 }
 
 /* One work-item per (row of col, image): writes that image's OH*OW contiguous values. */
-kernel void im2col(global const float* x, global float* col,
+kernel void im2col(global const float* x, global float* col, int ld,
                    int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
     const int n = get_global_id(0);
     const int row = get_global_id(1); /* (c*R + i)*S + j */
@@ -25,7 +27,7 @@ kernel void im2col(global const float* x, global float* col,
         return;
     }
     const int j = row % S, i = (row / S) % R, c = row / (S * R);
-    global float* out = col + row * (nb * OH * OW) + n * OH * OW;
+    global float* out = col + row * ld + n * OH * OW;
     global const float* in = x + ((n0 + n) * C + c) * H * W;
     /* the output columns whose input column lies inside the image: ox in [lo, hi] */
     const int lo = max(0, -floor_div(j - pad, st)), hi = min(OW - 1, floor_div(W - 1 + pad - j, st));
@@ -53,14 +55,13 @@ kernel void im2col(global const float* x, global float* col,
 
 /* One work-item per input row (image, channel, h): gathers W values, each the sum of the
    col entries that read it. */
-kernel void col2im(global const float* col, global float* x,
+kernel void col2im(global const float* col, int ld, global float* x,
                    int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
     const int t = get_global_id(0); /* (n*C + c)*H + h within the chunk */
     if (t >= nb * C * H) {
         return;
     }
     const int h = t % H, c = (t / H) % C, n = t / (H * C);
-    const int cols = nb * OH * OW;
     global float* out = x + (n0 * C * H + t) * W;
     for (int w = 0; w < W; w++) {
         out[w] = 0.0f;
@@ -72,7 +73,7 @@ kernel void col2im(global const float* col, global float* x,
         }
         const int oy = ty / st;
         for (int j = 0; j < S; j++) {
-            global const float* src = col + ((c * R + i) * S + j) * cols + (n * OH + oy) * OW;
+            global const float* src = col + ((c * R + i) * S + j) * ld + (n * OH + oy) * OW;
             /* w = ox*st - pad + j for the ox with 0 <= w < W */
             const int lo = max(0, -floor_div(j - pad, st)), hi = min(OW - 1, floor_div(W - 1 + pad - j, st));
             for (int ox = lo; ox <= hi; ox++) {
@@ -82,8 +83,8 @@ kernel void col2im(global const float* col, global float* x,
     }
 }
 
-/* y[n0+n, k, :] = Y[k, n*P .. n*P+P) + bias[k]; P = OH*OW; one work-item per (n, k) row. */
-kernel void cols_to_nchw(global const float* Y, global const float* bias, int has_bias, global float* y,
+/* y[n0+n, k, :] = Y[k, n*P .. n*P+P) + bias[k] (rows of Y ld apart); P = OH*OW; one work-item per (n, k) row. */
+kernel void cols_to_nchw(global const float* Y, int ld, global const float* bias, int has_bias, global float* y,
                          int K, int P, int n0, int nb) {
     const int t = get_global_id(0); /* n*K + k */
     if (t >= nb * K) {
@@ -91,7 +92,7 @@ kernel void cols_to_nchw(global const float* Y, global const float* bias, int ha
     }
     const int k = t % K, n = t / K;
     const float b = has_bias ? bias[k] : 0.0f;
-    global const float* src = Y + k * nb * P + n * P;
+    global const float* src = Y + k * ld + n * P;
     global float* dst = y + (n0 * K + t) * P;
     for (int p = 0; p < P; p++) {
         dst[p] = src[p] + b;
@@ -100,14 +101,14 @@ kernel void cols_to_nchw(global const float* Y, global const float* bias, int ha
 
 /* Y[k, n*P .. n*P+P) = y[n0+n, k, :]: the output gradient in the GEMM's layout; on the way,
    rowsum[n0+n, k] = sum over p of y[n0+n, k, p], from which the bias gradient is summed. */
-kernel void nchw_to_cols(global const float* y, global float* Y, global float* rowsum, int K, int P, int n0, int nb) {
+kernel void nchw_to_cols(global const float* y, global float* Y, int ld, global float* rowsum, int K, int P, int n0, int nb) {
     const int t = get_global_id(0);
     if (t >= nb * K) {
         return;
     }
     const int k = t % K, n = t / K;
     global const float* src = y + (n0 * K + t) * P;
-    global float* dst = Y + k * nb * P + n * P;
+    global float* dst = Y + k * ld + n * P;
     float s = 0.0f;
     for (int p = 0; p < P; p++) {
         dst[p] = src[p];

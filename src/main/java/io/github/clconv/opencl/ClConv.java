@@ -24,15 +24,28 @@ final class ClConv {
         this.colBudgetFloats = colBudgetBytes / 4;
     }
 
+    /** Row stride of a matrix with n columns: off multiples of 1024 floats (4 KiB), whose rows alias in the cache. */
+    static int paddedLd(int n) {
+        return n % 1024 == 0 ? n + 16 : n;
+    }
+
     void im2col(Buf x, ConvGeom g, Buf col, int n0, int nb) {
+        im2col(x, g, col, (long) nb * g.oh() * g.ow(), n0, nb);
+    }
+
+    private void im2col(Buf x, ConvGeom g, Buf col, long ld, int n0, int nb) {
         cl.kernel("im2col.cl", "", "im2col")
-                .args(x, col, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
+                .args(x, col, (int) ld, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
                 .run(nb, g.colRows());
     }
 
     void col2im(Buf col, ConvGeom g, Buf x, int n0, int nb) {
+        col2im(col, g, x, (long) nb * g.oh() * g.ow(), n0, nb);
+    }
+
+    private void col2im(Buf col, ConvGeom g, Buf x, long ld, int n0, int nb) {
         cl.kernel("im2col.cl", "", "col2im")
-                .args(col, x, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
+                .args(col, (int) ld, x, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
                 .run((long) nb * g.c() * g.h());
     }
 
@@ -43,30 +56,30 @@ final class ClConv {
     }
 
     void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
-        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g);
-        ClBuffer col = scratch.get("conv.col", (long) crs * step * p);
-        ClBuffer out = scratch.get("conv.out", (long) g.k() * step * p);
+        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p);
+        ClBuffer col = scratch.get("conv.col", (long) crs * ld);
+        ClBuffer out = scratch.get("conv.out", (long) g.k() * ld);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
-            im2col(x, g, col, n0, nb);
-            gemm.run(false, false, g.k(), nb * p, crs, 1f, w, 0, crs, col, 0, nb * p, 0f, out, 0, nb * p);
-            cl.kernel("im2col.cl", "", "cols_to_nchw").args(out, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k());
+            im2col(x, g, col, ld, n0, nb);
+            gemm.run(false, false, g.k(), nb * p, crs, 1f, w, 0, crs, col, 0, ld, 0f, out, 0, ld);
+            cl.kernel("im2col.cl", "", "cols_to_nchw").args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k());
         }
     }
 
     void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db) {
-        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g);
-        ClBuffer col = scratch.get("conv.col", (long) crs * step * p);
-        ClBuffer dyCols = scratch.get("conv.out", (long) g.k() * step * p);
+        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p);
+        ClBuffer col = scratch.get("conv.col", (long) crs * ld);
+        ClBuffer dyCols = scratch.get("conv.out", (long) g.k() * ld);
         ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * g.k());
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
-            cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, rowSums, g.k(), p, n0, nb).run((long) nb * g.k());
-            im2col(x, g, col, n0, nb);
-            gemm.run(false, true, g.k(), crs, nb * p, 1f, dyCols, 0, nb * p, col, 0, nb * p, n0 == 0 ? 0f : 1f, dw, 0, crs);
+            cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, ld, rowSums, g.k(), p, n0, nb).run((long) nb * g.k());
+            im2col(x, g, col, ld, n0, nb);
+            gemm.run(false, true, g.k(), crs, nb * p, 1f, dyCols, 0, ld, col, 0, ld, n0 == 0 ? 0f : 1f, dw, 0, crs);
             if (dx != null) { // the queue is in order: col is overwritten only after dW has read it
-                gemm.run(true, false, crs, nb * p, g.k(), 1f, w, 0, crs, dyCols, 0, nb * p, 0f, col, 0, nb * p);
-                col2im(col, g, dx, n0, nb);
+                gemm.run(true, false, crs, nb * p, g.k(), 1f, w, 0, crs, dyCols, 0, ld, 0f, col, 0, ld);
+                col2im(col, g, dx, ld, n0, nb);
             }
         }
         if (db != null) {

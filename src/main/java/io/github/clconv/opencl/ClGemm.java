@@ -12,10 +12,15 @@ import io.github.clconv.backend.Buf;
 final class ClGemm {
     private static final int MIN_BLOCKS = 64, MIN_SPLIT_K = 2048, MAX_SPLITS = 32, SLICE = 512;
     private final ClContext cl;
+    private final long[] local;
     private final GemmParams params;
     private final Scratch scratch;
 
     ClGemm(ClContext cl, GemmParams params, Scratch scratch) {
+        // On a CPU runtime, one work-item per work-group: PoCL otherwise picks a group size
+        // from the divisors of the global size, and a bad pick (a prime count of blocks, say)
+        // costs up to 4x. On a GPU the runtime's choice stands.
+        this.local = cl.device().gpu() ? null : new long[]{1, 1};
         this.cl = cl;
         this.params = params;
         this.scratch = scratch;
@@ -50,14 +55,14 @@ final class ClGemm {
         String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + params.options();
         if (tb && !ta) {
             cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
-                    .run(ceilDiv(m, params.tr()), ceilDiv(n, params.tc()));
+                    .runLocal(local, ceilDiv(m, params.tr()), ceilDiv(n, params.tc()));
         } else {
             // the smaller operand stays in cache while the larger one streams through once
             boolean rowsFirst = (long) m * k < (long) k * n;
             long rowBlocks = ceilDiv(m, params.tm()), colBlocks = ceilDiv(n, params.vw());
             cl.kernel("gemm.cl", options + " -DROWS_FIRST=" + (rowsFirst ? 1 : 0), "gemm")
                     .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
-                    .run(rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks);
+                    .runLocal(local, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks);
         }
     }
 

@@ -24,6 +24,7 @@ public final class Shapes {
             case 3: return new ConvGeom(2, 17, 11, 11, 6, 5, 5, 3, 2);
             case 4: return new ConvGeom(1, 1, 6, 6, 1, 3, 3, 1, 0);
             case 5: return new ConvGeom(2, 2, 1, 2, 3, 3, 3, 2, 1); // windows reach past the input on both sides
+            case 6: return new ConvGeom(4, 3, 16, 16, 5, 3, 3, 1, 1); // N*OH*OW = 1024: the padded row stride
             default:
         }
         while (true) {
