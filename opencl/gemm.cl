@@ -208,6 +208,20 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
     }
 }
 
+/* dst[r * ldd + c] = src[off + r * lds + c] for r < rows, c < cols: a matrix copied to a
+   row stride that does not alias in the cache (see ClGemm). One work-item per row. */
+kernel void copy_rows(global const float* src, int off, int lds, global float* dst, int ldd, int rows, int cols) {
+    const int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    global const float* s = src + off + r * lds;
+    global float* d = dst + r * ldd;
+    for (int c = 0; c < cols; c++) {
+        d[c] = s[c];
+    }
+}
+
 kernel void sum_splits(global const float* P, int splits, int MN, float alpha, float beta,
                        global float* C, int offC, int M, int N, int ldc) {
     const int e = get_global_id(0);

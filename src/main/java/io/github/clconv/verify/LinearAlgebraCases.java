@@ -34,6 +34,14 @@ final class LinearAlgebraCases {
             m = 3 + 7 * (i - 4);
             n = 25 - 3 * (i - 4);
             k = 2100 + 900 * (i - 4);
+        } else if (i == 8) { // A's rows 4 KiB apart and A large: the padded copy
+            m = 1024;
+            n = 20;
+            k = 1024;
+        } else if (i == 9) { // a large op(B): K in panels, the last one short
+            m = 9;
+            n = 2100;
+            k = 1100;
         }
         float alpha = i % 5 == 0 ? 1f : (float) rnd.nextGaussian(), beta = i % 3 == 0 ? 0f : (float) rnd.nextGaussian();
         int mm = m, nn = n, kk = k;
