@@ -41,3 +41,30 @@ kernel void sum_columns(global const float* y, global float* s, int rows, int co
     }
     s[o] = acc;
 }
+
+/* y[r, :] += b[r % K] for the rows r = n*K + k of y [N*K, P]: a bias per channel of NCHW data. */
+kernel void add_bias_channels(global float* y, global const float* b, int K, int P, int rows) {
+    const int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    const float v = b[r % K];
+    global float* row = y + r * P;
+    for (int p = 0; p < P; p++) {
+        row[p] += v;
+    }
+}
+
+/* s[r] = sum of the P values of row r of y [rows, P]. */
+kernel void row_sums(global const float* y, global float* s, int P, int rows) {
+    const int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    global const float* row = y + r * P;
+    float acc = 0.0f;
+    for (int p = 0; p < P; p++) {
+        acc += row[p];
+    }
+    s[r] = acc;
+}

@@ -21,6 +21,7 @@ public final class ClBackend implements Backend {
     private final Scratch scratch;
     private final ClGemm gemm;
     private final ClConv conv;
+    private final ClConv1x1 conv1x1;
     private final ClPool pool;
     private final ClElementwise elementwise;
     private final ClLoss loss;
@@ -39,6 +40,7 @@ public final class ClBackend implements Backend {
         this.scratch = new Scratch(cl);
         this.gemm = new ClGemm(cl, gemmParams, scratch);
         this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes);
+        this.conv1x1 = new ClConv1x1(cl, gemm, scratch);
         this.pool = new ClPool(cl);
         this.elementwise = new ClElementwise(cl);
         this.loss = new ClLoss(cl, scratch);
@@ -157,13 +159,21 @@ public final class ClBackend implements Backend {
     @Override
     public void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
         Checks.conv(g, x, w, bias, y);
-        conv.forward(x, w, bias, g, y);
+        if (ClConv1x1.applies(g)) {
+            conv1x1.forward(x, w, bias, g, y);
+        } else {
+            conv.forward(x, w, bias, g, y);
+        }
     }
 
     @Override
     public void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         Checks.convBackward(g, x, w, dy, dx, dw, dbias);
-        conv.backward(x, w, dy, g, dx, dw, dbias);
+        if (ClConv1x1.applies(g)) {
+            conv1x1.backward(x, w, dy, g, dx, dw, dbias);
+        } else {
+            conv.backward(x, w, dy, g, dx, dw, dbias);
+        }
     }
 
     @Override

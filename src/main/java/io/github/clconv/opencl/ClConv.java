@@ -5,7 +5,7 @@ import io.github.clconv.tensor.ConvGeom;
 
 /**
  * Convolution as im2col + GEMM, and linear layers, on the device (opencl/im2col.cl,
- * opencl/gemm.cl, opencl/tensor.cl). The batch is processed in chunks of images whose
+ * opencl/gemm.cl, opencl/tensor.cl); 1x1 stride-1 convolutions go to ClConv1x1. The batch is processed in chunks of images whose
  * im2col matrix fits the column budget, so large inputs never need one huge buffer.
  *
  *   forward : col = im2col(x[chunk]);  Y = W[K, CRS] * col;  y[chunk] = Y + bias

@@ -25,6 +25,8 @@ public final class Shapes {
             case 4: return new ConvGeom(1, 1, 6, 6, 1, 3, 3, 1, 0);
             case 5: return new ConvGeom(2, 2, 1, 2, 3, 3, 3, 2, 1); // windows reach past the input on both sides
             case 6: return new ConvGeom(4, 3, 16, 16, 5, 3, 3, 1, 1); // N*OH*OW = 1024: the padded row stride
+            case 7: return new ConvGeom(3, 18, 7, 9, 13, 1, 1, 1, 0); // 1x1, stride 1: the direct path, 3 images
+            case 8: return new ConvGeom(2, 5, 9, 9, 6, 1, 1, 2, 1); // 1x1 with stride and padding: im2col again
             default:
         }
         while (true) {

@@ -1,0 +1,52 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.ConvGeom;
+
+/**
+ * 1x1 convolutions with stride 1 and no padding: im2col would copy the input unchanged,
+ * so each image is one GEMM on the NCHW data itself, written straight into the output.
+ *
+ *   forward : y[n] = W[K, C] * x[n][C, H*W] + bias
+ *   backward: dW = sum over n of dy[n] * x[n]^T;  dx[n] = W^T * dy[n];  db = sums of dy's rows
+ */
+final class ClConv1x1 {
+    private final ClContext cl;
+    private final ClGemm gemm;
+    private final Scratch scratch;
+
+    ClConv1x1(ClContext cl, ClGemm gemm, Scratch scratch) {
+        this.cl = cl;
+        this.gemm = gemm;
+        this.scratch = scratch;
+    }
+
+    static boolean applies(ConvGeom g) {
+        return g.r() == 1 && g.s() == 1 && g.stride() == 1 && g.pad() == 0;
+    }
+
+    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
+        int p = g.h() * g.w(), c = g.c(), k = g.k();
+        for (int n = 0; n < g.n(); n++) {
+            gemm.run(false, false, k, p, c, 1f, w, 0, c, x, n * c * p, p, 0f, y, n * k * p, p);
+        }
+        if (bias != null) {
+            cl.kernel("tensor.cl", "", "add_bias_channels").args(y, bias, k, p, g.n() * k).run((long) g.n() * k);
+        }
+    }
+
+    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db) {
+        int p = g.h() * g.w(), c = g.c(), k = g.k();
+        for (int n = 0; n < g.n(); n++) {
+            gemm.run(false, true, k, c, p, 1f, dy, n * k * p, p, x, n * c * p, p, n == 0 ? 0f : 1f, dw, 0, c);
+            if (dx != null) {
+                gemm.run(true, false, c, p, k, 1f, w, 0, c, dy, n * k * p, p, 0f, dx, n * c * p, p);
+            }
+        }
+        if (db != null) {
+            ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * k);
+            cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * k).run((long) g.n() * k);
+            cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, g.n(), k).run(k);
+        }
+    }
+}
