@@ -40,17 +40,23 @@ kernel void bn_stats(global const float* x, global float* mean_out, global float
     run_var[c] = (1.0f - momentum) * run_var[c] + momentum * (M > 1 ? var * (float)M / (float)(M - 1) : var);
 }
 
-/* y = (x - mean[c]) * invstd[c] * gamma[c] + beta[c]; infer=1 takes mean/var from the running estimate. */
+/* y = (x - mean[c]) * invstd[c] * gamma[c] + beta[c]; infer=1 takes mean/var from the running
+   estimate. One work-item per (n, c) row of P values. */
 kernel void bn_apply(global const float* x, global const float* mean, global const float* stat2,
                      global const float* gamma, global const float* beta, global float* y,
-                     int infer, float eps, int C, int P, int total) {
-    const int e = get_global_id(0);
-    if (e >= total) {
+                     int infer, float eps, int C, int P, int rows) {
+    const int r = get_global_id(0);
+    if (r >= rows) {
         return;
     }
-    const int c = (e / P) % C;
+    const int c = r % C;
     const float inv = infer ? rsqrt(stat2[c] + eps) : stat2[c];
-    y[e] = (x[e] - mean[c]) * inv * gamma[c] + beta[c];
+    const float scale = inv * gamma[c], shift = beta[c] - mean[c] * scale;
+    global const float* xr = x + r * P;
+    global float* yr = y + r * P;
+    for (int p = 0; p < P; p++) {
+        yr[p] = xr[p] * scale + shift;
+    }
 }
 
 /* dgamma[c] = sum dy * xhat, dbeta[c] = sum dy. */
@@ -75,16 +81,20 @@ kernel void bn_backward_reduce(global const float* x, global const float* dy, gl
     dbeta[c] = sdy;
 }
 
-/* dx = gamma * invstd / M * (M*dy - sum dy - xhat * sum dy*xhat) */
+/* dx = gamma * invstd / M * (M*dy - sum dy - xhat * sum dy*xhat); one work-item per (n, c) row. */
 kernel void bn_backward_apply(global const float* x, global const float* dy, global const float* mean,
                               global const float* invstd, global const float* gamma, global const float* dgamma,
-                              global const float* dbeta, global float* dx, int N, int C, int P, int total) {
-    const int e = get_global_id(0);
-    if (e >= total) {
+                              global const float* dbeta, global float* dx, int N, int C, int P, int rows) {
+    const int r = get_global_id(0);
+    if (r >= rows) {
         return;
     }
-    const int c = (e / P) % C;
+    const int c = r % C;
     const float M = (float)(N * P);
-    const float xhat = (x[e] - mean[c]) * invstd[c];
-    dx[e] = gamma[c] * invstd[c] / M * (M * dy[e] - dbeta[c] - xhat * dgamma[c]);
+    const float k = gamma[c] * invstd[c] / M;
+    const int o = r * P;
+    for (int p = 0; p < P; p++) {
+        const float xhat = (x[o + p] - mean[c]) * invstd[c];
+        dx[o + p] = k * (M * dy[o + p] - dbeta[c] - xhat * dgamma[c]);
+    }
 }

@@ -3,6 +3,7 @@ package io.github.clconv.cli;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
 import io.github.clconv.data.DeviceDataset;
+import io.github.clconv.data.Permutation;
 import io.github.clconv.nn.Sequential;
 import io.github.clconv.train.Checkpoint;
 import io.github.clconv.train.Evaluation;
@@ -69,7 +70,7 @@ final class TrainCommand implements Callable<Integer> {
         Dataset[] sets = Dataset.load(data);
         Dataset train = limit != null ? sets[0].limit(limit) : sets[0], test = sets[1], val = null;
         if (valSplit > 0) {
-            int[] order = shuffled(train.size(), new Random(seed ^ 0xA5A5A5A5L));
+            int[] order = Permutation.shuffled(train.size(), new Random(seed ^ 0xA5A5A5A5L));
             int keep = (int) Math.round(train.size() * (1 - valSplit));
             if (keep < 1 || keep >= train.size()) {
                 throw new IllegalArgumentException("--val-split " + valSplit + " leaves " + keep + " of " + train.size() + " images for training");
@@ -150,19 +151,5 @@ final class TrainCommand implements Callable<Integer> {
         if (!(valSplit >= 0 && valSplit < 1)) {
             throw new IllegalArgumentException("--val-split must lie in [0, 1), got " + valSplit);
         }
-    }
-
-    static int[] shuffled(int n, Random rnd) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rnd.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 }

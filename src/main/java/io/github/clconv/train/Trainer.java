@@ -3,6 +3,7 @@ package io.github.clconv.train;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.data.DeviceDataset;
+import io.github.clconv.data.Permutation;
 import io.github.clconv.nn.Sequential;
 import io.github.clconv.tensor.Shape;
 
@@ -59,7 +60,7 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("--batch " + batch + " is larger than the " + n + " training images");
         }
         float[] order = new float[n];
-        int[] perm = permutation(n);
+        int[] perm = shuffle ? Permutation.shuffled(n, shuffler) : Permutation.identity(n);
         for (int i = 0; i < n; i++) {
             order[i] = perm[i];
         }
@@ -109,22 +110,6 @@ public final class Trainer implements AutoCloseable {
             xBuf = b.zeros(Shape.of(batch, sample.dim(0), sample.dim(1), sample.dim(2)));
         }
         return xBuf;
-    }
-
-    private int[] permutation(int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        if (shuffle) {
-            for (int i = n - 1; i > 0; i--) {
-                int j = shuffler.nextInt(i + 1);
-                int t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
-        }
-        return p;
     }
 
     @Override
