@@ -84,6 +84,21 @@ class TrainingTest {
     }
 
     @Test
+    void repeatedEvaluationsAllocateNothingNew() throws IOException {
+        Dataset[] sets = data(64, 300); // 300 test images: a full batch of 256 and a tail of 44
+        Backend b = TestDevices.cl();
+        try (Sequential m = Sequential.of(ModelSpec.parse("flatten-linear(10)"), sets[0].sample(), b, SEED);
+             DeviceDataset test = new DeviceDataset(b, sets[1])) {
+            Evaluator.evaluate(m, test, 256);
+            int live = b.liveBuffers();
+            for (int i = 0; i < 3; i++) {
+                Evaluator.evaluate(m, test, 256);
+                assertEquals(live, b.liveBuffers(), "evaluation " + (i + 2) + " leaves the live-buffer count flat");
+            }
+        }
+    }
+
+    @Test
     void foldedBatchNormGivesTheSameOutputs() {
         Backend b = TestDevices.cl();
         try (Sequential m = Sequential.of(ModelSpec.parse("conv(6,3,p=1)-bn-relu-conv(5,3)-bn-maxpool(2)-flatten-linear(10)"), Shape.of(2, 9, 9), b, SEED);
