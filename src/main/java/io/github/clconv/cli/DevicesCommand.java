@@ -14,7 +14,10 @@ final class DevicesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<DeviceInfo> all = ClDevices.list();
-        DeviceInfo auto = all.isEmpty() ? null : ClDevices.choose(all, "auto");
+        if (all.isEmpty()) {
+            ClDevices.choose(all, "auto"); // throws the explanation of an empty list
+        }
+        DeviceInfo auto = ClDevices.choose(all, "auto");
         List<Object> listed = new ArrayList<>();
         for (DeviceInfo d : all) {
             System.err.printf("%s %d  %-4s %-45s %s, driver %s, %d compute units, %d MiB%n", d == auto ? "*" : " ", d.index(), d.kind(),

@@ -132,7 +132,7 @@ final class DoctorCommand implements Callable<Integer> {
         if (existing != null && Files.isWritable(existing)) {
             ok(dir + (env != null ? " (POCL_CACHE_DIR)" : "") + (Files.exists(dir) ? "" : " (created on first use)"));
         } else {
-            problem(dir + " is not writable: every run recompiles every kernel", "export POCL_CACHE_DIR=/a/writable/folder");
+            problem(dir + " cannot be created or written: PoCL then lists no device at all", "export POCL_CACHE_DIR=/a/writable/folder");
         }
     }
 

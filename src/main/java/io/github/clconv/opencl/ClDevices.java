@@ -64,7 +64,8 @@ public final class ClDevices {
     /** auto: the first GPU, else the first CPU device; gpu, cpu, or an index from `clconv devices`. */
     public static DeviceInfo choose(List<DeviceInfo> all, String spec) {
         if (all.isEmpty()) {
-            throw new ClException("OpenCL is installed but lists no device: " + INSTALL_HINT);
+            throw new ClException("OpenCL is installed but lists no device. PoCL lists none when it cannot create its kernel cache"
+                    + " (~/.cache/pocl): set POCL_CACHE_DIR to a writable folder; otherwise " + INSTALL_HINT);
         }
         String s = spec == null ? "auto" : spec.trim().toLowerCase();
         switch (s) {
