@@ -4,6 +4,9 @@ import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.PoolGeom;
 import io.github.clconv.tensor.Shape;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * Every operation a network needs, forward and backward. Outputs are written into
  * buffers the caller owns (nothing is allocated per call), and backward ops overwrite
@@ -28,6 +31,15 @@ public interface Backend extends AutoCloseable {
             f[i] = labels[i];
         }
         return upload(Shape.of(labels.length), f);
+    }
+
+    /**
+     * Zeroed tensors of these shapes carved from one flat allocation, so that an optimiser can
+     * update every parameter with one launch over the flat buffer. Empty when the backend keeps
+     * each tensor apart, as the reference does (it has no launches to save).
+     */
+    default Optional<Packed> pack(List<Shape> shapes) {
+        return Optional.empty();
     }
 
     void write(Buf dst, float[] data);

@@ -78,6 +78,17 @@ public final class BatchNorm implements Layer {
     }
 
     @Override
+    public void adopt(List<Param> trainable) {
+        for (Buf t : new Buf[]{gamma, dGamma, beta, dBeta}) {
+            t.close();
+        }
+        gamma = trainable.get(0).value();
+        dGamma = trainable.get(0).grad();
+        beta = trainable.get(1).value();
+        dBeta = trainable.get(1).grad();
+    }
+
+    @Override
     public void close() {
         ws.close();
         for (Buf t : new Buf[]{gamma, beta, runMean, runVar, dGamma, dBeta, saveMean, saveInvStd}) {

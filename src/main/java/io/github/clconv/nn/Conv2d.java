@@ -76,6 +76,17 @@ public final class Conv2d implements Layer {
     }
 
     @Override
+    public void adopt(List<Param> trainable) {
+        for (Buf t : new Buf[]{weight, dWeight, bias, dBias}) {
+            t.close();
+        }
+        weight = trainable.get(0).value();
+        dWeight = trainable.get(0).grad();
+        bias = trainable.get(1).value();
+        dBias = trainable.get(1).grad();
+    }
+
+    @Override
     public void close() {
         ws.close();
         for (Buf t : new Buf[]{weight, bias, dWeight, dBias}) {

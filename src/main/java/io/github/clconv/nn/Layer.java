@@ -31,6 +31,16 @@ public interface Layer extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Moves the trainable parameters onto new storage, given in params() order with the same
+     * shapes and values already copied; the layer closes the tensors it had.
+     */
+    default void adopt(List<Param> trainable) {
+        if (!trainable.isEmpty()) {
+            throw new IllegalStateException(spec() + " has no trainable parameters to adopt");
+        }
+    }
+
     @Override
     default void close() {
     }

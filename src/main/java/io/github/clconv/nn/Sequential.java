@@ -2,10 +2,12 @@ package io.github.clconv.nn;
 
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
+import io.github.clconv.backend.Packed;
 import io.github.clconv.tensor.Shape;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -16,6 +18,7 @@ public final class Sequential implements AutoCloseable {
     private final List<Layer> layers;
     private final Shape input;
     private final Backend backend;
+    private Packed values, grads;
 
     /** Builds every layer on b for inputs of shape [N, ...input], initialised from seed. */
     public Sequential(List<Layer> layers, Shape input, Backend b, Init init, long seed) {
@@ -29,6 +32,41 @@ public final class Sequential implements AutoCloseable {
             l.build(b, s, init, rnd);
             s = out;
         }
+        packTrainable();
+    }
+
+    /** Where the backend can, every trainable tensor and its gradient move into one flat buffer each. */
+    private void packTrainable() {
+        List<Shape> shapes = new ArrayList<>();
+        for (Layer l : layers) {
+            l.params().stream().filter(Param::trainable).forEach(p -> shapes.add(p.value().shape()));
+        }
+        Optional<Packed> v = shapes.isEmpty() ? Optional.empty() : backend.pack(shapes);
+        if (v.isEmpty()) {
+            return;
+        }
+        values = v.get();
+        grads = backend.pack(shapes).orElseThrow();
+        int i = 0;
+        for (Layer l : layers) {
+            List<Param> moved = new ArrayList<>();
+            for (Param p : l.params().stream().filter(Param::trainable).toList()) {
+                backend.copy(p.value(), values.parts().get(i));
+                moved.add(new Param(p.name(), values.parts().get(i), grads.parts().get(i)));
+                i++;
+            }
+            if (!moved.isEmpty()) {
+                l.adopt(moved);
+            }
+        }
+    }
+
+    /**
+     * Every trainable value and its gradient as one flat pair (the gaps between tensors hold
+     * zeros), when the backend packed them; an optimiser then updates all of them in one step.
+     */
+    public Optional<Param> flatTrainable() {
+        return values == null ? Optional.empty() : Optional.of(new Param("flat", values.flat(), grads.flat()));
     }
 
     public static Sequential of(ModelSpec spec, Shape input, Backend b, long seed) {
@@ -95,5 +133,9 @@ public final class Sequential implements AutoCloseable {
     @Override
     public void close() {
         layers.forEach(Layer::close);
+        if (values != null) {
+            values.close();
+            grads.close();
+        }
     }
 }

@@ -4,9 +4,14 @@ import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.backend.Checks;
+import io.github.clconv.backend.Packed;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.PoolGeom;
 import io.github.clconv.tensor.Shape;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The OpenCL backend. It checks arguments (the same rules as the reference) and routes
@@ -76,6 +81,31 @@ public final class ClBackend implements Backend {
         ClBuffer b = cl.alloc(shape);
         elementwise.fill(b, 0f);
         return b;
+    }
+
+    @Override
+    public Optional<Packed> pack(List<Shape> shapes) {
+        long align = cl.sliceAlignment(), total = 0;
+        long[] offsets = new long[shapes.size()];
+        for (int i = 0; i < offsets.length; i++) {
+            offsets[i] = total;
+            total += (shapes.get(i).size() + align - 1) / align * align;
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pack: " + total + " elements do not fit one buffer");
+        }
+        ClBuffer flat = (ClBuffer) zeros(Shape.of((int) Math.max(total, 1)));
+        List<Buf> parts = new ArrayList<>();
+        try {
+            for (int i = 0; i < offsets.length; i++) {
+                parts.add(cl.slice(flat, offsets[i], shapes.get(i)));
+            }
+        } catch (RuntimeException e) {
+            parts.forEach(Buf::close);
+            flat.close();
+            throw e;
+        }
+        return Optional.of(new Packed(flat, parts));
     }
 
     @Override

@@ -5,6 +5,7 @@ import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
+import org.jocl.cl_buffer_region;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
@@ -82,6 +83,24 @@ public final class ClContext implements AutoCloseable {
             return new ClBuffer(m, shape, counted ? live : null);
         } catch (CLException e) {
             throw ClException.of("allocating " + mib(bytes) + " MiB for a tensor of shape " + shape, e);
+        }
+    }
+
+    /** Elements a sub-buffer's start must be a multiple of (CL_DEVICE_MEM_BASE_ADDR_ALIGN, in bits). */
+    int sliceAlignment() {
+        int[] bits = new int[1];
+        CL.clGetDeviceInfo(device.device(), CL.CL_DEVICE_MEM_BASE_ADDR_ALIGN, Sizeof.cl_uint, Pointer.to(bits), null);
+        return Math.max(1, bits[0] / (8 * Sizeof.cl_float));
+    }
+
+    /** A view of shape.size() elements of parent from element offset (a multiple of sliceAlignment()). */
+    ClBuffer slice(ClBuffer parent, long offset, Shape shape) {
+        cl_buffer_region region = new cl_buffer_region(offset * Sizeof.cl_float, (long) shape.size() * Sizeof.cl_float);
+        try {
+            cl_mem m = CL.clCreateSubBuffer(parent.mem(), CL.CL_MEM_READ_WRITE, CL.CL_BUFFER_CREATE_TYPE_REGION, region, null);
+            return new ClBuffer(m, shape, live);
+        } catch (CLException e) {
+            throw ClException.of("viewing " + shape + " at element " + offset + " of a buffer of shape " + parent.shape(), e);
         }
     }
 

@@ -43,12 +43,12 @@ public final class Optimizer implements AutoCloseable {
         this.nesterov = nesterov;
         this.weightDecay = weightDecay;
         this.b = model.backend();
-        for (Sequential.NamedParam np : model.params()) {
-            if (np.param().trainable()) {
-                params.add(np.param());
-                Buf s1 = b.zeros(np.param().value().shape());
-                state.add(kind == Kind.ADAM ? new Buf[]{s1, b.zeros(np.param().value().shape())} : new Buf[]{s1});
-            }
+        // One launch per step over the flat buffers where the model has them, else one per tensor.
+        model.flatTrainable().ifPresentOrElse(params::add,
+                () -> model.params().stream().map(Sequential.NamedParam::param).filter(Param::trainable).forEach(params::add));
+        for (Param p : params) {
+            Buf s1 = b.zeros(p.value().shape());
+            state.add(kind == Kind.ADAM ? new Buf[]{s1, b.zeros(p.value().shape())} : new Buf[]{s1});
         }
     }
 
