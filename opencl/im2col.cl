@@ -11,6 +11,8 @@
  *
  * col2im is written as a gather (one work-item per input element, summing the col
  * entries that read it), so it needs no atomics and is deterministic.
+ * The buffers of one call never overlap; restrict lets the compiler keep values in
+ * registers and vectorise the row loops (on PoCL col2im ran 1.3x and im2col 1.15x faster, alternating runs).
  */
 
 /* floor(a / b) for b > 0; C's division truncates toward zero instead */
@@ -19,7 +21,7 @@ inline int floor_div(int a, int b) {
 }
 
 /* One work-item per (row of col, image): writes that image's OH*OW contiguous values. */
-kernel void im2col(global const float* x, global float* col, int ld,
+kernel void im2col(global const float* restrict x, global float* restrict col, int ld,
                    int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
     const int n = get_global_id(0);
     const int row = get_global_id(1); /* (c*R + i)*S + j */
@@ -55,7 +57,7 @@ kernel void im2col(global const float* x, global float* col, int ld,
 
 /* One work-item per input row (image, channel, h): gathers W values, each the sum of the
    col entries that read it. */
-kernel void col2im(global const float* col, int ld, global float* x,
+kernel void col2im(global const float* restrict col, int ld, global float* restrict x,
                    int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
     const int t = get_global_id(0); /* (n*C + c)*H + h within the chunk */
     if (t >= nb * C * H) {
@@ -84,7 +86,7 @@ kernel void col2im(global const float* col, int ld, global float* x,
 }
 
 /* y[n0+n, k, :] = Y[k, n*P .. n*P+P) + bias[k] (rows of Y ld apart); P = OH*OW; one work-item per (n, k) row. */
-kernel void cols_to_nchw(global const float* Y, int ld, global const float* bias, int has_bias, global float* y,
+kernel void cols_to_nchw(global const float* restrict Y, int ld, global const float* restrict bias, int has_bias, global float* restrict y,
                          int K, int P, int n0, int nb) {
     const int t = get_global_id(0); /* n*K + k */
     if (t >= nb * K) {
@@ -101,7 +103,7 @@ kernel void cols_to_nchw(global const float* Y, int ld, global const float* bias
 
 /* Y[k, n*P .. n*P+P) = y[n0+n, k, :]: the output gradient in the GEMM's layout; on the way,
    rowsum[n0+n, k] = sum over p of y[n0+n, k, p], from which the bias gradient is summed. */
-kernel void nchw_to_cols(global const float* y, global float* Y, int ld, global float* rowsum, int K, int P, int n0, int nb) {
+kernel void nchw_to_cols(global const float* restrict y, global float* restrict Y, int ld, global float* restrict rowsum, int K, int P, int n0, int nb) {
     const int t = get_global_id(0);
     if (t >= nb * K) {
         return;
