@@ -77,6 +77,25 @@ public interface Backend extends AutoCloseable {
     /** dx may be null (the first layer needs none). */
     void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias);
 
+    /**
+     * The shape of what this backend can keep from a training forward pass for the backward
+     * pass of the same input (on the device: x's im2col matrix, which backward would otherwise
+     * recompute), or null when it keeps nothing for g.
+     */
+    default Shape convKept(ConvGeom g) {
+        return null;
+    }
+
+    /** conv2dForward that also fills kept (a buffer of shape convKept(g)) for conv2dBackwardKept. */
+    default void conv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, Buf kept) {
+        conv2dForward(x, w, bias, g, y);
+    }
+
+    /** conv2dBackward for the x, g and kept of the last conv2dForwardKeeping (kept is left unchanged). */
+    default void conv2dBackwardKept(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, Buf kept) {
+        conv2dBackward(x, w, dy, g, dx, dw, dbias);
+    }
+
     /** y [N,OUT] = x [N,IN] * w[OUT,IN]^T + bias. */
     void linearForward(Buf x, Buf w, Buf bias, Buf y);
 

@@ -15,7 +15,7 @@ public final class Conv2d implements Layer {
     private Backend b;
     private Shape in;
     Buf weight, bias, dWeight, dBias;
-    private Buf x;
+    private Buf x, kept; // kept: what the backend saves from a training forward for backward
     private ConvGeom g;
 
     public Conv2d(int out, int kernel, int stride, int pad) {
@@ -59,14 +59,24 @@ public final class Conv2d implements Layer {
         this.x = x;
         g = geom(x.shape().dim(0), in);
         Buf y = ws.get(b, "y", g.output());
-        b.conv2dForward(x, weight, bias, g, y);
+        Shape keep = training ? b.convKept(g) : null;
+        kept = keep == null ? null : ws.get(b, "kept", keep);
+        if (kept != null) {
+            b.conv2dForwardKeeping(x, weight, bias, g, y, kept);
+        } else {
+            b.conv2dForward(x, weight, bias, g, y);
+        }
         return y;
     }
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         Buf dx = needDx ? ws.get(b, "dx", g.input()) : null;
-        b.conv2dBackward(x, weight, dy, g, dx, dWeight, dBias);
+        if (kept != null) {
+            b.conv2dBackwardKept(x, weight, dy, g, dx, dWeight, dBias, kept);
+        } else {
+            b.conv2dBackward(x, weight, dy, g, dx, dWeight, dBias);
+        }
         return dx;
     }
 

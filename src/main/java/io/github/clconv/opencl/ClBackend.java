@@ -207,6 +207,35 @@ public final class ClBackend implements Backend {
     }
 
     @Override
+    public Shape convKept(ConvGeom g) {
+        return ClConv1x1.applies(g) ? null : conv.keptShape(g);
+    }
+
+    @Override
+    public void conv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, Buf kept) {
+        Shape k = convKept(g);
+        if (k == null) {
+            conv2dForward(x, w, bias, g, y);
+            return;
+        }
+        Checks.conv(g, x, w, bias, y);
+        Checks.shape("conv2d", "kept", kept, k);
+        conv.forward(x, w, bias, g, y, cl(kept));
+    }
+
+    @Override
+    public void conv2dBackwardKept(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, Buf kept) {
+        Shape k = convKept(g);
+        if (k == null) {
+            conv2dBackward(x, w, dy, g, dx, dw, dbias);
+            return;
+        }
+        Checks.convBackward(g, x, w, dy, dx, dw, dbias);
+        Checks.shape("conv2d backward", "kept", kept, k);
+        conv.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
+    }
+
+    @Override
     public void linearForward(Buf x, Buf w, Buf bias, Buf y) {
         Checks.linear(x, w, bias, y);
         conv.linearForward(x, w, bias, y);

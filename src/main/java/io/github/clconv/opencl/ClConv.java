@@ -2,6 +2,7 @@ package io.github.clconv.opencl;
 
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
 
 /**
  * Convolution as im2col + GEMM, and linear layers, on the device (opencl/im2col.cl,
@@ -10,6 +11,8 @@ import io.github.clconv.tensor.ConvGeom;
  *
  *   forward : col = im2col(x[chunk]);  Y = W[K, CRS] * col;  y[chunk] = Y + bias
  *   backward: dY = dy[chunk] as [K, nb*P];  dW += dY * col^T;  col = W^T * dY;  dx[chunk] = col2im(col)
+ * A training pass whose batch is one chunk keeps the forward's col in a buffer of its
+ * layer (Backend.convKept), so backward does not recompute it.
  */
 final class ClConv {
     private final ClContext cl;
@@ -55,9 +58,23 @@ final class ClConv {
         return (int) Math.max(1, Math.min(g.n(), colBudgetFloats / perImage));
     }
 
+    /**
+     * [C*R*S, ld] when the whole batch's im2col fits the column budget (one chunk): a training
+     * forward pass then leaves it for the backward pass, which skips recomputing it.
+     */
+    Shape keptShape(ConvGeom g) {
+        int p = g.oh() * g.ow();
+        return chunk(g) < g.n() ? null : Shape.of(g.colRows(), paddedLd(g.n() * p));
+    }
+
     void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
+        forward(x, w, bias, g, y, null);
+    }
+
+    /** kept, when given (of keptShape(g)), receives the im2col matrix in place of the scratch. */
+    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
         int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p);
-        ClBuffer col = scratch.get("conv.col", (long) crs * ld);
+        ClBuffer col = kept != null ? kept : scratch.get("conv.col", (long) crs * ld);
         ClBuffer out = scratch.get("conv.out", (long) g.k() * ld);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
@@ -68,18 +85,26 @@ final class ClConv {
     }
 
     void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db) {
+        backward(x, w, dy, g, dx, dw, db, null);
+    }
+
+    /** kept: x's im2col from forward (one chunk), read and left unchanged. */
+    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
         int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p);
-        ClBuffer col = scratch.get("conv.col", (long) crs * ld);
+        ClBuffer dxCols = scratch.get("conv.col", (long) crs * ld);
+        ClBuffer col = kept != null ? kept : dxCols;
         ClBuffer dyCols = scratch.get("conv.out", (long) g.k() * ld);
         ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * g.k());
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
             cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, ld, rowSums, g.k(), p, n0, nb).run((long) nb * g.k());
-            im2col(x, g, col, ld, n0, nb);
+            if (kept == null) {
+                im2col(x, g, col, ld, n0, nb);
+            }
             gemm.run(false, true, g.k(), crs, nb * p, 1f, dyCols, 0, ld, col, 0, ld, n0 == 0 ? 0f : 1f, dw, 0, crs);
-            if (dx != null) { // the queue is in order: col is overwritten only after dW has read it
-                gemm.run(true, false, crs, nb * p, g.k(), 1f, w, 0, crs, dyCols, 0, ld, 0f, col, 0, ld);
-                col2im(col, g, dx, ld, n0, nb);
+            if (dx != null) { // the queue is in order: without kept, col is overwritten only after dW has read it
+                gemm.run(true, false, crs, nb * p, g.k(), 1f, w, 0, crs, dyCols, 0, ld, 0f, dxCols, 0, ld);
+                col2im(dxCols, g, dx, ld, n0, nb);
             }
         }
         if (db != null) {

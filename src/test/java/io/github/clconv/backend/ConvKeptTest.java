@@ -1,0 +1,87 @@
+package io.github.clconv.backend;
+
+import io.github.clconv.TestDevices;
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * A training convolution keeps its forward im2col for backward. The kept path runs the
+ * same kernels on the same numbers as the path that recomputes it (whose agreement with
+ * the reference DeviceAgreementTest proves), so the outputs must be identical bit for bit.
+ */
+class ConvKeptTest {
+    static final long SEED = 23L;
+
+    @Test
+    void keptAndRecomputedIm2colGiveIdenticalResults() {
+        Backend b = TestDevices.cl();
+        int live = b.liveBuffers();
+        Random rnd = new Random(SEED);
+        System.out.println("conv kept im2col: seed " + SEED);
+        int checked = 0;
+        while (checked < 20) {
+            int r = 1 + rnd.nextInt(5), stride = 1 + rnd.nextInt(3), pad = rnd.nextInt(3);
+            int h = r + rnd.nextInt(9), w = r + rnd.nextInt(9);
+            ConvGeom g = new ConvGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(6), h, w, 1 + rnd.nextInt(7), r, r, stride, pad);
+            Shape keep = b.convKept(g);
+            if (keep == null) {
+                continue; // 1x1 stride-1 convolutions have a path without im2col
+            }
+            boolean needDx = checked % 4 != 0;
+            try (Buf x = random(b, g.input(), rnd); Buf wt = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
+                 Buf dy = random(b, g.output(), rnd); Buf kept = b.zeros(keep)) {
+                float[][] plain = run(b, g, x, wt, bias, dy, null, needDx), withKept = run(b, g, x, wt, bias, dy, kept, needDx);
+                for (int i = 0; i < plain.length; i++) {
+                    assertArrayEquals(plain[i], withKept[i], "output " + i + " (y, dW, db, dx) of " + g);
+                }
+            }
+            checked++;
+        }
+        assertEquals(live, b.liveBuffers(), "every buffer released");
+    }
+
+    @Test
+    void theReferenceKeepsNothingAndBigBatchesAreNotKept() {
+        assertNull(new ReferenceBackend().convKept(new ConvGeom(2, 3, 8, 8, 4, 3, 3, 1, 1)));
+        Backend b = TestDevices.cl();
+        assertNotNull(b.convKept(new ConvGeom(64, 20, 12, 12, 50, 5, 5, 1, 0)), "lenet's second layer fits one chunk");
+        assertNull(b.convKept(new ConvGeom(64, 1, 8, 8, 4, 1, 1, 1, 0)), "1x1 stride 1 needs no im2col");
+        assertNull(b.convKept(new ConvGeom(256, 256, 64, 64, 8, 3, 3, 1, 1)), "an im2col beyond the column budget is chunked, not kept");
+    }
+
+    private static float[][] run(Backend b, ConvGeom g, Buf x, Buf w, Buf bias, Buf dy, Buf kept, boolean needDx) {
+        try (Buf y = b.zeros(g.output()); Buf dw = b.zeros(g.weight()); Buf db = b.zeros(Shape.of(g.k()));
+             Buf dx = needDx ? b.zeros(g.input()) : null) {
+            if (kept == null) {
+                b.conv2dForward(x, w, bias, g, y);
+                b.conv2dBackward(x, w, dy, g, dx, dw, db);
+            } else {
+                b.conv2dForwardKeeping(x, w, bias, g, y, kept);
+                b.conv2dBackwardKept(x, w, dy, g, dx, dw, db, kept);
+            }
+            List<float[]> out = new ArrayList<>(List.of(b.download(y), b.download(dw), b.download(db)));
+            if (dx != null) {
+                out.add(b.download(dx));
+            }
+            return out.toArray(new float[0][]);
+        }
+    }
+
+    private static Buf random(Backend b, Shape s, Random rnd) {
+        float[] v = new float[s.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return b.upload(s, v);
+    }
+}
