@@ -20,12 +20,16 @@ public final class Evaluator {
         }
         Shape sample = data.data().sample();
         long t0 = System.nanoTime();
+        int batches = (n + batch - 1) / batch, classes = model.output().size();
         double lossSum = 0;
-        int correct = 0;
-        try (Buf orderBuf = b.upload(Shape.of(n), order); SoftmaxCrossEntropy xent = new SoftmaxCrossEntropy(b)) {
+        int correct;
+        // Every batch is queued without a wait: losses and probabilities collect on the device
+        // and come back in one read at the end, so the device never idles between batches.
+        try (Buf orderBuf = b.upload(Shape.of(n), order); SoftmaxCrossEntropy xent = new SoftmaxCrossEntropy(b);
+             Buf losses = b.zeros(Shape.of(batches)); Buf probs = b.zeros(Shape.of(n, classes))) {
             Buf[] full = null, tail = null;
             try {
-                for (int start = 0; start < n; start += batch) {
+                for (int start = 0, i = 0; start < n; start += batch, i++) {
                     int m = Math.min(batch, n - start);
                     Buf[] xy;
                     if (m == batch) {
@@ -35,8 +39,8 @@ public final class Evaluator {
                     }
                     data.batch(orderBuf, start, xy[0], xy[1]);
                     Buf logits = model.forward(xy[0], false);
-                    lossSum += b.download(xent.forward(logits, xy[1]))[0] * m;
-                    correct += correct(b.download(xent.probs()), data.data().labels(), start, m);
+                    b.copyRange(xent.forward(logits, xy[1]), 0, losses, i, 1);
+                    b.copyRange(xent.probs(), 0, probs, start * classes, m * classes);
                 }
             } finally {
                 for (Buf[] xy : new Buf[][]{full, tail}) {
@@ -46,6 +50,11 @@ public final class Evaluator {
                     }
                 }
             }
+            float[] l = b.download(losses);
+            for (int i = 0; i < batches; i++) {
+                lossSum += (double) l[i] * Math.min(batch, n - i * batch);
+            }
+            correct = correct(b.download(probs), data.data().labels(), 0, n);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new Evaluation(lossSum / n, (double) correct / n, n, seconds);
