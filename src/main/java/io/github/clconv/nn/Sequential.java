@@ -1,5 +1,6 @@
 package io.github.clconv.nn;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.backend.Packed;
@@ -99,10 +100,23 @@ public final class Sequential implements AutoCloseable {
 
     public Buf forward(Buf x, boolean training) {
         Buf h = x;
-        for (Layer l : layers) {
-            h = l.forward(h, training);
+        for (int i = 0; i < layers.size(); i++) {
+            if (!training && reluBeforeMaxPool(i)) {
+                // relu(max(window)) = max(relu(window)) exactly, and after the pool relu
+                // touches a quarter of the values (2x2): inference pools first
+                h = layers.get(i + 1).forward(h, false);
+                h = layers.get(i).forward(h, false);
+                i++;
+                continue;
+            }
+            h = layers.get(i).forward(h, training);
         }
         return h;
+    }
+
+    private boolean reluBeforeMaxPool(int i) {
+        return i + 1 < layers.size() && layers.get(i) instanceof ActivationLayer a && a.kind == Activation.RELU
+                && layers.get(i + 1) instanceof Pool2d p && p.max;
     }
 
     public void backward(Buf dOut) {
