@@ -29,7 +29,8 @@
  * rows of B: 'A * B^T' is then contiguous on both sides, which the first kernel is not.
  *
  * Kernel sum_splits: C = alpha * sum_s P[s] + beta * C, for a split-K GEMM whose partial
- * products P[s] (M x N each) were computed over slices of K; fixed order, deterministic.
+ * products P[s] (M x N each) were computed over slices of K (by one launch of gemm or
+ * gemm_nt whose global dimension 2 counts the slices); fixed order, deterministic.
  *
  * Build: -DTRANS_A=0|1 -DTRANS_B=0|1, optional -DTM -DVW -DTR -DTC -DVK.
  */
@@ -66,6 +67,16 @@
 #define floatK CAT(float, VK)
 #define vloadK CAT(vload, VK)
 
+/* Global dimension 2 is the K slice (split-K in one launch): slice s multiplies
+   K = [s*kslice, (s+1)*kslice) and writes its partial product cstride floats after C's;
+   one slice (kslice = K, cstride = 0) is the plain GEMM. */
+#define SPLIT_K                                                     \
+    const int k0 = get_global_id(2) * kslice;                       \
+    K = min(kslice, K - k0);                                        \
+    A += offA + (TRANS_A ? k0 * lda : k0);                          \
+    B += offB + (TRANS_B ? k0 : k0 * ldb);                          \
+    C += offC + get_global_id(2) * cstride
+
 #if TRANS_A
 #define A_AT(i, p) A[(p) * lda + (i)]
 #else
@@ -80,7 +91,7 @@
 kernel void gemm(int M, int N, int K, float alpha,
                  global const float* A, int offA, int lda,
                  global const float* B, int offB, int ldb,
-                 float beta, global float* C, int offC, int ldc) {
+                 float beta, global float* C, int offC, int ldc, int kslice, int cstride) {
 #if ROWS_FIRST
     const int i0 = get_global_id(0) * TM;
     const int j0 = get_global_id(1) * VW;
@@ -91,9 +102,7 @@ kernel void gemm(int M, int N, int K, float alpha,
     if (i0 >= M || j0 >= N) {
         return;
     }
-    A += offA;
-    B += offB;
-    C += offC;
+    SPLIT_K;
     int rows[TM];
     _Pragma("unroll")
     for (int r = 0; r < TM; r++) {
@@ -145,7 +154,7 @@ kernel void gemm(int M, int N, int K, float alpha,
 kernel void gemm_nt(int M, int N, int K, float alpha,
                     global const float* A, int offA, int lda,
                     global const float* B, int offB, int ldb,
-                    float beta, global float* C, int offC, int ldc) {
+                    float beta, global float* C, int offC, int ldc, int kslice, int cstride) {
     /* dimension 0 walks the rows of C: consecutive work-items reuse the same TC rows of B
        (the big operand of a weight gradient) while they are in cache */
     const int i0 = get_global_id(0) * TR;
@@ -153,9 +162,7 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
     if (i0 >= M || j0 >= N) {
         return;
     }
-    A += offA;
-    B += offB;
-    C += offC;
+    SPLIT_K;
     global const float* a[TR];
     global const float* b[TC];
     _Pragma("unroll")

@@ -101,11 +101,12 @@ public final class Sequential implements AutoCloseable {
     public Buf forward(Buf x, boolean training) {
         Buf h = x;
         for (int i = 0; i < layers.size(); i++) {
-            if (!training && reluBeforeMaxPool(i)) {
-                // relu(max(window)) = max(relu(window)) exactly, and after the pool relu
-                // touches a quarter of the values (2x2): inference pools first
-                h = layers.get(i + 1).forward(h, false);
-                h = layers.get(i).forward(h, false);
+            if (reluBeforeMaxPool(i)) {
+                // relu(max(window)) = max(relu(window)) exactly, and the gradients agree too
+                // (both vanish where a window's maximum is <= 0); after the pool, relu
+                // touches a quarter of the values (2x2), so the pool runs first
+                h = layers.get(i + 1).forward(h, training);
+                h = layers.get(i).forward(h, training);
                 i++;
                 continue;
             }
@@ -122,6 +123,12 @@ public final class Sequential implements AutoCloseable {
     public void backward(Buf dOut) {
         Buf d = dOut;
         for (int i = layers.size() - 1; i >= 0; i--) {
+            if (i >= 1 && reluBeforeMaxPool(i - 1)) { // forward ran the pool (i) before the relu (i - 1)
+                d = layers.get(i - 1).backward(d, true);
+                d = layers.get(i).backward(d, i - 1 > 0);
+                i--;
+                continue;
+            }
             d = layers.get(i).backward(d, i > 0);
         }
     }

@@ -23,7 +23,7 @@ final class ClGemm {
         // On a CPU runtime, one work-item per work-group: PoCL otherwise picks a group size
         // from the divisors of the global size, and a bad pick (a prime count of blocks, say)
         // costs up to 4x. On a GPU the runtime's choice stands.
-        this.local = cl.device().gpu() ? null : new long[]{1, 1};
+        this.local = cl.device().gpu() ? null : new long[]{1, 1, 1};
         this.cl = cl;
         this.params = params;
         this.scratch = scratch;
@@ -75,10 +75,7 @@ final class ClGemm {
         int slice = (k + splits - 1) / splits;
         splits = (k + slice - 1) / slice;
         ClBuffer parts = scratch.get("gemm.splits", (long) splits * m * n);
-        for (int s = 0; s < splits; s++) {
-            int p0 = s * slice, kk = Math.min(slice, k - p0);
-            launch(ta, tb, m, n, kk, 1f, a, offA + (ta ? p0 * lda : p0), lda, b, offB + (tb ? p0 : p0 * ldb), ldb, 0f, parts, s * m * n, n);
-        }
+        launch(ta, tb, m, n, k, 1f, a, offA, lda, b, offB, ldb, 0f, parts, 0, n, splits, slice);
         cl.kernel("gemm.cl", "", "sum_splits").args(parts, splits, m * n, alpha, beta, c, offC, m, n, ldc).run((long) m * n);
     }
 
@@ -88,17 +85,24 @@ final class ClGemm {
 
     private void launch(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b, int offB, int ldb,
                         float beta, Buf c, int offC, int ldc) {
+        launch(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, 1, k);
+    }
+
+    /** splits > 1: slice s of K (slice long) writes its partial product m*n floats after the one before. */
+    private void launch(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b, int offB, int ldb,
+                        float beta, Buf c, int offC, int ldc, int splits, int slice) {
+        int cstride = splits > 1 ? m * n : 0;
         String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + params.options();
         if (tb && !ta) {
-            cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
-                    .runLocal(local, ceilDiv(m, params.tr()), ceilDiv(n, params.tc()));
+            cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, slice, cstride)
+                    .runLocal(local, ceilDiv(m, params.tr()), ceilDiv(n, params.tc()), splits);
         } else {
             // the smaller operand stays in cache while the larger one streams through once
             boolean rowsFirst = (long) m * k < (long) k * n;
             long rowBlocks = ceilDiv(m, params.tm()), colBlocks = ceilDiv(n, params.vw());
             cl.kernel("gemm.cl", options + " -DROWS_FIRST=" + (rowsFirst ? 1 : 0), "gemm")
-                    .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc)
-                    .runLocal(local, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks);
+                    .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, slice, cstride)
+                    .runLocal(local, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks, splits);
         }
     }
 
