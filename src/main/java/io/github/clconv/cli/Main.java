@@ -27,6 +27,14 @@ public final class Main implements Runnable {
             }
             return 2;
         });
+        cmd.setParameterExceptionHandler((e, arguments) -> {
+            // one line that names the problem and where help is, not the whole usage text
+            CommandLine c = e.getCommandLine();
+            String hint = e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()
+                    ? "; did you mean " + String.join(" or ", u.getSuggestions()) + "?" : "";
+            c.getErr().println("clconv: " + e.getMessage() + hint + " (see `" + c.getCommandSpec().qualifiedName() + " --help`)");
+            return 2;
+        });
         return cmd.execute(args);
     }
 

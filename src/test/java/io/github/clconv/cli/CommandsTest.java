@@ -123,4 +123,15 @@ class CommandsTest {
         assertEquals(2, badDevice.status());
         assertTrue(badDevice.err().contains("--device 7"), badDevice.err());
     }
+
+    @Test
+    void aBadOptionIsOneLineWithExitStatus2() {
+        for (String[] args : new String[][]{{"train", "--lr", "nan"}, {"train", "--nesterv"}, {"trian"}}) {
+            Run r = run(args);
+            assertEquals(2, r.status(), String.join(" ", args));
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            assertTrue(r.err().startsWith("clconv: ") && r.err().contains("--help"), r.err());
+        }
+        assertTrue(run("train", "--nesterv").err().contains("did you mean --nesterov"));
+    }
 }
