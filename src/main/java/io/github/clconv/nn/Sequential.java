@@ -28,12 +28,17 @@ public final class Sequential implements AutoCloseable {
         this.backend = b;
         Random rnd = new Random(seed);
         Shape s = input;
-        for (Layer l : layers) {
-            Shape out = l.outputShape(s);
-            l.build(b, s, init, rnd);
-            s = out;
+        try {
+            for (Layer l : layers) {
+                Shape out = l.outputShape(s);
+                l.build(b, s, init, rnd);
+                s = out;
+            }
+            packTrainable();
+        } catch (RuntimeException e) {
+            close(); // a bad spec or a device out of memory leaves no buffers behind
+            throw e;
         }
-        packTrainable();
     }
 
     /** Where the backend can, every trainable tensor and its gradient move into one flat buffer each. */

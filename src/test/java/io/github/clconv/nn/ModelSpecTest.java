@@ -56,4 +56,15 @@ class ModelSpecTest {
         rejects("conv(4,3)-linear(10)", in, "put flatten before it", "'linear(10)'");
         rejects("", in, "empty");
     }
+
+    @Test
+    void aModelThatFailsHalfBuiltLeavesNoBuffers() {
+        io.github.clconv.backend.Backend b = io.github.clconv.TestDevices.cl();
+        int live = b.liveBuffers();
+        // the convolution is built (weights on the device) before linear finds its input is not flat
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Sequential(List.of(new Conv2d(4, 3, 1, 0), new Linear(5)), Shape.of(1, 8, 8), b, Init.HE, 1L));
+        assertTrue(e.getMessage().contains("flat input"), e.getMessage());
+        assertEquals(live, b.liveBuffers(), "the half-built model released its buffers");
+    }
 }
