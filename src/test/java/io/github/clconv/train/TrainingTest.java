@@ -121,6 +121,31 @@ class TrainingTest {
         }
     }
 
+    /** A step allocates nothing: after the first, the live-buffer count is the same at every step and epoch. */
+    @Test
+    void trainingStepsAllocateNothingAfterTheFirst() throws IOException {
+        Dataset[] sets = data(320, 16);
+        Backend b = TestDevices.cl();
+        try (Sequential m = Sequential.of(ModelSpec.parse("conv(4,3)-bn-relu-maxpool(2)-flatten-dropout(0.2)-linear(10)"), sets[0].sample(), b, SEED);
+             Optimizer opt = new Optimizer(m, Optimizer.Kind.ADAM, 0.01f, 0f, false, 0f);
+             Trainer t = new Trainer(m, opt, 32, true, SEED, 1);
+             DeviceDataset train = new DeviceDataset(b, sets[0])) {
+            java.util.List<Integer> counts = new java.util.ArrayList<>();
+            TrainingListener record = new TrainingListener() {
+                @Override
+                public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
+                    counts.add(b.liveBuffers());
+                }
+            };
+            t.epoch(train, 1, record);
+            t.epoch(train, 2, record);
+            assertEquals(20, counts.size());
+            for (int i = 1; i < counts.size(); i++) {
+                assertEquals(counts.get(0), counts.get(i), "live buffers at step " + (i + 1) + ": " + counts);
+            }
+        }
+    }
+
     @Test
     void aDivergingRunStopsWithTheStepAndAHint() throws IOException {
         Dataset[] sets = data(640, 16);
