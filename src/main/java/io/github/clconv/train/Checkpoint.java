@@ -1,5 +1,6 @@
 package io.github.clconv.train;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -148,48 +149,90 @@ public final class Checkpoint {
             Map<String, float[]> tensors = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
                 String name = e.getKey();
-                try {
-                    if (name.equals("__metadata__")) {
-                        e.getValue().getAsJsonObject().entrySet().forEach(m -> meta.put(m.getKey(), m.getValue().getAsString()));
-                        continue;
+                Field f = new Field(file, name);
+                if (name.equals("__metadata__")) {
+                    for (Map.Entry<String, JsonElement> m : f.object(e.getValue()).entrySet()) {
+                        meta.put(m.getKey(), f.string(m.getValue(), m.getKey()));
                     }
-                    JsonObject t = e.getValue().getAsJsonObject();
-                    String dtype = t.get("dtype").getAsString();
-                    long begin = t.getAsJsonArray("data_offsets").get(0).getAsLong(), end = t.getAsJsonArray("data_offsets").get(1).getAsLong();
-                    if (begin < 0 || end < begin || end > dataLen) {
-                        throw new IOException(file + ": tensor " + name + " claims bytes [" + begin + ", " + end + ") but the data section has " + dataLen);
-                    }
-                    long count = 1;
-                    int[] dims = new int[t.getAsJsonArray("shape").size()];
-                    for (int i = 0; i < dims.length; i++) {
-                        long d = t.getAsJsonArray("shape").get(i).getAsLong();
-                        if (d < 0 || d > Integer.MAX_VALUE || (count *= Math.max(d, 1)) > Integer.MAX_VALUE) {
-                            throw new IOException(file + ": tensor " + name + " has an absurd shape " + t.get("shape"));
-                        }
-                        dims[i] = (int) d;
-                    }
-                    if (name.endsWith(".num_batches_tracked")) {
-                        continue; // PyTorch's BatchNorm counter; clconv uses a fixed momentum and ignores it
-                    }
-                    if (!dtype.equals("F32")) {
-                        throw new IOException(file + ": tensor " + name + " is " + dtype + "; clconv reads F32 tensors only");
-                    }
-                    if (end - begin != 4 * count) {
-                        throw new IOException(file + ": tensor " + name + " of shape " + t.get("shape") + " needs " + 4 * count + " bytes but claims " + (end - begin));
-                    }
-                    ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-                    readFully(ch, data, dataStart + begin, file);
-                    float[] v = new float[(int) count];
-                    data.flip().asFloatBuffer().get(v);
-                    shapes.put(name, dims.length == 0 ? Shape.of(1) : Shape.of(dims));
-                    tensors.put(name, v);
-                } catch (IllegalStateException | NullPointerException | UnsupportedOperationException | IndexOutOfBoundsException ex) {
-                    throw new IOException(file + ": entry " + name + " of the header is malformed (" + ex.getMessage() + ")");
+                    continue;
                 }
+                JsonObject t = f.object(e.getValue());
+                String dtype = f.string(t.get("dtype"), "dtype");
+                JsonArray offsets = f.array(t.get("data_offsets"), "data_offsets"), shape = f.array(t.get("shape"), "shape");
+                if (offsets.size() != 2) {
+                    throw f.malformed("data_offsets must hold two numbers");
+                }
+                long begin = f.integer(offsets.get(0), "data_offsets"), end = f.integer(offsets.get(1), "data_offsets");
+                if (begin < 0 || end < begin || end > dataLen) {
+                    throw new IOException(file + ": tensor " + name + " claims bytes [" + begin + ", " + end + ") but the data section has " + dataLen);
+                }
+                long count = 1;
+                int[] dims = new int[shape.size()];
+                for (int i = 0; i < dims.length; i++) {
+                    long d = f.integer(shape.get(i), "shape");
+                    if (d < 0 || d > Integer.MAX_VALUE || (count *= Math.max(d, 1)) > Integer.MAX_VALUE) {
+                        throw new IOException(file + ": tensor " + name + " has an absurd shape " + shape);
+                    }
+                    dims[i] = (int) d;
+                }
+                if (name.endsWith(".num_batches_tracked")) {
+                    continue; // PyTorch's BatchNorm counter; clconv uses a fixed momentum and ignores it
+                }
+                if (!dtype.equals("F32")) {
+                    throw new IOException(file + ": tensor " + name + " is " + dtype + "; clconv reads F32 tensors only");
+                }
+                if (end - begin != 4 * count) {
+                    throw new IOException(file + ": tensor " + name + " of shape " + shape + " needs " + 4 * count + " bytes but claims " + (end - begin));
+                }
+                ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, data, dataStart + begin, file);
+                float[] v = new float[(int) count];
+                data.flip().asFloatBuffer().get(v);
+                shapes.put(name, dims.length == 0 ? Shape.of(1) : Shape.of(dims));
+                tensors.put(name, v);
             }
             return new Contents(meta, shapes, tensors);
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file");
+        }
+    }
+
+    /** Typed access to one header entry; anything of the wrong kind is an error naming the entry. */
+    private record Field(Path file, String entry) {
+        IOException malformed(String why) {
+            return new IOException(file + ": entry " + entry + " of the header is malformed (" + why + ")");
+        }
+
+        JsonObject object(JsonElement el) throws IOException {
+            if (el == null || !el.isJsonObject()) {
+                throw malformed("expected a JSON object, got " + el);
+            }
+            return el.getAsJsonObject();
+        }
+
+        JsonArray array(JsonElement el, String key) throws IOException {
+            if (el == null || !el.isJsonArray()) {
+                throw malformed(key + " must be an array, got " + el);
+            }
+            return el.getAsJsonArray();
+        }
+
+        String string(JsonElement el, String key) throws IOException {
+            if (el == null || !el.isJsonPrimitive() || !el.getAsJsonPrimitive().isString()) {
+                throw malformed(key + " must be a string, got " + el);
+            }
+            return el.getAsString();
+        }
+
+        long integer(JsonElement el, String key) throws IOException {
+            if (el == null || !el.isJsonPrimitive() || !el.getAsJsonPrimitive().isNumber()) {
+                throw malformed(key + " must hold whole numbers, got " + el);
+            }
+            double d = el.getAsDouble();
+            if (d != Math.rint(d) || Math.abs(d) > 1e18) {
+                throw malformed(key + " must hold whole numbers, got " + el);
+            }
+            return el.getAsLong();
         }
     }
 

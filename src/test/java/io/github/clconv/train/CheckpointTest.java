@@ -121,5 +121,10 @@ class CheckpointTest {
         rejected(file("{\"a\": {\"dtype\": \"F16\", \"shape\": [2], \"data_offsets\": [0, 4]}}", 4), "F16");
         rejected(file("{not json", 0), "not valid JSON");
         rejected(file("{\"a\": 3}", 0), "malformed");
+        rejected(file("{\"a\": {\"shape\": [2], \"data_offsets\": [0, 8]}}", 8), "entry a", "dtype must be a string");
+        rejected(file("{\"a\": {\"dtype\": \"F32\", \"shape\": [\"2\"], \"data_offsets\": [0, 8]}}", 8), "shape must hold whole numbers");
+        rejected(file("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8]}}", 8), "two numbers");
+        rejected(file("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 7.5]}}", 8), "whole numbers");
+        rejected(file("{\"__metadata__\": {\"clconv.model\": [1]}}", 0), "__metadata__", "must be a string");
     }
 }
