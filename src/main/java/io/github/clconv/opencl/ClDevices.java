@@ -16,11 +16,18 @@ public final class ClDevices {
             "install an OpenCL runtime: on Debian/Ubuntu `sudo apt-get install ocl-icd-opencl-dev pocl-opencl-icd` "
                     + "(CPU), or your GPU vendor's OpenCL driver; `clconv doctor` explains what is missing";
 
+    /**
+     * CL_DEVICE_TYPE_ALL as the 64-bit bit field the API takes: JOCL's constant is the int
+     * 0xFFFFFFFF, which widens to -1, and strict implementations (Mesa's rusticl) reject that.
+     */
+    static final long ALL_TYPES = 0xFFFFFFFFL;
+
     private ClDevices() {
     }
 
-    /** Every device of every platform; fails with an install hint when there is no OpenCL at all. */
-    public static List<DeviceInfo> list() {
+    /** Every device of every platform; fails with an install hint when there is no OpenCL at all. Serialised: concurrent
+     *  discovery crashed PoCL 3.1 inside clGetDeviceInfo. */
+    public static synchronized List<DeviceInfo> list() {
         try {
             CL.setExceptionsEnabled(true);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
@@ -40,15 +47,20 @@ public final class ClDevices {
         }
         List<DeviceInfo> out = new ArrayList<>();
         for (cl_platform_id p : platforms) {
+            String pname = platformString(p, CL.CL_PLATFORM_NAME);
             int[] n = new int[1];
             try {
-                CL.clGetDeviceIDs(p, CL.CL_DEVICE_TYPE_ALL, 0, null, n);
+                CL.clGetDeviceIDs(p, ALL_TYPES, 0, null, n);
             } catch (CLException e) {
-                continue; // a platform with no devices (CL_DEVICE_NOT_FOUND) is simply skipped
+                if (e.getStatus() == CL.CL_DEVICE_NOT_FOUND) {
+                    continue; // a platform with no devices is simply skipped
+                }
+                throw new ClException("OpenCL platform '" + pname + "' failed to list its devices ("
+                        + CL.stringFor_errorCode(e.getStatus()) + "); its driver is broken or misconfigured: "
+                        + "check it with `clinfo -l`, or remove its file from /etc/OpenCL/vendors", e);
             }
             cl_device_id[] devs = new cl_device_id[n[0]];
-            CL.clGetDeviceIDs(p, CL.CL_DEVICE_TYPE_ALL, n[0], devs, null);
-            String pname = platformString(p, CL.CL_PLATFORM_NAME);
+            CL.clGetDeviceIDs(p, ALL_TYPES, n[0], devs, null);
             for (cl_device_id d : devs) {
                 long type = deviceLong(d, CL.CL_DEVICE_TYPE);
                 out.add(new DeviceInfo(out.size(), p, d, pname, deviceString(d, CL.CL_DEVICE_NAME),
