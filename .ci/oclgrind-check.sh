@@ -2,16 +2,19 @@
 # Runs every kernel on small shapes inside oclgrind (an OpenCL simulator) with its
 # memory checker and data-race detection, through `clconv verify`: the fixed edge cases
 # of every op family, then the GEMM cases that reach its large-operand paths (padded
-# copies, K panels). Fails when oclgrind reports anything (out-of-bounds access, race,
+# copies, K panels, split K), for each GEMM kernel. Fails when oclgrind reports anything (out-of-bounds access, race,
 # invalid use) or a case disagrees with the reference.
 set -uo pipefail
 jar="${1:-target/clconv.jar}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-for args in "--cases 6" "--only gemm --cases 10"; do
-  echo "oclgrind: clconv verify $args (memcheck + data races)" >&2
-  # shellcheck disable=SC2086
-  timeout 1800 oclgrind --data-races java -jar "$jar" verify --device 0 $args >"$log" 2>&1
+# --gemm fixes the GEMM variant (no probe under the simulator) and reaches each kernel
+# of the family: the blocked kernel with gemm_nt, then the tiled one with and without
+# local memory, on tiles small enough that every case has edges
+blocked='blocked TM=8 VW=16 WG=1'
+check() {
+  echo "oclgrind: clconv verify $* (memcheck + data races)" >&2
+  timeout 1800 oclgrind --data-races java -jar "$jar" verify --device 0 "$@" >"$log" 2>&1
   status=$?
   if grep -qE 'Invalid (read|write)|[Dd]ata race|OCLGRIND|Uninitiali[sz]ed|[Ee]rror:|[Ee]rror ' "$log" || [ $status -ne 0 ]; then
     cat "$log" >&2
@@ -19,5 +22,9 @@ for args in "--cases 6" "--only gemm --cases 10"; do
     exit 1
   fi
   tail -n 1 "$log"
-done
+}
+check --cases 6 --gemm "$blocked"
+check --only gemm --cases 10 --gemm "$blocked"
+check --only gemm,conv2d --cases 8 --gemm 'tiled TSM=16 TSN=16 TSK=8 WM=2 WN=2 LOCAL=1'
+check --only gemm --cases 8 --gemm 'tiled TSM=16 TSN=32 TSK=8 WM=4 WN=4 LOCAL=0'
 echo "oclgrind check passed: no memory or race errors" >&2

@@ -28,11 +28,31 @@
  * owns a TR x TC block and accumulates dot products with VK-wide loads of rows of A and
  * rows of B: 'A * B^T' is then contiguous on both sides, which the first kernel is not.
  *
+ * Kernel gemm_tiled (any transposes), for devices that run a work-group's work-items in
+ * SIMD lanes (GPUs, rusticl): a work-group owns a TSM x TSN tile of C; per step of TSK
+ * along K its work-items copy a TSM x TSK tile of op(A) and a TSK x TSN tile of op(B) into
+ * local memory, consecutive work-items reading consecutive addresses whatever the
+ * transposes, then each accumulates a WM x WN register block whose rows and columns are
+ * strided by the group's extent (so consecutive work-items also store consecutive
+ * addresses of C):
+ *
+ *            <------------ TSN ------------>
+ *          +-------------------------------+   work-item (lx, ly) of a
+ *          | x . . . x . . . x . . . x . . |   (TSN/WN) x (TSM/WM) group owns
+ *     TSM  | . . . . . . . . . . . . . . . |   C(ly + r*TSM/WM, lx + c*TSN/WN),
+ *          | x . . . x . . . x . . . x . . |   r < WM, c < WN (the x's, WN = 4)
+ *          +-------------------------------+
+ *
+ * Out-of-range rows, columns and K steps load zeros; only stores are guarded, so every
+ * work-item reaches every barrier. LOCAL=0 reads the operands from global memory instead
+ * (for devices whose local memory is global memory).
+ *
  * Kernel sum_splits: C = alpha * sum_s P[s] + beta * C, for a split-K GEMM whose partial
  * products P[s] (M x N each) were computed over slices of K (by one launch of gemm or
  * gemm_nt whose global dimension 2 counts the slices); fixed order, deterministic.
  *
- * Build: -DTRANS_A=0|1 -DTRANS_B=0|1, optional -DTM -DVW -DTR -DTC -DVK.
+ * Build: -DTRANS_A=0|1 -DTRANS_B=0|1, optional -DTM -DVW -DTR -DTC -DVK (gemm, gemm_nt),
+ * -DTSM -DTSN -DTSK -DWM -DWN -DLOCAL (gemm_tiled).
  */
 #ifndef TRANS_A /* 1: A is stored K x M */
 #define TRANS_A 0
@@ -57,6 +77,25 @@
 #endif
 #ifndef VK /* gemm_nt: K values per vector load: 4, 8 or 16 */
 #define VK 8
+#endif
+
+#ifndef TSM /* gemm_tiled: rows of the tile of C per work-group */
+#define TSM 32
+#endif
+#ifndef TSN /* gemm_tiled: columns of the tile of C per work-group */
+#define TSN 32
+#endif
+#ifndef TSK /* gemm_tiled: K per local-memory step */
+#define TSK 16
+#endif
+#ifndef WM /* gemm_tiled: rows per work-item (TSM % WM == 0) */
+#define WM 4
+#endif
+#ifndef WN /* gemm_tiled: columns per work-item (TSN % WN == 0) */
+#define WN 4
+#endif
+#ifndef LOCAL /* gemm_tiled: 1 stages tiles through local memory, 0 reads global memory directly */
+#define LOCAL 1
 #endif
 
 #define CAT_(a, b) a##b
@@ -213,6 +252,115 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
             *out = alpha * (s + tail) + (beta != 0.0f ? beta * *out : 0.0f);
         }
     }
+}
+
+/* Work-group size (TSN/WN, TSM/WM, 1); global size (ceil(N/TSN)*TSN/WN, ceil(M/TSM)*TSM/WM, slices). */
+__attribute__((reqd_work_group_size(TSN / WN, TSM / WM, 1)))
+kernel void gemm_tiled(int M, int N, int K, float alpha,
+                       global const float* A, int offA, int lda,
+                       global const float* B, int offB, int ldb,
+                       float beta, global float* C, int offC, int ldc, int kslice, int cstride) {
+    #define RN (TSN / WN) /* work-items along a row of the tile */
+    #define RM (TSM / WM)
+    const int lx = get_local_id(0), ly = get_local_id(1);
+    const int i0 = get_group_id(1) * TSM, j0 = get_group_id(0) * TSN;
+    SPLIT_K;
+    float acc[WM][WN];
+    _Pragma("unroll")
+    for (int r = 0; r < WM; r++) {
+        _Pragma("unroll")
+        for (int c = 0; c < WN; c++) {
+            acc[r][c] = 0.0f;
+        }
+    }
+#if LOCAL
+    /* As[p][i], Bs[p][j]: the compute loop reads a row of each, broadcast (As) or by
+       consecutive work-items (Bs); As's row is padded against bank conflicts on its stores */
+    local float As[TSK][TSM + 1];
+    local float Bs[TSK][TSN];
+    const int lid = ly * RN + lx;
+    for (int kt = 0; kt < K; kt += TSK) {
+        for (int e = lid; e < TSM * TSK; e += RM * RN) {
+#if TRANS_A /* A(i, p) = A[p*lda + i]: consecutive e walk i */
+            const int i = e % TSM, p = e / TSM;
+#else
+            const int p = e % TSK, i = e / TSK;
+#endif
+            As[p][i] = i0 + i < M && kt + p < K ? A_AT(i0 + i, kt + p) : 0.0f;
+        }
+        for (int e = lid; e < TSK * TSN; e += RM * RN) {
+#if TRANS_B /* B(p, j) = B[j*ldb + p]: consecutive e walk p */
+            const int p = e % TSK, j = e / TSK;
+#else
+            const int j = e % TSN, p = e / TSN;
+#endif
+            Bs[p][j] = j0 + j < N && kt + p < K ? B_AT(kt + p, j0 + j) : 0.0f;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        _Pragma("unroll")
+        for (int p = 0; p < TSK; p++) {
+            float a[WM], b[WN];
+            _Pragma("unroll")
+            for (int r = 0; r < WM; r++) {
+                a[r] = As[p][ly + r * RM];
+            }
+            _Pragma("unroll")
+            for (int c = 0; c < WN; c++) {
+                b[c] = Bs[p][lx + c * RN];
+            }
+            _Pragma("unroll")
+            for (int r = 0; r < WM; r++) {
+                _Pragma("unroll")
+                for (int c = 0; c < WN; c++) {
+                    acc[r][c] = fma(a[r], b[c], acc[r][c]);
+                }
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+#else
+    int rows[WM], cols[WN];
+    _Pragma("unroll")
+    for (int r = 0; r < WM; r++) {
+        rows[r] = min(i0 + ly + r * RM, M - 1);
+    }
+    _Pragma("unroll")
+    for (int c = 0; c < WN; c++) {
+        cols[c] = min(j0 + lx + c * RN, N - 1);
+    }
+    for (int p = 0; p < K; p++) {
+        float a[WM], b[WN];
+        _Pragma("unroll")
+        for (int r = 0; r < WM; r++) {
+            a[r] = A_AT(rows[r], p);
+        }
+        _Pragma("unroll")
+        for (int c = 0; c < WN; c++) {
+            b[c] = B_AT(p, cols[c]);
+        }
+        _Pragma("unroll")
+        for (int r = 0; r < WM; r++) {
+            _Pragma("unroll")
+            for (int c = 0; c < WN; c++) {
+                acc[r][c] = fma(a[r], b[c], acc[r][c]);
+            }
+        }
+    }
+#endif
+    _Pragma("unroll")
+    for (int r = 0; r < WM; r++) {
+        const int i = i0 + ly + r * RM;
+        _Pragma("unroll")
+        for (int c = 0; c < WN; c++) {
+            const int j = j0 + lx + c * RN;
+            if (i < M && j < N) {
+                global float* out = C + i * ldc + j;
+                *out = alpha * acc[r][c] + (beta != 0.0f ? beta * *out : 0.0f);
+            }
+        }
+    }
+    #undef RN
+    #undef RM
 }
 
 /* dst[r * ldd + c] = src[off + r * lds + c] for r < rows, c < cols: a matrix copied to a

@@ -1,100 +1,90 @@
 /*
  * norm.cl — batch normalisation over x [N, C, P] (P = H*W, or 1 for BatchNorm1d).
  *
- * Statistics per channel c over the M = N*P values x[n, c, p]: one work-item per
- * channel, two passes (mean, then variance), fixed order, so results are deterministic.
- * Biased variance normalises; the unbiased one enters the running estimate (PyTorch).
+ * Statistics per channel c over the M = N*P values x[n, c, p]: one work-group per
+ * channel, each work-item summing a strided share in which consecutive work-items read
+ * consecutive addresses, then reduction.h's tree: deterministic. Two passes (mean, then
+ * variance). Biased variance normalises; the unbiased one enters the running
+ * estimate (PyTorch).
  */
 
-kernel void bn_stats(global const float* x, global float* mean_out, global float* invstd_out,
-                     global float* run_mean, global float* run_var, float momentum, float eps, int N, int C, int P) {
-    const int c = get_global_id(0);
-    if (c >= C) {
-        return;
-    }
+#include "reduction.h"
+
+kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
+void bn_stats(global const float* x, global float* mean_out, global float* invstd_out,
+              global float* run_mean, global float* run_var, float momentum, float eps, int N, int C, int P) {
+    local float s[RED];
+    const int c = get_group_id(0), l = get_local_id(0);
     const int M = N * P;
-    float s = 0.0f;
-    for (int n = 0; n < N; n++) {
-        global const float* row = x + (n * C + c) * P;
-        float part = 0.0f;
-        for (int p = 0; p < P; p++) {
-            part += row[p];
-        }
-        s += part;
+    float part = 0.0f;
+    for (int j = l; j < M; j += RED) {
+        const int n = j / P;
+        part += x[(n * C + c) * P + (j - n * P)];
     }
-    const float mean = s / (float)M;
-    float v = 0.0f;
-    for (int n = 0; n < N; n++) {
-        global const float* row = x + (n * C + c) * P;
-        float part = 0.0f;
-        for (int p = 0; p < P; p++) {
-            const float d = row[p] - mean;
-            part += d * d;
-        }
-        v += part;
+    const float mean = group_sum(s, part) / (float)M;
+    part = 0.0f;
+    for (int j = l; j < M; j += RED) {
+        const int n = j / P;
+        const float d = x[(n * C + c) * P + (j - n * P)] - mean;
+        part += d * d;
     }
-    const float var = v / (float)M;
-    mean_out[c] = mean;
-    invstd_out[c] = rsqrt(var + eps);
-    run_mean[c] = (1.0f - momentum) * run_mean[c] + momentum * mean;
-    run_var[c] = (1.0f - momentum) * run_var[c] + momentum * (M > 1 ? var * (float)M / (float)(M - 1) : var);
+    const float var = group_sum(s, part) / (float)M;
+    if (l == 0) {
+        mean_out[c] = mean;
+        invstd_out[c] = rsqrt(var + eps);
+        run_mean[c] = (1.0f - momentum) * run_mean[c] + momentum * mean;
+        run_var[c] = (1.0f - momentum) * run_var[c] + momentum * (M > 1 ? var * (float)M / (float)(M - 1) : var);
+    }
 }
 
 /* y = (x - mean[c]) * invstd[c] * gamma[c] + beta[c]; infer=1 takes mean/var from the running
-   estimate. One work-item per (n, c) row of P values. */
+   estimate. One work-item per element. */
 kernel void bn_apply(global const float* x, global const float* mean, global const float* stat2,
                      global const float* gamma, global const float* beta, global float* y,
-                     int infer, float eps, int C, int P, int rows) {
-    const int r = get_global_id(0);
-    if (r >= rows) {
+                     int infer, float eps, int C, int P, int total) {
+    const int e = get_global_id(0);
+    if (e >= total) {
         return;
     }
-    const int c = r % C;
+    const int c = (e / P) % C;
     const float inv = infer ? rsqrt(stat2[c] + eps) : stat2[c];
-    const float scale = inv * gamma[c], shift = beta[c] - mean[c] * scale;
-    global const float* xr = x + r * P;
-    global float* yr = y + r * P;
-    for (int p = 0; p < P; p++) {
-        yr[p] = xr[p] * scale + shift;
+    const float scale = inv * gamma[c];
+    y[e] = x[e] * scale + (beta[c] - mean[c] * scale);
+}
+
+/* dgamma[c] = sum dy * xhat, dbeta[c] = sum dy; one work-group per channel as in bn_stats. */
+kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
+void bn_backward_reduce(global const float* x, global const float* dy, global const float* mean,
+                        global const float* invstd, global float* dgamma, global float* dbeta, int N, int C, int P) {
+    local float s[RED];
+    const int c = get_group_id(0), l = get_local_id(0);
+    const int M = N * P;
+    const float mc = mean[c];
+    float a = 0.0f, b = 0.0f;
+    for (int j = l; j < M; j += RED) {
+        const int n = j / P;
+        const int o = (n * C + c) * P + (j - n * P);
+        a += dy[o];
+        b += dy[o] * (x[o] - mc);
+    }
+    const float sdy = group_sum(s, a);
+    const float sdyx = group_sum(s, b);
+    if (l == 0) {
+        dgamma[c] = sdyx * invstd[c];
+        dbeta[c] = sdy;
     }
 }
 
-/* dgamma[c] = sum dy * xhat, dbeta[c] = sum dy. */
-kernel void bn_backward_reduce(global const float* x, global const float* dy, global const float* mean,
-                               global const float* invstd, global float* dgamma, global float* dbeta, int N, int C, int P) {
-    const int c = get_global_id(0);
-    if (c >= C) {
-        return;
-    }
-    float sdy = 0.0f, sdyx = 0.0f;
-    for (int n = 0; n < N; n++) {
-        const int o = (n * C + c) * P;
-        float a = 0.0f, b = 0.0f;
-        for (int p = 0; p < P; p++) {
-            a += dy[o + p];
-            b += dy[o + p] * (x[o + p] - mean[c]);
-        }
-        sdy += a;
-        sdyx += b;
-    }
-    dgamma[c] = sdyx * invstd[c];
-    dbeta[c] = sdy;
-}
-
-/* dx = gamma * invstd / M * (M*dy - sum dy - xhat * sum dy*xhat); one work-item per (n, c) row. */
+/* dx = gamma * invstd / M * (M*dy - sum dy - xhat * sum dy*xhat); one work-item per element. */
 kernel void bn_backward_apply(global const float* x, global const float* dy, global const float* mean,
                               global const float* invstd, global const float* gamma, global const float* dgamma,
-                              global const float* dbeta, global float* dx, int N, int C, int P, int rows) {
-    const int r = get_global_id(0);
-    if (r >= rows) {
+                              global const float* dbeta, global float* dx, int N, int C, int P, int total) {
+    const int e = get_global_id(0);
+    if (e >= total) {
         return;
     }
-    const int c = r % C;
+    const int c = (e / P) % C;
     const float M = (float)(N * P);
-    const float k = gamma[c] * invstd[c] / M;
-    const int o = r * P;
-    for (int p = 0; p < P; p++) {
-        const float xhat = (x[o + p] - mean[c]) * invstd[c];
-        dx[o + p] = k * (M * dy[o + p] - dbeta[c] - xhat * dgamma[c]);
-    }
+    const float xhat = (x[e] - mean[c]) * invstd[c];
+    dx[e] = gamma[c] * invstd[c] / M * (M * dy[e] - dbeta[c] - xhat * dgamma[c]);
 }

@@ -3,7 +3,7 @@
  *
  *   logits, probs : [rows, cols], one work-item per row (cols is the class count)
  *   labels        : [rows], float-coded integers in [0, cols)
- *   loss          : [1], the mean over rows, summed in a fixed order by one work-item
+ *   loss          : [1], the mean over rows, summed in a fixed order by one work-group
  *
  * Every softmax works with x - max (exact in float when x is near the maximum) and
  * log(sum exp(x - max)), never with log-sum-exp itself: near 1e4 a float is only good to
@@ -11,6 +11,8 @@
  * A label outside [0, cols) makes its row's loss NaN (the host validates labels earlier;
  * this only keeps a bad label from reading out of bounds).
  */
+
+#include "reduction.h"
 
 kernel void softmax_forward(global const float* x, global float* y, int rows, int cols, int log_out) {
     const int r = get_global_id(0);
@@ -73,16 +75,19 @@ kernel void xent_forward(global const float* logits, global const float* labels,
     row_loss[r] = (label >= 0 && label < cols) ? (m - xr[label]) + ls : NAN;
 }
 
-/* loss[0] = sum(part[0 .. n-1]) / divisor, in index order. */
-kernel void mean_of(global const float* part, global float* loss, int n, float divisor) {
-    if (get_global_id(0) != 0) {
-        return;
-    }
+/* loss[0] = sum(part[0 .. n-1]) / divisor; one work-group (reduction.h). */
+kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
+void mean_of(global const float* part, global float* loss, int n, float divisor) {
+    local float t[RED];
+    const int l = get_local_id(0);
     float s = 0.0f;
-    for (int i = 0; i < n; i++) {
+    for (int i = l; i < n; i += RED) {
         s += part[i];
     }
-    loss[0] = s / divisor;
+    s = group_sum(t, s);
+    if (l == 0) {
+        loss[0] = s / divisor;
+    }
 }
 
 kernel void xent_backward(global const float* probs, global const float* labels, global float* dlogits, int rows, int cols) {

@@ -1,8 +1,10 @@
 /*
  * tensor.cl — small data-movement kernels: fill, gather of rows, bias broadcast and
- * the per-column sums that give bias gradients. Sums run in a fixed
- * order (one work-item per output), so results are deterministic.
+ * the sums that give bias gradients (per column: one work-item each; per row: a
+ * work-group each). Every sum runs in a fixed order, so results are deterministic.
  */
+
+#include "reduction.h"
 
 kernel void fill(global float* x, float v, int n) {
     const int i = get_global_id(0);
@@ -55,16 +57,18 @@ kernel void add_bias_channels(global float* y, global const float* b, int K, int
     }
 }
 
-/* s[r] = sum of the P values of row r of y [rows, P]. */
-kernel void row_sums(global const float* y, global float* s, int P, int rows) {
-    const int r = get_global_id(0);
-    if (r >= rows) {
-        return;
-    }
+/* s[r] = sum of the P values of row r of y [rows, P]; one work-group per row (reduction.h). */
+kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
+void row_sums(global const float* y, global float* s, int P, int rows) {
+    local float t[RED];
+    const int r = get_group_id(0), l = get_local_id(0);
     global const float* row = y + r * P;
     float acc = 0.0f;
-    for (int p = 0; p < P; p++) {
+    for (int p = l; p < P; p += RED) {
         acc += row[p];
     }
-    s[r] = acc;
+    acc = group_sum(t, acc);
+    if (l == 0) {
+        s[r] = acc;
+    }
 }

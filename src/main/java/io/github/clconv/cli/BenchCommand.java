@@ -45,20 +45,21 @@ final class BenchCommand implements Callable<Integer> {
         Dataset[] sets = Dataset.load(data);
         try (ClBackend b = ClBackend.open(device)) {
             ClBlastGemm blast = noClblast ? null : new ClBlastGemm(b);
-            System.err.println("bench on " + b.name() + ", median of " + runs + " runs");
+            System.err.println("bench on " + b.name() + ", median of " + runs + " runs; GEMM plan: " + b.gemmPlan().source());
             List<Object> gemm = new ArrayList<>(), lenetGemm = new ArrayList<>(), conv = new ArrayList<>();
-            System.err.printf("%n(a) SGEMM GFLOP/s%n%-12s %-22s %10s %10s %8s%n", "case", "m x n x k", "clconv", "CLBlast", "ratio");
+            System.err.printf("%n(a) SGEMM GFLOP/s%n%-12s %-22s %10s %10s %8s  %s%n", "case", "m x n x k", "clconv", "CLBlast", "ratio",
+                    "clconv's variant");
             int[] sizes = quick ? new int[]{64, 128} : new int[]{256, 512, 1024, 2048};
             for (int n : sizes) {
                 GemmBench.Result r = GemmBench.run(b, blast, GemmBench.Case.square(n), runs);
-                printGemm(r);
-                gemm.add(new Json().put("n", n).put("clconv_gflops", r.clconvGflops()).put("clblast_gflops", r.clblastGflops()).put("ratio", r.ratio()));
+                printGemm(b, r);
+                gemm.add(new Json().put("n", n).put("variant", variant(b, r.c())).put("clconv_gflops", r.clconvGflops()).put("clblast_gflops", r.clblastGflops()).put("ratio", r.ratio()));
             }
             for (GemmBench.Case c : quick ? new GemmBench.Case[]{GemmBench.LENET[0]} : GemmBench.LENET) {
                 GemmBench.Result r = GemmBench.run(b, blast, c, runs);
-                printGemm(r);
+                printGemm(b, r);
                 lenetGemm.add(new Json().put("name", c.name()).put("m", c.m()).put("n", c.n()).put("k", c.k())
-                        .put("transposes", (c.ta() ? "T" : "N") + (c.tb() ? "T" : "N"))
+                        .put("transposes", (c.ta() ? "T" : "N") + (c.tb() ? "T" : "N")).put("variant", variant(b, c))
                         .put("clconv_gflops", r.clconvGflops()).put("clblast_gflops", r.clblastGflops()).put("ratio", r.ratio()));
             }
             System.err.printf("%n(b) convolution layers, forward + backward%n%-40s %10s %12s %10s%n", "N,C,H,W,K,R,S,stride,pad", "fwd ms", "fwd+bwd ms", "GFLOP/s");
@@ -89,9 +90,13 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static void printGemm(GemmBench.Result r) {
+    private static String variant(ClBackend b, GemmBench.Case c) {
+        return b.gemmPlan().variant(c.ta(), c.tb(), c.m(), c.n(), c.k()).toString();
+    }
+
+    private static void printGemm(ClBackend b, GemmBench.Result r) {
         GemmBench.Case c = r.c();
-        System.err.printf("%-12s %-22s %10.1f %10.1f %8.2f%n", c.name(), c.m() + "x" + c.n() + "x" + c.k() + " " + (c.ta() ? "T" : "N") + (c.tb() ? "T" : "N"),
-                r.clconvGflops(), r.clblastGflops(), r.ratio());
+        System.err.printf("%-12s %-22s %10.1f %10.1f %8.2f  %s%n", c.name(), c.m() + "x" + c.n() + "x" + c.k() + " " + (c.ta() ? "T" : "N") + (c.tb() ? "T" : "N"),
+                r.clconvGflops(), r.clblastGflops(), r.ratio(), variant(b, c));
     }
 }

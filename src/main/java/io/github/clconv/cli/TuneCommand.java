@@ -1,6 +1,7 @@
 package io.github.clconv.cli;
 
 import io.github.clconv.opencl.ClBackend;
+import io.github.clconv.opencl.GemmPlan;
 import io.github.clconv.opencl.GemmTuner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,25 +11,38 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "tune", mixinStandardHelpOptions = true,
-        description = {"Time the GEMM kernels' candidate block sizes on a device and keep the fastest in ~/.cache/clconv",
-                "(per device name and driver version); later runs on that device use them. Takes about a minute."})
+        description = {"Time every GEMM variant (register-blocked, work-group-tiled, CLBlast; their block sizes) on each shape class",
+                "(transposes x small/large) on a device, check each against a double-precision product, and keep the fastest",
+                "correct one per class in ~/.cache/clconv (per device name and driver version); later runs on that device use them."})
 final class TuneCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: auto, gpu, cpu or an index. Default: ${DEFAULT-VALUE}.")
     String device;
 
+    @Option(names = "--budget", defaultValue = "120", paramLabel = "SECONDS",
+            description = "About how long to spend timing, shared among the classes; what does not fit is left untimed. Default: ${DEFAULT-VALUE}.")
+    double budget;
+
     @Override
     public Integer call() throws Exception {
-        try (ClBackend b = ClBackend.open(device)) {
-            System.err.println("tune: " + b.name() + " (current: " + b.gemmParams() + ")");
-            List<Object> rows = new ArrayList<>();
-            GemmTuner.tune(b, t -> {
-                System.err.printf("  %-8s %-18s %8.1f GFLOP/s%n", t.kernel(), t.params(), t.gflops());
-                rows.add(new Json().put("kernel", t.kernel()).put("params", t.params()).put("gflops", t.gflops()));
-            });
+        if (!(budget > 0)) {
+            throw new IllegalArgumentException("--budget " + budget + ": expected a positive number of seconds");
         }
         try (ClBackend b = ClBackend.open(device)) {
-            System.err.println("saved under " + GemmTuner.cacheDir() + ": " + b.gemmParams());
-            System.out.println(new Json().put("device", b.name()).put("gemm_params", b.gemmParams().toString())
+            System.err.println("tune: " + b.name() + ", budget " + budget + " s (current plan: " + b.gemmPlan().source() + ")");
+            List<Object> rows = new ArrayList<>();
+            GemmTuner.Result r = GemmTuner.tune(b, budget, t -> {
+                System.err.printf("  %-9s %-44s %s%n", t.shapeClass(), t.variant(),
+                        t.note() == null ? String.format("%8.2f GFLOP/s", t.gflops()) : t.note());
+                rows.add(new Json().put("class", t.shapeClass()).put("variant", t.variant().toString())
+                        .put("gflops", Double.isNaN(t.gflops()) ? null : t.gflops()).put("note", t.note()));
+            });
+            Json plan = new Json();
+            for (String c : GemmPlan.CLASSES) {
+                System.err.printf("chosen %-9s %s%n", c, r.plan().variant(c));
+                plan.put(c, r.plan().variant(c).toString());
+            }
+            System.err.println("saved under " + GemmTuner.cacheDir());
+            System.out.println(new Json().put("device", b.name()).put("plan", plan).put("timings", rows)
                     .put("cache", GemmTuner.cacheDir().toString()));
         }
         return 0;

@@ -29,12 +29,24 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", description = "Only these op families (e.g. gemm,conv2d); default: all.")
     Set<String> only;
 
+    @Option(names = "--gemm", paramLabel = "VARIANT", description = Backends.GEMM_HELP)
+    String gemm;
+
     @Override
     public Integer call() {
         if (cases < 1) {
             throw new IllegalArgumentException("--cases must be >= 1, got " + cases);
         }
-        try (Backend dev = Backends.open(device); ReferenceBackend ref = new ReferenceBackend()) {
+        if (only != null) {
+            Set<String> known = new LinkedHashSet<>();
+            OpCatalog.all().forEach(f -> known.add(f.name()));
+            for (String o : only) {
+                if (!known.contains(o)) {
+                    throw new IllegalArgumentException("--only " + o + ": no such op family; the families are " + String.join(",", known));
+                }
+            }
+        }
+        try (Backend dev = Backends.open(device, gemm); ReferenceBackend ref = new ReferenceBackend()) {
             System.err.println("verify: " + dev.name() + " against the reference, seed " + seed + ", " + cases + " cases per op family");
             System.err.println(CheckResult.header());
             Set<String> ops = new LinkedHashSet<>();

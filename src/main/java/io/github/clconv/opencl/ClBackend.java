@@ -36,14 +36,20 @@ public final class ClBackend implements Backend {
     private final boolean ownsContext;
 
     public ClBackend(DeviceInfo device) {
-        this(new ClContext(device), GemmTuner.load(device), COL_BUDGET_BYTES, true);
+        this(device, null);
     }
 
-    private ClBackend(ClContext cl, GemmParams gemmParams, long colBudgetBytes, boolean ownsContext) {
+    /** plan null: the device's cached plan, or a quick probe's. */
+    public ClBackend(DeviceInfo device, GemmPlan plan) {
+        this(new ClContext(device), plan, COL_BUDGET_BYTES, true);
+    }
+
+    /** plan null: the device's cached plan, or a quick probe's when it has none (GemmTuner.planFor). */
+    private ClBackend(ClContext cl, GemmPlan gemmPlan, long colBudgetBytes, boolean ownsContext) {
         this.cl = cl;
         this.ownsContext = ownsContext;
         this.scratch = new Scratch(cl);
-        this.gemm = new ClGemm(cl, gemmParams, scratch);
+        this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
         this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes);
         this.conv1x1 = new ClConv1x1(cl, gemm, scratch);
         this.pool = new ClPool(cl);
@@ -55,16 +61,28 @@ public final class ClBackend implements Backend {
 
     /** Opens the device a --device value names (auto, gpu, cpu or an index). */
     public static ClBackend open(String deviceSpec) {
-        return new ClBackend(ClDevices.choose(ClDevices.list(), deviceSpec));
+        return open(deviceSpec, null);
     }
 
-    /** A backend on the same device and context whose GEMM uses other parameters (for tuning and benchmarks). */
-    public ClBackend withGemmParams(GemmParams params) {
-        return new ClBackend(cl, params, COL_BUDGET_BYTES, false);
+    /** The same with a given GEMM plan (null: the device's own). */
+    public static ClBackend open(String deviceSpec, GemmPlan plan) {
+        return new ClBackend(ClDevices.choose(ClDevices.list(), deviceSpec), plan);
     }
 
-    public GemmParams gemmParams() {
-        return gemm.params();
+    /** A backend on the same device and context whose GEMM follows another plan (for tuning, tests and benchmarks). */
+    public ClBackend withGemmPlan(GemmPlan plan) {
+        return new ClBackend(cl, plan, COL_BUDGET_BYTES, false);
+    }
+
+    public GemmPlan gemmPlan() {
+        return gemm.plan();
+    }
+
+    /** c = alpha * op(a) * op(b) + beta * c with one given variant, whatever the plan says (the tuner's and bench's candidates). */
+    public void gemmWith(GemmVariant v, boolean ta, boolean tb, float alpha, Buf a, Buf b, float beta, Buf c) {
+        int[] mnk = Checks.gemm(ta, tb, alpha, a, b, beta, c);
+        int m = mnk[0], n = mnk[1], k = mnk[2];
+        gemm.run(v, ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
     }
 
     public ClContext context() {

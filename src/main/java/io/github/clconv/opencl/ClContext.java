@@ -86,6 +86,21 @@ public final class ClContext implements AutoCloseable {
         }
     }
 
+    /**
+     * Work-items per group of the tree reductions (-DRED): the largest power of two up to
+     * 256 that the device allows; 256 keeps a SIMT device's lanes busy and the local
+     * array small.
+     */
+    int reductionWidth() {
+        long cap = Math.min(256, device.maxWorkGroupSize());
+        return Math.max(1, Integer.highestOneBit((int) Math.max(1, cap)));
+    }
+
+    /** The -D option of reductionWidth(), part of every build. */
+    private String reductionOption() {
+        return "-DRED=" + reductionWidth();
+    }
+
     /** Elements a sub-buffer's start must be a multiple of (CL_DEVICE_MEM_BASE_ADDR_ALIGN, in bits). */
     int sliceAlignment() {
         int[] bits = new int[1];
@@ -173,16 +188,17 @@ public final class ClContext implements AutoCloseable {
             return p;
         }
         String source = source(file);
+        String all = (options + " " + reductionOption()).trim();
         long t0 = System.nanoTime();
         p = CL.clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
         try {
-            CL.clBuildProgram(p, 1, new cl_device_id[]{device.device()}, options, null, null);
+            CL.clBuildProgram(p, 1, new cl_device_id[]{device.device()}, all, null, null);
         } catch (CLException e) {
             String buildLog = buildLog(p);
             CL.clReleaseProgram(p);
-            throw new ClBuildException(file, options, device.describe(), buildLog);
+            throw new ClBuildException(file, all, device.describe(), buildLog);
         }
-        log.debug("built opencl/{} [{}] in {} ms", file, options, (System.nanoTime() - t0) / 1_000_000);
+        log.debug("built opencl/{} [{}] in {} ms", file, all, (System.nanoTime() - t0) / 1_000_000);
         programs.put(key, p);
         return p;
     }
@@ -195,17 +211,29 @@ public final class ClContext implements AutoCloseable {
         return new String(buf, StandardCharsets.UTF_8).replace("\0", "");
     }
 
-    /** Kernel sources ship inside the jar; never read from a file path. */
+    /**
+     * Kernel sources ship inside the jar; never read from a file path. A line
+     * {@code #include "NAME.h"} is replaced by opencl/NAME.h here, because a driver's
+     * compiler cannot see inside the jar.
+     */
     static String source(String file) {
         try (InputStream in = ClContext.class.getResourceAsStream("/opencl/" + file)) {
             if (in == null) {
                 throw new ClException("kernel source opencl/" + file + " is missing from the classpath; rebuild with `mvn package`");
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            java.util.regex.Matcher m = INCLUDE.matcher(text);
+            StringBuilder out = new StringBuilder();
+            while (m.find()) {
+                m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(source(m.group(1))));
+            }
+            return m.appendTail(out).toString();
         } catch (IOException e) {
             throw new ClException("reading kernel source opencl/" + file + ": " + e.getMessage(), e);
         }
     }
+
+    private static final java.util.regex.Pattern INCLUDE = java.util.regex.Pattern.compile("(?m)^#include \"([a-z_]+\\.h)\"[ \\t]*$");
 
     @Override
     public void close() {

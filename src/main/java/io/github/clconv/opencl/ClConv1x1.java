@@ -45,7 +45,7 @@ final class ClConv1x1 {
         }
         if (db != null) {
             ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * k);
-            cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * k).run((long) g.n() * k);
+            cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * k).runGroups(cl.reductionWidth(), (long) g.n() * k);
             cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, g.n(), k).run(k);
         }
     }

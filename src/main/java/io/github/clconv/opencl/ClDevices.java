@@ -67,7 +67,8 @@ public final class ClDevices {
                         (type & CL.CL_DEVICE_TYPE_GPU) != 0, (type & CL.CL_DEVICE_TYPE_CPU) != 0,
                         deviceString(d, CL.CL_DEVICE_VERSION), deviceString(d, CL.CL_DRIVER_VERSION),
                         deviceLong(d, CL.CL_DEVICE_GLOBAL_MEM_SIZE), deviceLong(d, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE),
-                        (int) deviceInt(d, CL.CL_DEVICE_MAX_COMPUTE_UNITS)));
+                        (int) deviceInt(d, CL.CL_DEVICE_MAX_COMPUTE_UNITS), deviceSize(d, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                        deviceLong(d, CL.CL_DEVICE_LOCAL_MEM_SIZE)));
             }
         }
         return out;
@@ -127,6 +128,12 @@ public final class ClDevices {
     static long deviceLong(cl_device_id d, int param) {
         long[] v = new long[1];
         CL.clGetDeviceInfo(d, param, Sizeof.cl_ulong, Pointer.to(v), null);
+        return v[0];
+    }
+
+    static long deviceSize(cl_device_id d, int param) {
+        long[] v = new long[1];
+        CL.clGetDeviceInfo(d, param, Sizeof.size_t, Pointer.to(v), null);
         return v[0];
     }
 

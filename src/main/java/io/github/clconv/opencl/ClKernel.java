@@ -51,6 +51,11 @@ public final class ClKernel {
         runLocal(null, global);
     }
 
+    /** Launches groups work-groups of width work-items each along dimension 0 (the tree reductions). */
+    public void runGroups(int width, long groups) {
+        runLocal(new long[]{width}, groups * width);
+    }
+
     /** Launches with an explicit work-group size (null: the runtime chooses). */
     public void runLocal(long[] local, long... global) {
         if (next != argCount()) {

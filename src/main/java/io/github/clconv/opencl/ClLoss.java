@@ -27,7 +27,7 @@ final class ClLoss {
         int rows = logits.shape().dim(0), cols = logits.shape().dim(1);
         ClBuffer rowLoss = scratch.get("xent.rows", rows);
         cl.kernel("softmax_xent.cl", "", "xent_forward").args(logits, labels, probs, rowLoss, rows, cols).run(rows);
-        cl.kernel("softmax_xent.cl", "", "mean_of").args(rowLoss, loss, rows, (float) rows).run(1);
+        cl.kernel("softmax_xent.cl", "", "mean_of").args(rowLoss, loss, rows, (float) rows).runGroups(cl.reductionWidth(), 1);
     }
 
     void xentBackward(Buf probs, Buf labels, Buf dlogits) {
@@ -40,7 +40,7 @@ final class ClLoss {
         int parts = (n + MSE_CHUNK - 1) / MSE_CHUNK;
         ClBuffer part = scratch.get("mse.parts", parts);
         cl.kernel("softmax_xent.cl", "", "mse_partial").args(y, t, part, n, MSE_CHUNK).run(parts);
-        cl.kernel("softmax_xent.cl", "", "mean_of").args(part, loss, parts, (float) n).run(1);
+        cl.kernel("softmax_xent.cl", "", "mean_of").args(part, loss, parts, (float) n).runGroups(cl.reductionWidth(), 1);
     }
 
     void mseBackward(Buf y, Buf t, Buf dy) {

@@ -18,20 +18,24 @@ final class ClNorm {
     void trainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps, Buf y, Buf saveMean, Buf saveInvStd) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel("norm.cl", "", "bn_stats").args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p).run(c);
-        cl.kernel("norm.cl", "", "bn_apply").args(x, saveMean, saveInvStd, gamma, beta, y, false, eps, c, p, n * c).run((long) n * c);
+        cl.kernel("norm.cl", "", "bn_stats").args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p)
+                .runGroups(cl.reductionWidth(), c);
+        cl.kernel("norm.cl", "", "bn_apply").args(x, saveMean, saveInvStd, gamma, beta, y, false, eps, c, p, s.size())
+                .run(s.size());
     }
 
     void inferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
         Shape s = x.shape();
-        int rows = s.dim(0) * s.dim(1);
-        cl.kernel("norm.cl", "", "bn_apply").args(x, runMean, runVar, gamma, beta, y, true, eps, s.dim(1), plane(s), rows).run(rows);
+        cl.kernel("norm.cl", "", "bn_apply").args(x, runMean, runVar, gamma, beta, y, true, eps, s.dim(1), plane(s), s.size())
+                .run(s.size());
     }
 
     void backward(Buf x, Buf gamma, Buf mean, Buf invStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel("norm.cl", "", "bn_backward_reduce").args(x, dy, mean, invStd, dgamma, dbeta, n, c, p).run(c);
-        cl.kernel("norm.cl", "", "bn_backward_apply").args(x, dy, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, n * c).run((long) n * c);
+        cl.kernel("norm.cl", "", "bn_backward_reduce").args(x, dy, mean, invStd, dgamma, dbeta, n, c, p)
+                .runGroups(cl.reductionWidth(), c);
+        cl.kernel("norm.cl", "", "bn_backward_apply").args(x, dy, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
+                .run(s.size());
     }
 }

@@ -6,7 +6,7 @@ import org.jocl.cl_platform_id;
 /** One OpenCL device as `clconv devices` lists it; index counts across platforms. */
 public record DeviceInfo(int index, cl_platform_id platform, cl_device_id device, String platformName, String name,
                          boolean gpu, boolean cpu, String version, String driverVersion, long globalMemBytes,
-                         long maxAllocBytes, int computeUnits) {
+                         long maxAllocBytes, int computeUnits, long maxWorkGroupSize, long localMemBytes) {
 
     public String kind() {
         return gpu ? "GPU" : cpu ? "CPU" : "other";

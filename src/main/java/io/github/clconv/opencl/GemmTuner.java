@@ -1,7 +1,7 @@
 package io.github.clconv.opencl;
 
-import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.Shape;
+import io.github.clconv.verify.Tolerance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,25 +11,36 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
-import java.util.function.ToDoubleFunction;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
- * Times candidate GEMM parameters on a device and keeps the fastest, on disk, per device
- * name and driver version (~/.cache/clconv/gemm-DEVICE.properties, or under the
- * directory that -Dclconv.cache or CLCONV_CACHE names). `clconv tune` runs it; every
- * backend opened afterwards on that device uses the result.
+ * Chooses each GEMM shape class's variant on a device by measurement and keeps the plan
+ * on disk per device name and driver version (~/.cache/clconv/gemm-DEVICE.properties, or
+ * under the directory that -Dclconv.cache or CLCONV_CACHE names). Every candidate is
+ * checked against a double-precision host product before its time counts, so a variant
+ * that a driver miscompiles cannot win. A device with no plan gets a quick probe (two
+ * variants on one shape, well under a second on a CPU) and a log line that `clconv tune`
+ * does better.
  */
 public final class GemmTuner {
     private static final Logger log = LoggerFactory.getLogger(GemmTuner.class);
-    /** Candidates for gemm: rows per work-item x vector width. */
-    static final int[][] BLOCKS = {{4, 16}, {6, 16}, {8, 16}, {10, 16}, {8, 8}, {12, 8}};
-    /** Candidates for gemm_nt: rows x columns per work-item x K vector width. */
-    static final int[][] NT_BLOCKS = {{4, 4, 8}, {2, 4, 16}, {4, 2, 16}, {2, 2, 16}, {3, 4, 8}};
+    private static final int[] PROBE = {128, 512, 128};
+    /** A candidate whose first run takes this many times the best median is not timed further. */
+    private static final double ABANDON = 8;
 
-    public record Timing(String kernel, String params, double gflops) {
+    /** One candidate on one class: GFLOP/s, or NaN with the reason it was left out. */
+    public record Timing(String shapeClass, GemmVariant variant, double gflops, String note) {
+    }
+
+    public record Result(GemmPlan plan, List<Timing> timings) {
     }
 
     private GemmTuner() {
@@ -44,94 +55,264 @@ public final class GemmTuner {
         return cacheDir().resolve("gemm-" + d.cacheKey().replace('|', '_') + ".properties");
     }
 
-    /** The tuned parameters of this device, or the defaults when it was never tuned (or the file is unreadable). */
-    public static GemmParams load(DeviceInfo d) {
+    /** The cached plan of this device; empty when there is none or it is unreadable (said in a warning). */
+    public static Optional<GemmPlan> load(DeviceInfo d) {
         Path f = cacheFile(d);
         if (!Files.isRegularFile(f)) {
-            return GemmParams.DEFAULT;
+            return Optional.empty();
         }
         Properties p = new Properties();
         try (Reader r = Files.newBufferedReader(f)) {
             p.load(r);
-            return new GemmParams(Integer.parseInt(p.getProperty("tm")), Integer.parseInt(p.getProperty("vw")),
-                    Integer.parseInt(p.getProperty("tr")), Integer.parseInt(p.getProperty("tc")), Integer.parseInt(p.getProperty("vk")));
+            Map<String, GemmVariant> m = new LinkedHashMap<>();
+            for (String c : GemmPlan.CLASSES) {
+                String spec = p.getProperty(c);
+                if (spec == null) {
+                    throw new IllegalArgumentException("no entry for " + c + " (written by an older clconv?)");
+                }
+                m.put(c, GemmVariant.parse(spec));
+            }
+            return Optional.of(new GemmPlan(m, p.getProperty("source", "tuned")));
         } catch (IOException | RuntimeException e) {
             log.warn("ignoring {} ({}); run `clconv tune` to rewrite it", f, e.getMessage());
-            return GemmParams.DEFAULT;
+            return Optional.empty();
         }
     }
 
-    /** Times every candidate on backend's device, saves the winner, returns every timing (best first per kernel). */
-    public static List<Timing> tune(ClBackend backend, java.util.function.Consumer<Timing> progress) throws IOException {
-        GemmParams d = GemmParams.DEFAULT;
-        int[] bestBlock = {d.tm(), d.vw()}, bestNt = {d.tr(), d.tc(), d.vk()};
-        double bestBlockRate = 0, bestNtRate = 0;
-        List<Timing> all = new java.util.ArrayList<>();
-        for (int[] c : BLOCKS) {
-            GemmParams p = new GemmParams(c[0], c[1], d.tr(), d.tc(), d.vk());
-            // a square product and a convolution's skinny one, weighted equally
-            double rate = Math.sqrt(rate(backend, p, 512, 512, 512, false, false) * rate(backend, p, 50, 4096, 500, false, false));
-            Timing t = new Timing("gemm", "TM=" + c[0] + " VW=" + c[1], rate);
-            all.add(t);
-            progress.accept(t);
-            if (rate > bestBlockRate) {
-                bestBlockRate = rate;
-                bestBlock = c;
-            }
-        }
-        for (int[] c : NT_BLOCKS) {
-            GemmParams p = new GemmParams(d.tm(), d.vw(), c[0], c[1], c[2]);
-            double rate = Math.sqrt(rate(backend, p, 512, 512, 512, false, true) * rate(backend, p, 50, 500, 4096, false, true));
-            Timing t = new Timing("gemm_nt", "TR=" + c[0] + " TC=" + c[1] + " VK=" + c[2], rate);
-            all.add(t);
-            progress.accept(t);
-            if (rate > bestNtRate) {
-                bestNtRate = rate;
-                bestNt = c;
-            }
-        }
-        GemmParams best = new GemmParams(bestBlock[0], bestBlock[1], bestNt[0], bestNt[1], bestNt[2]);
-        save(backend.context().device(), best);
-        return all;
-    }
-
-    private static double rate(ClBackend base, GemmParams p, int m, int n, int k, boolean ta, boolean tb) {
-        try (ClBackend b = base.withGemmParams(p);
-             Buf a = b.zeros(ta ? Shape.of(k, m) : Shape.of(m, k)); Buf bm = b.zeros(tb ? Shape.of(n, k) : Shape.of(k, n));
-             Buf c = b.zeros(Shape.of(m, n))) {
-            b.gemm(ta, tb, 1f, a, bm, 0f, c); // builds the program and meets the work-group size once
-            double[] t = new double[5];
-            for (int r = 0; r < t.length; r++) {
-                b.finish();
-                long t0 = System.nanoTime();
-                for (int i = 0; i < 3; i++) {
-                    b.gemm(ta, tb, 1f, a, bm, 0f, c);
-                }
-                b.finish();
-                t[r] = (System.nanoTime() - t0) / 3e9;
-            }
-            Arrays.sort(t);
-            return 2.0 * m * n * k / t[t.length / 2] / 1e9;
-        }
-    }
-
-    static void save(DeviceInfo d, GemmParams p) throws IOException {
+    static void save(DeviceInfo d, GemmPlan plan) throws IOException {
         Path f = cacheFile(d);
         Files.createDirectories(f.getParent());
         Properties props = new Properties();
-        props.setProperty("tm", String.valueOf(p.tm()));
-        props.setProperty("vw", String.valueOf(p.vw()));
-        props.setProperty("tr", String.valueOf(p.tr()));
-        props.setProperty("tc", String.valueOf(p.tc()));
-        props.setProperty("vk", String.valueOf(p.vk()));
+        props.setProperty("source", plan.source());
+        for (String c : GemmPlan.CLASSES) {
+            props.setProperty(c, plan.variant(c).toString());
+        }
         Path tmp = Files.createTempFile(f.getParent(), ".gemm", ".tmp");
         try {
             try (Writer w = Files.newBufferedWriter(tmp)) {
-                props.store(w, "clconv tune: GEMM parameters for " + d.describe());
+                props.store(w, "clconv GEMM plan for " + d.describe());
             }
             Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The device's cached plan, else a probe's (saved, so that it runs once per device and driver). */
+    static GemmPlan planFor(ClContext cl, Scratch scratch) {
+        Optional<GemmPlan> cached = load(cl.device());
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        ClGemm g = new ClGemm(cl, GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "probe"), scratch);
+        GemmVariant best = GemmVariant.BLOCKED_DEFAULT;
+        try (Problem p = new Problem(cl, false, false, PROBE[0], PROBE[1], PROBE[2], 1)) {
+            double bestSeconds = Double.POSITIVE_INFINITY;
+            for (GemmVariant v : List.of(GemmVariant.TILED_DEFAULT, GemmVariant.BLOCKED_DEFAULT)) {
+                Measured r = measure(cl, g, v, p, bestSeconds * ABANDON, 3);
+                if (r.seconds < bestSeconds) {
+                    bestSeconds = r.seconds;
+                    best = v;
+                }
+            }
+        }
+        GemmPlan plan = GemmPlan.uniform(best, "probe");
+        log.info("{}: no tuned GEMM plan, a quick probe chose [{}] for every shape; `clconv tune` chooses per shape and does better",
+                cl.device().describe(), best);
+        try {
+            save(cl.device(), plan);
+        } catch (IOException e) {
+            log.warn("cannot keep the GEMM probe's choice in {} ({}); it will be probed again", cacheDir(), e.getMessage());
+        }
+        return plan;
+    }
+
+    /** Every variant worth timing for a class on this device, the defaults first. */
+    static List<GemmVariant> candidates(String shapeClass, DeviceInfo d) {
+        List<String> specs = new ArrayList<>();
+        if (shapeClass.startsWith("nt")) {
+            for (String b : new String[]{"TR=4 TC=4 VK=8", "TR=2 TC=4 VK=16", "TR=4 TC=2 VK=16", "TR=3 TC=4 VK=8"}) {
+                specs.add("nt " + b + " WG=1");
+                specs.add("nt " + b + " WG=0");
+            }
+        }
+        for (String b : new String[]{"TM=8 VW=16", "TM=4 VW=16", "TM=6 VW=16", "TM=8 VW=8", "TM=12 VW=8"}) {
+            specs.add("blocked " + b + " WG=1");
+            specs.add("blocked " + b + " WG=0");
+        }
+        for (String t : new String[]{"TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1", "TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=0",
+                "TSM=16 TSN=16 TSK=16 WM=2 WN=2 LOCAL=1", "TSM=64 TSN=64 TSK=16 WM=8 WN=4 LOCAL=1",
+                "TSM=64 TSN=64 TSK=8 WM=4 WN=4 LOCAL=1", "TSM=32 TSN=64 TSK=16 WM=4 WN=8 LOCAL=1",
+                "TSM=16 TSN=64 TSK=16 WM=2 WN=4 LOCAL=1", "TSM=64 TSN=32 TSK=16 WM=8 WN=4 LOCAL=1"}) {
+            specs.add("tiled " + t);
+        }
+        specs.add("clblast");
+        List<GemmVariant> out = new ArrayList<>();
+        for (String s : specs) {
+            GemmVariant v = GemmVariant.parse(s);
+            if (v.groupSize() <= d.maxWorkGroupSize() && v.localBytes() <= d.localMemBytes()) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Times every candidate of every class on backend's device, within about budgetSeconds
+     * (each class gets its share; what does not fit is reported as not timed), saves and
+     * returns the plan of the fastest correct candidates.
+     */
+    public static Result tune(ClBackend backend, double budgetSeconds, Consumer<Timing> progress) throws IOException {
+        ClContext cl = backend.context();
+        List<Timing> all = new ArrayList<>();
+        Map<String, GemmVariant> winners = new LinkedHashMap<>();
+        try (Scratch scratch = new Scratch(cl)) {
+            ClGemm g = new ClGemm(cl, backend.gemmPlan(), scratch);
+            long deadline = System.nanoTime();
+            for (String c : GemmPlan.CLASSES) {
+                deadline += (long) (budgetSeconds / GemmPlan.CLASSES.size() * 1e9);
+                int[] s = GemmPlan.representative(c);
+                GemmVariant current = backend.gemmPlan().variant(c), best = current;
+                double bestSeconds = Double.POSITIVE_INFINITY;
+                List<GemmVariant> order = new ArrayList<>(candidates(c, cl.device()));
+                order.remove(current);
+                order.add(0, current);
+                try (Problem p = new Problem(cl, c.charAt(0) == 't', c.charAt(1) == 't', s[0], s[1], s[2], c.hashCode())) {
+                    for (GemmVariant v : order) {
+                        Timing t;
+                        if (System.nanoTime() > deadline && best != null && bestSeconds < Double.POSITIVE_INFINITY) {
+                            t = new Timing(c, v, Double.NaN, "not timed: over the budget");
+                        } else {
+                            Measured r = measure(cl, g, v, p, bestSeconds * ABANDON, 5);
+                            t = new Timing(c, v, r.note == null ? p.flops() / r.seconds / 1e9 : Double.NaN, r.note);
+                            if (r.note == null && r.seconds < bestSeconds) {
+                                bestSeconds = r.seconds;
+                                best = v;
+                            }
+                        }
+                        all.add(t);
+                        progress.accept(t);
+                    }
+                }
+                winners.put(c, best);
+            }
+        }
+        GemmPlan plan = new GemmPlan(winners, "tuned");
+        save(cl.device(), plan);
+        return new Result(plan, all);
+    }
+
+    private record Measured(double seconds, String note) {
+    }
+
+    /** Median seconds of one product with v, or a note why it does not count (wrong, failed, too slow). */
+    private static Measured measure(ClContext cl, ClGemm g, GemmVariant v, Problem p, double abandonAbove, int reps) {
+        try {
+            cl.write(p.c, p.c0);
+            p.run(g, v, 0.75f, 0.5f); // builds the program: not timed
+            double err = p.error(cl.read(p.c));
+            if (!(err <= Tolerance.reduction(p.k))) {
+                return new Measured(Double.POSITIVE_INFINITY, String.format("wrong: relative error %.2g", err));
+            }
+            long t0 = System.nanoTime();
+            p.run(g, v, 1f, 0f);
+            cl.finish();
+            double first = (System.nanoTime() - t0) / 1e9;
+            if (first > abandonAbove) {
+                return new Measured(Double.POSITIVE_INFINITY, String.format("abandoned: %.3f s per product", first));
+            }
+            int inner = (int) Math.max(1, Math.min(50, 0.02 / first));
+            double[] t = new double[reps];
+            for (int r = 0; r < reps; r++) {
+                cl.finish();
+                long s = System.nanoTime();
+                for (int i = 0; i < inner; i++) {
+                    p.run(g, v, 1f, 0f);
+                }
+                cl.finish();
+                t[r] = (System.nanoTime() - s) / 1e9 / inner;
+            }
+            Arrays.sort(t);
+            return new Measured(t[reps / 2], null);
+        } catch (ClException e) {
+            String msg = e.getMessage();
+            return new Measured(Double.POSITIVE_INFINITY, "failed: " + msg.lines().findFirst().orElse(msg));
+        }
+    }
+
+    /** Random operands of one shape, on the device, with the double-precision result of alpha * op(A) op(B) + beta * C0. */
+    private static final class Problem implements AutoCloseable {
+        final boolean ta, tb;
+        final int m, n, k;
+        final ClBuffer a, b, c;
+        final float[] c0;
+        private final float[] ha, hb;
+        private double[] want;
+
+        Problem(ClContext cl, boolean ta, boolean tb, int m, int n, int k, long seed) {
+            this.ta = ta;
+            this.tb = tb;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            SplittableRandom rnd = new SplittableRandom(seed);
+            ha = random(rnd, m * k);
+            hb = random(rnd, k * n);
+            c0 = random(rnd, m * n);
+            a = cl.alloc(ta ? Shape.of(k, m) : Shape.of(m, k), false);
+            b = cl.alloc(tb ? Shape.of(n, k) : Shape.of(k, n), false);
+            c = cl.alloc(Shape.of(m, n), false);
+            cl.write(a, ha);
+            cl.write(b, hb);
+        }
+
+        double flops() {
+            return 2.0 * m * n * k;
+        }
+
+        void run(ClGemm g, GemmVariant v, float alpha, float beta) {
+            g.run(v, ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
+        }
+
+        /** max |got - want| / max |want| for alpha 0.75 and beta 0.5. */
+        double error(float[] got) {
+            if (want == null) {
+                want = new double[m * n];
+                double[] row = new double[n];
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(row, 0);
+                    for (int p = 0; p < k; p++) {
+                        double x = ta ? ha[p * m + i] : ha[i * k + p];
+                        for (int j = 0; j < n; j++) {
+                            row[j] += x * (tb ? hb[j * k + p] : hb[p * n + j]);
+                        }
+                    }
+                    for (int j = 0; j < n; j++) {
+                        want[i * n + j] = 0.75 * row[j] + 0.5 * c0[i * n + j];
+                    }
+                }
+            }
+            double maxErr = 0, maxRef = 0;
+            for (int i = 0; i < want.length; i++) {
+                maxErr = Math.max(maxErr, Math.abs(got[i] - want[i]));
+                maxRef = Math.max(maxRef, Math.abs(want[i]));
+            }
+            return Double.isNaN(maxErr) ? Double.NaN : maxErr / Math.max(maxRef, 1e-30);
+        }
+
+        private static float[] random(SplittableRandom rnd, int size) {
+            float[] x = new float[size];
+            for (int i = 0; i < size; i++) {
+                x[i] = (float) (rnd.nextDouble() * 2 - 1);
+            }
+            return x;
+        }
+
+        @Override
+        public void close() {
+            a.close();
+            b.close();
+            c.close();
         }
     }
 }

@@ -14,70 +14,109 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GemmTunerTest {
     @TempDir
     Path dir;
+    private String before;
 
     @BeforeEach
     void useATemporaryCache() {
+        before = System.getProperty("clconv.cache");
         System.setProperty("clconv.cache", dir.toString());
     }
 
     @AfterEach
     void restore() {
-        System.clearProperty("clconv.cache");
+        if (before == null) {
+            System.clearProperty("clconv.cache");
+        } else {
+            System.setProperty("clconv.cache", before);
+        }
     }
 
     @Test
-    void savedParametersAreWhatTheNextBackendUses() throws IOException {
+    void aSavedPlanIsWhatTheNextBackendUses() throws IOException {
         DeviceInfo d = TestDevices.cl().context().device();
-        assertEquals(GemmParams.DEFAULT, GemmTuner.load(d), "untuned: the defaults");
-        GemmParams p = new GemmParams(4, 8, 2, 4, 16);
+        assertEquals(Optional.empty(), GemmTuner.load(d), "untuned: no plan");
+        GemmPlan p = GemmPlan.uniform(GemmVariant.parse("tiled TSM=16 TSN=16 TSK=16 WM=2 WN=2 LOCAL=1"), "tuned")
+                .with("nt.small", GemmVariant.parse("nt TR=2 TC=4 VK=16 WG=0"))
+                .with("tn.large", GemmVariant.parse("blocked TM=4 VW=16 WG=0"));
         GemmTuner.save(d, p);
-        assertEquals(p, GemmTuner.load(d));
+        assertEquals(Optional.of(p), GemmTuner.load(d));
         try (ClBackend b = new ClBackend(d)) {
-            assertEquals(p, b.gemmParams());
+            assertEquals(p, b.gemmPlan());
         }
-        Files.writeString(GemmTuner.cacheFile(d), "tm=banana\n");
-        assertEquals(GemmParams.DEFAULT, GemmTuner.load(d), "an unreadable file falls back to the defaults");
     }
 
-    /** Whatever the tuner picks must be correct: every candidate runs the gemm and conv agreement checks. */
+    @Test
+    void anOldOrBrokenPlanIsReplacedByAProbe() throws IOException {
+        DeviceInfo d = TestDevices.cl().context().device();
+        for (String bad : new String[]{"tm=8\nvw=16\n", "nn.small=tiled TSM=banana\n", "nn.small=nt TR=4 TC=4 VK=8 WG=1\n"}) {
+            Files.writeString(GemmTuner.cacheFile(d), bad);
+            assertEquals(Optional.empty(), GemmTuner.load(d), bad);
+            try (ClBackend b = new ClBackend(d)) {
+                assertEquals("probe", b.gemmPlan().source(), bad);
+            }
+            Optional<GemmPlan> saved = GemmTuner.load(d);
+            assertTrue(saved.isPresent(), "the probe's plan is kept");
+            assertEquals("probe", saved.get().source());
+        }
+    }
+
+    @Test
+    void specsRoundTripAndBadOnesSayWhy() {
+        for (GemmVariant v : GemmTuner.candidates("nt.large", TestDevices.cl().context().device())) {
+            assertEquals(v, GemmVariant.parse(v.toString()));
+        }
+        assertThrows(IllegalArgumentException.class, () -> GemmVariant.parse("tiled TSM=30 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1"));
+        assertThrows(IllegalArgumentException.class, () -> GemmVariant.parse("blocked TM=8 VW=16"));
+        assertThrows(IllegalArgumentException.class, () -> GemmVariant.parse("winograd"));
+        assertThrows(IllegalArgumentException.class,
+                () -> GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "x").with("nn.large", GemmVariant.NT_DEFAULT));
+    }
+
+    /** Whatever the tuner picks must be correct: every candidate runs the gemm agreement checks on every transpose. */
     @Test
     void everyCandidateComputesCorrectProducts() {
         ClBackend base = TestDevices.cl();
+        DeviceInfo d = base.context().device();
         ReferenceBackend ref = new ReferenceBackend();
         OpFamily gemm = OpCatalog.all().stream().filter(f -> f.name().equals("gemm")).findFirst().orElseThrow();
         OpFamily conv = OpCatalog.all().stream().filter(f -> f.name().equals("conv2d")).findFirst().orElseThrow();
+        Set<GemmVariant> all = new LinkedHashSet<>();
+        for (String c : GemmPlan.CLASSES) {
+            all.addAll(GemmTuner.candidates(c, d));
+        }
+        assertTrue(all.stream().anyMatch(v -> v.kind() == GemmVariant.Kind.TILED), "the tiled kernel is a candidate on " + d.describe());
         int checked = 0;
-        for (int[] c : GemmTuner.BLOCKS) {
-            for (int[] nt : new int[][]{GemmTuner.NT_BLOCKS[checked % GemmTuner.NT_BLOCKS.length]}) {
-                GemmParams p = new GemmParams(c[0], c[1], nt[0], nt[1], nt[2]);
-                try (ClBackend b = base.withGemmParams(p)) {
-                    for (int i = 0; i < 8; i++) {
-                        for (OpFamily f : new OpFamily[]{gemm, conv}) {
-                            for (CheckResult r : f.run(new Pair(b, ref), 77L, i)) {
-                                assertTrue(r.ok(), p + ": " + r.row() + "\n" + r.mismatches());
-                            }
-                        }
+        for (GemmVariant v : all) {
+            GemmPlan plan = v.kind() == GemmVariant.Kind.NT
+                    ? GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "test").with("nt.small", v).with("nt.large", v)
+                    : GemmPlan.uniform(v, "test");
+            try (ClBackend b = base.withGemmPlan(plan)) {
+                for (int i = 0; i < 10; i++) {
+                    for (CheckResult r : gemm.run(new Pair(b, ref), 77L + checked, i)) {
+                        assertTrue(r.ok(), v + ": " + r.row() + "\n" + r.mismatches());
                     }
                 }
-                checked++;
-            }
-        }
-        for (int[] nt : GemmTuner.NT_BLOCKS) {
-            try (ClBackend b = base.withGemmParams(new GemmParams(8, 16, nt[0], nt[1], nt[2]))) {
-                for (int i = 0; i < 8; i++) {
-                    for (CheckResult r : gemm.run(new Pair(b, ref), 78L, i)) {
-                        assertTrue(r.ok(), java.util.Arrays.toString(nt) + ": " + r.row() + "\n" + r.mismatches());
+                if (checked % 4 == 0) {
+                    for (CheckResult r : conv.run(new Pair(b, ref), 78L, checked)) {
+                        assertTrue(r.ok(), v + ": " + r.row() + "\n" + r.mismatches());
                     }
                 }
             }
+            checked++;
         }
-        assertEquals(GemmTuner.BLOCKS.length, checked);
+        System.out.println("gemm candidates checked on " + d.describe() + ": " + checked);
+        assertFalse(all.isEmpty());
     }
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs `clconv verify` on every OpenCL device of ../shared/opencl-zoo.sh's Debian trixie
+# root (PoCL 6.0 and Mesa rusticl on llvmpipe): once with the device's own GEMM plan, and
+# once with the work-group-tiled GEMM forced, so that a kernel that breaks on another
+# OpenCL implementation fails CI. Builds the zoo on first use (a few minutes, as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+zoo=../shared/opencl-zoo.sh
+[ -f "$zoo" ] || { echo "zoo-verify: $zoo is missing; it provides the PoCL 6 and rusticl devices this check needs" >&2; exit 1; }
+[ -f target/clconv.jar ] || mvn -B -q package -DskipTests
+# shellcheck disable=SC2016
+bash "$zoo" '
+set -euo pipefail
+export POCL_CACHE_DIR=/tmp/pocl-cache
+jar=target/clconv.jar
+n=$(java -jar $jar devices 2>/dev/null | grep -o "\"index\": [0-9]*" | wc -l)
+[ "$n" -ge 2 ] || { echo "zoo-verify: expected PoCL 6 and rusticl, found $n devices" >&2; java -jar $jar devices; exit 1; }
+for i in $(seq 0 $((n - 1))); do
+  echo "zoo-verify: device $i, its own GEMM plan" >&2
+  java -jar $jar verify --device $i --cases 6 | tail -n 1
+  echo "zoo-verify: device $i, the tiled GEMM" >&2
+  java -jar $jar verify --device $i --cases 10 --only gemm,conv2d,linear \
+    --gemm "tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1" | tail -n 1
+done
+'
+echo "zoo-verify: every zoo device agrees with the reference" >&2

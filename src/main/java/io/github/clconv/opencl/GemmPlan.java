@@ -1,0 +1,86 @@
+package io.github.clconv.opencl;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which GEMM variant runs each shape class on one device. A class is the transposes
+ * (nn, nt, tn, tt) and the size: "small" below 2^23 multiply-adds (lenet's layers at
+ * batch 64, where launch and edge costs dominate), "large" from there (the 3x3 layers of
+ * real networks). The tuner measures one representative shape per class
+ * ({@link #representative}); source says how the plan came about (tuned, probe, forced).
+ */
+public record GemmPlan(Map<String, GemmVariant> byClass, String source) {
+    public static final List<String> CLASSES = List.of("nn.small", "nn.large", "nt.small", "nt.large", "tn.small", "tn.large",
+            "tt.small", "tt.large");
+    private static final long LARGE = 1L << 23;
+
+    public GemmPlan {
+        byClass = Map.copyOf(byClass);
+        for (String c : CLASSES) {
+            GemmVariant v = byClass.get(c);
+            if (v == null) {
+                throw new IllegalArgumentException("gemm plan has no variant for " + c);
+            }
+            if (v.kind() == GemmVariant.Kind.NT && !c.startsWith("nt")) {
+                throw new IllegalArgumentException("gemm plan: " + c + " cannot use " + v + " (A * B^T only)");
+            }
+        }
+    }
+
+    /** The same variant for every class; gemm_nt stands in for A * B^T when v is the blocked kernel. */
+    public static GemmPlan uniform(GemmVariant v, String source) {
+        Map<String, GemmVariant> m = new LinkedHashMap<>();
+        for (String c : CLASSES) {
+            m.put(c, v);
+        }
+        if (v.kind() == GemmVariant.Kind.BLOCKED) {
+            m.put("nt.small", GemmVariant.NT_DEFAULT);
+            m.put("nt.large", GemmVariant.NT_DEFAULT);
+        }
+        return new GemmPlan(m, source);
+    }
+
+    public static String classOf(boolean ta, boolean tb, long m, long n, long k) {
+        return (ta ? "t" : "n") + (tb ? "t" : "n") + (m * n * k < LARGE ? ".small" : ".large");
+    }
+
+    public GemmVariant variant(String shapeClass) {
+        return byClass.get(shapeClass);
+    }
+
+    public GemmVariant variant(boolean ta, boolean tb, int m, int n, int k) {
+        return byClass.get(classOf(ta, tb, m, n, k));
+    }
+
+    public GemmPlan with(String shapeClass, GemmVariant v) {
+        Map<String, GemmVariant> m = new LinkedHashMap<>(byClass);
+        m.put(shapeClass, v);
+        return new GemmPlan(m, source);
+    }
+
+    /** {m, n, k} of the shape the tuner times for a class: lenet- and resnet-like products. */
+    static int[] representative(String shapeClass) {
+        return switch (shapeClass) {
+            case "nn.small" -> new int[]{50, 4096, 25};      // lenet conv1 forward, part of a batch
+            case "nn.large" -> new int[]{64, 4096, 576};     // a 3x3, 64-channel convolution forward
+            case "nt.small" -> new int[]{64, 500, 200};      // a linear layer forward
+            case "nt.large" -> new int[]{64, 576, 4096};     // its weight gradient: long K
+            case "tn.small" -> new int[]{500, 800, 16};      // a linear layer's weight gradient
+            case "tn.large" -> new int[]{576, 4096, 64};     // a convolution's input gradient
+            case "tt.small" -> new int[]{64, 128, 256};
+            case "tt.large" -> new int[]{256, 256, 256};
+            default -> throw new IllegalArgumentException("unknown gemm shape class " + shapeClass);
+        };
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(source).append(':');
+        for (String c : CLASSES) {
+            sb.append(' ').append(c).append("=[").append(byClass.get(c)).append(']');
+        }
+        return sb.toString();
+    }
+}

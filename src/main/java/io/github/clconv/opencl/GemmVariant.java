@@ -1,0 +1,132 @@
+package io.github.clconv.opencl;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One GEMM implementation with its tunables, written as a spec such as
+ * {@code tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1}:
+ * <ul>
+ * <li>{@code blocked TM VW WG}: opencl/gemm.cl's {@code gemm}, a TM x VW register block per
+ * work-item; WG=1 launches one work-item per group, WG=0 lets the runtime choose;</li>
+ * <li>{@code nt TR TC VK WG}: {@code gemm_nt}, for A * B^T only;</li>
+ * <li>{@code tiled TSM TSN TSK WM WN LOCAL}: {@code gemm_tiled}, a tile of C per work-group;</li>
+ * <li>{@code clblast}: CLBlast's SGEMM on the same queue.</li>
+ * </ul>
+ */
+public record GemmVariant(Kind kind, Map<String, Integer> values) {
+    public enum Kind {
+        BLOCKED("TM", "VW", "WG"), NT("TR", "TC", "VK", "WG"), TILED("TSM", "TSN", "TSK", "WM", "WN", "LOCAL"), CLBLAST;
+
+        final String[] keys;
+
+        Kind(String... keys) {
+            this.keys = keys;
+        }
+    }
+
+    /** The register-blocked kernel as it was tuned on PoCL before variants existed. */
+    public static final GemmVariant BLOCKED_DEFAULT = parse("blocked TM=8 VW=16 WG=1");
+    public static final GemmVariant NT_DEFAULT = parse("nt TR=4 TC=4 VK=8 WG=1");
+    public static final GemmVariant TILED_DEFAULT = parse("tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1");
+
+    public GemmVariant {
+        values = Map.copyOf(values);
+        for (String key : kind.keys) {
+            if (!values.containsKey(key)) {
+                throw new IllegalArgumentException("gemm variant " + kind.name().toLowerCase() + " needs " + key);
+            }
+        }
+        if (values.size() != kind.keys.length) {
+            throw new IllegalArgumentException("gemm variant " + kind.name().toLowerCase() + " takes " + String.join(", ", kind.keys));
+        }
+        switch (kind) {
+            case BLOCKED -> check(in(get(values, "TM"), 1, 16) && vector(get(values, "VW")) && in(get(values, "WG"), 0, 1), values);
+            case NT -> check(in(get(values, "TR"), 1, 8) && in(get(values, "TC"), 1, 8) && vector(get(values, "VK"))
+                    && in(get(values, "WG"), 0, 1), values);
+            case TILED -> {
+                int tsm = get(values, "TSM"), tsn = get(values, "TSN"), wm = get(values, "WM"), wn = get(values, "WN");
+                check(in(tsm, 1, 256) && in(tsn, 1, 256) && in(get(values, "TSK"), 1, 64) && in(wm, 1, 16) && in(wn, 1, 16)
+                        && tsm % wm == 0 && tsn % wn == 0 && in(get(values, "LOCAL"), 0, 1), values);
+            }
+            case CLBLAST -> {
+            }
+        }
+    }
+
+    private static int get(Map<String, Integer> v, String k) {
+        return v.get(k);
+    }
+
+    private static boolean in(int v, int lo, int hi) {
+        return v >= lo && v <= hi;
+    }
+
+    private static boolean vector(int v) {
+        return v == 4 || v == 8 || v == 16;
+    }
+
+    private static void check(boolean ok, Map<String, Integer> values) {
+        if (!ok) {
+            throw new IllegalArgumentException("gemm parameters out of range: " + values);
+        }
+    }
+
+    /** Reads a spec as {@link #toString()} writes it. */
+    public static GemmVariant parse(String spec) {
+        String[] parts = spec.trim().split("\\s+");
+        Kind kind;
+        try {
+            kind = Kind.valueOf(parts[0].toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unknown gemm variant '" + parts[0] + "' (blocked, nt, tiled or clblast)");
+        }
+        Map<String, Integer> v = new LinkedHashMap<>();
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("gemm variant '" + spec + "': expected NAME=VALUE, got " + parts[i]);
+            }
+            try {
+                v.put(kv[0], Integer.parseInt(kv[1]));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("gemm variant '" + spec + "': " + kv[0] + " is not an integer");
+            }
+        }
+        return new GemmVariant(kind, v);
+    }
+
+    int get(String key) {
+        return values.get(key);
+    }
+
+    /** -D build options for the kernel (WG is a launch setting, not a build option). */
+    String options() {
+        StringBuilder sb = new StringBuilder();
+        for (String key : kind.keys) {
+            if (!key.equals("WG")) {
+                sb.append(" -D").append(key).append('=').append(values.get(key));
+            }
+        }
+        return sb.toString().trim();
+    }
+
+    /** Work-items per group of the tiled kernel. */
+    long groupSize() {
+        return kind == Kind.TILED ? (long) (get("TSN") / get("WN")) * (get("TSM") / get("WM")) : 1;
+    }
+
+    /** Local memory the kernel uses, bytes. */
+    long localBytes() {
+        return kind == Kind.TILED && get("LOCAL") == 1 ? 4L * get("TSK") * (get("TSM") + 1 + get("TSN")) : 0;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(kind.name().toLowerCase());
+        for (String key : kind.keys) {
+            sb.append(' ').append(key).append('=').append(values.get(key));
+        }
+        return sb.toString();
+    }
+}
