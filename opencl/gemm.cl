@@ -98,6 +98,15 @@
 #define LOCAL 1
 #endif
 
+/* HAS_FMA (set by ClContext from CL_DEVICE_SINGLE_FP_CONFIG): without CL_FP_FMA, fma()
+   must still round once, which such a device emulates in software (rusticl on llvmpipe:
+   about 8x slower than a multiply and an add) */
+#if HAS_FMA
+#define MADD(a, b, c) fma(a, b, c)
+#else
+#define MADD(a, b, c) ((a) * (b) + (c))
+#endif
+
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define floatV CAT(float, VW)
@@ -169,7 +178,7 @@ kernel void gemm(int M, int N, int K, float alpha,
         }
         _Pragma("unroll")
         for (int r = 0; r < TM; r++) {
-            acc[r] = fma((floatV)(A_AT(rows[r], p)), b, acc[r]);
+            acc[r] = MADD((floatV)(A_AT(rows[r], p)), b, acc[r]);
         }
     }
     for (int r = 0; r < TM && i0 + r < M; r++) {
@@ -232,7 +241,7 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
             const floatK av = vloadK(0, a[r] + p);
             _Pragma("unroll")
             for (int c = 0; c < TC; c++) {
-                acc[r][c] = fma(av, bv[c], acc[r][c]);
+                acc[r][c] = MADD(av, bv[c], acc[r][c]);
             }
         }
     }
@@ -240,7 +249,7 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
         for (int c = 0; c < TC && j0 + c < N; c++) {
             float tail = 0.0f;
             for (int p = kv; p < K; p++) {
-                tail = fma(a[r][p], b[c][p], tail);
+                tail = MADD(a[r][p], b[c][p], tail);
             }
             float lanes[VK];
             CAT(vstore, VK)(acc[r][c], 0, lanes);
@@ -312,7 +321,7 @@ kernel void gemm_tiled(int M, int N, int K, float alpha,
             for (int r = 0; r < WM; r++) {
                 _Pragma("unroll")
                 for (int c = 0; c < WN; c++) {
-                    acc[r][c] = fma(a[r], b[c], acc[r][c]);
+                    acc[r][c] = MADD(a[r], b[c], acc[r][c]);
                 }
             }
         }
@@ -342,7 +351,7 @@ kernel void gemm_tiled(int M, int N, int K, float alpha,
         for (int r = 0; r < WM; r++) {
             _Pragma("unroll")
             for (int c = 0; c < WN; c++) {
-                acc[r][c] = fma(a[r], b[c], acc[r][c]);
+                acc[r][c] = MADD(a[r], b[c], acc[r][c]);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.github.clconv.cli;
 import io.github.clconv.opencl.ClBackend;
 import io.github.clconv.opencl.GemmPlan;
 import io.github.clconv.opencl.GemmTuner;
+import io.github.clconv.opencl.GemmVariant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,6 +23,14 @@ final class TuneCommand implements Callable<Integer> {
             description = "About how long to spend timing, shared among the classes; what does not fit is left untimed. Default: ${DEFAULT-VALUE}.")
     double budget;
 
+    @Option(names = "--class", split = ",", paramLabel = "CLASS",
+            description = "Only these shape classes (nn.small, nn.large, nt.small, ... tt.large); the others keep their plan.")
+    List<String> classes;
+
+    @Option(names = "--candidates", split = ";", paramLabel = "VARIANT",
+            description = "Time these variants (separated by ';', e.g. 'tiled TSM=64 TSN=64 TSK=8 WM=8 WN=8 LOCAL=1;clblast') instead of the built-in set.")
+    List<String> candidates;
+
     @Override
     public Integer call() throws Exception {
         if (!(budget > 0)) {
@@ -30,7 +39,8 @@ final class TuneCommand implements Callable<Integer> {
         try (ClBackend b = ClBackend.open(device)) {
             System.err.println("tune: " + b.name() + ", budget " + budget + " s (current plan: " + b.gemmPlan().source() + ")");
             List<Object> rows = new ArrayList<>();
-            GemmTuner.Result r = GemmTuner.tune(b, budget, t -> {
+            List<GemmVariant> extra = candidates == null ? null : candidates.stream().map(GemmVariant::parse).toList();
+            GemmTuner.Result r = GemmTuner.tune(b, budget, classes == null ? GemmPlan.CLASSES : classes, extra, t -> {
                 System.err.printf("  %-9s %-44s %s%n", t.shapeClass(), t.variant(),
                         t.note() == null ? String.format("%8.2f GFLOP/s", t.gflops()) : t.note());
                 rows.add(new Json().put("class", t.shapeClass()).put("variant", t.variant().toString())

@@ -101,6 +101,13 @@ public final class ClContext implements AutoCloseable {
         return "-DRED=" + reductionWidth();
     }
 
+    /** Whether the device does fused multiply-add in hardware (CL_FP_FMA); kernels use a*b+c where it does not. */
+    boolean hasFma() {
+        long[] config = new long[1];
+        CL.clGetDeviceInfo(device.device(), CL.CL_DEVICE_SINGLE_FP_CONFIG, Sizeof.cl_ulong, Pointer.to(config), null);
+        return (config[0] & CL.CL_FP_FMA) != 0;
+    }
+
     /** Elements a sub-buffer's start must be a multiple of (CL_DEVICE_MEM_BASE_ADDR_ALIGN, in bits). */
     int sliceAlignment() {
         int[] bits = new int[1];
@@ -188,7 +195,7 @@ public final class ClContext implements AutoCloseable {
             return p;
         }
         String source = source(file);
-        String all = (options + " " + reductionOption()).trim();
+        String all = (options + " " + reductionOption() + " -DHAS_FMA=" + (hasFma() ? 1 : 0)).trim();
         long t0 = System.nanoTime();
         p = CL.clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
         try {

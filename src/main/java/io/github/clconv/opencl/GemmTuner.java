@@ -1,6 +1,7 @@
 package io.github.clconv.opencl;
 
 import io.github.clconv.tensor.Shape;
+import io.github.clconv.util.AtomicFiles;
 import io.github.clconv.verify.Tolerance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,7 +11,6 @@ import java.io.Reader;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * on disk per device name and driver version (~/.cache/clconv/gemm-DEVICE.properties, or
  * under the directory that -Dclconv.cache or CLCONV_CACHE names). Every candidate is
  * checked against a double-precision host product before its time counts, so a variant
- * that a driver miscompiles cannot win. A device with no plan gets a quick probe (two
+ * that a driver miscompiles cannot win. A device with no plan gets a quick probe (three
  * variants on one shape, well under a second on a CPU) and a log line that `clconv tune`
  * does better.
  */
@@ -81,21 +81,16 @@ public final class GemmTuner {
 
     static void save(DeviceInfo d, GemmPlan plan) throws IOException {
         Path f = cacheFile(d);
-        Files.createDirectories(f.getParent());
         Properties props = new Properties();
         props.setProperty("source", plan.source());
         for (String c : GemmPlan.CLASSES) {
             props.setProperty(c, plan.variant(c).toString());
         }
-        Path tmp = Files.createTempFile(f.getParent(), ".gemm", ".tmp");
-        try {
-            try (Writer w = Files.newBufferedWriter(tmp)) {
-                props.store(w, "clconv GEMM plan for " + d.describe());
-            }
-            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(f, out -> {
+            Writer w = new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.UTF_8);
+            props.store(w, "clconv GEMM plan for " + d.describe());
+            w.flush();
+        });
     }
 
     /** The device's cached plan, else a probe's (saved, so that it runs once per device and driver). */
@@ -108,7 +103,10 @@ public final class GemmTuner {
         GemmVariant best = GemmVariant.BLOCKED_DEFAULT;
         try (Problem p = new Problem(cl, false, false, PROBE[0], PROBE[1], PROBE[2], 1)) {
             double bestSeconds = Double.POSITIVE_INFINITY;
-            for (GemmVariant v : List.of(GemmVariant.TILED_DEFAULT, GemmVariant.BLOCKED_DEFAULT)) {
+            for (GemmVariant v : List.of(GemmVariant.TILED_DEFAULT, GemmVariant.TILED_GLOBAL, GemmVariant.BLOCKED_DEFAULT)) {
+                if (v.groupSize() > cl.device().maxWorkGroupSize() || v.localBytes() > cl.device().localMemBytes()) {
+                    continue;
+                }
                 Measured r = measure(cl, g, v, p, bestSeconds * ABANDON, 3);
                 if (r.seconds < bestSeconds) {
                     bestSeconds = r.seconds;
@@ -143,7 +141,9 @@ public final class GemmTuner {
         for (String t : new String[]{"TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1", "TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=0",
                 "TSM=16 TSN=16 TSK=16 WM=2 WN=2 LOCAL=1", "TSM=64 TSN=64 TSK=16 WM=8 WN=4 LOCAL=1",
                 "TSM=64 TSN=64 TSK=8 WM=4 WN=4 LOCAL=1", "TSM=32 TSN=64 TSK=16 WM=4 WN=8 LOCAL=1",
-                "TSM=16 TSN=64 TSK=16 WM=2 WN=4 LOCAL=1", "TSM=64 TSN=32 TSK=16 WM=8 WN=4 LOCAL=1"}) {
+                "TSM=16 TSN=64 TSK=16 WM=2 WN=4 LOCAL=1", "TSM=64 TSN=32 TSK=16 WM=8 WN=4 LOCAL=1",
+                "TSM=32 TSN=64 TSK=16 WM=4 WN=8 LOCAL=0", "TSM=64 TSN=64 TSK=16 WM=4 WN=8 LOCAL=0",
+                "TSM=64 TSN=64 TSK=8 WM=4 WN=4 LOCAL=0"}) {
             specs.add("tiled " + t);
         }
         specs.add("clblast");
@@ -163,18 +163,32 @@ public final class GemmTuner {
      * returns the plan of the fastest correct candidates.
      */
     public static Result tune(ClBackend backend, double budgetSeconds, Consumer<Timing> progress) throws IOException {
+        return tune(backend, budgetSeconds, GemmPlan.CLASSES, null, progress);
+    }
+
+    /**
+     * The same for some classes only (the others keep the backend's plan), with the given
+     * candidates instead of {@link #candidates} when extra is not null (each is checked
+     * like the rest; the current variant is always timed first).
+     */
+    public static Result tune(ClBackend backend, double budgetSeconds, List<String> classes, List<GemmVariant> extra,
+                              Consumer<Timing> progress) throws IOException {
+        for (String c : classes) {
+            GemmPlan.representative(c); // an unknown class fails here, before any timing
+        }
         ClContext cl = backend.context();
         List<Timing> all = new ArrayList<>();
-        Map<String, GemmVariant> winners = new LinkedHashMap<>();
+        Map<String, GemmVariant> winners = new LinkedHashMap<>(backend.gemmPlan().byClass());
         try (Scratch scratch = new Scratch(cl)) {
             ClGemm g = new ClGemm(cl, backend.gemmPlan(), scratch);
             long deadline = System.nanoTime();
-            for (String c : GemmPlan.CLASSES) {
-                deadline += (long) (budgetSeconds / GemmPlan.CLASSES.size() * 1e9);
+            for (String c : classes) {
+                deadline += (long) (budgetSeconds / classes.size() * 1e9);
                 int[] s = GemmPlan.representative(c);
                 GemmVariant current = backend.gemmPlan().variant(c), best = current;
                 double bestSeconds = Double.POSITIVE_INFINITY;
-                List<GemmVariant> order = new ArrayList<>(candidates(c, cl.device()));
+                List<GemmVariant> order = new ArrayList<>(extra == null ? candidates(c, cl.device())
+                        : extra.stream().filter(v -> v.kind() != GemmVariant.Kind.NT || c.startsWith("nt")).toList());
                 order.remove(current);
                 order.add(0, current);
                 try (Problem p = new Problem(cl, c.charAt(0) == 't', c.charAt(1) == 't', s[0], s[1], s[2], c.hashCode())) {

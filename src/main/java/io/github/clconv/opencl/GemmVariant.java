@@ -29,6 +29,8 @@ public record GemmVariant(Kind kind, Map<String, Integer> values) {
     public static final GemmVariant BLOCKED_DEFAULT = parse("blocked TM=8 VW=16 WG=1");
     public static final GemmVariant NT_DEFAULT = parse("nt TR=4 TC=4 VK=8 WG=1");
     public static final GemmVariant TILED_DEFAULT = parse("tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1");
+    /** Tiled without local memory: on rusticl/llvmpipe, whose barriers cost more than they save, about 2x TILED_DEFAULT. */
+    public static final GemmVariant TILED_GLOBAL = parse("tiled TSM=32 TSN=64 TSK=16 WM=4 WN=8 LOCAL=0");
 
     public GemmVariant {
         values = Map.copyOf(values);
