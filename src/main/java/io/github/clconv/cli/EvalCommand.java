@@ -35,6 +35,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         Dataset test = Dataset.load(data, "t10k");
         try (Backend b = Backends.open(device); Sequential loaded = Models.open(model, load, test.sample(), b, 0L)) {
+            Models.checkFits(loaded, test.classes());
             Sequential net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
             try (DeviceDataset testDev = new DeviceDataset(b, test)) {
                 Evaluator.evaluate(net, testDev, batch); // warm-up: kernels built, buffers allocated

@@ -3,7 +3,6 @@ package io.github.clconv.cli;
 import io.github.clconv.train.TrainingListener;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,10 +17,13 @@ import java.util.List;
  */
 final class MetricsFile implements TrainingListener, AutoCloseable {
     private final Writer out;
+    private final Path file;
+    private boolean failed;
     final List<double[]> steps = new ArrayList<>(); // {step, loss}
     final List<EpochResult> epochs = new ArrayList<>();
 
     MetricsFile(Path file) throws IOException {
+        this.file = file;
         out = file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
     }
 
@@ -46,11 +48,16 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
         if (out == null) {
             return;
         }
+        if (failed) {
+            return;
+        }
         try {
             out.write(j + "\n");
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // a full disk must not cost the training run: say so once and keep training
+            failed = true;
+            System.err.println("warning: --metrics " + file + ": cannot write (" + e.getMessage() + "); training goes on without it");
         }
     }
 

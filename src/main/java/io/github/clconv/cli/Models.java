@@ -14,6 +14,18 @@ final class Models {
     private Models() {
     }
 
+    /** A classifier for this data: one output per class, and something to train. */
+    static void checkFits(Sequential net, int classes) {
+        Shape out = net.output();
+        if (out.rank() != 1 || out.dim(0) != classes) {
+            throw new IllegalArgumentException("the model " + net.spec() + " gives " + out + " outputs per image but the data has " + classes
+                    + " classes; end the model with linear(" + classes + ")");
+        }
+        if (net.parameterCount() == 0) {
+            throw new IllegalArgumentException("the model " + net.spec() + " has no trainable parameters; add conv or linear layers");
+        }
+    }
+
     static Sequential open(String modelSpec, Path load, Shape dataInput, Backend b, long seed) throws IOException {
         if (load == null) {
             return Sequential.of(ModelSpec.parse(modelSpec), dataInput, b, seed);
@@ -21,7 +33,9 @@ final class Models {
         Checkpoint.Contents c = Checkpoint.read(load);
         String spec = modelSpec != null ? modelSpec : c.spec(load);
         Shape input = dataInput != null ? dataInput : c.input(load);
-        Sequential m = Sequential.of(ModelSpec.parse(spec), input, b, seed);
+        ModelSpec parsed = ModelSpec.parse(spec);
+        Checkpoint.check(parsed.paramShapes(input), c, load);
+        Sequential m = Sequential.of(parsed, input, b, seed);
         try {
             Checkpoint.restore(m, c, load);
         } catch (IOException | RuntimeException e) {

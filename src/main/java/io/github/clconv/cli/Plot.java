@@ -1,5 +1,7 @@
 package io.github.clconv.cli;
 
+import io.github.clconv.util.AtomicFiles;
+
 import io.github.clconv.train.TrainingListener.EpochResult;
 
 import javax.imageio.ImageIO;
@@ -52,13 +54,11 @@ final class Plot {
         g.setColor(new Color(210, 50, 50));
         polyline(g, half, epochs.stream().map(e -> new double[]{e.epoch(), e.test().accuracy()}).toList(), maxEpoch, 1.0);
         g.dispose();
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            ImageIO.write(img, "png", tmp.toFile());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, out -> {
+            if (!ImageIO.write(img, "png", out)) {
+                throw new IOException("no PNG writer in this Java runtime");
+            }
+        });
     }
 
     private static void axes(Graphics2D g, int x0, String title, String xLabel, double xMax, double yMax) {

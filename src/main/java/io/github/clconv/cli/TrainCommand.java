@@ -1,5 +1,7 @@
 package io.github.clconv.cli;
 
+import io.github.clconv.util.AtomicFiles;
+
 import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
 import io.github.clconv.data.DeviceDataset;
@@ -67,7 +69,20 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         long t0 = System.nanoTime();
+        // every output is checked before the first step: a run must not end in a failed save
+        for (Path out : new Path[]{save, plot}) {
+            if (out != null) {
+                AtomicFiles.checkWritable(out);
+            }
+        }
+        if (metrics != null) {
+            AtomicFiles.checkWritable(metrics, true);
+        }
         Dataset[] sets = Dataset.load(data);
+        if (!sets[1].sample().equals(sets[0].sample())) {
+            throw new IllegalArgumentException(data + ": the test images are " + sets[1].sample() + " but the training images are "
+                    + sets[0].sample() + "; both sets must have one image size");
+        }
         Dataset train = limit != null ? sets[0].limit(limit) : sets[0], test = sets[1], val = null;
         if (valSplit > 0) {
             int[] order = Permutation.shuffled(train.size(), new Random(seed ^ 0xA5A5A5A5L));
@@ -86,6 +101,7 @@ final class TrainCommand implements Callable<Integer> {
              DeviceDataset testDev = new DeviceDataset(b, test);
              DeviceDataset valDev = val == null ? null : new DeviceDataset(b, val);
              MetricsFile metricsFile = new MetricsFile(metrics)) {
+            Models.checkFits(net, Math.max(train.classes(), test.classes()));
             System.err.printf("train: %s on %s; %d training images%s, %d test; batch %d, %s%n", net.spec(), b.name(), train.size(),
                     val == null ? "" : " (+" + val.size() + " validation)", test.size(), batch, opt.describe());
             Progress progress = new Progress(batch);
@@ -115,6 +131,10 @@ final class TrainCommand implements Callable<Integer> {
                         testEval.loss(), testEval.accuracy(),
                         valEval == null ? "" : String.format("  val loss %.4f  val accuracy %.4f", valEval.loss(), valEval.accuracy()),
                         last.seconds(), last.trainImagesPerSec());
+            }
+            if (!Double.isFinite(last.trainLoss()) || !Double.isFinite(last.test().loss())) {
+                throw new IllegalStateException("training diverged: train loss " + last.trainLoss() + ", test loss " + last.test().loss()
+                        + "; nothing was saved. Try a smaller learning rate, e.g. --lr " + lr / 10);
             }
             if (save != null) {
                 Checkpoint.save(net, save);

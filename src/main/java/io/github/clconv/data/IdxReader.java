@@ -52,6 +52,7 @@ public final class IdxReader {
 
     private static byte[] read(Path file, int rank, int[] dims) throws IOException {
         try (InputStream in = open(file); DataInputStream data = new DataInputStream(in)) {
+            boolean gzip = in instanceof GZIPInputStream;
             int magic;
             try {
                 magic = data.readInt();
@@ -78,10 +79,14 @@ public final class IdxReader {
                     throw new IOException(file + ": the header claims more than 2^31 values; the file is corrupt");
                 }
             }
-            byte[] out = new byte[(int) total];
-            int got = data.readNBytes(out, 0, out.length);
-            if (got < out.length) {
-                throw new IOException(file + ": truncated: the header promises " + total + " values, the file holds " + got);
+            long present = Files.size(file) - 4L * (rank + 1);
+            if (!gzip && present < total) {
+                throw new IOException(file + ": truncated: the header promises " + total + " values, the file holds " + present);
+            }
+            // readNBytes grows its buffer as data arrives: a gzip header's claim costs no more memory than the data behind it
+            byte[] out = data.readNBytes((int) total);
+            if (out.length < total) {
+                throw new IOException(file + ": truncated: the header promises " + total + " values, the file holds " + out.length);
             }
             if (data.read() >= 0) {
                 throw new IOException(file + ": longer than its header says (" + total + " values); the file is corrupt");

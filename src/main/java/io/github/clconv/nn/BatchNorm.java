@@ -37,6 +37,15 @@ public final class BatchNorm implements Layer {
     }
 
     @Override
+    public java.util.Map<String, Shape> paramShapes(Shape in) {
+        java.util.Map<String, Shape> m = new java.util.LinkedHashMap<>();
+        for (String name : new String[]{"weight", "bias", "running_mean", "running_var"}) {
+            m.put(name, Shape.of(in.dim(0)));
+        }
+        return m;
+    }
+
+    @Override
     public void build(Backend b, Shape in, Init init, Random rnd) {
         this.b = b;
         Shape ch = Shape.of(in.dim(0));

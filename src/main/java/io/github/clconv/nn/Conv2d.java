@@ -44,6 +44,14 @@ public final class Conv2d implements Layer {
     }
 
     @Override
+    public java.util.Map<String, Shape> paramShapes(Shape in) {
+        java.util.Map<String, Shape> m = new java.util.LinkedHashMap<>();
+        m.put("weight", Shape.of(out, in.dim(0), kernel, kernel));
+        m.put("bias", Shape.of(out));
+        return m;
+    }
+
+    @Override
     public void build(Backend b, Shape in, Init init, Random rnd) {
         this.b = b;
         this.in = in;

@@ -22,6 +22,11 @@ public interface Layer extends AutoCloseable {
     default void build(Backend b, Shape in, Init init, Random rnd) {
     }
 
+    /** The shapes params() will have after build(in), by name, without allocating anything. */
+    default java.util.Map<String, Shape> paramShapes(Shape in) {
+        return java.util.Map.of();
+    }
+
     Buf forward(Buf x, boolean training);
 
     /** needDx false: the first layer's input gradient is never used, so it is not computed. */

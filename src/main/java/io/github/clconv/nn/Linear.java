@@ -36,6 +36,14 @@ public final class Linear implements Layer {
     }
 
     @Override
+    public java.util.Map<String, Shape> paramShapes(Shape in) {
+        java.util.Map<String, Shape> m = new java.util.LinkedHashMap<>();
+        m.put("weight", Shape.of(out, in.dim(0)));
+        m.put("bias", Shape.of(out));
+        return m;
+    }
+
+    @Override
     public void build(Backend b, Shape in, Init init, Random rnd) {
         this.b = b;
         int fanIn = in.dim(0);

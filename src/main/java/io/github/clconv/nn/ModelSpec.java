@@ -18,6 +18,8 @@ public final class ModelSpec {
             "lenet", "conv(20,5)-relu-maxpool(2)-conv(50,5)-relu-maxpool(2)-flatten-linear(500)-relu-linear(10)",
             "lenet-bn", "conv(32,3,p=1)-bn-relu-conv(32,3,p=1)-bn-relu-maxpool(2)-conv(64,3,p=1)-bn-relu-conv(64,3,p=1)-bn-relu-maxpool(2)"
                     + "-flatten-linear(256)-bn-relu-dropout(0.3)-linear(10)");
+    /** Bounds on what a spec (perhaps from a checkpoint's metadata) may ask for before anything is built. */
+    public static final int MAX_CHARS = 10_000, MAX_LAYERS = 1_000;
     private static final String KNOWN = "conv, maxpool, avgpool, relu, leakyrelu, sigmoid, tanh, flatten, linear, dropout, bn";
 
     private final String text;
@@ -39,6 +41,9 @@ public final class ModelSpec {
         String text = PRESETS.getOrDefault(spec.trim(), spec.trim());
         if (text.isEmpty()) {
             throw new IllegalArgumentException("model spec is empty; try --model lenet");
+        }
+        if (text.length() > MAX_CHARS) {
+            throw new IllegalArgumentException("model spec is " + text.length() + " characters long; clconv reads at most " + MAX_CHARS);
         }
         int open = 0;
         for (int i = 0; i < text.length(); i++) {
@@ -65,6 +70,9 @@ public final class ModelSpec {
                 start = i + 1;
             }
         }
+        if (tokens.size() > MAX_LAYERS) {
+            throw new IllegalArgumentException("model spec has " + tokens.size() + " layers; clconv builds at most " + MAX_LAYERS);
+        }
         ModelSpec s = new ModelSpec(text, tokens);
         for (Token t : tokens) {
             t.make().apply(t); // reports bad arguments now, not at build time
@@ -88,6 +96,29 @@ public final class ModelSpec {
         return out;
     }
 
+    /**
+     * Every parameter's state_dict name ("index.name", as Sequential names them) and shape
+     * for an input of shape [C,H,W], computed without allocating a tensor: what a
+     * checkpoint is checked against before a model is built from it.
+     */
+    public Map<String, Shape> paramShapes(Shape input) {
+        Map<String, Shape> out = new java.util.LinkedHashMap<>();
+        Shape s = input;
+        for (int i = 0; i < tokens.size(); i++) {
+            Token t = tokens.get(i);
+            Layer l = t.make().apply(t);
+            try {
+                for (Map.Entry<String, Shape> e : l.paramShapes(s).entrySet()) {
+                    out.put(i + "." + e.getKey(), e.getValue());
+                }
+                s = l.outputShape(s);
+            } catch (IllegalArgumentException e) {
+                throw error(text, t, e.getMessage());
+            }
+        }
+        return out;
+    }
+
     /** He for ReLU-family nets, Xavier when the activations are sigmoid or tanh only. */
     public Init init() {
         boolean relu = text.contains("relu"), squash = text.contains("sigmoid") || text.contains("tanh");
@@ -95,7 +126,13 @@ public final class ModelSpec {
     }
 
     private static IllegalArgumentException error(String text, Token t, String why) {
-        return new IllegalArgumentException("model spec: " + why + " at '" + t.text() + "' (character " + (t.at() + 1) + " of '" + text + "')");
+        return new IllegalArgumentException("model spec: " + abbreviate(why) + " at '" + abbreviate(t.text()) + "' (character " + (t.at() + 1)
+                + " of '" + abbreviate(text) + "')");
+    }
+
+    /** Error messages quote at most 120 characters of what they are about. */
+    private static String abbreviate(String s) {
+        return s.length() <= 120 ? s : s.substring(0, 100) + "... (" + s.length() + " characters)";
     }
 
     private static Function<Token, Layer> maker(String text, Token t) {

@@ -10,7 +10,13 @@ public final class Shape {
         this.dims = dims;
     }
 
+    /** Tensors here are at most [N, C, H, W]; a few more leave room without admitting absurd ranks from files. */
+    public static final int MAX_RANK = 8;
+
     public static Shape of(int... dims) {
+        if (dims.length > MAX_RANK) {
+            throw new IllegalArgumentException("a shape of " + dims.length + " dimensions; clconv's tensors have at most " + MAX_RANK);
+        }
         long n = 1;
         for (int d : dims) {
             if (d < 1) {

@@ -1,5 +1,7 @@
 package io.github.clconv.train;
 
+import io.github.clconv.util.AtomicFiles;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -33,6 +35,8 @@ import java.util.Map;
 public final class Checkpoint {
     public static final String MODEL_KEY = "clconv.model", INPUT_KEY = "clconv.input";
     private static final long MAX_HEADER = 100L << 20;
+    /** Values per input image a checkpoint may declare: 4096 x 4096 x 4, far above any image clconv trains on. */
+    private static final int MAX_INPUT = 1 << 26;
 
     /** What a file holds: its metadata and tensors, each with its shape. */
     public record Contents(Map<String, String> metadata, Map<String, Shape> shapes, Map<String, float[]> tensors) {
@@ -46,12 +50,21 @@ public final class Checkpoint {
 
         public Shape input(Path file) throws IOException {
             String s = metadata.getOrDefault(INPUT_KEY, "1,28,28");
+            Shape in;
             try {
                 String[] p = s.split(",");
-                return Shape.of(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()));
+                if (p.length != 3) {
+                    throw new IllegalArgumentException();
+                }
+                in = Shape.of(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), Integer.parseInt(p[2].trim()));
             } catch (RuntimeException e) {
-                throw new IOException(file + ": bad input shape '" + s + "' in the metadata");
+                throw new IOException(file + ": bad input shape '" + abbreviate(s) + "' in the metadata (expected C,H,W)");
             }
+            if (in.size() > MAX_INPUT) {
+                throw new IOException(file + ": the metadata's input shape " + in + " has " + in.size() + " values per image; clconv takes at most "
+                        + MAX_INPUT + ", so the file is corrupt or not clconv's");
+            }
+            return in;
         }
     }
 
@@ -67,6 +80,11 @@ public final class Checkpoint {
         java.util.List<Entry> entries = new java.util.ArrayList<>();
         for (Sequential.NamedParam p : model.params()) {
             float[] v = b.download(p.param().value());
+            int bad = nonFinite(v);
+            if (bad > 0) {
+                throw new IOException(file + ": not saved: tensor " + p.name() + " holds " + bad + " NaN or infinite values (training diverged;"
+                        + " try a smaller --lr)");
+            }
             ByteBuffer bb = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
             bb.asFloatBuffer().put(v);
             entries.add(new Entry(p.name(), "F32", p.param().value().shape().dims(), bb.array()));
@@ -99,23 +117,15 @@ public final class Checkpoint {
         }
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
         int pad = (8 - json.length % 8) % 8; // the format aligns the data section to 8 bytes with spaces
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length + pad);
-                out.write(len.array());
-                out.write(json);
-                out.write(" ".repeat(pad).getBytes(StandardCharsets.US_ASCII));
-                for (Entry e : entries) {
-                    out.write(e.bytes());
-                }
+        AtomicFiles.write(file, out -> {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length + pad);
+            out.write(len.array());
+            out.write(json);
+            out.write(" ".repeat(pad).getBytes(StandardCharsets.US_ASCII));
+            for (Entry e : entries) {
+                out.write(e.bytes());
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** Reads and validates a file: every size and offset is checked against the file before anything is allocated. */
@@ -166,6 +176,9 @@ public final class Checkpoint {
                 if (begin < 0 || end < begin || end > dataLen) {
                     throw new IOException(file + ": tensor " + name + " claims bytes [" + begin + ", " + end + ") but the data section has " + dataLen);
                 }
+                if (shape.size() > Shape.MAX_RANK) {
+                    throw new IOException(file + ": tensor " + name + " has " + shape.size() + " dimensions; clconv's tensors have at most " + Shape.MAX_RANK);
+                }
                 long count = 1;
                 int[] dims = new int[shape.size()];
                 for (int i = 0; i < dims.length; i++) {
@@ -188,6 +201,11 @@ public final class Checkpoint {
                 readFully(ch, data, dataStart + begin, file);
                 float[] v = new float[(int) count];
                 data.flip().asFloatBuffer().get(v);
+                int bad = nonFinite(v);
+                if (bad > 0) {
+                    throw new IOException(file + ": tensor " + name + " holds " + bad + " NaN or infinite values; it was saved from a"
+                            + " diverged model, retrain it (with a smaller --lr)");
+                }
                 shapes.put(name, dims.length == 0 ? Shape.of(1) : Shape.of(dims));
                 tensors.put(name, v);
             }
@@ -244,18 +262,48 @@ public final class Checkpoint {
         }
     }
 
-    /** Copies the file's tensors into model; every model tensor must be present with its exact shape. */
-    public static void restore(Sequential model, Contents c, Path file) throws IOException {
-        for (Sequential.NamedParam p : model.params()) {
-            Shape want = p.param().value().shape();
-            Shape got = c.shapes().get(p.name());
+    private static int nonFinite(float[] v) {
+        int n = 0;
+        for (float x : v) {
+            n += Float.isFinite(x) ? 0 : 1;
+        }
+        return n;
+    }
+
+    /**
+     * Checks, before a model is built, that the file holds every tensor the model will have
+     * (wanted: name to shape, as ModelSpec.paramShapes gives them) with its exact shape, and
+     * nothing else that a model would need: a spec or input shape in the metadata cannot make
+     * clconv allocate more than the file holds.
+     */
+    public static void check(Map<String, Shape> wanted, Contents c, Path file) throws IOException {
+        for (Map.Entry<String, Shape> w : wanted.entrySet()) {
+            Shape got = c.shapes().get(w.getKey());
             if (got == null) {
-                throw new IOException(file + ": tensor " + p.name() + " (shape " + want + ") is missing; the checkpoint was saved from another model");
+                throw new IOException(file + ": tensor " + w.getKey() + " (shape " + w.getValue() + ") is missing; the checkpoint was saved from another model");
             }
-            if (!got.equals(want)) {
-                throw new IOException(file + ": tensor " + p.name() + " has shape " + got + " in the file but the model needs " + want);
+            if (!got.equals(w.getValue())) {
+                throw new IOException(file + ": tensor " + w.getKey() + " has shape " + got + " in the file but the model needs " + w.getValue());
             }
         }
+        for (String name : c.shapes().keySet()) {
+            if (!wanted.containsKey(name)) {
+                throw new IOException(file + ": tensor " + name + " belongs to no layer of the model; the checkpoint was saved from another model");
+            }
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 50) + "... (" + s.length() + " characters)";
+    }
+
+    /** Copies the file's tensors into model; every model tensor must be present with its exact shape. */
+    public static void restore(Sequential model, Contents c, Path file) throws IOException {
+        Map<String, Shape> wanted = new LinkedHashMap<>();
+        for (Sequential.NamedParam p : model.params()) {
+            wanted.put(p.name(), p.param().value().shape());
+        }
+        check(wanted, c, file);
         for (Sequential.NamedParam p : model.params()) {
             model.backend().write(p.param().value(), c.tensors().get(p.name()));
         }
