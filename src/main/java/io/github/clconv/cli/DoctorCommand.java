@@ -96,7 +96,13 @@ final class DoctorCommand implements Callable<Integer> {
                 ok(d.index() + ": " + d.describe() + (d == auto ? "   <- --device auto" : ""));
             }
             if (all.isEmpty()) {
-                problem("OpenCL lists no device", "sudo apt-get install pocl-opencl-icd");
+                // PoCL lists nothing when its cache folder is unwritable: reinstalling would not help
+                if (poclCacheDir() != null) {
+                    problem("OpenCL lists no device, and PoCL's cache folder " + poclCacheDir() + " cannot be written",
+                            "export POCL_CACHE_DIR=/a/writable/folder");
+                } else {
+                    problem("OpenCL lists no device", "sudo apt-get install pocl-opencl-icd");
+                }
             }
             return all;
         } catch (RuntimeException | UnsatisfiedLinkError e) {
@@ -119,6 +125,17 @@ final class DoctorCommand implements Callable<Integer> {
         } else {
             System.err.println("  --  a GPU ICD is registered and its library exists, but it reports no GPU device: check the driver with `clinfo -l`");
         }
+    }
+
+    /** The PoCL cache folder when it cannot be created or written, else null. */
+    private static Path poclCacheDir() {
+        String env = System.getenv("POCL_CACHE_DIR");
+        Path dir = env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "pocl");
+        Path existing = dir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing != null && Files.isWritable(existing) ? null : dir;
     }
 
     private void poclCache() {

@@ -5,18 +5,34 @@ import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.Shape;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * A layer's activation buffers, kept per (name, shape): a training run with a fixed
  * batch size allocates once, and the shorter last batch of an evaluation gets its own set.
+ * Per name, only the SHAPES most recently used shapes are kept (the least recently used
+ * is released), so that a caller cycling through many batch sizes does not pile up
+ * buffers; a buffer stays valid until the layer is called with SHAPES other shapes.
  */
 final class Workspace implements AutoCloseable {
-    private final Map<String, Buf> buffers = new HashMap<>();
+    static final int SHAPES = 4;
+    private final Map<String, LinkedHashMap<Shape, Buf>> buffers = new HashMap<>();
     private final Map<String, Buf[]> views = new HashMap<>(); // name -> {base, view of it}
 
     Buf get(Backend b, String name, Shape shape) {
-        return buffers.computeIfAbsent(name + shape, k -> b.zeros(shape));
+        LinkedHashMap<Shape, Buf> byShape = buffers.computeIfAbsent(name, k -> new LinkedHashMap<>(8, 0.75f, true));
+        Buf buf = byShape.get(shape);
+        if (buf == null) {
+            if (byShape.size() >= SHAPES) {
+                Map.Entry<Shape, Buf> eldest = byShape.entrySet().iterator().next();
+                eldest.getValue().close();
+                byShape.remove(eldest.getKey());
+            }
+            buf = b.zeros(shape);
+            byShape.put(shape, buf);
+        }
+        return buf;
     }
 
     /** A view of base with another shape; the view of an earlier base under this name is released. */
@@ -35,7 +51,7 @@ final class Workspace implements AutoCloseable {
 
     @Override
     public void close() {
-        buffers.values().forEach(Buf::close);
+        buffers.values().forEach(m -> m.values().forEach(Buf::close));
         buffers.clear();
         views.values().forEach(v -> v[1].close());
         views.clear();

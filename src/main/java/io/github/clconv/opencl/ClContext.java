@@ -22,14 +22,32 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One device's context and in-order queue, the programs built on it (cached by source
  * file and build options) and the buffers allocated on it (counted while alive).
+ *
+ * A context belongs to the thread that opened it: kernels carry their arguments between
+ * calls and a backend's scratch buffers are shared by its ops, so a second thread would
+ * corrupt both; it gets a clear error instead (open one backend per thread). Program
+ * builds are serialised JVM-wide (a driver's compiler need not be thread-safe). A context
+ * still open when the JVM exits is drained and released by a shutdown hook, before the
+ * driver's own teardown runs under work still queued (PoCL crashed there).
  */
 public final class ClContext implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClContext.class);
+    private static final Object BUILD_LOCK = new Object();
+    private static final Set<ClContext> OPEN = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(ClContext::closeAtExit), "clconv-opencl-release"));
+    }
+
+    private volatile Thread owner = Thread.currentThread();
+    private boolean closed;
 
     private final DeviceInfo device;
     private final cl_context context;
@@ -52,6 +70,24 @@ public final class ClContext implements AutoCloseable {
         } catch (CLException e) {
             throw ClException.of("opening " + device.describe(), e);
         }
+        OPEN.add(this);
+    }
+
+    /** Fails unless the calling thread may use this context now; callers hold the monitor. */
+    void checkUse(String what) {
+        if (closed) {
+            throw new IllegalStateException(what + ": the OpenCL backend on " + device.name().strip() + " is closed");
+        }
+        Thread t = Thread.currentThread();
+        if (t != owner) {
+            throw new IllegalStateException(what + ": this OpenCL backend was opened by thread '" + owner.getName() + "' and is used from '"
+                    + t.getName() + "'; a backend is not shared between threads: open one per thread, or hand it over with moveTo");
+        }
+    }
+
+    /** Hands the context (and its backend) to another thread, which alone may use it from now on. */
+    public synchronized void moveTo(Thread t) {
+        owner = t;
     }
 
     cl_command_queue queue() {
@@ -72,7 +108,8 @@ public final class ClContext implements AutoCloseable {
     }
 
     /** counted = false for a backend's own scratch space, which lives as long as the backend. */
-    ClBuffer alloc(Shape shape, boolean counted) {
+    synchronized ClBuffer alloc(Shape shape, boolean counted) {
+        checkUse("allocating " + shape);
         long bytes = (long) shape.size() * Sizeof.cl_float;
         if (bytes > device.maxAllocBytes()) {
             throw new ClException("a tensor of shape " + shape + " needs " + mib(bytes) + " MiB, more than the "
@@ -130,7 +167,8 @@ public final class ClContext implements AutoCloseable {
         return (bytes + (1 << 20) - 1) >> 20;
     }
 
-    public void write(ClBuffer dst, float[] data) {
+    public synchronized void write(ClBuffer dst, float[] data) {
+        checkUse("writing " + dst.shape());
         if (data.length != dst.size()) {
             throw new IllegalArgumentException("write: " + data.length + " values for a buffer of shape " + dst.shape());
         }
@@ -141,7 +179,8 @@ public final class ClContext implements AutoCloseable {
         }
     }
 
-    public float[] read(ClBuffer src) {
+    public synchronized float[] read(ClBuffer src) {
+        checkUse("reading " + src.shape());
         float[] out = new float[src.size()];
         try {
             CL.clEnqueueReadBuffer(queue, src.mem(), CL.CL_TRUE, 0, (long) out.length * Sizeof.cl_float, Pointer.to(out), 0, null, null);
@@ -151,7 +190,8 @@ public final class ClContext implements AutoCloseable {
         return out;
     }
 
-    public void copy(ClBuffer src, int srcOffset, ClBuffer dst, int dstOffset, int count) {
+    public synchronized void copy(ClBuffer src, int srcOffset, ClBuffer dst, int dstOffset, int count) {
+        checkUse("copying " + src.shape());
         if (count == 0) {
             return;
         }
@@ -163,7 +203,8 @@ public final class ClContext implements AutoCloseable {
         }
     }
 
-    public void finish() {
+    public synchronized void finish() {
+        checkUse("waiting for the device");
         try {
             CL.clFinish(queue);
         } catch (CLException e) {
@@ -172,14 +213,15 @@ public final class ClContext implements AutoCloseable {
     }
 
     /** The kernel `name` of opencl/`file` built with `options`; built once, then cached. */
-    public ClKernel kernel(String file, String options, String name) {
+    public synchronized ClKernel kernel(String file, String options, String name) {
+        checkUse("kernel " + name);
         String key = file + "|" + options + "|" + name;
         ClKernel k = kernels.get(key);
         if (k == null) {
             cl_program program = program(file, options);
             try {
                 cl_kernel kern = CL.clCreateKernel(program, name, null);
-                k = new ClKernel(kern, queue, name + " (opencl/" + file + ")");
+                k = new ClKernel(kern, this, name + " (opencl/" + file + ")");
             } catch (CLException e) {
                 throw ClException.of("creating kernel " + name + " of opencl/" + file, e);
             }
@@ -199,7 +241,9 @@ public final class ClContext implements AutoCloseable {
         long t0 = System.nanoTime();
         p = CL.clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
         try {
-            CL.clBuildProgram(p, 1, new cl_device_id[]{device.device()}, all, null, null);
+            synchronized (BUILD_LOCK) {
+                CL.clBuildProgram(p, 1, new cl_device_id[]{device.device()}, all, null, null);
+            }
         } catch (CLException e) {
             String buildLog = buildLog(p);
             CL.clReleaseProgram(p);
@@ -242,13 +286,32 @@ public final class ClContext implements AutoCloseable {
 
     private static final java.util.regex.Pattern INCLUDE = java.util.regex.Pattern.compile("(?m)^#include \"([a-z_]+\\.h)\"[ \\t]*$");
 
+    /** Closing is allowed from any thread; a second close does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        OPEN.remove(this);
         kernels.values().forEach(ClKernel::release);
         kernels.clear();
         programs.values().forEach(CL::clReleaseProgram);
         programs.clear();
         CL.clReleaseCommandQueue(queue);
         CL.clReleaseContext(context);
+    }
+
+    /** The shutdown hook: let queued work finish, then release, whatever thread the context belonged to. */
+    private synchronized void closeAtExit() {
+        if (closed) {
+            return;
+        }
+        try {
+            CL.clFinish(queue);
+        } catch (RuntimeException e) {
+            // the device failed; release anyway
+        }
+        close();
     }
 }

@@ -127,11 +127,15 @@ final class ClGemm {
     private void clblast(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b, int offB, int ldb,
                          float beta, Buf c, int offC, int ldc) {
         ClBlastGemm.load();
-        int status = CLBlast.CLBlastSgemm(CLBlastLayout.CLBlastLayoutRowMajor,
+        int status;
+        synchronized (cl) {
+            cl.checkUse("CLBlast SGEMM");
+            status = CLBlast.CLBlastSgemm(CLBlastLayout.CLBlastLayoutRowMajor,
                 ta ? CLBlastTranspose.CLBlastTransposeYes : CLBlastTranspose.CLBlastTransposeNo,
                 tb ? CLBlastTranspose.CLBlastTransposeYes : CLBlastTranspose.CLBlastTransposeNo,
                 m, n, k, alpha, ClBuffer.of(a), offA, lda, ClBuffer.of(b), offB, ldb, beta, ClBuffer.of(c), offC, ldc,
                 cl.queue(), null);
+        }
         if (status != 0) {
             throw new ClException("CLBlast SGEMM (" + m + " x " + n + " x " + k + ") failed with status " + status);
         }

@@ -5,19 +5,18 @@ import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
-import org.jocl.cl_command_queue;
 import org.jocl.cl_kernel;
 
 /** A built kernel with a fluent argument list; launches are queued, never waited for. */
 public final class ClKernel {
     private final cl_kernel kernel;
-    private final cl_command_queue queue;
+    private final ClContext cl;
     private final String op;
     private int next;
 
-    ClKernel(cl_kernel kernel, cl_command_queue queue, String op) {
+    ClKernel(cl_kernel kernel, ClContext cl, String op) {
         this.kernel = kernel;
-        this.queue = queue;
+        this.cl = cl;
         this.op = op;
     }
 
@@ -66,14 +65,17 @@ public final class ClKernel {
                 return; // nothing to do; an empty range is not an error
             }
         }
-        try {
-            org.jocl.cl_event event = KernelProfile.ENABLED ? new org.jocl.cl_event() : null;
-            CL.clEnqueueNDRangeKernel(queue, kernel, global.length, null, global, local, 0, null, event);
-            if (event != null) {
-                KernelProfile.add(op, global, event);
+        synchronized (cl) {
+            cl.checkUse(op);
+            try {
+                org.jocl.cl_event event = KernelProfile.ENABLED ? new org.jocl.cl_event() : null;
+                CL.clEnqueueNDRangeKernel(cl.queue(), kernel, global.length, null, global, local, 0, null, event);
+                if (event != null) {
+                    KernelProfile.add(op, global, event);
+                }
+            } catch (CLException e) {
+                throw ClException.of(op, e);
             }
-        } catch (CLException e) {
-            throw ClException.of(op, e);
         }
     }
 

@@ -4,13 +4,25 @@ import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.Shape;
 
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Fused softmax + cross-entropy over logits [N, classes] with integer labels [N]. */
 public final class SoftmaxCrossEntropy implements Loss {
     private final Backend b;
-    private final Map<Shape, Buf[]> buffers = new HashMap<>(); // per batch shape: probs, loss, dlogits
+    /** Per batch shape: probs, loss, dlogits; the 4 most recently used shapes are kept (a soak of varying batch sizes stays bounded). */
+    private final LinkedHashMap<Shape, Buf[]> buffers = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Shape, Buf[]> eldest) {
+            if (size() <= 4) {
+                return false;
+            }
+            for (Buf x : eldest.getValue()) {
+                x.close();
+            }
+            return true;
+        }
+    };
     private Buf[] current;
     private Buf labels;
 
