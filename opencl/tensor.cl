@@ -13,14 +13,17 @@ kernel void fill(global float* x, float v, int n) {
     }
 }
 
-/* dst[i, :] = src[idx[offset + i], :], rows of length row; idx float-coded. */
-kernel void gather_rows(global const float* src, global const float* idx, int offset, global float* dst, int row, int rows) {
+/* dst[i, :] = src[idx[offset + i], :], rows of length row; idx float-coded. An index outside
+   [0, src_rows) gives a row of NaN instead of a read out of bounds (the host cannot see the
+   indices without a wait; the reference backend rejects them). */
+kernel void gather_rows(global const float* src, global const float* idx, int offset, global float* dst, int row, int rows, int src_rows) {
     const int e = get_global_id(0);
     if (e >= rows * row) {
         return;
     }
     const int i = e / row;
-    dst[e] = src[(int)idx[offset + i] * row + e % row];
+    const float r = idx[offset + i];
+    dst[e] = r >= 0.0f && r < (float)src_rows ? src[(int)r * row + e % row] : NAN;
 }
 
 /* y[i, o] += b[o] for y [rows, cols]. */

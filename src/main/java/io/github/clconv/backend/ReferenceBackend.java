@@ -66,6 +66,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void fill(Buf dst, float value) {
+        Checks.finite("fill", "value", value);
         java.util.Arrays.fill(d(dst), value);
     }
 

@@ -18,7 +18,7 @@ final class ClElementwise {
 
     void gatherRows(Buf src, Buf idx, int offset, Buf dst) {
         int row = src.shape().perSample(), rows = dst.shape().dim(0);
-        cl.kernel("tensor.cl", "", "gather_rows").args(src, idx, offset, dst, row, rows).run((long) row * rows);
+        cl.kernel("tensor.cl", "", "gather_rows").args(src, idx, offset, dst, row, rows, src.shape().dim(0)).run((long) row * rows);
     }
 
     void activationForward(Activation a, float alpha, Buf x, Buf y) {

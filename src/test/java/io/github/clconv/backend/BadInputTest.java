@@ -42,8 +42,30 @@ class BadInputTest {
             rejects(() -> b.dropoutForward(v, 1f, 1L, v, v), "dropout", "[0, 1)");
             rejects(() -> b.activationForward(Activation.LEAKY_RELU, Float.NaN, v, v), "leaky_relu", "alpha");
             rejects(() -> b.batchNormTrainForward(logits, v, v, v, v, 0.1f, 1e-5f, logits, v, v), "batchnorm", "[5]", "[3]");
+            rejects(() -> b.fill(v, Float.NaN), "fill", "value");
         }
         assertEquals(before, b.liveBuffers(), "buffers are released");
+    }
+
+    /** An index outside the source: the reference says so, the device (which cannot see it without a wait) writes NaN, never reads outside. */
+    @ParameterizedTest
+    @ValueSource(strings = {"device", "reference"})
+    void gatherOutOfRange(String which) {
+        Backend b = KnownValuesTest.backend(which);
+        try (Buf src = b.upload(Shape.of(3, 2), new float[]{1, 2, 3, 4, 5, 6}); Buf idx = b.upload(Shape.of(3), new float[]{2, 7, -1});
+             Buf dst = b.zeros(Shape.of(3, 2))) {
+            if (which.equals("reference")) {
+                rejects(() -> b.gatherRows(src, idx, 0, dst), "gather", "index 7", "out of range");
+            } else {
+                b.gatherRows(src, idx, 0, dst);
+                float[] got = b.download(dst);
+                assertEquals(5f, got[0]);
+                assertEquals(6f, got[1]);
+                for (int i = 2; i < 6; i++) {
+                    assertTrue(Float.isNaN(got[i]), "row of a bad index is NaN: " + java.util.Arrays.toString(got));
+                }
+            }
+        }
     }
 
     @ParameterizedTest
