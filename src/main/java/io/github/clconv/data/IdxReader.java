@@ -91,11 +91,25 @@ public final class IdxReader {
             if (data.read() >= 0) {
                 throw new IOException(file + ": longer than its header says (" + total + " values); the file is corrupt");
             }
+            if (gzip && gzipSize(file) != (int) (4L * (rank + 1) + total)) {
+                // java.util.zip skips whatever follows the gzip stream; its last field, the size, shows it
+                throw new IOException(file + ": bytes follow the end of the gzip data (or it is several gzip files joined); "
+                        + "the file is corrupt: download it again");
+            }
             return out;
         } catch (ZipException e) {
             throw new IOException(file + ": corrupt gzip data (" + e.getMessage() + ")");
         } catch (EOFException e) {
             throw new IOException(file + ": truncated gzip stream");
+        }
+    }
+
+    /** The last field of a gzip file: the uncompressed size mod 2^32, little-endian. */
+    private static int gzipSize(Path file) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(b, Math.max(0, ch.size() - 4));
+            return b.flip().remaining() == 4 ? b.getInt() : -1;
         }
     }
 

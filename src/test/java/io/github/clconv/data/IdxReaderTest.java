@@ -73,6 +73,12 @@ class IdxReaderTest {
         Files.write(tg, Arrays.copyOf(gz, gz.length / 2));
         failsWith(tg);
 
+        Path trailing = dir.resolve("trailing-images.gz");
+        byte[] garbage = Arrays.copyOf(gz, gz.length + 13);
+        Arrays.fill(garbage, gz.length, garbage.length, (byte) 0x5a);
+        Files.write(trailing, garbage);
+        failsWith(trailing, "follow the end of the gzip data");
+
         Path longer = dir.resolve("long-images");
         SyntheticData.write(longer, SyntheticData.idx(0x803, new int[]{1, 2, 2}, new byte[9]), false);
         failsWith(longer, "longer than its header");
