@@ -125,3 +125,72 @@ kernel void nchw_to_cols(global const float* restrict y, global float* restrict 
     }
     rowsum[n0 * K + t] = s;
 }
+
+/*
+ * The same data movement with one work-item per element, consecutive work-items on
+ * consecutive addresses: for devices that run work-items in SIMD lanes, where a row per
+ * work-item makes neighbouring lanes touch addresses a row apart. ClConv chooses between
+ * the two families per device by measurement (MovementTuner).
+ */
+
+/* Work-item (q, row), q = (n*OH + oy)*OW + ox over the chunk's nb images. */
+kernel void im2col_elem(global const float* restrict x, global float* restrict col, int ld,
+                        int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
+    const int q = get_global_id(0), row = get_global_id(1);
+    const int P = OH * OW;
+    if (q >= nb * P || row >= C * R * S) {
+        return;
+    }
+    const int j = row % S, i = (row / S) % R, c = row / (S * R);
+    const int n = q / P, o = q - n * P, oy = o / OW, ox = o - oy * OW;
+    const int ih = oy * st - pad + i, iw = ox * st - pad + j;
+    col[row * ld + q] = ih >= 0 && ih < H && iw >= 0 && iw < W ? x[(((n0 + n) * C + c) * H + ih) * W + iw] : 0.0f;
+}
+
+/* One work-item per element of the chunk's images of x: the sum of the col entries that read it. */
+kernel void col2im_elem(global const float* restrict col, int ld, global float* restrict x,
+                        int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
+    const int e = get_global_id(0);
+    if (e >= nb * C * H * W) {
+        return;
+    }
+    const int w = e % W, h = (e / W) % H, c = (e / (W * H)) % C, n = e / (W * H * C);
+    float s = 0.0f;
+    for (int i = 0; i < R; i++) {
+        const int ty = h + pad - i;
+        if (ty < 0 || ty % st != 0 || ty / st >= OH) {
+            continue;
+        }
+        const int oy = ty / st;
+        for (int j = 0; j < S; j++) {
+            const int tx = w + pad - j;
+            if (tx < 0 || tx % st != 0 || tx / st >= OW) {
+                continue;
+            }
+            s += col[((c * R + i) * S + j) * ld + (n * OH + oy) * OW + tx / st];
+        }
+    }
+    x[n0 * C * H * W + e] = s;
+}
+
+/* y[n0+n, k, p] = Y[k, n*P + p] + bias[k], one work-item per element (p fastest). */
+kernel void cols_to_nchw_elem(global const float* restrict Y, int ld, global const float* restrict bias, int has_bias,
+                              global float* restrict y, int K, int P, int n0, int nb) {
+    const int e = get_global_id(0);
+    if (e >= nb * K * P) {
+        return;
+    }
+    const int p = e % P, k = (e / P) % K, n = e / (P * K);
+    y[n0 * K * P + e] = Y[k * ld + n * P + p] + (has_bias ? bias[k] : 0.0f);
+}
+
+/* Y[k, n*P + p] = y[n0+n, k, p], one work-item per element (the bias gradient's row sums are
+   taken separately, by row_sums). */
+kernel void nchw_to_cols_elem(global const float* restrict y, global float* restrict Y, int ld, int K, int P, int n0, int nb) {
+    const int e = get_global_id(0);
+    if (e >= nb * K * P) {
+        return;
+    }
+    const int p = e % P, k = (e / P) % K, n = e / (P * K);
+    Y[k * ld + n * P + p] = y[n0 * K * P + e];
+}

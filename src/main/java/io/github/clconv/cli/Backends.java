@@ -22,12 +22,21 @@ final class Backends {
 
     /** gemm: a variant spec that every GEMM shape class uses (null: the device's plan). */
     static Backend open(String spec, String gemm) {
+        return open(spec, gemm, null);
+    }
+
+    /** movement: row or element, the layout of the convolution's data movement (null: the device's measured one). */
+    static Backend open(String spec, String gemm, String movement) {
         if ("reference".equalsIgnoreCase(spec.trim())) {
-            if (gemm != null) {
-                throw new IllegalArgumentException("--gemm chooses an OpenCL GEMM kernel; it does not apply to --device reference");
+            if (gemm != null || movement != null) {
+                throw new IllegalArgumentException("--gemm and --movement choose OpenCL kernels; they do not apply to --device reference");
             }
             return new ReferenceBackend();
         }
-        return ClBackend.open(spec, gemm == null ? null : GemmPlan.uniform(GemmVariant.parse(gemm), "--gemm"));
+        if (movement != null && !movement.equals("row") && !movement.equals("element")) {
+            throw new IllegalArgumentException("--movement " + movement + ": expected row or element");
+        }
+        return ClBackend.open(spec, gemm == null ? null : GemmPlan.uniform(GemmVariant.parse(gemm), "--gemm"),
+                movement == null ? null : movement.equals("element"));
     }
 }

@@ -51,6 +51,10 @@ final class TuneCommand implements Callable<Integer> {
                 System.err.printf("chosen %-9s %s%n", c, r.plan().variant(c));
                 plan.put(c, r.plan().variant(c).toString());
             }
+            GemmTuner.Movement mv = GemmTuner.tuneMovement(b);
+            System.err.printf("data movement (im2col of a lenet layer): a row per work-item %.3f ms, an element per work-item %.3f ms: %s%n",
+                    mv.rowMs(), mv.elementMs(), mv.elementwise() ? "element" : "row");
+            plan.put("movement", mv.elementwise() ? "element" : "row");
             System.err.println("saved under " + GemmTuner.cacheDir());
             System.out.println(new Json().put("device", b.name()).put("plan", plan).put("timings", rows)
                     .put("cache", GemmTuner.cacheDir().toString()));

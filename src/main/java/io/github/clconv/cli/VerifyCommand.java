@@ -32,6 +32,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--gemm", paramLabel = "VARIANT", description = Backends.GEMM_HELP)
     String gemm;
 
+    @Option(names = "--movement", paramLabel = "row|element",
+            description = "Lay the convolution's data movement (im2col, col2im, reorders) out as a row or an element per work-item,"
+                    + " instead of the device's measured choice.")
+    String movement;
+
     @Override
     public Integer call() {
         if (cases < 1) {
@@ -46,7 +51,7 @@ final class VerifyCommand implements Callable<Integer> {
                 }
             }
         }
-        try (Backend dev = Backends.open(device, gemm); ReferenceBackend ref = new ReferenceBackend()) {
+        try (Backend dev = Backends.open(device, gemm, movement); ReferenceBackend ref = new ReferenceBackend()) {
             System.err.println("verify: " + dev.name() + " against the reference, seed " + seed + ", " + cases + " cases per op family");
             System.err.println(CheckResult.header());
             Set<String> ops = new LinkedHashSet<>();

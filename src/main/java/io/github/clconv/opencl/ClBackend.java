@@ -41,16 +41,21 @@ public final class ClBackend implements Backend {
 
     /** plan null: the device's cached plan, or a quick probe's. */
     public ClBackend(DeviceInfo device, GemmPlan plan) {
-        this(new ClContext(device), plan, COL_BUDGET_BYTES, true);
+        this(new ClContext(device), plan, null, COL_BUDGET_BYTES, true);
     }
 
     /** plan null: the device's cached plan, or a quick probe's when it has none (GemmTuner.planFor). */
     private ClBackend(ClContext cl, GemmPlan gemmPlan, long colBudgetBytes, boolean ownsContext) {
+        this(cl, gemmPlan, null, colBudgetBytes, ownsContext);
+    }
+
+    /** elementwise null: the device's measured data-movement layout (MovementTuner). */
+    private ClBackend(ClContext cl, GemmPlan gemmPlan, Boolean elementwise, long colBudgetBytes, boolean ownsContext) {
         this.cl = cl;
         this.ownsContext = ownsContext;
         this.scratch = new Scratch(cl);
         this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
-        this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes);
+        this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
         this.conv1x1 = new ClConv1x1(cl, gemm, scratch);
         this.pool = new ClPool(cl);
         this.elementwise = new ClElementwise(cl);
@@ -66,12 +71,27 @@ public final class ClBackend implements Backend {
 
     /** The same with a given GEMM plan (null: the device's own). */
     public static ClBackend open(String deviceSpec, GemmPlan plan) {
-        return new ClBackend(ClDevices.choose(ClDevices.list(), deviceSpec), plan);
+        return open(deviceSpec, plan, null);
+    }
+
+    /** elementwise: the convolution data-movement layout, element (true) or row (false) per work-item; null: the device's measured one. */
+    public static ClBackend open(String deviceSpec, GemmPlan plan, Boolean elementwise) {
+        return new ClBackend(new ClContext(ClDevices.choose(ClDevices.list(), deviceSpec)), plan, elementwise, COL_BUDGET_BYTES, true);
     }
 
     /** A backend on the same device and context whose GEMM follows another plan (for tuning, tests and benchmarks). */
     public ClBackend withGemmPlan(GemmPlan plan) {
         return new ClBackend(cl, plan, COL_BUDGET_BYTES, false);
+    }
+
+    /** A backend on the same context whose convolution data movement uses the given layout (tests, verify --movement). */
+    public ClBackend withMovement(boolean elementwise) {
+        return new ClBackend(cl, gemm.plan(), elementwise, COL_BUDGET_BYTES, false);
+    }
+
+    /** Whether the convolution's data movement runs an element per work-item (else a row). */
+    public boolean elementwiseMovement() {
+        return conv.elementwise();
     }
 
     public GemmPlan gemmPlan() {

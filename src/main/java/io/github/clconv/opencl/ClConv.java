@@ -20,11 +20,19 @@ final class ClConv {
     private final Scratch scratch;
     private final long colBudgetFloats;
 
-    ClConv(ClContext cl, ClGemm gemm, Scratch scratch, long colBudgetBytes) {
+    /** elementwise: im2col.cl's *_elem kernels (an element per work-item) instead of a row per work-item (MovementTuner). */
+    private final boolean elementwise;
+
+    ClConv(ClContext cl, ClGemm gemm, Scratch scratch, long colBudgetBytes, boolean elementwise) {
         this.cl = cl;
         this.gemm = gemm;
         this.scratch = scratch;
         this.colBudgetFloats = colBudgetBytes / 4;
+        this.elementwise = elementwise;
+    }
+
+    boolean elementwise() {
+        return elementwise;
     }
 
     /** Row stride of a matrix with n columns: off multiples of 1024 floats (4 KiB), whose rows alias in the cache. */
@@ -37,9 +45,9 @@ final class ClConv {
     }
 
     private void im2col(Buf x, ConvGeom g, Buf col, long ld, int n0, int nb) {
-        cl.kernel("im2col.cl", "", "im2col")
+        cl.kernel("im2col.cl", "", elementwise ? "im2col_elem" : "im2col")
                 .args(x, col, (int) ld, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
-                .run(nb, g.colRows());
+                .run(elementwise ? (long) nb * g.oh() * g.ow() : nb, g.colRows());
     }
 
     void col2im(Buf col, ConvGeom g, Buf x, int n0, int nb) {
@@ -47,9 +55,9 @@ final class ClConv {
     }
 
     private void col2im(Buf col, ConvGeom g, Buf x, long ld, int n0, int nb) {
-        cl.kernel("im2col.cl", "", "col2im")
+        cl.kernel("im2col.cl", "", elementwise ? "col2im_elem" : "col2im")
                 .args(col, (int) ld, x, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
-                .run((long) nb * g.c() * g.h());
+                .run((long) nb * g.c() * g.h() * (elementwise ? g.w() : 1));
     }
 
     /** Images per chunk: as many as keep C*R*S x nb*OH*OW within the budget, at least one. */
@@ -80,7 +88,11 @@ final class ClConv {
             int nb = Math.min(step, g.n() - n0);
             im2col(x, g, col, ld, n0, nb);
             gemm.run(false, false, g.k(), nb * p, crs, 1f, w, 0, crs, col, 0, ld, 0f, out, 0, ld);
-            cl.kernel("im2col.cl", "", "cols_to_nchw").args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k());
+            if (elementwise) {
+                cl.kernel("im2col.cl", "", "cols_to_nchw_elem").args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+            } else {
+                cl.kernel("im2col.cl", "", "cols_to_nchw").args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k());
+            }
         }
     }
 
@@ -95,9 +107,16 @@ final class ClConv {
         ClBuffer col = kept != null ? kept : dxCols;
         ClBuffer dyCols = scratch.get("conv.out", (long) g.k() * ld);
         ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * g.k());
+        if (elementwise && db != null) {
+            cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * g.k()).runGroups(cl.reductionWidth(), (long) g.n() * g.k());
+        }
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
-            cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, ld, rowSums, g.k(), p, n0, nb).run((long) nb * g.k());
+            if (elementwise) {
+                cl.kernel("im2col.cl", "", "nchw_to_cols_elem").args(dy, dyCols, ld, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+            } else {
+                cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, ld, rowSums, g.k(), p, n0, nb).run((long) nb * g.k());
+            }
             if (kept == null) {
                 im2col(x, g, col, ld, n0, nb);
             }

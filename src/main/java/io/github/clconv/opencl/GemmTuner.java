@@ -225,6 +225,16 @@ public final class GemmTuner {
     private record Measured(double seconds, String note) {
     }
 
+    /** The convolution data-movement layout measured by MovementTuner. */
+    public record Movement(boolean elementwise, double rowMs, double elementMs) {
+    }
+
+    /** Measures the data-movement layouts on backend's device and keeps the faster (`clconv tune` runs it after the GEMMs). */
+    public static Movement tuneMovement(ClBackend backend) throws IOException {
+        MovementTuner.Result r = MovementTuner.tune(backend.context());
+        return new Movement(r.elementwise(), r.rowSeconds() * 1e3, r.elementSeconds() * 1e3);
+    }
+
     /**
      * The fastest few again, in turns, three times: on a noisy machine one variant's time
      * varies by a third from one second to the next, more than what separates the leaders,

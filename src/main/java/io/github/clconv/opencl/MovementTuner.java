@@ -1,0 +1,125 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
+import io.github.clconv.util.AtomicFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Properties;
+import java.util.Random;
+
+/**
+ * Chooses, per device and driver, how the convolution's data movement (im2col, col2im
+ * and the reorders in opencl/im2col.cl) is laid out over work-items: a row per work-item
+ * (CPU runtimes that give each work-item its own SIMD registers) or an element per
+ * work-item (devices that run work-items in SIMD lanes). Measured once on a lenet-sized
+ * im2col, both results compared for equality first; kept beside the GEMM plan.
+ */
+final class MovementTuner {
+    private static final Logger log = LoggerFactory.getLogger(MovementTuner.class);
+    private static final ConvGeom PROBE = new ConvGeom(16, 20, 12, 12, 50, 5, 5, 1, 0);
+
+    /** A measurement: seconds per im2col of PROBE for each layout. */
+    record Result(boolean elementwise, double rowSeconds, double elementSeconds) {
+    }
+
+    private MovementTuner() {
+    }
+
+    static Path cacheFile(DeviceInfo d) {
+        return GemmTuner.cacheDir().resolve("movement-" + d.cacheKey().replace('|', '_') + ".properties");
+    }
+
+    /** The device's cached choice, else a measurement's (saved). */
+    static boolean elementwise(ClContext cl, Scratch scratch) {
+        Path f = cacheFile(cl.device());
+        if (Files.isRegularFile(f)) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(f)) {
+                p.load(r);
+                String v = p.getProperty("im2col", "");
+                if (v.equals("row") || v.equals("element")) {
+                    return v.equals("element");
+                }
+                log.warn("ignoring {}: im2col is '{}', not row or element", f, v);
+            } catch (IOException e) {
+                log.warn("ignoring {} ({})", f, e.getMessage());
+            }
+        }
+        Result r = measure(cl, scratch);
+        try {
+            save(cl.device(), r);
+        } catch (IOException e) {
+            log.warn("cannot keep the data-movement choice in {} ({}); it will be measured again", GemmTuner.cacheDir(), e.getMessage());
+        }
+        return r.elementwise();
+    }
+
+    /** Times both layouts (after checking that they agree) and saves the faster. */
+    static Result tune(ClContext cl) throws IOException {
+        try (Scratch scratch = new Scratch(cl)) {
+            Result r = measure(cl, scratch);
+            save(cl.device(), r);
+            return r;
+        }
+    }
+
+    private static Result measure(ClContext cl, Scratch scratch) {
+        ConvGeom g = PROBE;
+        float[] host = new float[g.input().size()];
+        Random rnd = new Random(7);
+        for (int i = 0; i < host.length; i++) {
+            host[i] = rnd.nextFloat();
+        }
+        long cols = (long) g.colRows() * g.n() * g.oh() * g.ow();
+        try (ClBuffer x = cl.alloc(g.input(), false); ClBuffer a = cl.alloc(Shape.of((int) cols), false);
+             ClBuffer b = cl.alloc(Shape.of((int) cols), false)) {
+            cl.write(x, host);
+            ClConv rows = new ClConv(cl, null, scratch, ClBackend.COL_BUDGET_BYTES, false);
+            ClConv elems = new ClConv(cl, null, scratch, ClBackend.COL_BUDGET_BYTES, true);
+            rows.im2col(x, g, a, 0, g.n());
+            elems.im2col(x, g, b, 0, g.n());
+            if (!Arrays.equals(cl.read(a), cl.read(b))) {
+                log.warn("{}: the element-wise im2col disagrees with the row-wise one; keeping rows", cl.device().describe());
+                return new Result(false, Double.NaN, Double.NaN);
+            }
+            double tr = Double.POSITIVE_INFINITY, te = Double.POSITIVE_INFINITY;
+            for (int round = 0; round < 5; round++) { // in turns, the best of five: noise only adds time
+                tr = Math.min(tr, time(cl, () -> rows.im2col(x, g, a, 0, g.n())));
+                te = Math.min(te, time(cl, () -> elems.im2col(x, g, b, 0, g.n())));
+            }
+            return new Result(te < tr, tr, te);
+        }
+    }
+
+    private static double time(ClContext cl, Runnable r) {
+        cl.finish();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 5; i++) {
+            r.run();
+        }
+        cl.finish();
+        return (System.nanoTime() - t0) / 5e9;
+    }
+
+    private static void save(DeviceInfo d, Result r) throws IOException {
+        Properties props = new Properties();
+        props.setProperty("im2col", r.elementwise() ? "element" : "row");
+        props.setProperty("row_ms", String.valueOf(r.rowSeconds() * 1e3));
+        props.setProperty("element_ms", String.valueOf(r.elementSeconds() * 1e3));
+        AtomicFiles.write(cacheFile(d), out -> {
+            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+            props.store(w, "clconv data-movement layout for " + d.describe());
+            w.flush();
+        });
+    }
+}

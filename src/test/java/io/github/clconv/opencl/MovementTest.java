@@ -1,0 +1,33 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.TestDevices;
+import io.github.clconv.backend.ReferenceBackend;
+import io.github.clconv.verify.CheckResult;
+import io.github.clconv.verify.OpCatalog;
+import io.github.clconv.verify.OpFamily;
+import io.github.clconv.verify.Pair;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Both layouts of the convolution's data movement (a row or an element per work-item) agree with the reference. */
+class MovementTest {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void convolutionsAgreeWithTheReferenceInEitherLayout(boolean elementwise) {
+        OpFamily conv = OpCatalog.all().stream().filter(f -> f.name().equals("conv2d")).findFirst().orElseThrow();
+        int checked = 0;
+        try (ClBackend b = TestDevices.cl().withMovement(elementwise); ReferenceBackend ref = new ReferenceBackend()) {
+            assertEquals(elementwise, b.elementwiseMovement());
+            for (int i = 0; i < 14; i++) {
+                for (CheckResult r : conv.run(new Pair(b, ref), 91L, i)) {
+                    assertTrue(r.ok(), (elementwise ? "element" : "row") + ": " + r.row() + "\n" + r.mismatches());
+                    checked++;
+                }
+            }
+        }
+        assertEquals(28, checked);
+    }
+}
