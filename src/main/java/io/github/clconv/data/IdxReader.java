@@ -119,6 +119,8 @@ public final class IdxReader {
             in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException(file + ": permission denied; make it readable (chmod) or copy the data somewhere you can read");
         }
         in.mark(2);
         int b0 = in.read(), b1 = in.read();

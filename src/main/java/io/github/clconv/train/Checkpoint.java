@@ -212,6 +212,8 @@ public final class Checkpoint {
             return new Contents(meta, shapes, tensors);
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException(file + ": permission denied; make it readable or pass another --load");
         }
     }
 
