@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: auto, gpu, cpu or an index. Default: ${DEFAULT-VALUE}.")
     String device;
-    @Option(names = "--data", description = "MNIST-format data folder for the training figures. Default: /usr/share/datasets/fashion-mnist.")
+    @Option(names = "--data", description = "Data folder for the training figures (any format train --data takes). Default: /usr/share/datasets/fashion-mnist.")
     Path data = Dataset.DEFAULT_DIR;
     @Option(names = "--runs", defaultValue = "5", description = "Timed runs per figure (the median is reported). Default: ${DEFAULT-VALUE}.")
     int runs;

@@ -21,7 +21,7 @@ final class EvalCommand implements Callable<Integer> {
     Path load;
     @Option(names = "--device", defaultValue = "auto", description = "Device: " + Backends.DEVICE_HELP + ". Default: ${DEFAULT-VALUE}.")
     String device;
-    @Option(names = "--data", description = "Folder with the MNIST-format IDX files; the t10k files are used. Default: /usr/share/datasets/fashion-mnist.")
+    @Option(names = "--data", description = "Data folder (any format train --data takes); its test set is used. Default: /usr/share/datasets/fashion-mnist.")
     Path data = Dataset.DEFAULT_DIR;
     @Option(names = "--model", description = "Model spec, when the checkpoint holds none.")
     String model;
@@ -33,9 +33,9 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
-        Dataset test = Dataset.load(data, "t10k");
+        Dataset test = Dataset.loadTest(data);
         try (Backend b = Backends.open(device); Sequential loaded = Models.open(model, load, test.sample(), b, 0L)) {
-            Models.checkFits(loaded, test.classes());
+            Models.checkFits(loaded, test.classes(), false);
             Sequential net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
             try (DeviceDataset testDev = new DeviceDataset(b, test)) {
                 Evaluator.evaluate(net, testDev, batch); // warm-up: kernels built, buffers allocated

@@ -1,5 +1,7 @@
 package io.github.clconv.cli;
 
+import io.github.clconv.train.Checkpoint;
+
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.data.IdxReader;
@@ -22,7 +24,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Class of each image: PNG files (scaled to the model's input, grey levels, white on black as in MNIST) or IDX image files (every image inside).",
+        description = {"Class of each image: PNG or JPEG files (scaled to the model's input; grey or colour as the model takes) or IDX image files (every image inside).",
                 "The last line on stdout is a JSON list of predictions."})
 final class PredictCommand implements Callable<Integer> {
     static final String[] FASHION = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
@@ -33,13 +35,14 @@ final class PredictCommand implements Callable<Integer> {
     String device;
     @Option(names = "--model", description = "Model spec, when the checkpoint holds none.")
     String model;
-    @Parameters(arity = "1..*", paramLabel = "IMG", description = "PNG or IDX image files.")
+    @Parameters(arity = "1..*", paramLabel = "IMG", description = "PNG, JPEG or IDX image files.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
         try (Backend b = Backends.open(device); Sequential loaded = Models.open(model, load, null, b, 0L)) {
             Sequential net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
+            List<String> classNames = Checkpoint.read(load).classNames();
             Shape in = net.input();
             List<String> names = new ArrayList<>();
             List<float[]> pixels = new ArrayList<>();
@@ -62,10 +65,14 @@ final class PredictCommand implements Callable<Integer> {
                         sum += Math.exp(z[i * classes + k] - z[i * classes + c]);
                     }
                     Json j = new Json().put("image", names.get(i)).put("class", c).put("probability", 1 / sum);
-                    if (classes == FASHION.length) {
+                    String label = c < classNames.size() ? classNames.get(c) : null;
+                    if (label != null) {
+                        j.put("label", label);
+                    } else if (classes == FASHION.length) {
                         j.put("fashion_mnist_label", FASHION[c]);
+                        label = FASHION[c];
                     }
-                    System.err.printf("%-40s class %d%s (p = %.3f)%n", names.get(i), c, classes == FASHION.length ? " " + FASHION[c] : "", 1 / sum);
+                    System.err.printf("%-40s class %d%s (p = %.3f)%n", names.get(i), c, label != null ? " " + label : "", 1 / sum);
                     out.add(j);
                 }
             } finally {
@@ -82,24 +89,37 @@ final class PredictCommand implements Callable<Integer> {
         if (!Files.isRegularFile(p)) {
             throw new IOException(p + ": no such file");
         }
-        BufferedImage img = p.toString().toLowerCase().endsWith(".png") ? ImageIO.read(p.toFile()) : null;
+        String lower = p.toString().toLowerCase();
+        boolean picture = lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg");
+        BufferedImage img = picture ? ImageIO.read(p.toFile()) : null;
         if (img != null) {
-            BufferedImage grey = new BufferedImage(in.dim(2), in.dim(1), BufferedImage.TYPE_BYTE_GRAY);
-            Graphics2D g = grey.createGraphics();
-            g.drawImage(img, 0, 0, in.dim(2), in.dim(1), null);
+            int h = in.dim(1), w = in.dim(2), c = in.dim(0);
+            BufferedImage scaled = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = scaled.createGraphics();
+            g.drawImage(img, 0, 0, w, h, null);
             g.dispose();
             float[] v = new float[in.size()];
-            for (int y = 0; y < in.dim(1); y++) {
-                for (int x = 0; x < in.dim(2); x++) {
-                    v[y * in.dim(2) + x] = (grey.getRaster().getSample(x, y, 0)) / 255f;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    if (c == 1) {
+                        v[y * w + x] = scaled.getRaster().getSample(x, y, 0) / 255f;
+                    } else {
+                        int rgb = scaled.getRGB(x, y);
+                        for (int k = 0; k < Math.min(c, 3); k++) {
+                            v[k * h * w + y * w + x] = ((rgb >> (16 - 8 * k)) & 0xFF) / 255f;
+                        }
+                    }
                 }
             }
             names.add(p.toString());
             pixels.add(v);
             return;
         }
-        if (p.toString().toLowerCase().endsWith(".png")) {
-            throw new IOException(p + ": not a readable PNG image");
+        if (picture) {
+            throw new IOException(p + ": not a readable PNG or JPEG image");
+        }
+        if (in.dim(0) != 1) {
+            throw new IOException(p + ": IDX files hold grey images, but the model takes " + in.dim(0) + " channels; pass PNG or JPEG files");
         }
         int[] dims = new int[3];
         float[] all = IdxReader.images(p, dims);

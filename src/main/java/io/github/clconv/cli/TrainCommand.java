@@ -21,12 +21,12 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a model on an MNIST-format dataset (default: Fashion-MNIST), evaluate it on the test set after each epoch and save a checkpoint.",
+        description = {"Train a model on a dataset (default: Fashion-MNIST), evaluate it on the test set after each epoch and save a checkpoint.",
                 "Progress goes to stderr; the last line on stdout is a JSON summary."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "Device: " + Backends.DEVICE_HELP + ". Default: ${DEFAULT-VALUE}.")
     String device;
-    @Option(names = "--data", description = "Folder with the four MNIST-format IDX files (.gz or raw). Default: " + "/usr/share/datasets/fashion-mnist.")
+    @Option(names = "--data", description = "Data folder: " + "MNIST-format IDX files (.gz or raw, any class count), CIFAR-10/100 binary batches, or an image folder train/CLASS/*.png|jpg with test/CLASS/..." + ". Default: /usr/share/datasets/fashion-mnist.")
     Path data = Dataset.DEFAULT_DIR;
     @Option(names = "--model", description = "Model spec or preset (lenet, lenet-bn). Default: lenet, or the spec stored in --load.")
     String model;
@@ -137,7 +137,7 @@ final class TrainCommand implements Callable<Integer> {
                         + "; nothing was saved. Try a smaller learning rate, e.g. --lr " + lr / 10);
             }
             if (save != null) {
-                Checkpoint.save(net, save);
+                Checkpoint.save(net, save, train.classNames());
                 System.err.println("saved " + save);
             }
             if (plot != null) {

@@ -6,34 +6,75 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
-/** Images [count, 1, rows, cols] in [0, 1] with their labels, held on the host. */
-public record Dataset(String name, float[] images, int[] labels, Shape sample, int classes) {
+/**
+ * Images [count, channels, rows, cols] in [0, 1] with their labels in [0, classes), held on
+ * the host, and the classes' names when the data names them (else an empty list).
+ */
+public record Dataset(String name, float[] images, int[] labels, Shape sample, int classes, List<String> classNames) {
     public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
-    public static final int CLASSES = 10;
+    /** The most classes a data set may have (labels are float-coded on the device, exact far beyond this). */
+    public static final int MAX_CLASSES = 65_535;
+
+    public Dataset {
+        classNames = List.copyOf(classNames);
+        if (!classNames.isEmpty() && classNames.size() != classes) {
+            throw new IllegalArgumentException(name + ": " + classNames.size() + " class names for " + classes + " classes");
+        }
+    }
 
     public int size() {
         return labels.length;
     }
 
-    /** The training and test sets of an MNIST-layout folder (files with or without .gz). */
+    /**
+     * The training and test sets of a data folder, whatever it holds: MNIST-format IDX files
+     * (with or without .gz), CIFAR-10 or CIFAR-100 binary batches, or an image folder
+     * (DIR/train/CLASS/*.png|jpg and DIR/test/CLASS/...). Both sets have one class count.
+     */
     public static Dataset[] load(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": no such folder" + (dir.equals(DEFAULT_DIR)
                     ? "; install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist` or pass --data DIR" : ""));
         }
-        return new Dataset[]{load(dir, "train"), load(dir, "t10k")};
+        if (CifarReader.holds(dir)) {
+            return CifarReader.load(dir);
+        }
+        if (ImageFolderReader.holds(dir)) {
+            return ImageFolderReader.load(dir);
+        }
+        Dataset train = load(dir, "train"), test = load(dir, "t10k");
+        int classes = Math.max(train.classes, test.classes);
+        return new Dataset[]{train.withClasses(classes), test.withClasses(classes)};
     }
 
+    /** One MNIST-format set (prefix train or t10k); its class count is its largest label + 1. */
     public static Dataset load(Path dir, String prefix) throws IOException {
         Path images = find(dir, prefix + "-images-idx3-ubyte"), labels = find(dir, prefix + "-labels-idx1-ubyte");
         int[] dims = new int[3];
         float[] x = IdxReader.images(images, dims);
-        int[] y = IdxReader.labels(labels, CLASSES);
+        int[] y = IdxReader.labels(labels, MAX_CLASSES);
         if (y.length != dims[0]) {
             throw new IOException(images + " holds " + dims[0] + " images but " + labels + " holds " + y.length + " labels");
         }
-        return new Dataset(prefix.equals("train") ? "train" : "test", x, y, Shape.of(1, dims[1], dims[2]), CLASSES);
+        int classes = 1;
+        for (int l : y) {
+            classes = Math.max(classes, l + 1);
+        }
+        return new Dataset(prefix.equals("train") ? "train" : "test", x, y, Shape.of(1, dims[1], dims[2]), classes, List.of());
+    }
+
+    /** The test set of a data folder (for eval: the training set of an IDX folder is not read). */
+    public static Dataset loadTest(Path dir) throws IOException {
+        if (Files.isDirectory(dir) && !CifarReader.holds(dir) && !ImageFolderReader.holds(dir)) {
+            return load(dir, "t10k");
+        }
+        return load(dir)[1];
+    }
+
+    Dataset withClasses(int n) {
+        return new Dataset(name, images, labels, sample, n, classNames.isEmpty() || classNames.size() == n ? classNames : List.of());
     }
 
     private static Path find(Path dir, String base) throws IOException {
@@ -51,7 +92,7 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
         if (n >= size()) {
             return this;
         }
-        return new Dataset(name, Arrays.copyOf(images, n * sample.size()), Arrays.copyOf(labels, n), sample, classes);
+        return new Dataset(name, Arrays.copyOf(images, n * sample.size()), Arrays.copyOf(labels, n), sample, classes, classNames);
     }
 
     /** Samples [from, to) in the given order. */
@@ -63,6 +104,6 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
             System.arraycopy(images, order[i] * per, x, (i - from) * per, per);
             y[i - from] = labels[order[i]];
         }
-        return new Dataset(newName, x, y, sample, classes);
+        return new Dataset(newName, x, y, sample, classes, classNames);
     }
 }

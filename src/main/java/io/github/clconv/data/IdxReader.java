@@ -28,7 +28,7 @@ public final class IdxReader {
 
     /** Images as floats scaled to [0, 1]; dims receives {count, rows, cols}. */
     public static float[] images(Path file, int[] dims) throws IOException {
-        byte[] raw = read(file, 3, dims);
+        byte[] raw = read(file, 3, dims, new int[1]);
         float[] out = new float[raw.length];
         for (int i = 0; i < raw.length; i++) {
             out[i] = (raw[i] & 0xFF) / 255f;
@@ -36,21 +36,26 @@ public final class IdxReader {
         return out;
     }
 
-    /** Labels, each checked to lie in [0, classes). */
+    /**
+     * Labels, each checked to lie in [0, classes): unsigned bytes (type 0x08), or big-endian
+     * 16- or 32-bit integers (0x0B, 0x0C) for sets of more than 256 classes.
+     */
     public static int[] labels(Path file, int classes) throws IOException {
-        int[] dims = new int[1];
-        byte[] raw = read(file, 1, dims);
-        int[] out = new int[raw.length];
-        for (int i = 0; i < raw.length; i++) {
-            out[i] = raw[i] & 0xFF;
-            if (out[i] >= classes) {
+        int[] dims = new int[1], width = new int[1];
+        byte[] raw = read(file, 1, dims, width);
+        int[] out = new int[dims[0]];
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(raw); // big-endian, as IDX is
+        for (int i = 0; i < out.length; i++) {
+            out[i] = width[0] == 1 ? raw[i] & 0xFF : width[0] == 2 ? bb.getShort(2 * i) : bb.getInt(4 * i);
+            if (out[i] < 0 || out[i] >= classes) {
                 throw new IOException(file + ": label " + out[i] + " at index " + i + " is out of range [0, " + classes + "); the file is corrupt or not a " + classes + "-class label file");
             }
         }
         return out;
     }
 
-    private static byte[] read(Path file, int rank, int[] dims) throws IOException {
+    /** width receives the bytes per value: 1 (type 0x08), and for labels 2 (0x0B) or 4 (0x0C). */
+    private static byte[] read(Path file, int rank, int[] dims, int[] width) throws IOException {
         try (InputStream in = open(file); DataInputStream data = new DataInputStream(in)) {
             boolean gzip = in instanceof GZIPInputStream;
             int magic;
@@ -59,8 +64,9 @@ public final class IdxReader {
             } catch (EOFException e) {
                 throw new IOException(file + ": file is empty or truncated before its header");
             }
-            int expected = 0x0800 | rank;
-            if (magic != expected) {
+            int expected = 0x0800 | rank, type = magic >>> 8;
+            width[0] = type == 0x08 ? 1 : rank == 1 && type == 0x0B ? 2 : rank == 1 && type == 0x0C ? 4 : 0;
+            if ((magic & 0xFFFF00FF) != rank || width[0] == 0) {
                 throw new IOException(String.format("%s: bad magic number 0x%08X, expected 0x%08X (an IDX %s file)", file, magic, expected,
                         rank == 1 ? "label" : "image"));
             }
@@ -79,19 +85,23 @@ public final class IdxReader {
                     throw new IOException(file + ": the header claims more than 2^31 values; the file is corrupt");
                 }
             }
-            long present = Files.size(file) - 4L * (rank + 1);
+            long bytes = total * width[0];
+            if (bytes >= MAX_VALUES) {
+                throw new IOException(file + ": the header claims more than 2^31 bytes of values; the file is corrupt");
+            }
+            long present = (Files.size(file) - 4L * (rank + 1)) / width[0];
             if (!gzip && present < total) {
                 throw new IOException(file + ": truncated: the header promises " + total + " values, the file holds " + present);
             }
             // readNBytes grows its buffer as data arrives: a gzip header's claim costs no more memory than the data behind it
-            byte[] out = data.readNBytes((int) total);
-            if (out.length < total) {
-                throw new IOException(file + ": truncated: the header promises " + total + " values, the file holds " + out.length);
+            byte[] out = data.readNBytes((int) bytes);
+            if (out.length < bytes) {
+                throw new IOException(file + ": truncated: the header promises " + total + " values, the file holds " + out.length / width[0]);
             }
             if (data.read() >= 0) {
                 throw new IOException(file + ": longer than its header says (" + total + " values); the file is corrupt");
             }
-            if (gzip && gzipSize(file) != (int) (4L * (rank + 1) + total)) {
+            if (gzip && gzipSize(file) != (int) (4L * (rank + 1) + bytes)) {
                 // java.util.zip skips whatever follows the gzip stream; its last field, the size, shows it
                 throw new IOException(file + ": bytes follow the end of the gzip data (or it is several gzip files joined); "
                         + "the file is corrupt: download it again");

@@ -126,7 +126,7 @@ public final class ModelSpec {
     }
 
     private static IllegalArgumentException error(String text, Token t, String why) {
-        return new IllegalArgumentException("model spec: " + abbreviate(why) + " at '" + abbreviate(t.text()) + "' (character " + (t.at() + 1)
+        return new IllegalArgumentException("model spec: " + (why.length() > 400 ? abbreviate(why) : why) + " at '" + abbreviate(t.text()) + "' (character " + (t.at() + 1)
                 + " of '" + abbreviate(text) + "')");
     }
 

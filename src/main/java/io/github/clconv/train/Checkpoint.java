@@ -33,7 +33,7 @@ import java.util.Map;
  * state_dict, so the file loads into the equivalent PyTorch model and back.
  */
 public final class Checkpoint {
-    public static final String MODEL_KEY = "clconv.model", INPUT_KEY = "clconv.input";
+    public static final String MODEL_KEY = "clconv.model", INPUT_KEY = "clconv.input", CLASSES_KEY = "clconv.classes";
     private static final long MAX_HEADER = 100L << 20;
     /** Values per input image a checkpoint may declare: 4096 x 4096 x 4, far above any image clconv trains on. */
     private static final int MAX_INPUT = 1 << 26;
@@ -46,6 +46,23 @@ public final class Checkpoint {
                 throw new IOException(file + ": no model spec in the metadata (key " + MODEL_KEY + "); pass --model");
             }
             return s;
+        }
+
+        /** The class names the model was trained with (a JSON array in the metadata), or an empty list. */
+        public java.util.List<String> classNames() {
+            String s = metadata.get(CLASSES_KEY);
+            if (s == null) {
+                return java.util.List.of();
+            }
+            try {
+                java.util.List<String> out = new java.util.ArrayList<>();
+                for (JsonElement e : JsonParser.parseString(s).getAsJsonArray()) {
+                    out.add(e.getAsString());
+                }
+                return out;
+            } catch (RuntimeException e) {
+                return java.util.List.of(); // names are a convenience: a bad list only loses them
+            }
         }
 
         public Shape input(Path file) throws IOException {
@@ -76,6 +93,11 @@ public final class Checkpoint {
 
     /** Writes every tensor of model to file, atomically: a temporary file renamed into place. */
     public static void save(Sequential model, Path file) throws IOException {
+        save(model, file, java.util.List.of());
+    }
+
+    /** The same, with the class names (in label order) kept in the metadata for predict. */
+    public static void save(Sequential model, Path file, java.util.List<String> classNames) throws IOException {
         Backend b = model.backend();
         java.util.List<Entry> entries = new java.util.ArrayList<>();
         for (Sequential.NamedParam p : model.params()) {
@@ -98,6 +120,11 @@ public final class Checkpoint {
         meta.addProperty(MODEL_KEY, model.spec());
         Shape in = model.input();
         meta.addProperty(INPUT_KEY, in.dim(0) + "," + in.dim(1) + "," + in.dim(2));
+        if (!classNames.isEmpty()) {
+            com.google.gson.JsonArray names = new com.google.gson.JsonArray();
+            classNames.forEach(names::add);
+            meta.addProperty(CLASSES_KEY, names.toString());
+        }
         header.add("__metadata__", meta);
         long offset = 0;
         for (Entry e : entries) {

@@ -77,6 +77,41 @@ class CommandsTest {
         assertEquals(300, predict.summary().getAsJsonArray("predictions").size());
     }
 
+    /** A folder of colour PNGs, three classes told apart by colour: trains, saves the class names, predict names them. */
+    @Test
+    void trainsOnAColourImageFolderAndPredictsByName() throws Exception {
+        Path root = dir.resolve("photos");
+        java.util.Random rnd = new java.util.Random(12);
+        String[] classes = {"blue", "green", "red"};
+        for (String set : new String[]{"train", "test"}) {
+            for (int c = 0; c < 3; c++) {
+                for (int i = 0; i < (set.equals("train") ? 40 : 10); i++) {
+                    java.awt.image.BufferedImage im = new java.awt.image.BufferedImage(10, 10, java.awt.image.BufferedImage.TYPE_INT_RGB);
+                    for (int p = 0; p < 100; p++) {
+                        int noise = rnd.nextInt(60), strong = 150 + rnd.nextInt(100);
+                        int rgb = c == 0 ? noise << 16 | noise << 8 | strong : c == 1 ? noise << 16 | strong << 8 | noise : strong << 16 | noise << 8 | noise;
+                        im.setRGB(p % 10, p / 10, rgb);
+                    }
+                    Path f = root.resolve(set + "/" + classes[c] + "/" + i + ".png");
+                    Files.createDirectories(f.getParent());
+                    javax.imageio.ImageIO.write(im, "png", f.toFile());
+                }
+            }
+        }
+        Path ckpt = dir.resolve("photos.safetensors");
+        Run train = run("train", "--data", root.toString(), "--model", "conv(4,3)-relu-maxpool(2)-flatten-linear(3)", "--epochs", "3",
+                "--batch", "8", "--lr", "0.05", "--save", ckpt.toString());
+        assertEquals(0, train.status(), train.err());
+        assertTrue(train.summary().get("test_accuracy").getAsDouble() > 0.9, train.summary().toString());
+        Run predict = run("predict", "--load", ckpt.toString(), root.resolve("test/red/3.png").toString());
+        assertEquals(0, predict.status(), predict.err());
+        JsonObject p = predict.summary().getAsJsonArray("predictions").get(0).getAsJsonObject();
+        assertEquals("red", p.get("label").getAsString(), p.toString());
+        Run wrong = run("train", "--data", root.toString(), "--model", "flatten-linear(10)", "--epochs", "1");
+        assertEquals(2, wrong.status());
+        assertTrue(wrong.err().contains("3 classes") && wrong.err().contains("linear(3)"), wrong.err());
+    }
+
     @Test
     void benchReportsEveryFigure() throws Exception {
         Path data = Files.createDirectory(dir.resolve("data"));

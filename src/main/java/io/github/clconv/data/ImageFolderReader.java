@@ -1,0 +1,161 @@
+package io.github.clconv.data;
+
+import io.github.clconv.tensor.Shape;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * Reads an image folder: DIR/train/CLASS/*.png|jpg|jpeg and DIR/test/CLASS/..., the way
+ * torchvision's ImageFolder does. Classes are the train folder's sub-folders in name order;
+ * the test folder may not name a class the train folder lacks. Images are decoded in
+ * parallel; all must have one size (the first one's: a different one is refused with its
+ * file named); grey images give one channel, and a set with any colour image three.
+ */
+public final class ImageFolderReader {
+    private ImageFolderReader() {
+    }
+
+    static boolean holds(Path dir) {
+        Path train = dir.resolve("train");
+        if (!Files.isDirectory(train)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(train)) {
+            return s.anyMatch(Files::isDirectory);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static Dataset[] load(Path dir) throws IOException {
+        Path trainDir = dir.resolve("train"), testDir = dir.resolve("test");
+        List<String> classes = subfolders(trainDir);
+        if (classes.size() > Dataset.MAX_CLASSES) {
+            throw new IOException(trainDir + ": " + classes.size() + " class folders; clconv takes at most " + Dataset.MAX_CLASSES);
+        }
+        if (!Files.isDirectory(testDir)) {
+            throw new IOException(dir + ": an image folder needs test/CLASS/ beside train/CLASS/ (the images to report accuracy on)");
+        }
+        for (String c : subfolders(testDir)) {
+            if (!classes.contains(c)) {
+                throw new IOException(testDir.resolve(c) + ": class '" + c + "' has no folder in " + trainDir);
+            }
+        }
+        List<Path> trainFiles = new ArrayList<>(), testFiles = new ArrayList<>();
+        List<Integer> trainLabels = new ArrayList<>(), testLabels = new ArrayList<>();
+        for (int c = 0; c < classes.size(); c++) {
+            collect(trainDir.resolve(classes.get(c)), c, trainFiles, trainLabels);
+            collect(testDir.resolve(classes.get(c)), c, testFiles, testLabels);
+        }
+        if (trainFiles.isEmpty() || testFiles.isEmpty()) {
+            throw new IOException((trainFiles.isEmpty() ? trainDir : testDir) + ": no .png or .jpg images in its class folders");
+        }
+        BufferedImage first = read(trainFiles.get(0));
+        Decoded train, test;
+        try {
+            train = decode(trainFiles, first);
+            test = decode(testFiles, first);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        int channels = train.colour || test.colour ? 3 : 1;
+        Shape sample = Shape.of(channels, first.getHeight(), first.getWidth());
+        return new Dataset[]{dataset("train", train, trainLabels, sample, classes), dataset("test", test, testLabels, sample, classes)};
+    }
+
+    private record Decoded(BufferedImage[] images, boolean colour) {
+    }
+
+    private static Decoded decode(List<Path> files, BufferedImage reference) {
+        BufferedImage[] out = new BufferedImage[files.size()];
+        IntStream.range(0, files.size()).parallel().forEach(i -> {
+                try {
+                    out[i] = read(files.get(i));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            if (out[i].getWidth() != reference.getWidth() || out[i].getHeight() != reference.getHeight()) {
+                throw new UncheckedIOException(new IOException(files.get(i) + " is " + out[i].getWidth() + " x " + out[i].getHeight()
+                        + " but the first image is " + reference.getWidth() + " x " + reference.getHeight() + "; all images must have one size"));
+            }
+        });
+        boolean colour = false;
+        for (BufferedImage im : out) {
+            colour |= im.getColorModel().getNumColorComponents() >= 3;
+        }
+        return new Decoded(out, colour);
+    }
+
+    private static Dataset dataset(String name, Decoded d, List<Integer> labels, Shape sample, List<String> classes) {
+        int c = sample.dim(0), h = sample.dim(1), w = sample.dim(2), per = c * h * w;
+        if ((long) per * d.images.length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(name + ": " + d.images.length + " images of " + sample + " do not fit one array");
+        }
+        float[] x = new float[per * d.images.length];
+        int[] y = new int[d.images.length];
+        for (int n = 0; n < d.images.length; n++) {
+            BufferedImage im = d.images[n];
+            y[n] = labels.get(n);
+            for (int r = 0; r < h; r++) {
+                for (int col = 0; col < w; col++) {
+                    int rgb = im.getRGB(col, r);
+                    float red = ((rgb >> 16) & 0xFF) / 255f, green = ((rgb >> 8) & 0xFF) / 255f, blue = (rgb & 0xFF) / 255f;
+                    if (c == 1) {
+                        x[n * per + r * w + col] = red; // a grey image's three channels are equal
+                    } else {
+                        x[n * per + r * w + col] = red;
+                        x[n * per + h * w + r * w + col] = green;
+                        x[n * per + 2 * h * w + r * w + col] = blue;
+                    }
+                }
+            }
+        }
+        return new Dataset(name, x, y, sample, classes.size(), classes);
+    }
+
+    private static BufferedImage read(Path f) throws IOException {
+        BufferedImage im;
+        try {
+            im = ImageIO.read(f.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(f + ": cannot be decoded (" + e.getMessage() + ")");
+        }
+        if (im == null) {
+            throw new IOException(f + ": not an image Java can decode (PNG, JPEG, BMP or GIF)");
+        }
+        return im;
+    }
+
+    private static List<String> subfolders(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static void collect(Path classDir, int label, List<Path> files, List<Integer> labels) throws IOException {
+        if (!Files.isDirectory(classDir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(classDir)) {
+            for (Path f : s.filter(ImageFolderReader::isImage).sorted().toList()) {
+                files.add(f);
+                labels.add(label);
+            }
+        }
+    }
+
+    private static boolean isImage(Path f) {
+        String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isRegularFile(f) && (n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg"));
+    }
+}
