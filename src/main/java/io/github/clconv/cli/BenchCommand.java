@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure, on one device: SGEMM GFLOP/s against CLBlast (same device, same run), forward+backward time of",
-                "convolution layers, lenet training and inference images/s on Fashion-MNIST, and the reference backend for scale.",
+        description = {"Measure SGEMM, convolution layers and lenet training and inference on one device.",
+                "SGEMM GFLOP/s against CLBlast (same device, same run), forward+backward time of convolution layers,",
+                "lenet training and inference images/s on Fashion-MNIST, and the reference backend for scale.",
                 "Each figure is the median of --runs timed runs after a warm-up. Table on stderr, one JSON line on stdout."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: auto, gpu, cpu or an index. Default: ${DEFAULT-VALUE}.")

@@ -14,8 +14,8 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Explain what clconv finds and what is missing: the OpenCL loader, the ICD files, platforms and devices,",
-                "why no GPU was chosen, the PoCL cache and the dataset; each problem with the command that fixes it.",
+        description = {"Explain what clconv finds and what is missing, each problem with the command that fixes it.",
+                "Checks the OpenCL loader, the ICD files, platforms and devices, why no GPU was chosen, the PoCL cache and the dataset.",
                 "Exits 1 when something needed is missing."})
 final class DoctorCommand implements Callable<Integer> {
     private static final List<String> LIB_DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",

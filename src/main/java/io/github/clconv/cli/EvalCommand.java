@@ -41,8 +41,9 @@ final class EvalCommand implements Callable<Integer> {
                 Evaluator.evaluate(net, testDev, batch); // warm-up: kernels built, buffers allocated
                 Evaluation e = Evaluator.evaluate(net, testDev, batch);
                 System.err.printf("eval: %s on %s: loss %.4f, accuracy %.4f, %,.0f images/s%n", net.spec(), b.name(), e.loss(), e.accuracy(), e.imagesPerSec());
-                System.out.println(new Json().put("device", b.name()).put("loss", e.loss()).put("accuracy", e.accuracy())
-                        .put("images_per_sec", e.imagesPerSec()));
+                // the keys of train's summary, so that the two can be compared
+                System.out.println(new Json().put("model", loaded.spec()).put("checkpoint", load.toString()).put("device", b.name())
+                        .put("test_loss", e.loss()).put("test_accuracy", e.accuracy()).put("images_per_sec", e.imagesPerSec()));
             } finally {
                 if (net != loaded) {
                     net.close();

@@ -11,9 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * --metrics F: JSON lines, one per logged step {"epoch", "step", "loss"} and one per epoch
- * {"epoch", "train_loss", "test_loss", "test_accuracy", "seconds"} (plus validation
- * figures with --val-split). Also keeps the series that --plot draws.
+ * --metrics F: JSON lines, one per logged step {"type": "step", "epoch", "step", "loss"
+ * (the mean since the previous step record), "lr", "time" (seconds since the start)} and
+ * one per epoch {"type": "epoch", "epoch", "train_loss", "test_loss", "test_accuracy",
+ * "seconds", "time"} (plus validation figures with --val-split). Also keeps the series
+ * that --plot draws.
  */
 final class MetricsFile implements TrainingListener, AutoCloseable {
     private final Writer out;
@@ -22,26 +24,34 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
     final List<double[]> steps = new ArrayList<>(); // {step, loss}
     final List<EpochResult> epochs = new ArrayList<>();
 
-    MetricsFile(Path file) throws IOException {
+    private final long start = System.nanoTime();
+    private final double lr;
+
+    MetricsFile(Path file, double lr) throws IOException {
         this.file = file;
+        this.lr = lr;
         out = file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
     }
 
     @Override
     public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
         steps.add(new double[]{step, loss});
-        write(new Json().put("epoch", epoch).put("step", step).put("loss", loss));
+        write(new Json().put("type", "step").put("epoch", epoch).put("step", step).put("loss", loss).put("lr", lr).put("time", seconds()));
     }
 
     @Override
     public void epoch(EpochResult r) {
         epochs.add(r);
-        Json j = new Json().put("epoch", r.epoch()).put("train_loss", r.trainLoss()).put("test_loss", r.test().loss())
-                .put("test_accuracy", r.test().accuracy()).put("seconds", r.seconds());
+        Json j = new Json().put("type", "epoch").put("epoch", r.epoch()).put("train_loss", r.trainLoss()).put("test_loss", r.test().loss())
+                .put("test_accuracy", r.test().accuracy()).put("seconds", r.seconds()).put("time", seconds());
         if (r.validation() != null) {
             j.put("val_loss", r.validation().loss()).put("val_accuracy", r.validation().accuracy());
         }
         write(j);
+    }
+
+    private double seconds() {
+        return (System.nanoTime() - start) / 1e9;
     }
 
     private void write(Json j) {

@@ -5,13 +5,14 @@ import io.github.clconv.train.TrainingListener;
 import java.io.PrintStream;
 
 /**
- * The progress of an epoch on stderr: a bar redrawn in place on a terminal, or a line
+ * The progress of an epoch on stderr: a bar redrawn in place when stderr is a terminal
+ * (step n/N, images/s, running loss, ETA), or a line
  * at each quarter when stderr is a file or a pipe (so logs stay short).
  */
 final class Progress implements TrainingListener {
     private static final int WIDTH = 30;
     private final PrintStream err = System.err;
-    private final boolean terminal = System.console() != null;
+    private final boolean terminal = stderrIsTerminal();
     private final int batch;
     private long epochStart;
     private int lastQuarter;
@@ -35,7 +36,9 @@ final class Progress implements TrainingListener {
         double frac = (double) stepInEpoch / stepsPerEpoch;
         if (terminal) {
             int filled = (int) Math.round(frac * WIDTH);
-            err.printf("\repoch %d [%s%s] %3.0f%% %,8.0f img/s  loss %.4f ", epoch, "=".repeat(filled), " ".repeat(WIDTH - filled), 100 * frac, ips, runningLoss);
+            double eta = frac > 0 ? secs * (1 - frac) / frac : 0;
+            err.printf("\repoch %d [%s%s] %3.0f%% step %d/%d %,8.0f img/s  loss %.4f  ETA %s ", epoch, "=".repeat(filled),
+                    " ".repeat(WIDTH - filled), 100 * frac, stepInEpoch, stepsPerEpoch, ips, runningLoss, eta(eta));
             if (stepInEpoch == stepsPerEpoch) {
                 err.print("\r" + " ".repeat(WIDTH + 60) + "\r");
             }
@@ -44,5 +47,23 @@ final class Progress implements TrainingListener {
             err.printf("epoch %d: %3.0f%% (step %d/%d), %,.0f img/s, running loss %.4f%n", epoch, 100 * frac, stepInEpoch, stepsPerEpoch, ips, runningLoss);
         }
         err.flush();
+    }
+
+    private static String eta(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format("%d:%02d", s / 60, s % 60);
+    }
+
+    /**
+     * Whether stderr, where the bar goes, is a terminal: System.console() asks about stdin
+     * and stdout, so `clconv train > result.json` (the way to keep the JSON) lost the bar.
+     */
+    static boolean stderrIsTerminal() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null; // not Linux: the old guess
+        }
     }
 }

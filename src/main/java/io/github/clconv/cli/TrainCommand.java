@@ -15,6 +15,8 @@ import io.github.clconv.train.Trainer;
 import io.github.clconv.train.TrainingListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
 import java.util.Random;
@@ -38,6 +40,8 @@ final class TrainCommand implements Callable<Integer> {
     float lr;
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adagrad or adam. Default: ${DEFAULT-VALUE}.")
     String optimizer;
+    @Spec
+    CommandSpec spec;
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum; 0 is plain SGD. Default: ${DEFAULT-VALUE}.")
     float momentum;
     @Option(names = "--nesterov", description = "Nesterov momentum (sgd).")
@@ -100,7 +104,7 @@ final class TrainCommand implements Callable<Integer> {
              DeviceDataset trainDev = new DeviceDataset(b, train);
              DeviceDataset testDev = new DeviceDataset(b, test);
              DeviceDataset valDev = val == null ? null : new DeviceDataset(b, val);
-             MetricsFile metricsFile = new MetricsFile(metrics)) {
+             MetricsFile metricsFile = new MetricsFile(metrics, lr)) {
             Models.checkFits(net, Math.max(train.classes(), test.classes()));
             System.err.printf("train: %s on %s; %d training images%s, %d test; batch %d, %s%n", net.spec(), b.name(), train.size(),
                     val == null ? "" : " (+" + val.size() + " validation)", test.size(), batch, opt.describe());
@@ -159,6 +163,13 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        if (!optimizer.trim().equalsIgnoreCase("sgd")) {
+            for (String opt : new String[]{"--momentum", "--nesterov"}) {
+                if (spec != null && spec.commandLine().getParseResult().hasMatchedOption(opt)) {
+                    throw new IllegalArgumentException(opt + " applies to --optimizer sgd only, not " + optimizer + "; drop it or use sgd");
+                }
+            }
+        }
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
         }

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "tune", mixinStandardHelpOptions = true,
-        description = {"Time every GEMM variant (register-blocked, work-group-tiled, CLBlast; their block sizes) on each shape class",
-                "(transposes x small/large) on a device, check each against a double-precision product, and keep the fastest",
+        description = {"Choose the fastest correct GEMM variant per shape class, and the data-movement layout, for a device.",
+                "Times every GEMM variant (register-blocked, work-group-tiled, CLBlast; their block sizes) on each shape class",
+                "(transposes x small/large), checks each against a double-precision product, and keeps the fastest",
                 "correct one per class in ~/.cache/clconv (per device name and driver version); later runs on that device use them."})
 final class TuneCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: auto, gpu, cpu or an index. Default: ${DEFAULT-VALUE}.")

@@ -78,14 +78,17 @@ public final class Trainer implements AutoCloseable {
                 step++;
                 if ((s + 1) % logEvery == 0 || s + 1 == steps) {
                     float[] h = b.download(history);
+                    double interval = 0;
                     for (int i = reported; i <= s; i++) {
                         losses[i] = h[i];
+                        interval += losses[i];
                         if (!Double.isFinite(losses[i])) {
                             throw new TrainingDivergedException(step - s + i, epoch, losses[i], optimizer.learningRate());
                         }
                     }
+                    int since = s + 1 - reported;
                     reported = s + 1;
-                    listener.step(epoch, step, s + 1, steps, losses[s]);
+                    listener.step(epoch, step, s + 1, steps, interval / since); // the mean over the steps since the last report
                 }
             }
             lastEpochLosses = losses;

@@ -69,7 +69,8 @@ class CommandsTest {
 
         Run eval = run("eval", "--load", ckpt.toString(), "--data", data.toString());
         assertEquals(0, eval.status(), eval.err());
-        assertEquals(s.get("test_accuracy").getAsDouble(), eval.summary().get("accuracy").getAsDouble(), 1e-9);
+        assertEquals(s.get("test_accuracy").getAsDouble(), eval.summary().get("test_accuracy").getAsDouble(), 1e-9);
+        assertEquals(s.get("model").getAsString(), eval.summary().get("model").getAsString());
         assertTrue(eval.summary().has("images_per_sec"));
 
         Run predict = run("predict", "--load", ckpt.toString(), data.resolve("t10k-images-idx3-ubyte").toString());

@@ -149,6 +149,7 @@ class HostileInputTest {
         failsInOneLine(run("train", "--data", data.toString(), "--model", "flatten-linear(7)", "--epochs", "1"), "linear(10)");
         failsInOneLine(run("train", "--data", data.toString(), "--model", "flatten", "--epochs", "1"), "linear(10)");
         failsInOneLine(run("verify", "--only", "nosuchop"), "no such op family");
+        failsInOneLine(run("train", "--data", data.toString(), "--optimizer", "adam", "--momentum", "0.5"), "--optimizer sgd only");
     }
 
     @Test
