@@ -1,5 +1,9 @@
 package io.github.clconv.cli;
 
+import io.github.clconv.train.Checkpoint;
+import java.util.ArrayList;
+import java.util.List;
+
 import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
 import io.github.clconv.data.DeviceDataset;
@@ -40,10 +44,31 @@ final class EvalCommand implements Callable<Integer> {
             try (DeviceDataset testDev = new DeviceDataset(b, test)) {
                 Evaluator.evaluate(net, testDev, batch); // warm-up: kernels built, buffers allocated
                 Evaluation e = Evaluator.evaluate(net, testDev, batch);
-                System.err.printf("eval: %s on %s: loss %.4f, accuracy %.4f, %,.0f images/s%n", net.spec(), b.name(), e.loss(), e.accuracy(), e.imagesPerSec());
+                System.err.printf("eval: %s on %s: loss %.4f, accuracy %.4f (top-5 %.4f), %,.0f images/s%n", net.spec(), b.name(), e.loss(),
+                        e.accuracy(), e.top5(), e.imagesPerSec());
+                List<String> names = Checkpoint.read(load).classNames();
+                if (names.isEmpty() && test.classNames().size() == e.confusion().length) {
+                    names = test.classNames();
+                }
+                double[] perClass = e.perClassAccuracy();
                 // the keys of train's summary, so that the two can be compared
-                System.out.println(new Json().put("model", loaded.spec()).put("checkpoint", load.toString()).put("device", b.name())
-                        .put("test_loss", e.loss()).put("test_accuracy", e.accuracy()).put("images_per_sec", e.imagesPerSec()));
+                Json out = new Json().put("model", loaded.spec()).put("checkpoint", load.toString()).put("device", b.name())
+                        .put("test_loss", e.loss()).put("test_accuracy", e.accuracy()).put("top5_accuracy", e.top5())
+                        .put("images_per_sec", e.imagesPerSec());
+                List<Object> acc = new ArrayList<>();
+                for (double a : perClass) {
+                    acc.add(a);
+                }
+                out.put("per_class_accuracy", acc);
+                if (perClass.length <= MATRIX_LIMIT) {
+                    printConfusion(e.confusion(), perClass, names);
+                    List<Object> rows = new ArrayList<>();
+                    for (int[] row : e.confusion()) {
+                        rows.add(java.util.Arrays.stream(row).boxed().map(v -> (Object) v).toList());
+                    }
+                    out.put("confusion", rows);
+                }
+                System.out.println(out);
             } finally {
                 if (net != loaded) {
                     net.close();
@@ -51,5 +76,31 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** A confusion matrix (and its JSON) is shown up to this many classes; beyond, per-class accuracy only. */
+    private static final int MATRIX_LIMIT = 40;
+
+    /** Rows: the true class; columns: the predicted one; then the class's accuracy. */
+    private static void printConfusion(int[][] m, double[] perClass, List<String> names) {
+        int width = 5;
+        for (int[] row : m) {
+            for (int v : row) {
+                width = Math.max(width, String.valueOf(v).length() + 1);
+            }
+        }
+        StringBuilder head = new StringBuilder(String.format("%-16s", "true \\ predicted"));
+        for (int c = 0; c < m.length; c++) {
+            head.append(String.format("%" + width + "d", c));
+        }
+        System.err.println(head.append("  accuracy"));
+        for (int r = 0; r < m.length; r++) {
+            String label = r < names.size() ? r + " " + names.get(r) : String.valueOf(r);
+            StringBuilder line = new StringBuilder(String.format("%-16.16s", label));
+            for (int v : m[r]) {
+                line.append(String.format("%" + width + "d", v));
+            }
+            System.err.println(line.append(String.format("  %8.4f", perClass[r])));
+        }
     }
 }

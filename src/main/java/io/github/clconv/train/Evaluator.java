@@ -23,6 +23,8 @@ public final class Evaluator {
         int batches = (n + batch - 1) / batch, classes = model.output().size();
         double lossSum = 0;
         int correct;
+        int[][] confusion;
+        double top5;
         // Every batch is queued without a wait: losses and probabilities collect on the device
         // and come back in one read at the end, so the device never idles between batches.
         try (Buf orderBuf = b.upload(Shape.of(n), order); SoftmaxCrossEntropy xent = new SoftmaxCrossEntropy(b);
@@ -54,10 +56,24 @@ public final class Evaluator {
             for (int i = 0; i < batches; i++) {
                 lossSum += (double) l[i] * Math.min(batch, n - i * batch);
             }
-            correct = correct(b.download(probs), data.data().labels(), 0, n);
+            float[] p = b.download(probs);
+            int[] labels = data.data().labels();
+            correct = correct(p, labels, 0, n);
+            confusion = new int[classes][classes];
+            int inTop5 = 0;
+            for (int r = 0; r < n; r++) {
+                int label = labels[r];
+                confusion[label][argmax(p, r * classes, classes)]++;
+                int above = 0; // classes strictly more probable than the label (ties count for it, as for top-1's first maximum)
+                for (int c = 0; c < classes; c++) {
+                    above += p[r * classes + c] > p[r * classes + label] ? 1 : 0;
+                }
+                inTop5 += above < 5 ? 1 : 0;
+            }
+            top5 = (double) inTop5 / n;
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Evaluation(lossSum / n, (double) correct / n, n, seconds);
+        return new Evaluation(lossSum / n, (double) correct / n, n, seconds, top5, confusion);
     }
 
     private static Buf[] batchBuffers(Backend b, int m, Shape sample) {

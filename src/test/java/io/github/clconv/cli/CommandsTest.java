@@ -72,6 +72,20 @@ class CommandsTest {
         assertEquals(s.get("test_accuracy").getAsDouble(), eval.summary().get("test_accuracy").getAsDouble(), 1e-9);
         assertEquals(s.get("model").getAsString(), eval.summary().get("model").getAsString());
         assertTrue(eval.summary().has("images_per_sec"));
+        com.google.gson.JsonArray confusion = eval.summary().getAsJsonArray("confusion");
+        int total = 0, diagonal = 0;
+        for (int r = 0; r < confusion.size(); r++) {
+            for (int c = 0; c < confusion.size(); c++) {
+                int v = confusion.get(r).getAsJsonArray().get(c).getAsInt();
+                total += v;
+                diagonal += r == c ? v : 0;
+            }
+        }
+        assertEquals(300, total, "every test image counted once");
+        assertEquals(eval.summary().get("test_accuracy").getAsDouble(), diagonal / 300.0, 1e-9, "the diagonal is the accuracy");
+        assertEquals(10, eval.summary().getAsJsonArray("per_class_accuracy").size());
+        double top5 = eval.summary().get("top5_accuracy").getAsDouble();
+        assertTrue(top5 >= eval.summary().get("test_accuracy").getAsDouble() && top5 <= 1, "top-5 " + top5);
 
         Run predict = run("predict", "--load", ckpt.toString(), data.resolve("t10k-images-idx3-ubyte").toString());
         assertEquals(0, predict.status(), predict.err());
