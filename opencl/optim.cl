@@ -30,14 +30,19 @@ kernel void adagrad_step(global float* p, global const float* g, global float* s
     p[i] -= lr * grad / (sqrt(s) + eps);
 }
 
-/* c1 = 1 - beta1^step, c2 = 1 - beta2^step: the bias corrections, computed on the host. */
+/* c1 = 1 - beta1^step, c2 = 1 - beta2^step: the bias corrections, computed on the host.
+   decoupled (AdamW): the weight decay shrinks p directly, p *= 1 - lr*wd, instead of
+   entering the gradient (Adam's L2 form). */
 kernel void adam_step(global float* p, global const float* g, global float* m, global float* v, float lr,
-                      float beta1, float beta2, float eps, float wd, float c1, float c2, int n) {
+                      float beta1, float beta2, float eps, float wd, float c1, float c2, int decoupled, int n) {
     const int i = get_global_id(0);
     if (i >= n) {
         return;
     }
-    const float grad = g[i] + wd * p[i];
+    if (decoupled) {
+        p[i] *= 1.0f - lr * wd;
+    }
+    const float grad = decoupled ? g[i] : g[i] + wd * p[i];
     const float mi = beta1 * m[i] + (1.0f - beta1) * grad;
     const float vi = beta2 * v[i] + (1.0f - beta2) * grad * grad;
     m[i] = mi;

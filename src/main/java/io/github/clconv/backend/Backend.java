@@ -150,8 +150,8 @@ public interface Backend extends AutoCloseable {
 
     void adagradUpdate(Buf p, Buf g, Buf sumSq, float lr, float weightDecay, float eps);
 
-    /** step counts from 1 and drives the bias correction. */
-    void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, int step);
+    /** step counts from 1 and drives the bias correction; decoupled: AdamW's weight decay (p *= 1 - lr*wd) instead of Adam's L2. */
+    void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled, int step);
 
     /** Number of live buffers of this backend (for leak checks). */
     int liveBuffers();

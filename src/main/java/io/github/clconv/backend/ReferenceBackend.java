@@ -279,9 +279,10 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+    public void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled,
+                           int step) {
         Checks.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
-        ReferenceOptim.adam(d(p), d(g), d(m), d(v), lr, beta1, beta2, eps, weightDecay, step);
+        ReferenceOptim.adam(d(p), d(g), d(m), d(v), lr, beta1, beta2, eps, weightDecay, decoupled, step);
     }
 
     @Override

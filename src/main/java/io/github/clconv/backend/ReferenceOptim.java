@@ -25,10 +25,15 @@ final class ReferenceOptim {
         }
     }
 
-    static void adam(double[] p, double[] g, double[] m, double[] v, double lr, double b1, double b2, double eps, double wd, int step) {
+    /** decoupled: AdamW (torch.optim.AdamW), p *= 1 - lr*wd before the step; else Adam's L2 term in the gradient. */
+    static void adam(double[] p, double[] g, double[] m, double[] v, double lr, double b1, double b2, double eps, double wd, boolean decoupled,
+                     int step) {
         double c1 = 1 - Math.pow(b1, step), c2 = 1 - Math.pow(b2, step);
         for (int i = 0; i < p.length; i++) {
-            double grad = g[i] + wd * p[i];
+            if (decoupled) {
+                p[i] *= 1 - lr * wd;
+            }
+            double grad = decoupled ? g[i] : g[i] + wd * p[i];
             m[i] = b1 * m[i] + (1 - b1) * grad;
             v[i] = b2 * v[i] + (1 - b2) * grad * grad;
             p[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + eps);

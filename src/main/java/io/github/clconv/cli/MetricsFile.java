@@ -25,9 +25,9 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
     final List<EpochResult> epochs = new ArrayList<>();
 
     private final long start = System.nanoTime();
-    private final double lr;
+    private final java.util.function.DoubleSupplier lr;
 
-    MetricsFile(Path file, double lr) throws IOException {
+    MetricsFile(Path file, java.util.function.DoubleSupplier lr) throws IOException {
         this.file = file;
         this.lr = lr;
         out = file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
@@ -36,7 +36,7 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
     @Override
     public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
         steps.add(new double[]{step, loss});
-        write(new Json().put("type", "step").put("epoch", epoch).put("step", step).put("loss", loss).put("lr", lr).put("time", seconds()));
+        write(new Json().put("type", "step").put("epoch", epoch).put("step", step).put("loss", loss).put("lr", lr.getAsDouble()).put("time", seconds()));
     }
 
     @Override

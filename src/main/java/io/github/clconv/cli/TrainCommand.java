@@ -1,6 +1,7 @@
 package io.github.clconv.cli;
 
 import io.github.clconv.util.AtomicFiles;
+import io.github.clconv.train.Schedule;
 
 import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
@@ -38,10 +39,16 @@ final class TrainCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--lr", defaultValue = "0.01", description = "Learning rate. Default: ${DEFAULT-VALUE}.")
     float lr;
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adagrad or adam. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd, adagrad, adam or adamw (decoupled weight decay). Default: ${DEFAULT-VALUE}.")
     String optimizer;
     @Spec
     CommandSpec spec;
+    @Option(names = "--schedule", defaultValue = "constant", paramLabel = "S",
+            description = "Learning-rate schedule, stepped per batch as torch.optim.lr_scheduler: constant, cosine (to 0 over the run),"
+                    + " step:EPOCHS:GAMMA (times GAMMA every EPOCHS epochs) or onecycle. Default: ${DEFAULT-VALUE}.")
+    String schedule;
+    @Option(names = "--warmup", defaultValue = "0", paramLabel = "STEPS", description = "Linear learning-rate warm-up over the first STEPS steps. Default: ${DEFAULT-VALUE}.")
+    int warmup;
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum; 0 is plain SGD. Default: ${DEFAULT-VALUE}.")
     float momentum;
     @Option(names = "--nesterov", description = "Nesterov momentum (sgd).")
@@ -72,6 +79,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        Schedule sched = Schedule.parse(schedule, warmup);
         long t0 = System.nanoTime();
         // every output is checked before the first step: a run must not end in a failed save
         for (Path out : new Path[]{save, plot}) {
@@ -104,10 +112,11 @@ final class TrainCommand implements Callable<Integer> {
              DeviceDataset trainDev = new DeviceDataset(b, train);
              DeviceDataset testDev = new DeviceDataset(b, test);
              DeviceDataset valDev = val == null ? null : new DeviceDataset(b, val);
-             MetricsFile metricsFile = new MetricsFile(metrics, lr)) {
+             MetricsFile metricsFile = new MetricsFile(metrics, opt::learningRate)) {
             Models.checkFits(net, Math.max(train.classes(), test.classes()));
+            trainer.schedule(sched, (long) epochs * (train.size() / batch));
             System.err.printf("train: %s on %s; %d training images%s, %d test; batch %d, %s%n", net.spec(), b.name(), train.size(),
-                    val == null ? "" : " (+" + val.size() + " validation)", test.size(), batch, opt.describe());
+                    val == null ? "" : " (+" + val.size() + " validation)", test.size(), batch, opt.describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched));
             Progress progress = new Progress(batch);
             TrainingListener both = new TrainingListener() {
                 @Override

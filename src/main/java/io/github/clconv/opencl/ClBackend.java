@@ -417,9 +417,10 @@ public final class ClBackend implements Backend {
     }
 
     @Override
-    public void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+    public void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled,
+                           int step) {
         Checks.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
-        optim.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        optim.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
     }
 
     @Override

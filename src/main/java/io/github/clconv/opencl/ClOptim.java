@@ -20,9 +20,9 @@ final class ClOptim {
         cl.kernel("optim.cl", "", "adagrad_step").args(p, g, sum, lr, wd, eps, n).run(n);
     }
 
-    void adam(Buf p, Buf g, Buf m, Buf v, float lr, float b1, float b2, float eps, float wd, int step) {
+    void adam(Buf p, Buf g, Buf m, Buf v, float lr, float b1, float b2, float eps, float wd, boolean decoupled, int step) {
         int n = p.shape().size();
         float c1 = (float) (1 - Math.pow(b1, step)), c2 = (float) (1 - Math.pow(b2, step));
-        cl.kernel("optim.cl", "", "adam_step").args(p, g, m, v, lr, b1, b2, eps, wd, c1, c2, n).run(n);
+        cl.kernel("optim.cl", "", "adam_step").args(p, g, m, v, lr, b1, b2, eps, wd, c1, c2, decoupled, n).run(n);
     }
 }

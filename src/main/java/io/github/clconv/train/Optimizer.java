@@ -10,14 +10,16 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * SGD (momentum, Nesterov), AdaGrad or Adam over a model's trainable parameters,
- * updating as torch.optim does, with L2 weight decay. State lives on the device.
+ * SGD (momentum, Nesterov), AdaGrad, Adam or AdamW over a model's trainable parameters,
+ * updating as torch.optim does, with L2 weight decay (AdamW: decoupled). State lives on
+ * the device. The learning rate may change between steps (a schedule sets it).
  */
 public final class Optimizer implements AutoCloseable {
-    public enum Kind { SGD, ADAGRAD, ADAM }
+    public enum Kind { SGD, ADAGRAD, ADAM, ADAMW }
 
     private final Kind kind;
-    private final float lr, momentum, weightDecay;
+    private final float baseLr, momentum, weightDecay;
+    private float lr;
     private final boolean nesterov;
     private final Backend b;
     private final List<Param> params = new ArrayList<>();
@@ -38,6 +40,7 @@ public final class Optimizer implements AutoCloseable {
             throw new IllegalArgumentException("--nesterov needs --optimizer sgd with a momentum > 0");
         }
         this.kind = kind;
+        this.baseLr = lr;
         this.lr = lr;
         this.momentum = momentum;
         this.nesterov = nesterov;
@@ -48,7 +51,7 @@ public final class Optimizer implements AutoCloseable {
                 () -> model.params().stream().map(Sequential.NamedParam::param).filter(Param::trainable).forEach(params::add));
         for (Param p : params) {
             Buf s1 = b.zeros(p.value().shape());
-            state.add(kind == Kind.ADAM ? new Buf[]{s1, b.zeros(p.value().shape())} : new Buf[]{s1});
+            state.add(kind == Kind.ADAM || kind == Kind.ADAMW ? new Buf[]{s1, b.zeros(p.value().shape())} : new Buf[]{s1});
         }
     }
 
@@ -56,12 +59,25 @@ public final class Optimizer implements AutoCloseable {
         try {
             return Kind.valueOf(name.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--optimizer " + name + ": expected sgd, adagrad or adam");
+            throw new IllegalArgumentException("--optimizer " + name + ": expected sgd, adagrad, adam or adamw");
         }
     }
 
+    /** The learning rate of the next step. */
     public float learningRate() {
         return lr;
+    }
+
+    /** The rate the optimiser was made with, which a schedule scales. */
+    public float baseLearningRate() {
+        return baseLr;
+    }
+
+    public void setLearningRate(float lr) {
+        if (!(lr >= 0) || !Float.isFinite(lr)) {
+            throw new IllegalArgumentException("learning rate must be a finite number >= 0, got " + lr);
+        }
+        this.lr = lr;
     }
 
     public String describe() {
@@ -69,6 +85,7 @@ public final class Optimizer implements AutoCloseable {
             case SGD -> "sgd(lr=" + lr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ", weight_decay=" + weightDecay + ")";
             case ADAGRAD -> "adagrad(lr=" + lr + ", weight_decay=" + weightDecay + ")";
             case ADAM -> "adam(lr=" + lr + ", betas=(0.9, 0.999), weight_decay=" + weightDecay + ")";
+            case ADAMW -> "adamw(lr=" + lr + ", betas=(0.9, 0.999), weight_decay=" + weightDecay + ", decoupled)";
         };
     }
 
@@ -81,7 +98,7 @@ public final class Optimizer implements AutoCloseable {
             switch (kind) {
                 case SGD -> b.sgdUpdate(p.value(), p.grad(), s[0], lr, momentum, weightDecay, nesterov);
                 case ADAGRAD -> b.adagradUpdate(p.value(), p.grad(), s[0], lr, weightDecay, 1e-10f);
-                case ADAM -> b.adamUpdate(p.value(), p.grad(), s[0], s[1], lr, 0.9f, 0.999f, 1e-8f, weightDecay, step);
+                case ADAM, ADAMW -> b.adamUpdate(p.value(), p.grad(), s[0], s[1], lr, 0.9f, 0.999f, 1e-8f, weightDecay, kind == Kind.ADAMW, step);
             }
         }
     }

@@ -44,6 +44,15 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Steps taken so far, across epochs. */
+    private Schedule schedule;
+    private long totalSteps;
+
+    /** Scales the learning rate at every step by schedule's factor, for a run of totalSteps steps. */
+    public void schedule(Schedule schedule, long totalSteps) {
+        this.schedule = schedule;
+        this.totalSteps = totalSteps;
+    }
+
     public int steps() {
         return step;
     }
@@ -74,6 +83,9 @@ public final class Trainer implements AutoCloseable {
                 Buf logits = model.forward(x, true);
                 b.copyRange(loss.forward(logits, y), 0, history, s, 1);
                 model.backward(loss.backward());
+                if (schedule != null) {
+                    optimizer.setLearningRate((float) (optimizer.baseLearningRate() * schedule.factor(step, totalSteps, steps)));
+                }
                 optimizer.step();
                 step++;
                 if ((s + 1) % logEvery == 0 || s + 1 == steps) {

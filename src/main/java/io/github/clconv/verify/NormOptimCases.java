@@ -65,13 +65,15 @@ final class NormOptimCases {
 
     static List<CheckResult> adam(Pair p, Random rnd, int i) {
         Shape s = Shape.of(Shapes.size(rnd, 3000));
-        float lr = 0.0001f + rnd.nextFloat() * 0.01f, wd = i % 2 == 0 ? 0f : 5e-4f;
+        float lr = 0.0001f + rnd.nextFloat() * 0.01f, wd = i % 2 == 0 ? 0f : i % 4 == 1 ? 5e-4f : 0.05f;
+        boolean decoupled = i % 4 == 3; // AdamW
         Buf[] param = p.normal(s, rnd), m = p.zeros(s), v = p.zeros(s);
         for (int t = 1; t <= STEPS; t++) {
             Buf[] g = p.normal(s, rnd);
             int step = t;
-            p.run((b, side) -> b.adamUpdate(param[side], g[side], m[side], v[side], lr, 0.9f, 0.999f, 1e-8f, wd, step));
+            p.run((b, side) -> b.adamUpdate(param[side], g[side], m[side], v[side], lr, 0.9f, 0.999f, 1e-8f, wd, decoupled, step));
         }
-        return List.of(p.compare("adam", s + String.format(" lr=%.4f wd=%.0e, %d steps", lr, wd, STEPS), Tolerance.TRANSCENDENTAL, param, m, v));
+        return List.of(p.compare(decoupled ? "adamw" : "adam", s + String.format(" lr=%.4f wd=%.0e, %d steps", lr, wd, STEPS),
+                Tolerance.TRANSCENDENTAL, param, m, v));
     }
 }

@@ -37,7 +37,7 @@ class BadInputTest {
             rejects(() -> b.uploadLabels(new int[]{0, 3}, 3), "label 3", "out of range");
             rejects(() -> b.uploadLabels(new int[]{-1}, 3), "label -1", "out of range");
             rejects(() -> b.sgdUpdate(v, v, v, Float.NaN, 0.9f, 0f, false), "sgd", "learning rate", "finite");
-            rejects(() -> b.adamUpdate(v, v, v, v, 0.01f, Float.NaN, 0.999f, 1e-8f, 0f, 1), "adam", "beta1");
+            rejects(() -> b.adamUpdate(v, v, v, v, 0.01f, Float.NaN, 0.999f, 1e-8f, 0f, false, 1), "adam", "beta1");
             rejects(() -> b.dropoutForward(v, Float.NaN, 1L, v, v), "dropout", "p");
             rejects(() -> b.dropoutForward(v, 1f, 1L, v, v), "dropout", "[0, 1)");
             rejects(() -> b.activationForward(Activation.LEAKY_RELU, Float.NaN, v, v), "leaky_relu", "alpha");

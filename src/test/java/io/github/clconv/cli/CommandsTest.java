@@ -127,6 +127,24 @@ class CommandsTest {
         assertTrue(wrong.err().contains("3 classes") && wrong.err().contains("linear(3)"), wrong.err());
     }
 
+    /** AdamW with a one-cycle schedule and warm-up trains; the metrics show the learning rate rising, then falling. */
+    @Test
+    void schedulesAndAdamW() throws Exception {
+        Path data = SyntheticData.folder(Files.createDirectory(dir.resolve("sched")), 640, 100, 12, false, 4L);
+        Path metrics = dir.resolve("lr.jsonl");
+        Run r = run("train", "--data", data.toString(), "--model", "flatten-linear(10)", "--epochs", "2", "--batch", "32",
+                "--optimizer", "adamw", "--weight-decay", "0.01", "--lr", "0.01", "--schedule", "onecycle", "--warmup", "3",
+                "--log-every", "1", "--metrics", metrics.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.summary().get("test_accuracy").getAsDouble() > 0.5, r.summary().toString());
+        List<Double> lr = Files.readAllLines(metrics).stream().filter(l -> l.contains("\"type\": \"step\""))
+                .map(l -> JsonParser.parseString(l).getAsJsonObject().get("lr").getAsDouble()).toList();
+        assertEquals(40, lr.size());
+        int peak = lr.indexOf(lr.stream().max(Double::compare).orElseThrow());
+        assertTrue(peak > 3 && peak < 20, "peak at step " + peak + ": " + lr);
+        assertTrue(lr.get(0) < lr.get(peak) / 25 && lr.get(39) < lr.get(peak) / 1000, lr.toString());
+    }
+
     @Test
     void benchReportsEveryFigure() throws Exception {
         Path data = Files.createDirectory(dir.resolve("data"));
