@@ -52,8 +52,10 @@ kernel void softmax_backward(global const float* y, global const float* dy, glob
 }
 
 /* probs = softmax(logits); row_loss[r] = logsumexp(logits[r]) - logits[r, label] = (max - x_label) + log(sum). */
+/* smoothing e (label smoothing, as torch's CrossEntropyLoss): the target is 1 - e + e/cols
+   at the label and e/cols elsewhere, so the row's loss is lse - (1 - e) x[label] - e mean(x). */
 kernel void xent_forward(global const float* logits, global const float* labels, global float* probs,
-                         global float* row_loss, int rows, int cols) {
+                         global float* row_loss, int rows, int cols, float smoothing) {
     const int r = get_global_id(0);
     if (r >= rows) {
         return;
@@ -68,11 +70,14 @@ kernel void xent_forward(global const float* logits, global const float* labels,
         s += exp(xr[c] - m);
     }
     const float ls = log(s);
+    float shifted = 0.0f; /* sum of x - m, for the smoothing term */
     for (int c = 0; c < cols; c++) {
         probs[r * cols + c] = exp((xr[c] - m) - ls);
+        shifted += xr[c] - m;
     }
     const int label = (int)labels[r];
-    row_loss[r] = (label >= 0 && label < cols) ? (m - xr[label]) + ls : NAN;
+    const float hard = (m - xr[label]) + ls, soft = ls - shifted / (float)cols;
+    row_loss[r] = (label >= 0 && label < cols) ? (smoothing == 0.0f ? hard : (1.0f - smoothing) * hard + smoothing * soft) : NAN;
 }
 
 /* loss[0] = sum(part[0 .. n-1]) / divisor; one work-group (reduction.h). */
@@ -90,14 +95,16 @@ void mean_of(global const float* part, global float* loss, int n, float divisor)
     }
 }
 
-kernel void xent_backward(global const float* probs, global const float* labels, global float* dlogits, int rows, int cols) {
+kernel void xent_backward(global const float* probs, global const float* labels, global float* dlogits, int rows, int cols,
+                          float smoothing) {
     const int e = get_global_id(0);
     if (e >= rows * cols) {
         return;
     }
     const int r = e / cols, c = e % cols;
     const int label = (int)labels[r];
-    dlogits[e] = (probs[e] - (c == label ? 1.0f : 0.0f)) / (float)rows;
+    const float target = (c == label ? 1.0f - smoothing : 0.0f) + smoothing / (float)cols;
+    dlogits[e] = (probs[e] - target) / (float)rows;
 }
 
 /* part[b] = sum of (y - t)^2 over the chunk [b*chunk, (b+1)*chunk). */

@@ -123,9 +123,18 @@ public interface Backend extends AutoCloseable {
     void softmaxBackward(Buf y, Buf dy, Buf dx, boolean log);
 
     // losses: loss is a [1] buffer holding the mean over the batch
-    void softmaxXentForward(Buf logits, Buf labels, Buf probs, Buf loss);
+    /** smoothing in [0, 1): label smoothing as torch's CrossEntropyLoss(label_smoothing=...). */
+    void softmaxXentForward(Buf logits, Buf labels, float smoothing, Buf probs, Buf loss);
 
-    void softmaxXentBackward(Buf probs, Buf labels, Buf dlogits);
+    default void softmaxXentForward(Buf logits, Buf labels, Buf probs, Buf loss) {
+        softmaxXentForward(logits, labels, 0f, probs, loss);
+    }
+
+    void softmaxXentBackward(Buf probs, Buf labels, float smoothing, Buf dlogits);
+
+    default void softmaxXentBackward(Buf probs, Buf labels, Buf dlogits) {
+        softmaxXentBackward(probs, labels, 0f, dlogits);
+    }
 
     void mseForward(Buf y, Buf target, Buf loss);
 

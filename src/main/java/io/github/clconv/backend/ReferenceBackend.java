@@ -197,18 +197,20 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void softmaxXentForward(Buf logits, Buf labels, Buf probs, Buf loss) {
+    public void softmaxXentForward(Buf logits, Buf labels, float smoothing, Buf probs, Buf loss) {
         Checks.labels("softmax_xent", logits, labels);
         Checks.elementwise("softmax_xent", logits, probs);
         Checks.shape("softmax_xent", "loss", loss, Shape.of(1));
-        ReferenceElementwise.xentForward(d(logits), d(labels), logits.shape().dim(0), logits.shape().dim(1), d(probs), d(loss));
+        Checks.range("softmax_xent", "label smoothing", smoothing, 0, 1);
+        ReferenceElementwise.xentForward(d(logits), d(labels), logits.shape().dim(0), logits.shape().dim(1), smoothing, d(probs), d(loss));
     }
 
     @Override
-    public void softmaxXentBackward(Buf probs, Buf labels, Buf dlogits) {
+    public void softmaxXentBackward(Buf probs, Buf labels, float smoothing, Buf dlogits) {
         Checks.labels("softmax_xent backward", probs, labels);
         Checks.elementwise("softmax_xent backward", probs, dlogits);
-        ReferenceElementwise.xentBackward(d(probs), d(labels), probs.shape().dim(0), probs.shape().dim(1), d(dlogits));
+        Checks.range("softmax_xent backward", "label smoothing", smoothing, 0, 1);
+        ReferenceElementwise.xentBackward(d(probs), d(labels), probs.shape().dim(0), probs.shape().dim(1), smoothing, d(dlogits));
     }
 
     @Override

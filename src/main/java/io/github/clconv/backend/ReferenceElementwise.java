@@ -59,12 +59,17 @@ final class ReferenceElementwise {
         }
     }
 
-    static void xentForward(double[] logits, double[] labels, int rows, int cols, double[] probs, double[] loss) {
+    /** smoothing e: the target is 1 - e + e/cols at the label and e/cols elsewhere (torch's label_smoothing). */
+    static void xentForward(double[] logits, double[] labels, int rows, int cols, double smoothing, double[] probs, double[] loss) {
         softmaxForward(logits, rows, cols, probs, true);
         double total = 0;
         for (int r = 0; r < rows; r++) {
             int label = label(labels[r], cols, r);
-            total -= probs[r * cols + label];
+            double meanLog = 0;
+            for (int c = 0; c < cols; c++) {
+                meanLog += probs[r * cols + c] / cols;
+            }
+            total -= (1 - smoothing) * probs[r * cols + label] + smoothing * meanLog;
             for (int c = 0; c < cols; c++) {
                 probs[r * cols + c] = Math.exp(probs[r * cols + c]);
             }
@@ -72,11 +77,12 @@ final class ReferenceElementwise {
         loss[0] = total / rows;
     }
 
-    static void xentBackward(double[] probs, double[] labels, int rows, int cols, double[] dlogits) {
+    static void xentBackward(double[] probs, double[] labels, int rows, int cols, double smoothing, double[] dlogits) {
         for (int r = 0; r < rows; r++) {
             int label = label(labels[r], cols, r);
             for (int c = 0; c < cols; c++) {
-                dlogits[r * cols + c] = (probs[r * cols + c] - (c == label ? 1 : 0)) / rows;
+                double target = (c == label ? 1 - smoothing : 0) + smoothing / cols;
+                dlogits[r * cols + c] = (probs[r * cols + c] - target) / rows;
             }
         }
     }

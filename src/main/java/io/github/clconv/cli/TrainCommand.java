@@ -47,6 +47,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "Learning-rate schedule, stepped per batch as torch.optim.lr_scheduler: constant, cosine (to 0 over the run),"
                     + " step:EPOCHS:GAMMA (times GAMMA every EPOCHS epochs) or onecycle. Default: ${DEFAULT-VALUE}.")
     String schedule;
+    @Option(names = "--label-smoothing", defaultValue = "0", paramLabel = "E",
+            description = "Label smoothing of the training loss, in [0, 1) (torch's CrossEntropyLoss(label_smoothing=E)). Default: ${DEFAULT-VALUE}.")
+    float labelSmoothing;
     @Option(names = "--warmup", defaultValue = "0", paramLabel = "STEPS", description = "Linear learning-rate warm-up over the first STEPS steps. Default: ${DEFAULT-VALUE}.")
     int warmup;
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum; 0 is plain SGD. Default: ${DEFAULT-VALUE}.")
@@ -108,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
         try (Backend b = Backends.open(device);
              Sequential net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), b, seed);
              Optimizer opt = new Optimizer(net, Optimizer.kind(optimizer), lr, momentum, nesterov, weightDecay);
-             Trainer trainer = new Trainer(net, opt, batch, !noShuffle, seed, logEvery);
+             Trainer trainer = new Trainer(net, opt, batch, !noShuffle, seed, logEvery, labelSmoothing);
              DeviceDataset trainDev = new DeviceDataset(b, train);
              DeviceDataset testDev = new DeviceDataset(b, test);
              DeviceDataset valDev = val == null ? null : new DeviceDataset(b, val);
@@ -172,6 +175,9 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException("--label-smoothing must lie in [0, 1), got " + labelSmoothing);
+        }
         if (!optimizer.trim().equalsIgnoreCase("sgd")) {
             for (String opt : new String[]{"--momentum", "--nesterov"}) {
                 if (spec != null && spec.commandLine().getParseResult().hasMatchedOption(opt)) {

@@ -340,18 +340,20 @@ public final class ClBackend implements Backend {
     }
 
     @Override
-    public void softmaxXentForward(Buf logits, Buf labels, Buf probs, Buf lossOut) {
+    public void softmaxXentForward(Buf logits, Buf labels, float smoothing, Buf probs, Buf lossOut) {
         Checks.labels("softmax_xent", logits, labels);
         Checks.elementwise("softmax_xent", logits, probs);
         Checks.shape("softmax_xent", "loss", lossOut, Shape.of(1));
-        loss.xentForward(logits, labels, probs, lossOut);
+        Checks.range("softmax_xent", "label smoothing", smoothing, 0, 1);
+        loss.xentForward(logits, labels, smoothing, probs, lossOut);
     }
 
     @Override
-    public void softmaxXentBackward(Buf probs, Buf labels, Buf dlogits) {
+    public void softmaxXentBackward(Buf probs, Buf labels, float smoothing, Buf dlogits) {
         Checks.labels("softmax_xent backward", probs, labels);
         Checks.elementwise("softmax_xent backward", probs, dlogits);
-        loss.xentBackward(probs, labels, dlogits);
+        Checks.range("softmax_xent backward", "label smoothing", smoothing, 0, 1);
+        loss.xentBackward(probs, labels, smoothing, dlogits);
     }
 
     @Override

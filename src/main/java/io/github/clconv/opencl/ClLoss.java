@@ -23,16 +23,16 @@ final class ClLoss {
         cl.kernel("softmax_xent.cl", "", "softmax_backward").args(y, dy, dx, rows, cols, log).run(rows);
     }
 
-    void xentForward(Buf logits, Buf labels, Buf probs, Buf loss) {
+    void xentForward(Buf logits, Buf labels, float smoothing, Buf probs, Buf loss) {
         int rows = logits.shape().dim(0), cols = logits.shape().dim(1);
         ClBuffer rowLoss = scratch.get("xent.rows", rows);
-        cl.kernel("softmax_xent.cl", "", "xent_forward").args(logits, labels, probs, rowLoss, rows, cols).run(rows);
+        cl.kernel("softmax_xent.cl", "", "xent_forward").args(logits, labels, probs, rowLoss, rows, cols, smoothing).run(rows);
         cl.kernel("softmax_xent.cl", "", "mean_of").args(rowLoss, loss, rows, (float) rows).runGroups(cl.reductionWidth(), 1);
     }
 
-    void xentBackward(Buf probs, Buf labels, Buf dlogits) {
+    void xentBackward(Buf probs, Buf labels, float smoothing, Buf dlogits) {
         int rows = probs.shape().dim(0), cols = probs.shape().dim(1);
-        cl.kernel("softmax_xent.cl", "", "xent_backward").args(probs, labels, dlogits, rows, cols).run((long) rows * cols);
+        cl.kernel("softmax_xent.cl", "", "xent_backward").args(probs, labels, dlogits, rows, cols, smoothing).run((long) rows * cols);
     }
 
     void mseForward(Buf y, Buf t, Buf loss) {

@@ -26,15 +26,26 @@ public final class SoftmaxCrossEntropy implements Loss {
     private Buf[] current;
     private Buf labels;
 
+    private final float smoothing;
+
     public SoftmaxCrossEntropy(Backend b) {
+        this(b, 0f);
+    }
+
+    /** smoothing: label smoothing in [0, 1), as torch's CrossEntropyLoss(label_smoothing=...). */
+    public SoftmaxCrossEntropy(Backend b, float smoothing) {
+        if (!(smoothing >= 0 && smoothing < 1)) {
+            throw new IllegalArgumentException("label smoothing must lie in [0, 1), got " + smoothing);
+        }
         this.b = b;
+        this.smoothing = smoothing;
     }
 
     @Override
     public Buf forward(Buf logits, Buf labels) {
         this.labels = labels;
         current = buffers.computeIfAbsent(logits.shape(), s -> new Buf[]{b.zeros(s), b.zeros(Shape.of(1)), b.zeros(s)});
-        b.softmaxXentForward(logits, labels, current[0], current[1]);
+        b.softmaxXentForward(logits, labels, smoothing, current[0], current[1]);
         return current[1];
     }
 
@@ -45,7 +56,7 @@ public final class SoftmaxCrossEntropy implements Loss {
 
     @Override
     public Buf backward() {
-        b.softmaxXentBackward(current[0], labels, current[2]);
+        b.softmaxXentBackward(current[0], labels, smoothing, current[2]);
         return current[2];
     }
 

@@ -27,6 +27,11 @@ public final class Trainer implements AutoCloseable {
     private double[] lastEpochLosses = new double[0];
 
     public Trainer(Sequential model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery) {
+        this(model, optimizer, batch, shuffle, seed, logEvery, 0f);
+    }
+
+    /** labelSmoothing: the cross-entropy's label smoothing in [0, 1) (evaluation reports the plain loss). */
+    public Trainer(Sequential model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery, float labelSmoothing) {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
@@ -40,7 +45,7 @@ public final class Trainer implements AutoCloseable {
         this.shuffle = shuffle;
         this.logEvery = logEvery;
         this.shuffler = new Random(seed ^ 0x5DEECE66DL);
-        this.loss = new SoftmaxCrossEntropy(b);
+        this.loss = new SoftmaxCrossEntropy(b, labelSmoothing);
     }
 
     /** Steps taken so far, across epochs. */

@@ -61,12 +61,13 @@ final class ElementwiseCases {
         int[] labels = rnd.ints(n, 0, c).toArray();
         Buf[] x = p.uniform(s, rnd, -scale, scale), lab = {p.dev.uploadLabels(labels, c), p.ref.uploadLabels(labels, c)};
         Buf[] probs = p.zeros(s), loss = p.zeros(Shape.of(1));
-        p.run((b, side) -> b.softmaxXentForward(x[side], lab[side], probs[side], loss[side]));
-        String shape = s + (scale > 10 ? " logits~1e4" : "");
+        float smoothing = i % 3 == 2 ? 0.1f : 0f;
+        p.run((b, side) -> b.softmaxXentForward(x[side], lab[side], smoothing, probs[side], loss[side]));
+        String shape = s + (scale > 10 ? " logits~1e4" : "") + (smoothing > 0 ? " smoothing 0.1" : "");
         // the mean over rows adds a sum of n terms to the per-row log-sum-exp error
         CheckResult fwd = p.compare("softmax_xent.forward", shape, Tolerance.TRANSCENDENTAL + Tolerance.reduction(n), probs, loss);
         Buf[] dl = p.zeros(s);
-        p.run((b, side) -> b.softmaxXentBackward(probs[side], lab[side], dl[side]));
+        p.run((b, side) -> b.softmaxXentBackward(probs[side], lab[side], smoothing, dl[side]));
         CheckResult bwd = p.compare("softmax_xent.backward", shape, Tolerance.TRANSCENDENTAL, dl);
         lab[0].close();
         lab[1].close();

@@ -153,6 +153,10 @@ class GradientCheckTest {
         xent.run();
         ref.softmaxXentBackward(probs, labels, dl);
         check("softmax_xent", logits, xent, loss, new double[]{1}, dl);
+        Runnable smoothed = () -> ref.softmaxXentForward(logits, labels, 0.2f, probs, loss);
+        smoothed.run();
+        ref.softmaxXentBackward(probs, labels, 0.2f, dl);
+        check("softmax_xent smoothing 0.2", logits, smoothed, loss, new double[]{1}, dl);
 
         Buf y = rand(s), t = rand(s), dy = ref.zeros(s);
         Runnable mse = () -> ref.mseForward(y, t, loss);
