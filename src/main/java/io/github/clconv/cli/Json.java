@@ -18,6 +18,11 @@ public final class Json {
         return value(fields);
     }
 
+    /** The value under key, or null. */
+    Object get(String key) {
+        return fields.get(key);
+    }
+
     static String value(Object v) {
         if (v == null) {
             return "null";

@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * --metrics F: JSON lines, one per logged step {"type": "step", "epoch", "step", "loss"
+ * --metrics F: CSV with a header when F ends in .csv (the columns CSV_COLUMNS, a cell empty
+ * where a row has no such figure), else JSON lines, one per logged step {"type": "step", "epoch", "step", "loss"
  * (the mean since the previous step record), "lr", "time" (seconds since the start)} and
  * one per epoch {"type": "epoch", "epoch", "train_loss", "test_loss", "test_accuracy",
  * "seconds", "time"} (plus validation figures with --val-split). Also keeps the series
@@ -27,10 +28,20 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
     private final long start = System.nanoTime();
     private final java.util.function.DoubleSupplier lr;
 
+    /** The columns of a .csv metrics file: step and epoch rows in one table, as Lightning's CSVLogger writes it. */
+    static final List<String> CSV_COLUMNS = List.of("type", "epoch", "step", "loss", "lr", "train_loss", "test_loss", "test_accuracy",
+            "val_loss", "val_accuracy", "seconds", "time");
+    private final boolean csv;
+
     MetricsFile(Path file, java.util.function.DoubleSupplier lr) throws IOException {
         this.file = file;
         this.lr = lr;
+        this.csv = file != null && file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".csv");
         out = file == null ? null : Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        if (csv) {
+            out.write(String.join(",", CSV_COLUMNS) + "\n");
+            out.flush();
+        }
     }
 
     @Override
@@ -50,6 +61,15 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
         write(j);
     }
 
+    private static String csvRow(Json j) {
+        List<String> cells = new ArrayList<>();
+        for (String k : CSV_COLUMNS) {
+            Object v = j.get(k);
+            cells.add(v == null ? "" : v instanceof String s ? s : Json.value(v));
+        }
+        return String.join(",", cells);
+    }
+
     private double seconds() {
         return (System.nanoTime() - start) / 1e9;
     }
@@ -62,7 +82,7 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
             return;
         }
         try {
-            out.write(j + "\n");
+            out.write((csv ? csvRow(j) : j.toString()) + "\n");
             out.flush();
         } catch (IOException e) {
             // a full disk must not cost the training run: say so once and keep training

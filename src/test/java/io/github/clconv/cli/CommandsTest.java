@@ -143,6 +143,15 @@ class CommandsTest {
         int peak = lr.indexOf(lr.stream().max(Double::compare).orElseThrow());
         assertTrue(peak > 3 && peak < 20, "peak at step " + peak + ": " + lr);
         assertTrue(lr.get(0) < lr.get(peak) / 25 && lr.get(39) < lr.get(peak) / 1000, lr.toString());
+
+        Path csv = dir.resolve("m.csv");
+        assertEquals(0, run("train", "--data", data.toString(), "--model", "flatten-linear(10)", "--epochs", "1", "--batch", "32",
+                "--log-every", "5", "--metrics", csv.toString()).status());
+        List<String> rows = Files.readAllLines(csv);
+        assertEquals(String.join(",", MetricsFile.CSV_COLUMNS), rows.get(0));
+        assertEquals(1 + 4 + 1, rows.size(), "a header, 4 step rows (20 steps, every 5th), an epoch row: " + rows);
+        assertTrue(rows.get(1).startsWith("step,1,5,") && rows.get(5).startsWith("epoch,1,,"), rows.toString());
+        assertEquals(MetricsFile.CSV_COLUMNS.size(), rows.get(5).split(",", -1).length);
     }
 
     @Test
