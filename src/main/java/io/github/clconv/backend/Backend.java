@@ -145,6 +145,12 @@ public interface Backend extends AutoCloseable {
 
     void dropoutBackward(Buf dy, Buf mask, Buf dx);
 
+    /**
+     * y = a random horizontal flip (when hflip) and a random crop after zero padding of pad
+     * of each image of x [N, C, H, W], drawn from Philox under seed: the same on every backend.
+     */
+    void augment(Buf x, boolean hflip, int pad, long seed, Buf y);
+
     // batch normalisation over [N, C] or [N, C, H, W], statistics per channel C
     void batchNormTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
                                Buf y, Buf saveMean, Buf saveInvStd);

@@ -172,6 +172,14 @@ public final class Checks {
         }
     }
 
+    public static void augment(Buf x, int pad, Buf y) {
+        rank("augment", "x", x, 4);
+        elementwise("augment", x, y);
+        if (pad < 0 || pad > 1024) {
+            throw new IllegalArgumentException("augment: the crop padding must lie in [0, 1024], got " + pad);
+        }
+    }
+
     public static void batchNormHyper(String op, float momentum, float eps) {
         range(op, "momentum", momentum, 0, 1);
         finite(op, "eps", eps);

@@ -227,6 +227,13 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void augment(Buf x, boolean hflip, int pad, long seed, Buf y) {
+        Checks.augment(x, pad, y);
+        Shape s = x.shape();
+        ReferenceAugment.augment(d(x), s.dim(0), s.dim(1), s.dim(2), s.dim(3), hflip, pad, seed, d(y));
+    }
+
+    @Override
     public void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {
         Checks.dropout(x, p, mask, y);
         ReferenceElementwise.dropoutForward(d(x), p, seed, d(mask), d(y));

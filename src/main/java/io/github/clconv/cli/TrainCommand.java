@@ -2,6 +2,7 @@ package io.github.clconv.cli;
 
 import io.github.clconv.util.AtomicFiles;
 import io.github.clconv.train.Schedule;
+import io.github.clconv.train.Augmentation;
 
 import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
@@ -47,6 +48,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Learning-rate schedule, stepped per batch as torch.optim.lr_scheduler: constant, cosine (to 0 over the run),"
                     + " step:EPOCHS:GAMMA (times GAMMA every EPOCHS epochs) or onecycle. Default: ${DEFAULT-VALUE}.")
     String schedule;
+    @Option(names = "--augment", paramLabel = "A",
+            description = "Augment each training batch on the device: hflip (random horizontal flip) and/or crop:N (random crop after"
+                    + " zero padding of N pixels), e.g. hflip,crop:4; drawn from --seed, the same on every backend.")
+    String augment;
     @Option(names = "--label-smoothing", defaultValue = "0", paramLabel = "E",
             description = "Label smoothing of the training loss, in [0, 1) (torch's CrossEntropyLoss(label_smoothing=E)). Default: ${DEFAULT-VALUE}.")
     float labelSmoothing;
@@ -83,6 +88,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         Schedule sched = Schedule.parse(schedule, warmup);
+        Augmentation aug = Augmentation.parse(augment);
         long t0 = System.nanoTime();
         // every output is checked before the first step: a run must not end in a failed save
         for (Path out : new Path[]{save, plot}) {
@@ -118,8 +124,10 @@ final class TrainCommand implements Callable<Integer> {
              MetricsFile metricsFile = new MetricsFile(metrics, opt::learningRate)) {
             Models.checkFits(net, Math.max(train.classes(), test.classes()));
             trainer.schedule(sched, (long) epochs * (train.size() / batch));
+            trainer.augment(aug, seed);
             System.err.printf("train: %s on %s; %d training images%s, %d test; batch %d, %s%n", net.spec(), b.name(), train.size(),
-                    val == null ? "" : " (+" + val.size() + " validation)", test.size(), batch, opt.describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched));
+                    val == null ? "" : " (+" + val.size() + " validation)", test.size(), batch, opt.describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
+                    + (aug == null ? "" : ", augment " + aug));
             Progress progress = new Progress(batch);
             TrainingListener both = new TrainingListener() {
                 @Override

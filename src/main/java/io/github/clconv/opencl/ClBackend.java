@@ -376,6 +376,14 @@ public final class ClBackend implements Backend {
     }
 
     @Override
+    public void augment(Buf x, boolean hflip, int pad, long seed, Buf y) {
+        Checks.augment(x, pad, y);
+        Shape s = x.shape();
+        cl.kernel("augment.cl", "", "augment").args(x, y, s.dim(1), s.dim(2), s.dim(3), pad, hflip, (int) seed, (int) (seed >>> 32), s.size())
+                .run(s.size());
+    }
+
+    @Override
     public void dropoutBackward(Buf dy, Buf mask, Buf dx) {
         Checks.elementwise("dropout backward", dy, mask, dx);
         elementwise.dropoutBackward(dy, mask, dx);

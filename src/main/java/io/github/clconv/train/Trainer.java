@@ -49,6 +49,16 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Steps taken so far, across epochs. */
+    private Augmentation augmentation;
+    private long augmentSeed;
+    private Buf xAug;
+
+    /** Augments every training batch on the device, with choices drawn from seed and the step number (null: none). */
+    public void augment(Augmentation a, long seed) {
+        this.augmentation = a;
+        this.augmentSeed = seed;
+    }
+
     private Schedule schedule;
     private long totalSteps;
 
@@ -85,7 +95,15 @@ public final class Trainer implements AutoCloseable {
             int reported = 0;
             for (int s = 0; s < steps; s++) {
                 train.batch(orderBuf, s * batch, x, y);
-                Buf logits = model.forward(x, true);
+                Buf input = x;
+                if (augmentation != null) {
+                    if (xAug == null) {
+                        xAug = b.zeros(x.shape());
+                    }
+                    b.augment(x, augmentation.hflip(), augmentation.pad(), Augmentation.stepSeed(augmentSeed, step), xAug);
+                    input = xAug;
+                }
+                Buf logits = model.forward(input, true);
                 b.copyRange(loss.forward(logits, y), 0, history, s, 1);
                 model.backward(loss.backward());
                 if (schedule != null) {
@@ -138,6 +156,9 @@ public final class Trainer implements AutoCloseable {
         if (xBuf != null) {
             xBuf.close();
             yBuf.close();
+        }
+        if (xAug != null) {
+            xAug.close();
         }
     }
 }

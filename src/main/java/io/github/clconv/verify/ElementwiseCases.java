@@ -83,6 +83,17 @@ final class ElementwiseCases {
         return List.of(fwd, p.compare("mse.backward", s.toString(), Tolerance.EXACT, dy));
     }
 
+    /** Flip and crop choices must agree bit for bit: a wrong one moves whole rows, far outside EXACT. */
+    static List<CheckResult> augment(Pair p, Random rnd, int i) {
+        Shape s = Shape.of(Shapes.size(rnd, 9), Shapes.size(rnd, 4), Shapes.size(rnd, 13), Shapes.size(rnd, 13));
+        boolean hflip = i % 3 != 1;
+        int pad = i % 4;
+        long seed = rnd.nextLong();
+        Buf[] x = p.normal(s, rnd), y = p.zeros(s);
+        p.run((b, side) -> b.augment(x[side], hflip, pad, seed, y[side]));
+        return List.of(p.compare("augment", s + (hflip ? " hflip" : "") + " pad " + pad, Tolerance.EXACT, y));
+    }
+
     static List<CheckResult> dropout(Pair p, Random rnd, int i) {
         Shape s = anyShape(rnd);
         float prob = i % 5 == 0 ? 0f : rnd.nextFloat() * 0.9f;

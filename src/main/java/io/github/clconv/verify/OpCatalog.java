@@ -27,6 +27,7 @@ public final class OpCatalog {
                 new OpFamily("softmax_xent", ElementwiseCases::xent),
                 new OpFamily("mse", ElementwiseCases::mse),
                 new OpFamily("dropout", ElementwiseCases::dropout),
+                new OpFamily("augment", ElementwiseCases::augment),
                 new OpFamily("batchnorm2d", NormOptimCases.batchNorm(true)),
                 new OpFamily("batchnorm1d", NormOptimCases.batchNorm(false)),
                 new OpFamily("sgd", NormOptimCases.sgd(false, false)),
