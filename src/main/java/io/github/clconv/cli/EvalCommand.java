@@ -38,6 +38,10 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
         Dataset test = Dataset.loadTest(data);
+        double[][] norm = Checkpoint.read(load).normalization(load);
+        if (norm != null) {
+            test = test.normalized(norm[0], norm[1]);
+        }
         try (Backend b = Backends.open(device); Sequential loaded = Models.open(model, load, test.sample(), b, 0L)) {
             Models.checkFits(loaded, test.classes(), false);
             Sequential net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;

@@ -42,7 +42,9 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (Backend b = Backends.open(device); Sequential loaded = Models.open(model, load, null, b, 0L)) {
             Sequential net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
-            List<String> classNames = Checkpoint.read(load).classNames();
+            Checkpoint.Contents meta = Checkpoint.read(load);
+            List<String> classNames = meta.classNames();
+            double[][] norm = meta.normalization(load);
             Shape in = net.input();
             List<String> names = new ArrayList<>();
             List<float[]> pixels = new ArrayList<>();
@@ -52,6 +54,13 @@ final class PredictCommand implements Callable<Integer> {
             float[] all = new float[pixels.size() * in.size()];
             for (int i = 0; i < pixels.size(); i++) {
                 System.arraycopy(pixels.get(i), 0, all, i * in.size(), in.size());
+            }
+            if (norm != null) { // the training data's normalisation, from the checkpoint
+                int plane = in.dim(1) * in.dim(2);
+                for (int i = 0; i < all.length; i++) {
+                    int c = i / plane % in.dim(0);
+                    all[i] = (float) ((all[i] - norm[0][c]) * (norm[1][c] > 0 ? 1 / norm[1][c] : 1));
+                }
             }
             List<Object> out = new ArrayList<>();
             try (Buf x = b.upload(Shape.of(pixels.size(), in.dim(0), in.dim(1), in.dim(2)), all)) {

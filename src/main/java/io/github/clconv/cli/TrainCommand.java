@@ -48,6 +48,9 @@ final class TrainCommand implements Callable<Integer> {
             description = "Learning-rate schedule, stepped per batch as torch.optim.lr_scheduler: constant, cosine (to 0 over the run),"
                     + " step:EPOCHS:GAMMA (times GAMMA every EPOCHS epochs) or onecycle. Default: ${DEFAULT-VALUE}.")
     String schedule;
+    @Option(names = "--normalize", description = "Normalise each channel by the training set's mean and standard deviation;"
+            + " both are kept in the checkpoint, and eval and predict apply them.")
+    boolean normalize;
     @Option(names = "--augment", paramLabel = "A",
             description = "Augment each training batch on the device: hflip (random horizontal flip) and/or crop:N (random crop after"
                     + " zero padding of N pixels), e.g. hflip,crop:4; drawn from --seed, the same on every backend.")
@@ -114,6 +117,16 @@ final class TrainCommand implements Callable<Integer> {
             val = train.select("validation", order, keep, train.size());
             train = train.select("train", order, 0, keep);
         }
+        // a checkpoint trained on normalised data keeps its statistics; --normalize takes the training set's
+        double[][] norm = load != null ? Checkpoint.read(load).normalization(load) : null;
+        if (norm == null && normalize) {
+            norm = train.channelStats();
+        }
+        if (norm != null) {
+            train = train.normalized(norm[0], norm[1]);
+            test = test.normalized(norm[0], norm[1]);
+            val = val == null ? null : val.normalized(norm[0], norm[1]);
+        }
         try (Backend b = Backends.open(device);
              Sequential net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), b, seed);
              Optimizer opt = new Optimizer(net, Optimizer.kind(optimizer), lr, momentum, nesterov, weightDecay);
@@ -161,7 +174,7 @@ final class TrainCommand implements Callable<Integer> {
                         + "; nothing was saved. Try a smaller learning rate, e.g. --lr " + lr / 10);
             }
             if (save != null) {
-                Checkpoint.save(net, save, train.classNames());
+                Checkpoint.save(net, save, train.classNames(), norm);
                 System.err.println("saved " + save);
             }
             if (plot != null) {

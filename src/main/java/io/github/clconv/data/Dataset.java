@@ -73,6 +73,48 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
         return load(dir)[1];
     }
 
+    /** Per channel {mean, standard deviation} over every image (population std, as torchvision's recipes compute it). */
+    public double[][] channelStats() {
+        int c = sample.dim(0), plane = sample.size() / c;
+        double[] sum = new double[c], sq = new double[c];
+        for (int n = 0; n < size(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                int off = (n * c + ch) * plane;
+                for (int i = 0; i < plane; i++) {
+                    double v = images[off + i];
+                    sum[ch] += v;
+                    sq[ch] += v * v;
+                }
+            }
+        }
+        double count = (double) size() * plane;
+        double[] mean = new double[c], std = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            mean[ch] = sum[ch] / count;
+            std[ch] = Math.sqrt(Math.max(sq[ch] / count - mean[ch] * mean[ch], 0));
+        }
+        return new double[][]{mean, std};
+    }
+
+    /** (x - mean[c]) / std[c] for every channel c; a channel with std 0 is only shifted. */
+    public Dataset normalized(double[] mean, double[] std) {
+        int c = sample.dim(0), plane = sample.size() / c;
+        if (mean.length != c || std.length != c) {
+            throw new IllegalArgumentException(name + ": normalisation for " + mean.length + " channels, the images have " + c);
+        }
+        float[] x = images.clone();
+        for (int n = 0; n < size(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                int off = (n * c + ch) * plane;
+                double scale = std[ch] > 0 ? 1 / std[ch] : 1;
+                for (int i = 0; i < plane; i++) {
+                    x[off + i] = (float) ((x[off + i] - mean[ch]) * scale);
+                }
+            }
+        }
+        return new Dataset(name, x, labels, sample, classes, classNames);
+    }
+
     Dataset withClasses(int n) {
         return new Dataset(name, images, labels, sample, n, classNames.isEmpty() || classNames.size() == n ? classNames : List.of());
     }

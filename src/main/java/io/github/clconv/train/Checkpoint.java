@@ -33,7 +33,8 @@ import java.util.Map;
  * state_dict, so the file loads into the equivalent PyTorch model and back.
  */
 public final class Checkpoint {
-    public static final String MODEL_KEY = "clconv.model", INPUT_KEY = "clconv.input", CLASSES_KEY = "clconv.classes";
+    public static final String MODEL_KEY = "clconv.model", INPUT_KEY = "clconv.input", CLASSES_KEY = "clconv.classes",
+            MEAN_KEY = "clconv.mean", STD_KEY = "clconv.std";
     private static final long MAX_HEADER = 100L << 20;
     /** Values per input image a checkpoint may declare: 4096 x 4096 x 4, far above any image clconv trains on. */
     private static final int MAX_INPUT = 1 << 26;
@@ -62,6 +63,26 @@ public final class Checkpoint {
                 return out;
             } catch (RuntimeException e) {
                 return java.util.List.of(); // names are a convenience: a bad list only loses them
+            }
+        }
+
+        /** {mean, std} per channel when the model was trained on normalised data (--normalize), else null. */
+        public double[][] normalization(Path file) throws IOException {
+            String m = metadata.get(MEAN_KEY), s = metadata.get(STD_KEY);
+            if (m == null && s == null) {
+                return null;
+            }
+            try {
+                double[] mean = java.util.Arrays.stream(m.split(",")).mapToDouble(Double::parseDouble).toArray();
+                double[] std = java.util.Arrays.stream(s.split(",")).mapToDouble(Double::parseDouble).toArray();
+                if (mean.length != std.length || mean.length > 4096
+                        || java.util.Arrays.stream(std).anyMatch(v -> !(v >= 0) || !Double.isFinite(v)) || java.util.Arrays.stream(mean).anyMatch(v -> !Double.isFinite(v))) {
+                    throw new IllegalArgumentException();
+                }
+                return new double[][]{mean, std};
+            } catch (RuntimeException e) {
+                throw new IOException(file + ": bad normalisation in the metadata (" + MEAN_KEY + ", " + STD_KEY + "): expected comma-separated"
+                        + " finite numbers, one per channel");
             }
         }
 
@@ -98,6 +119,11 @@ public final class Checkpoint {
 
     /** The same, with the class names (in label order) kept in the metadata for predict. */
     public static void save(Sequential model, Path file, java.util.List<String> classNames) throws IOException {
+        save(model, file, classNames, null);
+    }
+
+    /** normalization: {mean, std} per channel the data was normalised with (null: none), kept for eval and predict. */
+    public static void save(Sequential model, Path file, java.util.List<String> classNames, double[][] normalization) throws IOException {
         Backend b = model.backend();
         java.util.List<Entry> entries = new java.util.ArrayList<>();
         for (Sequential.NamedParam p : model.params()) {
@@ -120,6 +146,10 @@ public final class Checkpoint {
         meta.addProperty(MODEL_KEY, model.spec());
         Shape in = model.input();
         meta.addProperty(INPUT_KEY, in.dim(0) + "," + in.dim(1) + "," + in.dim(2));
+        if (normalization != null) {
+            meta.addProperty(MEAN_KEY, join(normalization[0]));
+            meta.addProperty(STD_KEY, join(normalization[1]));
+        }
         if (!classNames.isEmpty()) {
             com.google.gson.JsonArray names = new com.google.gson.JsonArray();
             classNames.forEach(names::add);
@@ -289,6 +319,14 @@ public final class Checkpoint {
                 throw new IOException(file + ": truncated");
             }
         }
+    }
+
+    private static String join(double[] v) {
+        StringBuilder b = new StringBuilder();
+        for (double x : v) {
+            b.append(b.length() == 0 ? "" : ",").append(x);
+        }
+        return b.toString();
     }
 
     private static int nonFinite(float[] v) {

@@ -154,6 +154,27 @@ class CommandsTest {
         assertEquals(MetricsFile.CSV_COLUMNS.size(), rows.get(5).split(",", -1).length);
     }
 
+    /** --normalize keeps the training set's statistics in the checkpoint; eval applies them and reports the same accuracy. */
+    @Test
+    void normalisationTravelsWithTheCheckpoint() throws Exception {
+        Path data = SyntheticData.folder(Files.createDirectory(dir.resolve("norm")), 320, 100, 12, false, 8L);
+        Path ckpt = dir.resolve("n.safetensors");
+        Run train = run("train", "--data", data.toString(), "--model", "flatten-linear(10)", "--epochs", "2", "--batch", "32",
+                "--normalize", "--save", ckpt.toString());
+        assertEquals(0, train.status(), train.err());
+        var meta = io.github.clconv.train.Checkpoint.read(ckpt);
+        double[][] norm = meta.normalization(ckpt);
+        assertEquals(1, norm[0].length);
+        assertTrue(norm[0][0] > 0 && norm[1][0] > 0, java.util.Arrays.deepToString(norm));
+        Run eval = run("eval", "--load", ckpt.toString(), "--data", data.toString());
+        assertEquals(0, eval.status(), eval.err());
+        assertEquals(train.summary().get("test_accuracy").getAsDouble(), eval.summary().get("test_accuracy").getAsDouble(), 1e-9);
+        io.github.clconv.data.Dataset d = io.github.clconv.data.Dataset.load(data)[0];
+        double[][] after = d.normalized(norm[0], norm[1]).channelStats();
+        assertEquals(0, after[0][0], 1e-5, "the training set has mean 0 after normalisation");
+        assertEquals(1, after[1][0], 1e-4, "and standard deviation 1");
+    }
+
     @Test
     void benchReportsEveryFigure() throws Exception {
         Path data = Files.createDirectory(dir.resolve("data"));
