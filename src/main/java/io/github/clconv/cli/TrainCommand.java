@@ -3,6 +3,7 @@ package io.github.clconv.cli;
 import io.github.clconv.util.AtomicFiles;
 import io.github.clconv.train.Schedule;
 import io.github.clconv.train.Augmentation;
+import io.github.clconv.train.TrainingState;
 
 import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
@@ -68,8 +69,13 @@ final class TrainCommand implements Callable<Integer> {
     float weightDecay;
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and dropout. Default: ${DEFAULT-VALUE}.")
     long seed;
-    @Option(names = "--save", defaultValue = "runs/last.safetensors", description = "Checkpoint to write at the end (safetensors). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--save", defaultValue = "runs/last.safetensors",
+            description = "Checkpoint to write after every epoch (safetensors, loadable by PyTorch), with its training state beside it"
+                    + " in F.state.safetensors for --resume. Default: ${DEFAULT-VALUE}.")
     Path save;
+    @Option(names = "--resume", paramLabel = "F", description = "Continue the run saved in F (and F.state.safetensors): model, optimiser"
+            + " state, epoch, step and random state; --epochs is the total to reach. Saves back to F unless --save says otherwise.")
+    Path resume;
     @Option(names = "--load", description = "Start from the weights of this checkpoint.")
     Path load;
     @Option(names = "--no-shuffle", description = "Take batches in file order: step s uses images [(s-1)*B, s*B) modulo the whole batches.")
@@ -90,11 +96,20 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        if (resume != null) {
+            if (load != null) {
+                throw new IllegalArgumentException("--resume continues a run and --load starts a new one from weights; pass one of them");
+            }
+            load = resume;
+            if (spec == null || !spec.commandLine().getParseResult().hasMatchedOption("--save")) {
+                save = resume;
+            }
+        }
         Schedule sched = Schedule.parse(schedule, warmup);
         Augmentation aug = Augmentation.parse(augment);
         long t0 = System.nanoTime();
         // every output is checked before the first step: a run must not end in a failed save
-        for (Path out : new Path[]{save, plot}) {
+        for (Path out : new Path[]{save, save == null ? null : TrainingState.stateFile(save), plot}) {
             if (out != null) {
                 AtomicFiles.checkWritable(out);
             }
@@ -151,8 +166,16 @@ final class TrainCommand implements Callable<Integer> {
             };
             TrainingListener.EpochResult last = null;
             double trainSeconds = 0;
-            int trainImages = 0;
-            for (int e = 1; e <= epochs; e++) {
+            int trainImages = 0, start = 0;
+            if (resume != null) {
+                start = TrainingState.resume(resume, Checkpoint.read(resume), net, opt, trainer, train.size()).epoch();
+                if (start >= epochs) {
+                    throw new IllegalArgumentException("--resume " + resume + ": the run has already trained " + start + " epochs; pass --epochs "
+                            + (start + 1) + " or more");
+                }
+                System.err.println("resuming " + resume + " after epoch " + start + " (step " + trainer.steps() + ")");
+            }
+            for (int e = start + 1; e <= epochs; e++) {
                 progress.startEpoch();
                 long e0 = System.nanoTime();
                 double trainLoss = trainer.epoch(trainDev, e, both);
@@ -168,14 +191,16 @@ final class TrainCommand implements Callable<Integer> {
                         testEval.loss(), testEval.accuracy(),
                         valEval == null ? "" : String.format("  val loss %.4f  val accuracy %.4f", valEval.loss(), valEval.accuracy()),
                         last.seconds(), last.trainImagesPerSec());
-            }
-            if (!Double.isFinite(last.trainLoss()) || !Double.isFinite(last.test().loss())) {
-                throw new IllegalStateException("training diverged: train loss " + last.trainLoss() + ", test loss " + last.test().loss()
-                        + "; nothing was saved. Try a smaller learning rate, e.g. --lr " + lr / 10);
+                if (!Double.isFinite(last.trainLoss()) || !Double.isFinite(last.test().loss())) {
+                    throw new IllegalStateException("training diverged: train loss " + last.trainLoss() + ", test loss " + last.test().loss()
+                            + " in epoch " + e + "; it was not saved. Try a smaller learning rate, e.g. --lr " + lr / 10);
+                }
+                if (save != null) { // every epoch: an interrupted run loses at most one, and --resume continues it
+                    TrainingState.save(save, net, opt, trainer, e, train.size(), train.classNames(), norm);
+                }
             }
             if (save != null) {
-                Checkpoint.save(net, save, train.classNames(), norm);
-                System.err.println("saved " + save);
+                System.err.println("saved " + save + " (and " + TrainingState.stateFile(save).getFileName() + ")");
             }
             if (plot != null) {
                 Plot.write(plot, metricsFile.steps, metricsFile.epochs, train.size() / batch);

@@ -34,6 +34,16 @@ public final class Dropout implements Layer {
         return in;
     }
 
+    /** {seed, calls}: what its next mask is drawn from (a resumed run continues the sequence). */
+    public long[] randomState() {
+        return new long[]{seed, calls};
+    }
+
+    public void randomState(long seed, long calls) {
+        this.seed = seed;
+        this.calls = calls;
+    }
+
     @Override
     public void build(Backend b, Shape in, Init init, Random rnd) {
         this.b = b;

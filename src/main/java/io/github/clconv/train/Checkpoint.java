@@ -109,7 +109,7 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    private record Entry(String name, String dtype, int[] shape, byte[] bytes) {
+    record Entry(String name, String dtype, int[] shape, byte[] bytes) {
     }
 
     /** Writes every tensor of model to file, atomically: a temporary file renamed into place. */
@@ -124,6 +124,12 @@ public final class Checkpoint {
 
     /** normalization: {mean, std} per channel the data was normalised with (null: none), kept for eval and predict. */
     public static void save(Sequential model, Path file, java.util.List<String> classNames, double[][] normalization) throws IOException {
+        save(model, file, classNames, normalization, Map.of());
+    }
+
+    /** extra: more metadata entries (TrainingState's generation, which pairs a model file with its state file). */
+    static void save(Sequential model, Path file, java.util.List<String> classNames, double[][] normalization, Map<String, String> extra)
+            throws IOException {
         Backend b = model.backend();
         java.util.List<Entry> entries = new java.util.ArrayList<>();
         for (Sequential.NamedParam p : model.params()) {
@@ -155,6 +161,20 @@ public final class Checkpoint {
             classNames.forEach(names::add);
             meta.addProperty(CLASSES_KEY, names.toString());
         }
+        extra.forEach(meta::addProperty);
+        write(file, meta, entries);
+    }
+
+    /** One F32 tensor for write(). */
+    static Entry tensor(String name, int[] shape, float[] v) {
+        ByteBuffer bb = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        bb.asFloatBuffer().put(v);
+        return new Entry(name, "F32", shape, bb.array());
+    }
+
+    /** A safetensors file of these entries with this metadata, written atomically. */
+    static void write(Path file, JsonObject meta, java.util.List<Entry> entries) throws IOException {
+        JsonObject header = new JsonObject();
         header.add("__metadata__", meta);
         long offset = 0;
         for (Entry e : entries) {

@@ -63,6 +63,25 @@ public final class Optimizer implements AutoCloseable {
         }
     }
 
+    /** Its state tensors (momentum, or Adam's moments), in a fixed order, for TrainingState. */
+    List<Buf> stateBuffers() {
+        List<Buf> out = new ArrayList<>();
+        state.forEach(s -> out.addAll(List.of(s)));
+        return out;
+    }
+
+    int stepCount() {
+        return step;
+    }
+
+    void stepCount(int step) {
+        this.step = step;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
     /** The learning rate of the next step. */
     public float learningRate() {
         return lr;

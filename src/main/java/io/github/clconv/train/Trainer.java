@@ -72,6 +72,21 @@ public final class Trainer implements AutoCloseable {
         return step;
     }
 
+    /**
+     * Continues a run after completedEpochs epochs over trainSize images and globalStep steps:
+     * the shuffles of those epochs are drawn again (so the next epoch's order is the one an
+     * uninterrupted run would use) and the step count, which keys schedules and augmentation,
+     * is restored.
+     */
+    public void resume(int completedEpochs, int globalStep, int trainSize) {
+        if (shuffle) {
+            for (int e = 0; e < completedEpochs; e++) {
+                Permutation.shuffled(trainSize, shuffler);
+            }
+        }
+        this.step = globalStep;
+    }
+
     /** Every step loss of the last epoch, in order. */
     public double[] lastEpochLosses() {
         return lastEpochLosses.clone();

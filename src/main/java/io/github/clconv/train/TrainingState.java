@@ -1,0 +1,135 @@
+package io.github.clconv.train;
+
+import com.google.gson.JsonObject;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.nn.Dropout;
+import io.github.clconv.nn.Layer;
+import io.github.clconv.nn.Sequential;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What a run needs beyond the model to continue exactly where it stopped, in F.state.safetensors
+ * beside the model file F.safetensors (which stays a plain PyTorch state_dict): the optimiser's
+ * tensors and step count, the epoch and step reached, the dropout layers' random state and the
+ * size of the training set. Both files carry one generation id; the state file is written
+ * first, so a crash between the two writes leaves a pair whose ids differ, which resume refuses
+ * instead of pairing a new model with an old state.
+ */
+public final class TrainingState {
+    static final String GENERATION = "clconv.generation", EPOCH = "clconv.state.epoch", STEP = "clconv.state.step",
+            OPT_STEP = "clconv.state.optimizer_step", OPTIMIZER = "clconv.state.optimizer", TRAIN_SIZE = "clconv.state.train_size",
+            DROPOUT = "clconv.state.dropout";
+
+    /** What resume() restored: the epochs done and the steps taken. */
+    public record Position(int epoch, int step) {
+    }
+
+    private TrainingState() {
+    }
+
+    /** F.state.safetensors for F.safetensors (or F + .state.safetensors). */
+    public static Path stateFile(Path model) {
+        String name = model.getFileName().toString();
+        String base = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
+        return model.resolveSibling(base + ".state.safetensors");
+    }
+
+    /** Writes the state, then the model (with classNames and normalization as Checkpoint.save takes them). */
+    public static void save(Path model, Sequential net, Optimizer opt, Trainer trainer, int epoch, int trainSize, List<String> classNames,
+                            double[][] normalization) throws IOException {
+        String generation = UUID.randomUUID().toString();
+        JsonObject meta = new JsonObject();
+        meta.addProperty("format", "clconv-state");
+        meta.addProperty(GENERATION, generation);
+        meta.addProperty(EPOCH, String.valueOf(epoch));
+        meta.addProperty(STEP, String.valueOf(trainer.steps()));
+        meta.addProperty(OPT_STEP, String.valueOf(opt.stepCount()));
+        meta.addProperty(OPTIMIZER, opt.kind().name());
+        meta.addProperty(TRAIN_SIZE, String.valueOf(trainSize));
+        StringBuilder dropout = new StringBuilder();
+        List<Layer> layers = net.layers();
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) instanceof Dropout d) {
+                long[] r = d.randomState();
+                dropout.append(dropout.length() == 0 ? "" : ",").append(i).append(':').append(r[0]).append(':').append(r[1]);
+            }
+        }
+        meta.addProperty(DROPOUT, dropout.toString());
+        List<Checkpoint.Entry> entries = new ArrayList<>();
+        List<Buf> state = opt.stateBuffers();
+        for (int i = 0; i < state.size(); i++) {
+            Buf s = state.get(i);
+            entries.add(Checkpoint.tensor("optimizer." + i, s.shape().dims(), net.backend().download(s)));
+        }
+        Checkpoint.write(stateFile(model), meta, entries);
+        Checkpoint.save(net, model, classNames, normalization, Map.of(GENERATION, generation));
+    }
+
+    /** Restores what save() wrote into a model already loaded from model (and its optimiser and trainer); returns the position. */
+    public static Position resume(Path model, Checkpoint.Contents modelContents, Sequential net, Optimizer opt, Trainer trainer, int trainSize)
+            throws IOException {
+        Path f = stateFile(model);
+        Checkpoint.Contents c;
+        try {
+            c = Checkpoint.read(f);
+        } catch (IOException e) {
+            throw new IOException("--resume " + model + ": its training state " + f + " cannot be read (" + e.getMessage()
+                    + "); continue without it with --load");
+        }
+        Map<String, String> m = c.metadata();
+        String generation = m.get(GENERATION);
+        if (generation == null || !generation.equals(modelContents.metadata().get(GENERATION))) {
+            throw new IOException("--resume " + model + ": " + f + " was saved with another version of the model (a save was cut short?);"
+                    + " continue from the model alone with --load");
+        }
+        if (!opt.kind().name().equals(m.get(OPTIMIZER))) {
+            throw new IOException("--resume " + model + ": the run used --optimizer " + String.valueOf(m.get(OPTIMIZER)).toLowerCase()
+                    + ", not " + opt.kind().name().toLowerCase());
+        }
+        int epoch = integer(m, EPOCH, f), step = integer(m, STEP, f), optStep = integer(m, OPT_STEP, f), size = integer(m, TRAIN_SIZE, f);
+        if (size != trainSize) {
+            throw new IOException("--resume " + model + ": the run trained on " + size + " images, this one has " + trainSize
+                    + "; resume with the same --data, --limit and --val-split");
+        }
+        List<Buf> state = opt.stateBuffers();
+        for (int i = 0; i < state.size(); i++) {
+            float[] v = c.tensors().get("optimizer." + i);
+            if (v == null || v.length != state.get(i).shape().size()) {
+                throw new IOException(f + ": optimizer tensor " + i + " is missing or of the wrong size for this model");
+            }
+            net.backend().write(state.get(i), v);
+        }
+        String dropout = m.getOrDefault(DROPOUT, "");
+        List<Layer> layers = net.layers();
+        for (String part : dropout.isEmpty() ? new String[0] : dropout.split(",")) {
+            try {
+                String[] p = part.split(":");
+                int layer = Integer.parseInt(p[0]);
+                ((Dropout) layers.get(layer)).randomState(Long.parseLong(p[1]), Long.parseLong(p[2]));
+            } catch (RuntimeException e) {
+                throw new IOException(f + ": bad dropout state '" + part + "'");
+            }
+        }
+        opt.stepCount(optStep);
+        trainer.resume(epoch, step, trainSize);
+        return new Position(epoch, step);
+    }
+
+    private static int integer(Map<String, String> m, String key, Path f) throws IOException {
+        try {
+            int v = Integer.parseInt(m.get(key));
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (RuntimeException e) {
+            throw new IOException(f + ": " + key + " is missing or not a whole number >= 0");
+        }
+    }
+}
