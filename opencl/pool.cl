@@ -11,6 +11,33 @@
  * it (for max pooling, only those that chose it), so no atomics.
  */
 
+#include "reduction.h"
+
+/* y[r] = the mean of plane r of x [rows, P] (global average pooling); one work-group per plane. */
+kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
+void globalavgpool_forward(global const float* x, global float* y, int P, int rows) {
+    local float t[RED];
+    const int r = get_group_id(0), l = get_local_id(0);
+    global const float* plane = x + r * P;
+    float acc = 0.0f;
+    for (int p = l; p < P; p += RED) {
+        acc += plane[p];
+    }
+    acc = group_sum(t, acc);
+    if (l == 0) {
+        y[r] = acc / (float)P;
+    }
+}
+
+/* dx[r, p] = dy[r] / P. */
+kernel void globalavgpool_backward(global const float* dy, global float* dx, int P, int total) {
+    const int e = get_global_id(0);
+    if (e < total) {
+        dx[e] = dy[e / P] / (float)P;
+    }
+}
+
+
 /* The outputs whose window covers input coordinate t lie in [*lo, *hi]. */
 inline void covering(int t, int K, int st, int pad, int O, int* lo, int* hi) {
     const int a = t + pad - K + 1;

@@ -75,3 +75,22 @@ void row_sums(global const float* y, global float* s, int P, int rows) {
         s[r] = acc;
     }
 }
+
+/* y = a + b; y may be a or b. */
+kernel void add(global const float* a, global const float* b, global float* y, int n) {
+    const int i = get_global_id(0);
+    if (i < n) {
+        y[i] = a[i] + b[i];
+    }
+}
+
+/* dst[n, dc0 + c, :] = src[n, sc0 + c, :] for c < count, planes of P values: a slice along
+   channels (concatenation, and the split of its gradient). */
+kernel void copy_channels(global const float* src, int sC, int sc0, global float* dst, int dC, int dc0, int count, int P, int total) {
+    const int e = get_global_id(0);
+    if (e >= total) {
+        return;
+    }
+    const int per = count * P, n = e / per, r = e - n * per;
+    dst[(n * dC + dc0) * P + r] = src[(n * sC + sc0) * P + r];
+}

@@ -112,7 +112,18 @@ public interface Backend extends AutoCloseable {
 
     void avgPoolBackward(Buf dy, PoolGeom g, Buf dx);
 
+    /** y [N, C] = the mean of each H x W plane of x [N, C, H, W] (PyTorch's adaptive_avg_pool2d(x, 1), flattened). */
+    void globalAvgPoolForward(Buf x, Buf y);
+    /** dx [N, C, H, W] = dy [N, C] / (H*W) over each plane. */
+    void globalAvgPoolBackward(Buf dy, Buf dx);
     // element-wise
+    /** y = a + b; y may be a or b (a residual sum, a gradient that reaches a tensor along two paths). */
+    void add(Buf a, Buf b, Buf y);
+    /**
+     * dst[n, dstC0 + c, ...] = src[n, srcC0 + c, ...] for c in [0, count): a channel slice, for
+     * concatenation along channels and for splitting its gradient.
+     */
+    void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count);
     void activationForward(Activation a, float alpha, Buf x, Buf y);
 
     void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx);

@@ -119,6 +119,28 @@ public final class Checks {
         shape(op, "output", y, g.output());
     }
 
+    /** x [N, C, H, W] to y [N, C]: a mean per (image, channel) plane. */
+    public static void globalAvgPool(String op, Buf x, Buf y) {
+        rank(op, "input", x, 4);
+        shape(op, "output", y, Shape.of(x.shape().dim(0), x.shape().dim(1)));
+    }
+
+    /** src and dst [N, C, ...] agree but for C; [c0, c0 + count) must lie within each one's channels. */
+    public static void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
+        Shape s = src.shape(), d = dst.shape();
+        boolean same = s.rank() == d.rank() && s.rank() >= 2 && s.dim(0) == d.dim(0);
+        for (int i = 2; same && i < s.rank(); i++) {
+            same = s.dim(i) == d.dim(i);
+        }
+        if (!same) {
+            throw new IllegalArgumentException("copy_channels: " + s + " and " + d + " must agree in every dimension but the channels (the second)");
+        }
+        if (count < 0 || srcC0 < 0 || dstC0 < 0 || srcC0 + count > s.dim(1) || dstC0 + count > d.dim(1)) {
+            throw new IllegalArgumentException("copy_channels: channels [" + srcC0 + ", " + (srcC0 + count) + ") of " + s + " to [" + dstC0 + ", "
+                    + (dstC0 + count) + ") of " + d + " reach outside a tensor");
+        }
+    }
+
     public static void rows(String op, Buf x) {
         rank(op, "input", x, 2);
     }

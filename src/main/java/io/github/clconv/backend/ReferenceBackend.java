@@ -157,6 +157,36 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void globalAvgPoolForward(Buf x, Buf y) {
+        Checks.globalAvgPool("globalavgpool", x, y);
+        ReferencePool.globalAvgForward(d(x), x.shape().dim(2) * x.shape().dim(3), d(y));
+    }
+
+    @Override
+    public void globalAvgPoolBackward(Buf dy, Buf dx) {
+        Checks.globalAvgPool("globalavgpool backward", dx, dy);
+        ReferencePool.globalAvgBackward(d(dy), dx.shape().dim(2) * dx.shape().dim(3), d(dx));
+    }
+
+    @Override
+    public void add(Buf a, Buf b, Buf y) {
+        Checks.elementwise("add", a, b, y);
+        double[] x = d(a), z = d(b), out = d(y);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = x[i] + z[i];
+        }
+    }
+
+    @Override
+    public void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
+        Checks.copyChannels(src, srcC0, dst, dstC0, count);
+        int plane = src.shape().size() / src.shape().dim(0) / src.shape().dim(1), sc = src.shape().dim(1), dc = dst.shape().dim(1);
+        for (int n = 0; n < src.shape().dim(0); n++) {
+            System.arraycopy(d(src), (n * sc + srcC0) * plane, d(dst), (n * dc + dstC0) * plane, count * plane);
+        }
+    }
+
+    @Override
     public void avgPoolForward(Buf x, PoolGeom g, Buf y) {
         Checks.pool("avgpool2d", g, x, y);
         ReferencePool.avgForward(d(x), g, d(y));

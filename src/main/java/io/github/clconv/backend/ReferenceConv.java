@@ -76,7 +76,8 @@ final class ReferenceConv {
                 for (int oy = 0; oy < oh; oy++) {
                     for (int ox = 0; ox < ow; ox++) {
                         double s = bias == null ? 0 : bias[k];
-                        for (int c = 0; c < g.c(); c++) {
+                        int c0 = k / g.kg() * g.cg(); // the first input channel of k's group
+                        for (int c = c0; c < c0 + g.cg(); c++) {
                             for (int i = 0; i < g.r(); i++) {
                                 int ih = oy * g.stride() - g.pad() + i;
                                 if (ih < 0 || ih >= g.h()) {
@@ -85,7 +86,7 @@ final class ReferenceConv {
                                 for (int j = 0; j < g.s(); j++) {
                                     int iw = ox * g.stride() - g.pad() + j;
                                     if (iw >= 0 && iw < g.w()) {
-                                        s += w[((k * g.c() + c) * g.r() + i) * g.s() + j] * x[((n * g.c() + c) * g.h() + ih) * g.w() + iw];
+                                        s += w[((k * g.cg() + c - c0) * g.r() + i) * g.s() + j] * x[((n * g.c() + c) * g.h() + ih) * g.w() + iw];
                                     }
                                 }
                             }
@@ -114,7 +115,8 @@ final class ReferenceConv {
                         if (db != null) {
                             db[k] += gy;
                         }
-                        for (int c = 0; c < g.c(); c++) {
+                        int c0 = k / g.kg() * g.cg();
+                        for (int c = c0; c < c0 + g.cg(); c++) {
                             for (int i = 0; i < g.r(); i++) {
                                 int ih = oy * g.stride() - g.pad() + i;
                                 if (ih < 0 || ih >= g.h()) {
@@ -123,7 +125,7 @@ final class ReferenceConv {
                                 for (int j = 0; j < g.s(); j++) {
                                     int iw = ox * g.stride() - g.pad() + j;
                                     if (iw >= 0 && iw < g.w()) {
-                                        int wi = ((k * g.c() + c) * g.r() + i) * g.s() + j;
+                                        int wi = ((k * g.cg() + c - c0) * g.r() + i) * g.s() + j;
                                         int xi = ((n * g.c() + c) * g.h() + ih) * g.w() + iw;
                                         dw[wi] += gy * x[xi];
                                         if (dx != null) {

@@ -7,6 +7,25 @@ final class ReferencePool {
     private ReferencePool() {
     }
 
+    /** y[r] = the mean of plane r of x (planes of p values). */
+    static void globalAvgForward(double[] x, int p, double[] y) {
+        for (int r = 0; r < y.length; r++) {
+            double s = 0;
+            for (int i = 0; i < p; i++) {
+                s += x[r * p + i];
+            }
+            y[r] = s / p;
+        }
+    }
+
+    static void globalAvgBackward(double[] dy, int p, double[] dx) {
+        for (int r = 0; r < dy.length; r++) {
+            for (int i = 0; i < p; i++) {
+                dx[r * p + i] = dy[r] / p;
+            }
+        }
+    }
+
     static void maxForward(double[] x, PoolGeom g, double[] y, double[] argmax) {
         int oh = g.oh(), ow = g.ow();
         for (int p = 0; p < g.n() * g.c(); p++) {

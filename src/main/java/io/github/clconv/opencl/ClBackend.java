@@ -300,6 +300,30 @@ public final class ClBackend implements Backend {
     }
 
     @Override
+    public void globalAvgPoolForward(Buf x, Buf y) {
+        Checks.globalAvgPool("globalavgpool", x, y);
+        pool.globalAvgForward(x, y);
+    }
+
+    @Override
+    public void globalAvgPoolBackward(Buf dy, Buf dx) {
+        Checks.globalAvgPool("globalavgpool backward", dx, dy);
+        pool.globalAvgBackward(dy, dx);
+    }
+
+    @Override
+    public void add(Buf a, Buf b, Buf y) {
+        Checks.elementwise("add", a, b, y);
+        elementwise.add(a, b, y);
+    }
+
+    @Override
+    public void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
+        Checks.copyChannels(src, srcC0, dst, dstC0, count);
+        elementwise.copyChannels(src, srcC0, dst, dstC0, count);
+    }
+
+    @Override
     public void avgPoolForward(Buf x, PoolGeom g, Buf y) {
         Checks.pool("avgpool2d", g, x, y);
         pool.avgForward(x, g, y);

@@ -10,6 +10,7 @@ import io.github.clconv.tensor.Shape;
  * im2col matrix fits the column budget, so large inputs never need one huge buffer.
  *
  *   forward : col = im2col(x[chunk]);  Y = W[K, CRS] * col;  y[chunk] = Y + bias
+ *   (with groups, one GEMM per group on its slices of W's, col's and Y's rows)
  *   backward: dY = dy[chunk] as [K, nb*P];  dW += dY * col^T;  col = W^T * dY;  dx[chunk] = col2im(col)
  * A training pass whose batch is one chunk keeps the forward's col in a buffer of its
  * layer (Backend.convKept), so backward does not recompute it.
@@ -81,13 +82,15 @@ final class ClConv {
 
     /** kept, when given (of keptShape(g)), receives the im2col matrix in place of the scratch. */
     void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
-        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p);
+        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p), kg = g.kg(), crsg = crs / g.groups();
         ClBuffer col = kept != null ? kept : scratch.get("conv.col", (long) crs * ld);
         ClBuffer out = scratch.get("conv.out", (long) g.k() * ld);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
             im2col(x, g, col, ld, n0, nb);
-            gemm.run(false, false, g.k(), nb * p, crs, 1f, w, 0, crs, col, 0, ld, 0f, out, 0, ld);
+            for (int q = 0; q < g.groups(); q++) { // group q: its slice of W's rows, col's rows and out's rows
+                gemm.run(false, false, kg, nb * p, crsg, 1f, w, q * kg * crsg, crsg, col, q * crsg * ld, ld, 0f, out, q * kg * ld, ld);
+            }
             if (elementwise) {
                 cl.kernel("im2col.cl", "", "cols_to_nchw_elem").args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
             } else {
@@ -102,7 +105,7 @@ final class ClConv {
 
     /** kept: x's im2col from forward (one chunk), read and left unchanged. */
     void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
-        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p);
+        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p), kg = g.kg(), crsg = crs / g.groups();
         ClBuffer dxCols = scratch.get("conv.col", (long) crs * ld);
         ClBuffer col = kept != null ? kept : dxCols;
         ClBuffer dyCols = scratch.get("conv.out", (long) g.k() * ld);
@@ -120,9 +123,15 @@ final class ClConv {
             if (kept == null) {
                 im2col(x, g, col, ld, n0, nb);
             }
-            gemm.run(false, true, g.k(), crs, nb * p, 1f, dyCols, 0, ld, col, 0, ld, n0 == 0 ? 0f : 1f, dw, 0, crs);
+            for (int q = 0; q < g.groups(); q++) {
+                gemm.run(false, true, kg, crsg, nb * p, 1f, dyCols, q * kg * ld, ld, col, q * crsg * ld, ld, n0 == 0 ? 0f : 1f,
+                        dw, q * kg * crsg, crsg);
+            }
             if (dx != null) { // the queue is in order: without kept, col is overwritten only after dW has read it
-                gemm.run(true, false, crs, nb * p, g.k(), 1f, w, 0, crs, dyCols, 0, ld, 0f, dxCols, 0, ld);
+                for (int q = 0; q < g.groups(); q++) {
+                    gemm.run(true, false, crsg, nb * p, kg, 1f, w, q * kg * crsg, crsg, dyCols, q * kg * ld, ld, 0f,
+                            dxCols, q * crsg * ld, ld);
+                }
                 col2im(dxCols, g, dx, ld, n0, nb);
             }
         }

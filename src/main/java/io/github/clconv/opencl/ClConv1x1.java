@@ -22,7 +22,7 @@ final class ClConv1x1 {
     }
 
     static boolean applies(ConvGeom g) {
-        return g.r() == 1 && g.s() == 1 && g.stride() == 1 && g.pad() == 0;
+        return g.r() == 1 && g.s() == 1 && g.stride() == 1 && g.pad() == 0 && g.groups() == 1;
     }
 
     void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {

@@ -21,6 +21,20 @@ final class ClElementwise {
         cl.kernel("tensor.cl", "", "gather_rows").args(src, idx, offset, dst, row, rows, src.shape().dim(0)).run((long) row * rows);
     }
 
+    void add(Buf a, Buf b, Buf y) {
+        int n = y.shape().size();
+        cl.kernel("tensor.cl", "", "add").args(a, b, y, n).run(n);
+    }
+
+    void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
+        int batch = src.shape().dim(0), plane = src.shape().size() / batch / src.shape().dim(1);
+        long total = (long) batch * count * plane;
+        if (total > 0) {
+            cl.kernel("tensor.cl", "", "copy_channels").args(src, src.shape().dim(1), srcC0, dst, dst.shape().dim(1), dstC0, count, plane, (int) total)
+                    .run(total);
+        }
+    }
+
     void activationForward(Activation a, float alpha, Buf x, Buf y) {
         int n = x.shape().size();
         cl.kernel("activation.cl", "", "act_forward").args(a.code, alpha, x, y, n).run(n);

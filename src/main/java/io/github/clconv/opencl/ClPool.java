@@ -21,6 +21,17 @@ final class ClPool {
         return r;
     }
 
+    /** One work-group per plane (reduction.h), forward; an element per work-item backward. */
+    void globalAvgForward(Buf x, Buf y) {
+        int rows = y.shape().size(), p = x.shape().size() / rows;
+        cl.kernel("pool.cl", "", "globalavgpool_forward").args(x, y, p, rows).runGroups(cl.reductionWidth(), rows);
+    }
+
+    void globalAvgBackward(Buf dy, Buf dx) {
+        int total = dx.shape().size(), p = total / dy.shape().size();
+        cl.kernel("pool.cl", "", "globalavgpool_backward").args(dy, dx, p, total).run(total);
+    }
+
     void maxForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
         int rows = g.n() * g.c() * g.oh();
         if (g.kernel() == 2 && g.stride() == 2 && g.pad() == 0) {

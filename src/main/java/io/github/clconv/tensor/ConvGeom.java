@@ -1,12 +1,21 @@
 package io.github.clconv.tensor;
 
 /**
- * Geometry of a 2-d convolution over NCHW input with a [K, C, R, S] filter.
+ * Geometry of a 2-d convolution over NCHW input with a [K, C/groups, R, S] filter: with
+ * groups G, output channels [g*K/G, (g+1)*K/G) see only input channels [g*C/G, (g+1)*C/G),
+ * as PyTorch's Conv2d(groups=G); G = C is a depthwise convolution.
  * Output size per axis: floor((in + 2*pad - kernel) / stride) + 1, which must be >= 1.
  */
-public record ConvGeom(int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
+public record ConvGeom(int n, int c, int h, int w, int k, int r, int s, int stride, int pad, int groups) {
+
+    public ConvGeom(int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
+        this(n, c, h, w, k, r, s, stride, pad, 1);
+    }
 
     public ConvGeom {
+        if (groups < 1 || c % groups != 0 || k % groups != 0) {
+            throw new IllegalArgumentException("conv2d: groups " + groups + " must divide both the input channels " + c + " and the output channels " + k);
+        }
         if (n < 1 || c < 1 || h < 1 || w < 1 || k < 1 || r < 1 || s < 1) {
             throw new IllegalArgumentException("conv2d: every size must be >= 1, got " + describe(n, c, h, w, k, r, s, stride, pad));
         }
@@ -34,7 +43,17 @@ public record ConvGeom(int n, int c, int h, int w, int k, int r, int s, int stri
         return outSize(w, s, stride, pad);
     }
 
-    /** Rows of the im2col matrix: C*R*S. */
+    /** Input channels per group: the filter's second dimension. */
+    public int cg() {
+        return c / groups;
+    }
+
+    /** Output channels per group. */
+    public int kg() {
+        return k / groups;
+    }
+
+    /** Rows of the im2col matrix: C*R*S (group g's are the contiguous slice [g*C/G*R*S, (g+1)*C/G*R*S)). */
     public int colRows() {
         return c * r * s;
     }
@@ -44,7 +63,7 @@ public record ConvGeom(int n, int c, int h, int w, int k, int r, int s, int stri
     }
 
     public Shape weight() {
-        return Shape.of(k, c, r, s);
+        return Shape.of(k, c / groups, r, s);
     }
 
     public Shape output() {
@@ -57,7 +76,7 @@ public record ConvGeom(int n, int c, int h, int w, int k, int r, int s, int stri
     }
 
     public ConvGeom withBatch(int nb) {
-        return new ConvGeom(nb, c, h, w, k, r, s, stride, pad);
+        return new ConvGeom(nb, c, h, w, k, r, s, stride, pad, groups);
     }
 
     private static String describe(int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
@@ -66,6 +85,6 @@ public record ConvGeom(int n, int c, int h, int w, int k, int r, int s, int stri
 
     @Override
     public String toString() {
-        return describe(n, c, h, w, k, r, s, stride, pad);
+        return describe(n, c, h, w, k, r, s, stride, pad) + (groups > 1 ? ", groups " + groups : "");
     }
 }

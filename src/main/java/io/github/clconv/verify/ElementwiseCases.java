@@ -74,6 +74,27 @@ final class ElementwiseCases {
         return List.of(fwd, bwd);
     }
 
+    /** In place as well (y = a), as a gradient that reaches a tensor along two paths is summed. */
+    static List<CheckResult> add(Pair p, Random rnd, int i) {
+        Shape s = anyShape(rnd);
+        Buf[] a = p.normal(s, rnd), c = p.normal(s, rnd), y = p.zeros(s);
+        boolean inPlace = i % 2 == 1;
+        p.run((b, side) -> b.add(a[side], c[side], inPlace ? a[side] : y[side]));
+        return List.of(p.compare("add", s + (inPlace ? " in place" : ""), Tolerance.EXACT, inPlace ? a : y));
+    }
+
+    /** A slice of channels into another tensor, between flat [N, C] and image tensors; the rest of dst stays. */
+    static List<CheckResult> copyChannels(Pair p, Random rnd, int i) {
+        int n = Shapes.size(rnd, 5), sc = Shapes.size(rnd, 9), dc = Shapes.size(rnd, 11);
+        boolean flat = i % 3 == 2;
+        int h = flat ? 0 : Shapes.size(rnd, 9), w = flat ? 0 : Shapes.size(rnd, 9);
+        int count = 1 + rnd.nextInt(Math.min(sc, dc)), s0 = rnd.nextInt(sc - count + 1), d0 = rnd.nextInt(dc - count + 1);
+        Shape ss = flat ? Shape.of(n, sc) : Shape.of(n, sc, h, w), ds = flat ? Shape.of(n, dc) : Shape.of(n, dc, h, w);
+        Buf[] src = p.normal(ss, rnd), dst = p.normal(ds, rnd);
+        p.run((b, side) -> b.copyChannels(src[side], s0, dst[side], d0, count));
+        return List.of(p.compare("copy_channels", ss + " [" + s0 + "+" + count + ") to " + ds + " at " + d0, Tolerance.EXACT, dst));
+    }
+
     static List<CheckResult> mse(Pair p, Random rnd, int i) {
         Shape s = anyShape(rnd);
         Buf[] y = p.normal(s, rnd), t = p.normal(s, rnd), loss = p.zeros(Shape.of(1)), dy = p.zeros(s);

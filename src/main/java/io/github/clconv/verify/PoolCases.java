@@ -2,6 +2,7 @@ package io.github.clconv.verify;
 
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.PoolGeom;
+import io.github.clconv.tensor.Shape;
 
 import java.util.List;
 import java.util.Random;
@@ -20,6 +21,19 @@ final class PoolCases {
         p.run((b, s) -> b.maxPoolBackward(dy[s], arg[s], g, dx[s]));
         CheckResult bwd = p.compare("maxpool2d.backward", g.toString(), Tolerance.reduction((long) g.kernel() * g.kernel()), dx);
         return List.of(fwd, bwd);
+    }
+
+    /** Planes from 1x1 to beyond a work-group's width (256 values), odd sizes. */
+    static List<CheckResult> globalAvg(Pair p, Random rnd, int i) {
+        int side = i == 0 ? 1 : i == 1 ? 23 : Shapes.size(rnd, 13);
+        Shape in = Shape.of(Shapes.size(rnd, 5), Shapes.size(rnd, 19), side, i == 1 ? 17 : Shapes.size(rnd, 13));
+        Shape out = Shape.of(in.dim(0), in.dim(1));
+        Buf[] x = p.normal(in, rnd), y = p.zeros(out);
+        p.run((b, s) -> b.globalAvgPoolForward(x[s], y[s]));
+        CheckResult fwd = p.compare("globalavgpool.forward", in.toString(), Tolerance.reduction((long) in.dim(2) * in.dim(3)), y);
+        Buf[] dy = p.normal(out, rnd), dx = p.zeros(in);
+        p.run((b, s) -> b.globalAvgPoolBackward(dy[s], dx[s]));
+        return List.of(fwd, p.compare("globalavgpool.backward", in.toString(), Tolerance.EXACT, dx));
     }
 
     static List<CheckResult> avg(Pair p, Random rnd, int i) {

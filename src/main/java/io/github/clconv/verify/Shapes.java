@@ -27,6 +27,9 @@ public final class Shapes {
             case 6: return new ConvGeom(4, 3, 16, 16, 5, 3, 3, 1, 1); // N*OH*OW = 1024: the padded row stride
             case 7: return new ConvGeom(3, 18, 7, 9, 13, 1, 1, 1, 0); // 1x1, stride 1: the direct path, 3 images
             case 8: return new ConvGeom(2, 5, 9, 9, 6, 1, 1, 2, 1); // 1x1 with stride and padding: im2col again
+            case 9: return new ConvGeom(3, 7, 10, 9, 7, 3, 3, 1, 1, 7); // depthwise
+            case 10: return new ConvGeom(2, 6, 8, 11, 9, 3, 3, 2, 1, 3); // 3 groups of 2 inputs to 3 outputs
+            case 11: return new ConvGeom(2, 4, 7, 7, 8, 1, 1, 1, 0, 2); // grouped 1x1, stride 1
             default:
         }
         while (true) {
@@ -35,8 +38,14 @@ public final class Shapes {
             int stride = 1 + rnd.nextInt(3), pad = rnd.nextInt(Math.max(r, s) / 2 + 2);
             int n = 1 + rnd.nextInt(4), c = 1 + rnd.nextInt(19), k = 1 + rnd.nextInt(21);
             int h = 1 + rnd.nextInt(17), w = 1 + rnd.nextInt(17);
+            int groups = 1;
+            if (rnd.nextInt(4) == 0) { // grouped: channel counts that are multiples of the group count
+                groups = 1 + rnd.nextInt(5);
+                c = groups * (1 + rnd.nextInt(4));
+                k = groups * (1 + rnd.nextInt(4));
+            }
             if (ConvGeom.outSize(h, r, stride, pad) >= 1 && ConvGeom.outSize(w, s, stride, pad) >= 1) {
-                return new ConvGeom(n, c, h, w, k, r, s, stride, pad);
+                return new ConvGeom(n, c, h, w, k, r, s, stride, pad, groups);
             }
         }
     }
