@@ -4,7 +4,8 @@ import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
 import io.github.clconv.data.DeviceDataset;
 import io.github.clconv.nn.ModelSpec;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 import io.github.clconv.train.Evaluator;
 import io.github.clconv.train.Optimizer;
 import io.github.clconv.train.Trainer;
@@ -25,7 +26,7 @@ public final class ModelBench {
 
     public static Result run(Backend b, Dataset trainSet, Dataset test, String spec, int trainImages, int runs) {
         Dataset part = trainSet.limit(trainImages);
-        try (Sequential net = Sequential.of(ModelSpec.parse(spec), trainSet.sample(), b, 1L);
+        try (Model net = ModelSpec.parse(spec).build(trainSet.sample(), b, 1L);
              Optimizer opt = new Optimizer(net, Optimizer.Kind.SGD, 0.01f, 0.9f, false, 0f);
              Trainer trainer = new Trainer(net, opt, 64, true, 1L, 1_000_000);
              DeviceDataset trainDev = new DeviceDataset(b, part); DeviceDataset testDev = new DeviceDataset(b, test)) {

@@ -8,7 +8,8 @@ import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
 import io.github.clconv.data.DeviceDataset;
 import io.github.clconv.nn.BatchNormFolding;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 import io.github.clconv.train.Evaluation;
 import io.github.clconv.train.Evaluator;
 import picocli.CommandLine.Command;
@@ -42,13 +43,13 @@ final class EvalCommand implements Callable<Integer> {
         if (norm != null) {
             test = test.normalized(norm[0], norm[1]);
         }
-        try (Backend b = Backends.open(device); Sequential loaded = Models.open(model, load, test.sample(), b, 0L)) {
+        try (Backend b = Backends.open(device); Model loaded = Models.open(model, load, test.sample(), 0, b, 0L)) {
             Models.checkFits(loaded, test.classes(), false);
-            Sequential net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
+            Model net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
             try (DeviceDataset testDev = new DeviceDataset(b, test)) {
                 Evaluator.evaluate(net, testDev, batch); // warm-up: kernels built, buffers allocated
                 Evaluation e = Evaluator.evaluate(net, testDev, batch);
-                System.err.printf("eval: %s on %s: loss %.4f, accuracy %.4f (top-5 %.4f), %,.0f images/s%n", net.spec(), b.name(), e.loss(),
+                System.err.printf("eval: %s on %s: loss %.4f, accuracy %.4f (top-5 %.4f), %,.0f images/s%n", loaded.describe(), b.name(), e.loss(),
                         e.accuracy(), e.top5(), e.imagesPerSec());
                 List<String> names = Checkpoint.read(load).classNames();
                 if (names.isEmpty() && test.classNames().size() == e.confusion().length) {
@@ -56,7 +57,7 @@ final class EvalCommand implements Callable<Integer> {
                 }
                 double[] perClass = e.perClassAccuracy();
                 // the keys of train's summary, so that the two can be compared
-                Json out = new Json().put("model", loaded.spec()).put("checkpoint", load.toString()).put("device", b.name())
+                Json out = new Json().put("model", loaded.describe()).put("checkpoint", load.toString()).put("device", b.name())
                         .put("test_loss", e.loss()).put("test_accuracy", e.accuracy()).put("top5_accuracy", e.top5())
                         .put("images_per_sec", e.imagesPerSec());
                 List<Object> acc = new ArrayList<>();

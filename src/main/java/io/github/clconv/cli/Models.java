@@ -2,7 +2,8 @@ package io.github.clconv.cli;
 
 import io.github.clconv.backend.Backend;
 import io.github.clconv.nn.ModelSpec;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 import io.github.clconv.tensor.Shape;
 import io.github.clconv.train.Checkpoint;
 
@@ -15,32 +16,44 @@ final class Models {
     }
 
     /** A classifier for this data: one output per class, and something to train. */
-    static void checkFits(Sequential net, int classes) {
+    static void checkFits(Model net, int classes) {
         checkFits(net, classes, true);
     }
 
     /** exact false (eval of a test set, which need not hold every class): at least one output per class. */
-    static void checkFits(Sequential net, int classes, boolean exact) {
+    static void checkFits(Model net, int classes, boolean exact) {
         Shape out = net.output();
         if (out.rank() != 1 || (exact ? out.dim(0) != classes : out.dim(0) < classes)) {
-            throw new IllegalArgumentException("the model " + net.spec() + " gives " + out + " outputs per image but the data has " + classes
+            throw new IllegalArgumentException("the model " + net.describe() + " gives " + out + " outputs per image but the data has " + classes
                     + " classes; end the model with linear(" + classes + ")");
         }
         if (net.parameterCount() == 0) {
-            throw new IllegalArgumentException("the model " + net.spec() + " has no trainable parameters; add conv or linear layers");
+            throw new IllegalArgumentException("the model " + net.describe() + " has no trainable parameters; add conv or linear layers");
         }
     }
 
-    static Sequential open(String modelSpec, Path load, Shape dataInput, Backend b, long seed) throws IOException {
+    /**
+     * classes: the training data's class count, which a preset named without one (lenet,
+     * resnet20) takes; 0 when there is no training data (eval, predict), where such a preset
+     * in a checkpoint's metadata takes the count from the file's classifier tensor.
+     */
+    static Model open(String modelSpec, Path load, Shape dataInput, int classes, Backend b, long seed) throws IOException {
         if (load == null) {
-            return Sequential.of(ModelSpec.parse(modelSpec), dataInput, b, seed);
+            ModelSpec spec = ModelSpec.parse(modelSpec);
+            return (classes > 0 ? spec.withClasses(classes) : spec).build(dataInput, b, seed);
         }
         Checkpoint.Contents c = Checkpoint.read(load);
         String spec = modelSpec != null ? modelSpec : c.spec(load);
         Shape input = dataInput != null ? dataInput : c.input(load);
         ModelSpec parsed = ModelSpec.parse(spec);
+        String classifier = parsed.classifierTensor();
+        if (classifier != null && c.shapes().containsKey(classifier)) {
+            parsed = parsed.withClasses(c.shapes().get(classifier).dim(0));
+        } else if (classes > 0) {
+            parsed = parsed.withClasses(classes);
+        }
         Checkpoint.check(parsed.paramShapes(input), c, load);
-        Sequential m = Sequential.of(parsed, input, b, seed);
+        Model m = parsed.build(input, b, seed);
         try {
             Checkpoint.restore(m, c, load);
         } catch (IOException | RuntimeException e) {

@@ -6,7 +6,8 @@ import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.data.IdxReader;
 import io.github.clconv.nn.BatchNormFolding;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 import io.github.clconv.tensor.Shape;
 import io.github.clconv.train.Evaluator;
 import picocli.CommandLine.Command;
@@ -40,8 +41,8 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Backend b = Backends.open(device); Sequential loaded = Models.open(model, load, null, b, 0L)) {
-            Sequential net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
+        try (Backend b = Backends.open(device); Model loaded = Models.open(model, load, null, 0, b, 0L)) {
+            Model net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
             Checkpoint.Contents meta = Checkpoint.read(load);
             List<String> classNames = meta.classNames();
             double[][] norm = meta.normalization(load);

@@ -9,7 +9,8 @@ import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
 import io.github.clconv.data.DeviceDataset;
 import io.github.clconv.data.Permutation;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 import io.github.clconv.train.Checkpoint;
 import io.github.clconv.train.Evaluation;
 import io.github.clconv.train.Evaluator;
@@ -143,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
             val = val == null ? null : val.normalized(norm[0], norm[1]);
         }
         try (Backend b = Backends.open(device);
-             Sequential net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), b, seed);
+             Model net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), Math.max(train.classes(), test.classes()), b, seed);
              Optimizer opt = new Optimizer(net, Optimizer.kind(optimizer), lr, momentum, nesterov, weightDecay);
              Trainer trainer = new Trainer(net, opt, batch, !noShuffle, seed, logEvery, labelSmoothing);
              DeviceDataset trainDev = new DeviceDataset(b, train);
@@ -153,7 +154,7 @@ final class TrainCommand implements Callable<Integer> {
             Models.checkFits(net, Math.max(train.classes(), test.classes()));
             trainer.schedule(sched, (long) epochs * (train.size() / batch));
             trainer.augment(aug, seed);
-            System.err.printf("train: %s on %s; %d training images%s, %d test; batch %d, %s%n", net.spec(), b.name(), train.size(),
+            System.err.printf("train: %s on %s; %d training images%s, %d test; batch %d, %s%n", net.describe(), b.name(), train.size(),
                     val == null ? "" : " (+" + val.size() + " validation)", test.size(), batch, opt.describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
                     + (aug == null ? "" : ", augment " + aug));
             Progress progress = new Progress(batch);
@@ -206,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
                 Plot.write(plot, metricsFile.steps, metricsFile.epochs, train.size() / batch);
                 System.err.println("plotted " + plot);
             }
-            Json summary = new Json().put("model", net.spec()).put("device", b.name()).put("epochs", epochs)
+            Json summary = new Json().put("model", net.describe()).put("device", b.name()).put("epochs", epochs)
                     .put("train_loss", last.trainLoss()).put("test_loss", last.test().loss()).put("test_accuracy", last.test().accuracy());
             if (last.validation() != null) {
                 summary.put("val_loss", last.validation().loss()).put("val_accuracy", last.validation().accuracy());

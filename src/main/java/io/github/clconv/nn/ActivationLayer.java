@@ -19,6 +19,11 @@ public final class ActivationLayer implements Layer {
     }
 
     @Override
+    public Layer fresh() {
+        return new ActivationLayer(kind, alpha);
+    }
+
+    @Override
     public String spec() {
         return switch (kind) {
             case RELU -> "relu";

@@ -15,9 +15,15 @@ import java.util.Random;
 public final class BatchNorm implements Layer {
     public static final float MOMENTUM = 0.1f, EPS = 1e-5f;
     private final Workspace ws = new Workspace();
+    final ParamSet params = new ParamSet();
     private Backend b;
-    Buf gamma, beta, runMean, runVar, dGamma, dBeta, saveMean, saveInvStd;
+    private Buf saveMean, saveInvStd;
     private Buf x;
+
+    @Override
+    public Layer fresh() {
+        return new BatchNorm();
+    }
 
     @Override
     public String spec() {
@@ -33,7 +39,7 @@ public final class BatchNorm implements Layer {
     }
 
     public int channels() {
-        return gamma.shape().dim(0);
+        return params.value("weight").shape().dim(0);
     }
 
     @Override
@@ -51,12 +57,10 @@ public final class BatchNorm implements Layer {
         Shape ch = Shape.of(in.dim(0));
         float[] ones = new float[in.dim(0)];
         java.util.Arrays.fill(ones, 1f);
-        gamma = b.upload(ch, ones);
-        beta = b.zeros(ch);
-        runMean = b.zeros(ch);
-        runVar = b.upload(ch, ones);
-        dGamma = b.zeros(ch);
-        dBeta = b.zeros(ch);
+        params.add("weight", b.upload(ch, ones), b.zeros(ch));
+        params.add("bias", b.zeros(ch), b.zeros(ch));
+        params.add("running_mean", b.zeros(ch), null);
+        params.add("running_var", b.upload(ch, ones), null);
         saveMean = b.zeros(ch);
         saveInvStd = b.zeros(ch);
     }
@@ -66,9 +70,9 @@ public final class BatchNorm implements Layer {
         this.x = x;
         Buf y = ws.get(b, "y", x.shape());
         if (training) {
-            b.batchNormTrainForward(x, gamma, beta, runMean, runVar, MOMENTUM, EPS, y, saveMean, saveInvStd);
+            b.batchNormTrainForward(x, params.value("weight"), params.value("bias"), params.value("running_mean"), params.value("running_var"), MOMENTUM, EPS, y, saveMean, saveInvStd);
         } else {
-            b.batchNormInferForward(x, gamma, beta, runMean, runVar, EPS, y);
+            b.batchNormInferForward(x, params.value("weight"), params.value("bias"), params.value("running_mean"), params.value("running_var"), EPS, y);
         }
         return y;
     }
@@ -76,31 +80,25 @@ public final class BatchNorm implements Layer {
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         Buf dx = ws.get(b, "dx", x.shape());
-        b.batchNormBackward(x, gamma, saveMean, saveInvStd, dy, dx, dGamma, dBeta);
+        b.batchNormBackward(x, params.value("weight"), saveMean, saveInvStd, dy, dx, params.grad("weight"), params.grad("bias"));
         return dx;
     }
 
     @Override
     public List<Param> params() {
-        return List.of(new Param("weight", gamma, dGamma), new Param("bias", beta, dBeta),
-                new Param("running_mean", runMean, null), new Param("running_var", runVar, null));
+        return params.list();
     }
 
     @Override
     public void adopt(List<Param> trainable) {
-        for (Buf t : new Buf[]{gamma, dGamma, beta, dBeta}) {
-            t.close();
-        }
-        gamma = trainable.get(0).value();
-        dGamma = trainable.get(0).grad();
-        beta = trainable.get(1).value();
-        dBeta = trainable.get(1).grad();
+        params.adopt(trainable);
     }
 
     @Override
     public void close() {
         ws.close();
-        for (Buf t : new Buf[]{gamma, beta, runMean, runVar, dGamma, dBeta, saveMean, saveInvStd}) {
+        params.close();
+        for (Buf t : new Buf[]{saveMean, saveInvStd}) {
             if (t != null) {
                 t.close();
             }

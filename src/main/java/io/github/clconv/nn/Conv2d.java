@@ -5,36 +5,70 @@ import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
-/** 2-d convolution with bias, square kernel; weight [out, in, k, k] as PyTorch's Conv2d. */
+/**
+ * 2-d convolution, square kernel, weight [out, in/groups, k, k] as PyTorch's Conv2d;
+ * optionally without bias (the convolutions before a batch norm, whose shift makes a bias
+ * redundant). A padding of SAME (-1) pads (k-1)/2 on each side: with stride 1 and an
+ * odd kernel the output keeps the input's size, as PyTorch's padding='same'.
+ */
 public final class Conv2d implements Layer {
-    final int out, kernel, stride, pad;
+    public static final int SAME = -1;
+    final int out, kernel, stride, pad, groups;
+    final boolean bias;
     private final Workspace ws = new Workspace();
+    final ParamSet params = new ParamSet();
     private Backend b;
     private Shape in;
-    Buf weight, bias, dWeight, dBias;
     private Buf x, kept; // kept: what the backend saves from a training forward for backward
     private ConvGeom g;
 
     public Conv2d(int out, int kernel, int stride, int pad) {
+        this(out, kernel, stride, pad, 1, true);
+    }
+
+    public Conv2d(int out, int kernel, int stride, int pad, int groups, boolean bias) {
+        if (pad == SAME && kernel % 2 == 0) {
+            throw new IllegalArgumentException("p=same needs an odd kernel size, got " + kernel);
+        }
+        if (out % groups != 0) {
+            throw new IllegalArgumentException("groups " + groups + " must divide the " + out + " output channels");
+        }
         this.out = out;
         this.kernel = kernel;
         this.stride = stride;
         this.pad = pad;
+        this.groups = groups;
+        this.bias = bias;
+    }
+
+    private int padding() {
+        return pad == SAME ? (kernel - 1) / 2 : pad;
+    }
+
+    @Override
+    public Layer fresh() {
+        return new Conv2d(out, kernel, stride, pad, groups, bias);
     }
 
     @Override
     public String spec() {
-        return "conv(" + out + "," + kernel + (stride != 1 ? ",s=" + stride : "") + (pad != 0 ? ",p=" + pad : "") + ")";
+        return "conv(" + out + "," + kernel + (stride != 1 ? ",s=" + stride : "") + (pad == SAME ? ",p=same" : pad != 0 ? ",p=" + pad : "")
+                + (groups != 1 ? ",g=" + groups : "") + (bias ? "" : ",bias=0") + ")";
     }
 
     private ConvGeom geom(int n, Shape in) {
         if (in.rank() != 3) {
             throw new IllegalArgumentException(spec() + " needs an image input [C,H,W], got " + in);
         }
-        return new ConvGeom(n, in.dim(0), in.dim(1), in.dim(2), out, kernel, kernel, stride, pad);
+        if (in.dim(0) % groups != 0) {
+            throw new IllegalArgumentException(spec() + ": groups " + groups + " must divide the " + in.dim(0) + " input channels");
+        }
+        return new ConvGeom(n, in.dim(0), in.dim(1), in.dim(2), out, kernel, kernel, stride, padding(), groups);
     }
 
     @Override
@@ -44,10 +78,12 @@ public final class Conv2d implements Layer {
     }
 
     @Override
-    public java.util.Map<String, Shape> paramShapes(Shape in) {
-        java.util.Map<String, Shape> m = new java.util.LinkedHashMap<>();
-        m.put("weight", Shape.of(out, in.dim(0), kernel, kernel));
-        m.put("bias", Shape.of(out));
+    public Map<String, Shape> paramShapes(Shape in) {
+        Map<String, Shape> m = new LinkedHashMap<>();
+        m.put("weight", geom(1, in).weight());
+        if (bias) {
+            m.put("bias", Shape.of(out));
+        }
         return m;
     }
 
@@ -55,11 +91,21 @@ public final class Conv2d implements Layer {
     public void build(Backend b, Shape in, Init init, Random rnd) {
         this.b = b;
         this.in = in;
-        int fanIn = in.dim(0) * kernel * kernel;
-        weight = b.upload(Shape.of(out, in.dim(0), kernel, kernel), init.weights(out * fanIn, fanIn, out * kernel * kernel, rnd));
-        bias = b.zeros(Shape.of(out));
-        dWeight = b.zeros(weight.shape());
-        dBias = b.zeros(bias.shape());
+        Shape w = geom(1, in).weight();
+        int fanIn = w.dim(1) * kernel * kernel;
+        params.add("weight", b.upload(w, init.weights(out * fanIn, fanIn, out * kernel * kernel, rnd)), b.zeros(w));
+        if (bias) {
+            params.add("bias", b.zeros(Shape.of(out)), b.zeros(Shape.of(out)));
+        }
+    }
+
+    Buf weight() {
+        return params.value("weight");
+    }
+
+    /** The bias, or null for a convolution without one. */
+    Buf biasValue() {
+        return bias ? params.value("bias") : null;
     }
 
     @Override
@@ -70,9 +116,9 @@ public final class Conv2d implements Layer {
         Shape keep = training ? b.convKept(g) : null;
         kept = keep == null ? null : ws.get(b, "kept", keep);
         if (kept != null) {
-            b.conv2dForwardKeeping(x, weight, bias, g, y, kept);
+            b.conv2dForwardKeeping(x, weight(), biasValue(), g, y, kept);
         } else {
-            b.conv2dForward(x, weight, bias, g, y);
+            b.conv2dForward(x, weight(), biasValue(), g, y);
         }
         return y;
     }
@@ -80,37 +126,28 @@ public final class Conv2d implements Layer {
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         Buf dx = needDx ? ws.get(b, "dx", g.input()) : null;
+        Buf db = bias ? params.grad("bias") : null;
         if (kept != null) {
-            b.conv2dBackwardKept(x, weight, dy, g, dx, dWeight, dBias, kept);
+            b.conv2dBackwardKept(x, weight(), dy, g, dx, params.grad("weight"), db, kept);
         } else {
-            b.conv2dBackward(x, weight, dy, g, dx, dWeight, dBias);
+            b.conv2dBackward(x, weight(), dy, g, dx, params.grad("weight"), db);
         }
         return dx;
     }
 
     @Override
     public List<Param> params() {
-        return List.of(new Param("weight", weight, dWeight), new Param("bias", bias, dBias));
+        return params.list();
     }
 
     @Override
     public void adopt(List<Param> trainable) {
-        for (Buf t : new Buf[]{weight, dWeight, bias, dBias}) {
-            t.close();
-        }
-        weight = trainable.get(0).value();
-        dWeight = trainable.get(0).grad();
-        bias = trainable.get(1).value();
-        dBias = trainable.get(1).grad();
+        params.adopt(trainable);
     }
 
     @Override
     public void close() {
         ws.close();
-        for (Buf t : new Buf[]{weight, bias, dWeight, dBias}) {
-            if (t != null) {
-                t.close();
-            }
-        }
+        params.close();
     }
 }

@@ -25,6 +25,11 @@ public final class Dropout implements Layer {
     }
 
     @Override
+    public Layer fresh() {
+        return new Dropout(p);
+    }
+
+    @Override
     public String spec() {
         return "dropout(" + p + ")";
     }

@@ -11,6 +11,11 @@ public final class Flatten implements Layer {
     private Shape inShape;
 
     @Override
+    public Layer fresh() {
+        return new Flatten();
+    }
+
+    @Override
     public String spec() {
         return "flatten";
     }

@@ -25,4 +25,17 @@ public enum Init {
         }
         return w;
     }
+
+    /** He where any activation is of the ReLU family (or there is none), Xavier where all are sigmoid or tanh. */
+    public static Init forLayers(java.util.List<Layer> layers) {
+        boolean relu = false, squash = false;
+        for (Layer l : layers) {
+            if (l instanceof ActivationLayer a) {
+                boolean s = a.kind == io.github.clconv.backend.Activation.SIGMOID || a.kind == io.github.clconv.backend.Activation.TANH;
+                squash |= s;
+                relu |= !s;
+            }
+        }
+        return squash && !relu ? XAVIER : HE;
+    }
 }

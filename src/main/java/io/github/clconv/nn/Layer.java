@@ -8,13 +8,16 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * One layer of a Sequential. build() fixes the input shape (per sample) and creates the
+ * One layer of a Sequential or a Graph. build() fixes the input shape (per sample) and creates the
  * parameters; forward() and backward() return buffers the layer owns, valid until its
  * next call with the same batch size.
  */
 public interface Layer extends AutoCloseable {
     /** The layer as a model-spec token, e.g. conv(20,5). */
     String spec();
+
+    /** A new, unbuilt layer of the same configuration (for a model derived from this one, as batch-norm folding makes). */
+    Layer fresh();
 
     /** Output shape per sample for an input shape per sample; throws when the size shrinks below 1. */
     Shape outputShape(Shape in);

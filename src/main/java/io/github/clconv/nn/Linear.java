@@ -11,8 +11,8 @@ import java.util.Random;
 public final class Linear implements Layer {
     final int out;
     private final Workspace ws = new Workspace();
+    final ParamSet params = new ParamSet();
     private Backend b;
-    Buf weight, bias, dWeight, dBias;
     private Buf x;
 
     public Linear(int out) {
@@ -20,6 +20,11 @@ public final class Linear implements Layer {
             throw new IllegalArgumentException("linear(" + out + "): the output size must be >= 1");
         }
         this.out = out;
+    }
+
+    @Override
+    public Layer fresh() {
+        return new Linear(out);
     }
 
     @Override
@@ -47,50 +52,38 @@ public final class Linear implements Layer {
     public void build(Backend b, Shape in, Init init, Random rnd) {
         this.b = b;
         int fanIn = in.dim(0);
-        weight = b.upload(Shape.of(out, fanIn), init.weights(out * fanIn, fanIn, out, rnd));
-        bias = b.zeros(Shape.of(out));
-        dWeight = b.zeros(weight.shape());
-        dBias = b.zeros(bias.shape());
+        params.add("weight", b.upload(Shape.of(out, fanIn), init.weights(out * fanIn, fanIn, out, rnd)), b.zeros(Shape.of(out, fanIn)));
+        params.add("bias", b.zeros(Shape.of(out)), b.zeros(Shape.of(out)));
     }
 
     @Override
     public Buf forward(Buf x, boolean training) {
         this.x = x;
         Buf y = ws.get(b, "y", Shape.of(x.shape().dim(0), out));
-        b.linearForward(x, weight, bias, y);
+        b.linearForward(x, params.value("weight"), params.value("bias"), y);
         return y;
     }
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         Buf dx = needDx ? ws.get(b, "dx", x.shape()) : null;
-        b.linearBackward(x, weight, dy, dx, dWeight, dBias);
+        b.linearBackward(x, params.value("weight"), dy, dx, params.grad("weight"), params.grad("bias"));
         return dx;
     }
 
     @Override
     public List<Param> params() {
-        return List.of(new Param("weight", weight, dWeight), new Param("bias", bias, dBias));
+        return params.list();
     }
 
     @Override
     public void adopt(List<Param> trainable) {
-        for (Buf t : new Buf[]{weight, dWeight, bias, dBias}) {
-            t.close();
-        }
-        weight = trainable.get(0).value();
-        dWeight = trainable.get(0).grad();
-        bias = trainable.get(1).value();
-        dBias = trainable.get(1).grad();
+        params.adopt(trainable);
     }
 
     @Override
     public void close() {
         ws.close();
-        for (Buf t : new Buf[]{weight, bias, dWeight, dBias}) {
-            if (t != null) {
-                t.close();
-            }
-        }
+        params.close();
     }
 }

@@ -1,17 +1,26 @@
 package io.github.clconv.nn;
 
 import io.github.clconv.backend.Activation;
+import io.github.clconv.backend.Backend;
 import io.github.clconv.tensor.Shape;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The model-spec language: layers joined by '-', PyTorch names, e.g.
  * conv(20,5)-relu-maxpool(2)-flatten-linear(10). Input channels and features are
- * inferred. A bad token is reported with its position in the spec.
+ * inferred. Blocks make a graph: res[BODY] adds the block's input to BODY's output (a
+ * residual connection), res[BODY|SHORTCUT] adds SHORTCUT's instead, cat[A|B|...]
+ * concatenates the branches' outputs along channels (an empty branch passes the input on).
+ * Presets: lenet, lenet-bn (chains; their last linear takes the data's class count) and
+ * resnet20 (a graph with PyTorch's names, see ResNet). A bad token is reported with its
+ * position in the spec.
  */
 public final class ModelSpec {
     public static final Map<String, String> PRESETS = Map.of(
@@ -20,17 +29,29 @@ public final class ModelSpec {
                     + "-flatten-linear(256)-bn-relu-dropout(0.3)-linear(10)");
     /** Bounds on what a spec (perhaps from a checkpoint's metadata) may ask for before anything is built. */
     public static final int MAX_CHARS = 10_000, MAX_LAYERS = 1_000;
-    private static final String KNOWN = "conv, maxpool, avgpool, relu, leakyrelu, sigmoid, tanh, flatten, linear, dropout, bn";
+    private static final String KNOWN = "conv, maxpool, avgpool, gap, relu, leakyrelu, sigmoid, tanh, flatten, linear, dropout, bn, res[...], cat[...]";
+    private static final Pattern RESNET = Pattern.compile("resnet20(?:\\((\\d{1,6})\\))?");
+    private static final int DEFAULT_CLASSES = 10;
 
     private final String text;
     private final List<Token> tokens;
+    /** The class count of resnet20, 0 for a chain or block spec. */
+    private final int resnetClasses;
+    /** Whether the class count may still follow the data: a preset named without one. */
+    private final boolean openClasses;
 
-    private record Token(String text, int at, Function<Token, Layer> make) {
+    /** A layer (make) or a block (branches: res[BODY] or res[BODY|SHORTCUT], cat[A|B|...]). */
+    private record Token(String text, int at, Function<Token, Layer> make, boolean residual, List<List<Token>> branches) {
+        boolean block() {
+            return branches != null;
+        }
     }
 
-    private ModelSpec(String text, List<Token> tokens) {
+    private ModelSpec(String text, List<Token> tokens, int resnetClasses, boolean openClasses) {
         this.text = text;
         this.tokens = tokens;
+        this.resnetClasses = resnetClasses;
+        this.openClasses = openClasses;
     }
 
     public String text() {
@@ -38,50 +59,133 @@ public final class ModelSpec {
     }
 
     public static ModelSpec parse(String spec) {
-        String text = PRESETS.getOrDefault(spec.trim(), spec.trim());
+        String name = spec.trim();
+        Matcher m = RESNET.matcher(name);
+        if (m.matches()) {
+            int classes = m.group(1) == null ? DEFAULT_CLASSES : Integer.parseInt(m.group(1));
+            if (classes < 1 || classes > 65_535) {
+                throw new IllegalArgumentException("model spec: resnet20(" + classes + "): the class count must lie in [1, 65535]");
+            }
+            return new ModelSpec(name, List.of(), classes, m.group(1) == null);
+        }
+        boolean preset = PRESETS.containsKey(name);
+        String text = PRESETS.getOrDefault(name, name);
         if (text.isEmpty()) {
             throw new IllegalArgumentException("model spec is empty; try --model lenet");
         }
         if (text.length() > MAX_CHARS) {
             throw new IllegalArgumentException("model spec is " + text.length() + " characters long; clconv reads at most " + MAX_CHARS);
         }
-        int open = 0;
+        int paren = 0, bracket = 0;
         for (int i = 0; i < text.length(); i++) {
-            open += text.charAt(i) == '(' ? 1 : text.charAt(i) == ')' ? -1 : 0;
-            if (open < 0 || open > 1) {
-                throw new IllegalArgumentException("model spec: unbalanced parentheses at character " + (i + 1) + " of '" + text + "'");
+            char c = text.charAt(i);
+            paren += c == '(' ? 1 : c == ')' ? -1 : 0;
+            bracket += c == '[' ? 1 : c == ']' ? -1 : 0;
+            if (paren < 0 || paren > 1 || bracket < 0) {
+                throw new IllegalArgumentException("model spec: unbalanced " + (bracket < 0 ? "brackets" : "parentheses") + " at character " + (i + 1)
+                        + " of '" + abbreviate(text) + "'");
+            }
+            if ((c == '[' || c == ']') && paren > 0) {
+                throw new IllegalArgumentException("model spec: a bracket inside a layer's arguments at character " + (i + 1) + " of '" + abbreviate(text) + "'");
             }
         }
-        if (open != 0) {
-            throw new IllegalArgumentException("model spec: missing ')' at the end of '" + text + "'");
+        if (paren != 0 || bracket != 0) {
+            throw new IllegalArgumentException("model spec: missing '" + (paren != 0 ? ")" : "]") + "' at the end of '" + abbreviate(text) + "'");
         }
-        List<Token> tokens = new ArrayList<>();
-        int depth = 0, start = 0;
-        for (int i = 0; i <= text.length(); i++) {
-            char c = i < text.length() ? text.charAt(i) : '-';
-            if (c == '(') {
+        int[] count = {0};
+        List<Token> tokens = chain(text, 0, text.length(), count, false);
+        return new ModelSpec(text, tokens, 0, preset);
+    }
+
+    /** The tokens of text[from, to) split at '-' outside parentheses and brackets; count: layers so far, bounded. */
+    private static List<Token> chain(String text, int from, int to, int[] count, boolean mayBeEmpty) {
+        List<Token> out = new ArrayList<>();
+        if (mayBeEmpty && text.substring(from, to).isBlank()) {
+            return out;
+        }
+        int depth = 0, start = from;
+        for (int i = from; i <= to; i++) {
+            char c = i < to ? text.charAt(i) : '-';
+            if (c == '(' || c == '[') {
                 depth++;
-            } else if (c == ')') {
+            } else if (c == ')' || c == ']') {
                 depth--;
             } else if (c == '-' && depth == 0) {
-                String t = text.substring(start, i).trim();
-                Token probe = new Token(t, start, null);
-                tokens.add(new Token(t, start, maker(text, probe)));
+                String raw = text.substring(start, i);
+                int lead = raw.length() - raw.stripLeading().length();
+                out.add(token(text, raw.trim(), start + lead, count));
                 start = i + 1;
             }
         }
-        if (tokens.size() > MAX_LAYERS) {
-            throw new IllegalArgumentException("model spec has " + tokens.size() + " layers; clconv builds at most " + MAX_LAYERS);
-        }
-        ModelSpec s = new ModelSpec(text, tokens);
-        for (Token t : tokens) {
-            t.make().apply(t); // reports bad arguments now, not at build time
-        }
-        return s;
+        return out;
     }
 
-    /** Fresh layers for an input of shape [C,H,W] (per sample); checks every size stays >= 1. */
+    private static Token token(String text, String t, int at, int[] count) {
+        if (++count[0] > MAX_LAYERS) {
+            throw new IllegalArgumentException("model spec has more than " + MAX_LAYERS + " layers; clconv builds at most " + MAX_LAYERS);
+        }
+        int open = t.indexOf('[');
+        if (open >= 0) {
+            String kind = t.substring(0, open).trim().toLowerCase();
+            Token probe = new Token(t, at, null, false, null);
+            if (!t.endsWith("]")) {
+                throw error(text, probe, "a block ends with ']'");
+            }
+            if (!kind.equals("res") && !kind.equals("cat")) {
+                throw error(text, probe, "unknown block '" + kind + "' (known: res[BODY], res[BODY|SHORTCUT], cat[A|B|...])");
+            }
+            List<List<Token>> branches = new ArrayList<>();
+            int depth = 0, start = at + open + 1, end = at + t.length() - 1;
+            for (int i = start; i <= end; i++) {
+                char c = i < end ? text.charAt(i) : '|';
+                depth += c == '[' || c == '(' ? 1 : c == ']' || c == ')' ? -1 : 0;
+                if (c == '|' && depth == 0) {
+                    branches.add(chain(text, start, i, count, true));
+                    start = i + 1;
+                }
+            }
+            boolean residual = kind.equals("res");
+            if (residual && (branches.size() > 2 || branches.stream().anyMatch(List::isEmpty))) {
+                throw error(text, probe, "res takes a body and at most one shortcut, neither empty: res[BODY] or res[BODY|SHORTCUT]");
+            }
+            return new Token(t, at, null, residual, branches);
+        }
+        Token probe = new Token(t, at, null, false, null);
+        Token tok = new Token(t, at, maker(text, probe), false, null);
+        tok.make().apply(tok); // reports bad arguments now, not at build time
+        return tok;
+    }
+
+    /** Whether the spec needs a graph (blocks or the resnet20 preset) rather than a chain. */
+    public boolean isGraph() {
+        return resnetClasses > 0 || tokens.stream().anyMatch(Token::block);
+    }
+
+    /**
+     * The same model for a data set of this many classes: a preset named without a class
+     * count (lenet, lenet-bn, resnet20) ends in a layer of that size; any other spec is
+     * returned as it is, and a mismatch is reported when the model is checked against the data.
+     */
+    public ModelSpec withClasses(int classes) {
+        if (!openClasses || classes == DEFAULT_CLASSES) {
+            return this;
+        }
+        if (resnetClasses > 0) {
+            return parse("resnet20(" + classes + ")");
+        }
+        return parse(text.substring(0, text.length() - ("linear(" + DEFAULT_CLASSES + ")").length()) + "linear(" + classes + ")");
+    }
+
+    /** For a preset whose class count follows the data: the tensor whose first dimension is that count, else null. */
+    public String classifierTensor() {
+        return openClasses && resnetClasses > 0 ? "fc.weight" : null;
+    }
+
+    /** Fresh layers of a chain spec for an input of shape [C,H,W] (per sample); checks every size stays >= 1. */
     public List<Layer> layers(Shape input) {
+        if (isGraph()) {
+            throw new IllegalStateException("model spec '" + abbreviate(text) + "' is a graph; use build()");
+        }
         List<Layer> out = new ArrayList<>();
         Shape s = input;
         for (Token t : tokens) {
@@ -96,13 +200,34 @@ public final class ModelSpec {
         return out;
     }
 
+    /** The model on b for inputs of shape [N, ...input]: a Sequential for a chain, else a Graph. */
+    public Model build(Shape input, Backend b, long seed) {
+        if (!isGraph()) {
+            return Sequential.of(this, input, b, seed);
+        }
+        ResNet.Recipe r = recipe();
+        try {
+            r.builder().paramShapes(input); // shape errors before any allocation
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model spec: " + e.getMessage() + " (in '" + abbreviate(text) + "')");
+        }
+        return r.builder().build(r.output(), input, b, seed, text);
+    }
+
     /**
-     * Every parameter's state_dict name ("index.name", as Sequential names them) and shape
-     * for an input of shape [C,H,W], computed without allocating a tensor: what a
-     * checkpoint is checked against before a model is built from it.
+     * Every parameter's state_dict name and shape for an input of shape [C,H,W], computed
+     * without allocating a tensor: what a checkpoint is checked against before a model is
+     * built from it. Chains name them "index.name" as Sequential does; graphs by their nodes.
      */
     public Map<String, Shape> paramShapes(Shape input) {
-        Map<String, Shape> out = new java.util.LinkedHashMap<>();
+        if (isGraph()) {
+            try {
+                return recipe().builder().paramShapes(input);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("model spec: " + e.getMessage() + " (in '" + abbreviate(text) + "')");
+            }
+        }
+        Map<String, Shape> out = new LinkedHashMap<>();
         Shape s = input;
         for (int i = 0; i < tokens.size(); i++) {
             Token t = tokens.get(i);
@@ -119,10 +244,52 @@ public final class ModelSpec {
         return out;
     }
 
-    /** He for ReLU-family nets, Xavier when the activations are sigmoid or tanh only. */
+    /** He for ReLU-family nets, Xavier when the activations are sigmoid or tanh only: from the layers' types. */
     public Init init() {
-        boolean relu = text.contains("relu"), squash = text.contains("sigmoid") || text.contains("tanh");
-        return squash && !relu ? Init.XAVIER : Init.HE;
+        List<Layer> all = new ArrayList<>();
+        collect(tokens, all);
+        return Init.forLayers(all);
+    }
+
+    private static void collect(List<Token> ts, List<Layer> out) {
+        for (Token t : ts) {
+            if (t.block()) {
+                t.branches().forEach(b -> collect(b, out));
+            } else {
+                out.add(t.make().apply(t));
+            }
+        }
+    }
+
+    /** A fresh graph of this spec: node names are token indices, "i.body.j" / "i.shortcut.j" in res, "i.k.j" in cat's branch k. */
+    private ResNet.Recipe recipe() {
+        if (resnetClasses > 0) {
+            return ResNet.resnet20(resnetClasses);
+        }
+        Graph.Builder g = new Graph.Builder();
+        return new ResNet.Recipe(g, chainNodes(g, g.input(), tokens, ""));
+    }
+
+    private Graph.Node chainNodes(Graph.Builder g, Graph.Node x, List<Token> ts, String prefix) {
+        Graph.Node h = x;
+        for (int i = 0; i < ts.size(); i++) {
+            Token t = ts.get(i);
+            String name = prefix + i;
+            if (!t.block()) {
+                h = g.layer(name, t.make().apply(t), h);
+            } else if (t.residual()) {
+                Graph.Node body = chainNodes(g, h, t.branches().get(0), name + ".body.");
+                Graph.Node shortcut = t.branches().size() > 1 ? chainNodes(g, h, t.branches().get(1), name + ".shortcut.") : h;
+                h = g.add(body, shortcut);
+            } else {
+                Graph.Node[] outs = new Graph.Node[t.branches().size()];
+                for (int k = 0; k < outs.length; k++) {
+                    outs[k] = chainNodes(g, h, t.branches().get(k), name + "." + k + ".");
+                }
+                h = g.concat(outs);
+            }
+        }
+        return h;
     }
 
     private static IllegalArgumentException error(String text, Token t, String why) {
@@ -149,14 +316,27 @@ public final class ModelSpec {
         String[] a = args;
         return switch (name) {
             case "conv" -> tok -> {
-                Args p = new Args(text, tok, a, 2, 2, "s", "p");
-                return new Conv2d(p.pos(0, 1), p.pos(1, 1), p.named("s", 1, 1), p.named("p", 0, 0));
+                Args p = new Args(text, tok, a, 2, 2, "s", "p", "g", "bias");
+                int k = p.pos(1, 1), groups = p.named("g", 1, 1), out = p.pos(0, 1);
+                int pad = "same".equalsIgnoreCase(p.raw("p")) ? Conv2d.SAME : p.named("p", 0, 0);
+                if (pad == Conv2d.SAME && k % 2 == 0) {
+                    throw error(text, tok, "p=same needs an odd kernel size, got " + k);
+                }
+                if (out % groups != 0) {
+                    throw error(text, tok, "g=" + groups + " must divide the " + out + " output channels");
+                }
+                int bias = p.named("bias", 1, 0);
+                if (bias > 1) {
+                    throw error(text, tok, "bias must be 0 or 1, got " + bias);
+                }
+                return new Conv2d(out, k, p.named("s", 1, 1), pad, groups, bias == 1);
             };
             case "maxpool", "avgpool" -> tok -> {
                 Args p = new Args(text, tok, a, 1, 1, "s");
                 int k = p.pos(0, 1);
                 return new Pool2d(name.equals("maxpool"), k, p.named("s", k, 1));
             };
+            case "gap" -> tok -> noArgs(text, tok, a, new GlobalAvgPool());
             case "relu" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.RELU, 0f));
             case "sigmoid" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.SIGMOID, 0f));
             case "tanh" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.TANH, 0f));
@@ -209,6 +389,10 @@ public final class ModelSpec {
 
         int pos(int i, int min) {
             return integer(positional.get(i), min);
+        }
+
+        String raw(String key) {
+            return named.get(key);
         }
 
         int named(String key, int dflt, int min) {

@@ -21,6 +21,11 @@ public final class Pool2d implements Layer {
     }
 
     @Override
+    public Layer fresh() {
+        return new Pool2d(max, kernel, stride);
+    }
+
+    @Override
     public String spec() {
         return (max ? "maxpool(" : "avgpool(") + kernel + (stride != kernel ? ",s=" + stride : "") + ")";
     }

@@ -3,7 +3,6 @@ package io.github.clconv.nn;
 import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
-import io.github.clconv.backend.Packed;
 import io.github.clconv.tensor.Shape;
 
 import java.util.ArrayList;
@@ -15,11 +14,11 @@ import java.util.Random;
  * Layers applied in order, as PyTorch's nn.Sequential: parameters are named
  * "index.name" counting every layer, activations included ("0.weight", "3.bias").
  */
-public final class Sequential implements AutoCloseable {
+public final class Sequential implements Model {
     private final List<Layer> layers;
     private final Shape input;
     private final Backend backend;
-    private Packed values, grads;
+    private PackedParams packed;
 
     /** Builds every layer on b for inputs of shape [N, ...input], initialised from seed. */
     public Sequential(List<Layer> layers, Shape input, Backend b, Init init, long seed) {
@@ -41,56 +40,36 @@ public final class Sequential implements AutoCloseable {
         }
     }
 
-    /** Where the backend can, every trainable tensor and its gradient move into one flat buffer each. */
     private void packTrainable() {
-        List<Shape> shapes = new ArrayList<>();
-        for (Layer l : layers) {
-            l.params().stream().filter(Param::trainable).forEach(p -> shapes.add(p.value().shape()));
-        }
-        Optional<Packed> v = shapes.isEmpty() ? Optional.empty() : backend.pack(shapes);
-        if (v.isEmpty()) {
-            return;
-        }
-        values = v.get();
-        grads = backend.pack(shapes).orElseThrow();
-        int i = 0;
-        for (Layer l : layers) {
-            List<Param> moved = new ArrayList<>();
-            for (Param p : l.params().stream().filter(Param::trainable).toList()) {
-                backend.copy(p.value(), values.parts().get(i));
-                moved.add(new Param(p.name(), values.parts().get(i), grads.parts().get(i)));
-                i++;
-            }
-            if (!moved.isEmpty()) {
-                l.adopt(moved);
-            }
-        }
+        packed = PackedParams.pack(backend, layers);
     }
 
-    /**
-     * Every trainable value and its gradient as one flat pair (the gaps between tensors hold
-     * zeros), when the backend packed them; an optimiser then updates all of them in one step.
-     */
+    @Override
     public Optional<Param> flatTrainable() {
-        return values == null ? Optional.empty() : Optional.of(new Param("flat", values.flat(), grads.flat()));
+        return packed == null ? Optional.empty() : Optional.of(packed.flat());
     }
 
     public static Sequential of(ModelSpec spec, Shape input, Backend b, long seed) {
-        return new Sequential(spec.layers(input), input, b, spec.init(), seed);
+        List<Layer> layers = spec.layers(input);
+        return new Sequential(layers, input, b, Init.forLayers(layers), seed);
     }
 
+    @Override
     public List<Layer> layers() {
         return layers;
     }
 
+    @Override
     public Shape input() {
         return input;
     }
 
+    @Override
     public Backend backend() {
         return backend;
     }
 
+    @Override
     public Shape output() {
         Shape s = input;
         for (Layer l : layers) {
@@ -99,10 +78,12 @@ public final class Sequential implements AutoCloseable {
         return s;
     }
 
+    @Override
     public String spec() {
         return String.join("-", layers.stream().map(Layer::spec).toList());
     }
 
+    @Override
     public Buf forward(Buf x, boolean training) {
         Buf h = x;
         for (int i = 0; i < layers.size(); i++) {
@@ -125,6 +106,7 @@ public final class Sequential implements AutoCloseable {
                 && layers.get(i + 1) instanceof Pool2d p && p.max;
     }
 
+    @Override
     public void backward(Buf dOut) {
         Buf d = dOut;
         for (int i = layers.size() - 1; i >= 0; i--) {
@@ -139,6 +121,7 @@ public final class Sequential implements AutoCloseable {
     }
 
     /** Every tensor with its state_dict name, in layer order. */
+    @Override
     public List<NamedParam> params() {
         List<NamedParam> out = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
@@ -149,19 +132,11 @@ public final class Sequential implements AutoCloseable {
         return out;
     }
 
-    public long parameterCount() {
-        return params().stream().filter(p -> p.param().trainable()).mapToLong(p -> p.param().value().shape().size()).sum();
-    }
-
-    public record NamedParam(String name, Param param) {
-    }
-
     @Override
     public void close() {
         layers.forEach(Layer::close);
-        if (values != null) {
-            values.close();
-            grads.close();
+        if (packed != null) {
+            packed.close();
         }
     }
 }

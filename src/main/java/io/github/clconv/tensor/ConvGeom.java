@@ -85,6 +85,7 @@ public record ConvGeom(int n, int c, int h, int w, int k, int r, int s, int stri
 
     @Override
     public String toString() {
-        return describe(n, c, h, w, k, r, s, stride, pad) + (groups > 1 ? ", groups " + groups : "");
+        String d = describe(n, c, h, w, k, r, s, stride, pad);
+        return groups == 1 ? d : d.replace("weight [" + k + "," + c + ",", "weight [" + k + "," + cg() + ",").replace("], stride", "], groups " + groups + ", stride");
     }
 }

@@ -8,7 +8,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.github.clconv.backend.Backend;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 import io.github.clconv.tensor.Shape;
 
 import java.io.IOException;
@@ -113,26 +114,26 @@ public final class Checkpoint {
     }
 
     /** Writes every tensor of model to file, atomically: a temporary file renamed into place. */
-    public static void save(Sequential model, Path file) throws IOException {
+    public static void save(Model model, Path file) throws IOException {
         save(model, file, java.util.List.of());
     }
 
     /** The same, with the class names (in label order) kept in the metadata for predict. */
-    public static void save(Sequential model, Path file, java.util.List<String> classNames) throws IOException {
+    public static void save(Model model, Path file, java.util.List<String> classNames) throws IOException {
         save(model, file, classNames, null);
     }
 
     /** normalization: {mean, std} per channel the data was normalised with (null: none), kept for eval and predict. */
-    public static void save(Sequential model, Path file, java.util.List<String> classNames, double[][] normalization) throws IOException {
+    public static void save(Model model, Path file, java.util.List<String> classNames, double[][] normalization) throws IOException {
         save(model, file, classNames, normalization, Map.of());
     }
 
     /** extra: more metadata entries (TrainingState's generation, which pairs a model file with its state file). */
-    static void save(Sequential model, Path file, java.util.List<String> classNames, double[][] normalization, Map<String, String> extra)
+    static void save(Model model, Path file, java.util.List<String> classNames, double[][] normalization, Map<String, String> extra)
             throws IOException {
         Backend b = model.backend();
         java.util.List<Entry> entries = new java.util.ArrayList<>();
-        for (Sequential.NamedParam p : model.params()) {
+        for (NamedParam p : model.params()) {
             float[] v = b.download(p.param().value());
             int bad = nonFinite(v);
             if (bad > 0) {
@@ -149,7 +150,9 @@ public final class Checkpoint {
         JsonObject header = new JsonObject();
         JsonObject meta = new JsonObject();
         meta.addProperty("format", "pt");
-        meta.addProperty(MODEL_KEY, model.spec());
+        if (model.spec() != null) { // a graph built in Java has none: loading it again needs the same Java
+            meta.addProperty(MODEL_KEY, model.spec());
+        }
         Shape in = model.input();
         meta.addProperty(INPUT_KEY, in.dim(0) + "," + in.dim(1) + "," + in.dim(2));
         if (normalization != null) {
@@ -385,13 +388,13 @@ public final class Checkpoint {
     }
 
     /** Copies the file's tensors into model; every model tensor must be present with its exact shape. */
-    public static void restore(Sequential model, Contents c, Path file) throws IOException {
+    public static void restore(Model model, Contents c, Path file) throws IOException {
         Map<String, Shape> wanted = new LinkedHashMap<>();
-        for (Sequential.NamedParam p : model.params()) {
+        for (NamedParam p : model.params()) {
             wanted.put(p.name(), p.param().value().shape());
         }
         check(wanted, c, file);
-        for (Sequential.NamedParam p : model.params()) {
+        for (NamedParam p : model.params()) {
             model.backend().write(p.param().value(), c.tensors().get(p.name()));
         }
     }

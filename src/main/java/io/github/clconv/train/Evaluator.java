@@ -3,7 +3,8 @@ package io.github.clconv.train;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.data.DeviceDataset;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 import io.github.clconv.tensor.Shape;
 
 /** Loss and accuracy of a model in inference mode, in batches (the last one may be shorter). */
@@ -11,7 +12,7 @@ public final class Evaluator {
     private Evaluator() {
     }
 
-    public static Evaluation evaluate(Sequential model, DeviceDataset data, int batch) {
+    public static Evaluation evaluate(Model model, DeviceDataset data, int batch) {
         Backend b = model.backend();
         int n = data.size();
         float[] order = new float[n];

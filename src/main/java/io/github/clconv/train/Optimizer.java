@@ -3,7 +3,8 @@ package io.github.clconv.train;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.nn.Param;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class Optimizer implements AutoCloseable {
     private final List<Buf[]> state = new ArrayList<>();
     private int step;
 
-    public Optimizer(Sequential model, Kind kind, float lr, float momentum, boolean nesterov, float weightDecay) {
+    public Optimizer(Model model, Kind kind, float lr, float momentum, boolean nesterov, float weightDecay) {
         if (!(lr > 0) || !Float.isFinite(lr)) {
             throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
         }
@@ -48,7 +49,7 @@ public final class Optimizer implements AutoCloseable {
         this.b = model.backend();
         // One launch per step over the flat buffers where the model has them, else one per tensor.
         model.flatTrainable().ifPresentOrElse(params::add,
-                () -> model.params().stream().map(Sequential.NamedParam::param).filter(Param::trainable).forEach(params::add));
+                () -> model.params().stream().map(NamedParam::param).filter(Param::trainable).forEach(params::add));
         for (Param p : params) {
             Buf s1 = b.zeros(p.value().shape());
             state.add(kind == Kind.ADAM || kind == Kind.ADAMW ? new Buf[]{s1, b.zeros(p.value().shape())} : new Buf[]{s1});

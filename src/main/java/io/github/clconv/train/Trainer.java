@@ -4,7 +4,8 @@ import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.data.DeviceDataset;
 import io.github.clconv.data.Permutation;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 import io.github.clconv.tensor.Shape;
 
 import java.util.Random;
@@ -16,7 +17,7 @@ import java.util.Random;
  * that the host reads every logEvery steps (and at the end of the epoch).
  */
 public final class Trainer implements AutoCloseable {
-    private final Sequential model;
+    private final Model model;
     private final Optimizer optimizer;
     private final Backend b;
     private final int batch, logEvery;
@@ -26,12 +27,12 @@ public final class Trainer implements AutoCloseable {
     private int step;
     private double[] lastEpochLosses = new double[0];
 
-    public Trainer(Sequential model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery) {
+    public Trainer(Model model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery) {
         this(model, optimizer, batch, shuffle, seed, logEvery, 0f);
     }
 
     /** labelSmoothing: the cross-entropy's label smoothing in [0, 1) (evaluation reports the plain loss). */
-    public Trainer(Sequential model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery, float labelSmoothing) {
+    public Trainer(Model model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery, float labelSmoothing) {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }

@@ -4,7 +4,8 @@ import com.google.gson.JsonObject;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.nn.Dropout;
 import io.github.clconv.nn.Layer;
-import io.github.clconv.nn.Sequential;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.NamedParam;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ public final class TrainingState {
     }
 
     /** Writes the state, then the model (with classNames and normalization as Checkpoint.save takes them). */
-    public static void save(Path model, Sequential net, Optimizer opt, Trainer trainer, int epoch, int trainSize, List<String> classNames,
+    public static void save(Path model, Model net, Optimizer opt, Trainer trainer, int epoch, int trainSize, List<String> classNames,
                             double[][] normalization) throws IOException {
         String generation = UUID.randomUUID().toString();
         JsonObject meta = new JsonObject();
@@ -72,7 +73,7 @@ public final class TrainingState {
     }
 
     /** Restores what save() wrote into a model already loaded from model (and its optimiser and trainer); returns the position. */
-    public static Position resume(Path model, Checkpoint.Contents modelContents, Sequential net, Optimizer opt, Trainer trainer, int trainSize)
+    public static Position resume(Path model, Checkpoint.Contents modelContents, Model net, Optimizer opt, Trainer trainer, int trainSize)
             throws IOException {
         Path f = stateFile(model);
         Checkpoint.Contents c;

@@ -73,6 +73,29 @@ class GradientCheckTest {
     }
 
     @Test
+    void groupedAndDepthwiseConv2d() {
+        for (ConvGeom g : new ConvGeom[]{new ConvGeom(2, 6, 5, 6, 9, 3, 3, 2, 1, 3), new ConvGeom(1, 4, 6, 5, 4, 3, 3, 1, 1, 4)}) {
+            Buf x = rand(g.input()), w = rand(g.weight()), b = rand(Shape.of(g.k())), y = ref.zeros(g.output()), r = rand(g.output());
+            Buf dx = ref.zeros(g.input()), dw = ref.zeros(g.weight()), db = ref.zeros(Shape.of(g.k()));
+            Runnable fwd = () -> ref.conv2dForward(x, w, b, g, y);
+            fwd.run();
+            ref.conv2dBackward(x, w, r, g, dx, dw, db);
+            check("conv2d dx, " + g, x, fwd, y, ref.raw(r), dx);
+            check("conv2d dw, " + g, w, fwd, y, ref.raw(r), dw);
+            check("conv2d db, " + g, b, fwd, y, ref.raw(r), db);
+        }
+    }
+
+    @Test
+    void globalAvgPool() {
+        Buf x = rand(Shape.of(2, 3, 5, 4)), y = ref.zeros(Shape.of(2, 3)), r = rand(Shape.of(2, 3)), dx = ref.zeros(x.shape());
+        Runnable fwd = () -> ref.globalAvgPoolForward(x, y);
+        fwd.run();
+        ref.globalAvgPoolBackward(r, dx);
+        check("globalavgpool", x, fwd, y, ref.raw(r), dx);
+    }
+
+    @Test
     void im2colAndCol2imAreAdjoint() {
         ConvGeom g = new ConvGeom(2, 2, 5, 6, 1, 3, 3, 2, 1);
         Buf x = rand(g.input()), col = ref.zeros(g.col()), r = rand(g.col()), dx = ref.zeros(g.input());

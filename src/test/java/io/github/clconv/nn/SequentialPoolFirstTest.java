@@ -74,6 +74,6 @@ class SequentialPoolFirstTest {
     }
 
     private static float[][] grads(Backend b, Sequential m) {
-        return m.params().stream().map(Sequential.NamedParam::param).filter(Param::trainable).map(p -> b.download(p.grad())).toArray(float[][]::new);
+        return m.params().stream().map(io.github.clconv.nn.NamedParam::param).filter(Param::trainable).map(p -> b.download(p.grad())).toArray(float[][]::new);
     }
 }

@@ -78,7 +78,7 @@ class PackedParametersTest {
     }
 
     private static List<Param> trainable(Sequential m) {
-        return m.params().stream().map(Sequential.NamedParam::param).filter(Param::trainable).toList();
+        return m.params().stream().map(io.github.clconv.nn.NamedParam::param).filter(Param::trainable).toList();
     }
 
     @Test

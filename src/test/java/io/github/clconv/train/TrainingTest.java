@@ -108,7 +108,7 @@ class TrainingTest {
             }
             float[] plain = b.download(m.forward(x, false));
             assertTrue(BatchNormFolding.applies(m));
-            try (Sequential folded = BatchNormFolding.fold(m)) {
+            try (io.github.clconv.nn.Model folded = BatchNormFolding.fold(m)) {
                 assertEquals("conv(6,3,p=1)-relu-conv(5,3)-maxpool(2)-flatten-linear(10)", folded.spec());
                 float[] f = b.download(folded.forward(x, false));
                 double max = 0, err = 0;

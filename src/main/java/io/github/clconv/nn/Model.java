@@ -1,0 +1,52 @@
+package io.github.clconv.nn;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.Shape;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A network built on a backend: a chain of layers (Sequential) or a graph of them (Graph).
+ * The trainer, evaluator, optimisers and checkpoints see only this.
+ */
+public interface Model extends AutoCloseable {
+    /** The shape of one input sample, [C, H, W] or flat. */
+    Shape input();
+
+    /** The shape of one output sample. */
+    Shape output();
+
+    Backend backend();
+
+    /** The model spec it was built from (what a checkpoint's metadata keeps), or null for a graph built in Java. */
+    String spec();
+
+    /** A short description for logs: the spec, or the graph's size. */
+    default String describe() {
+        return spec() != null ? spec() : "graph of " + layers().size() + " layers";
+    }
+
+    /** Output for a batch; the buffer is the model's, valid until the next call with the same batch size. */
+    Buf forward(Buf x, boolean training);
+
+    /** Gradients of every trainable parameter for dOut, the gradient of the last forward's output. */
+    void backward(Buf dOut);
+
+    /** Every tensor with its state_dict name, in a fixed order. */
+    List<NamedParam> params();
+
+    /** Every layer, in the order they run. */
+    List<Layer> layers();
+
+    /** Every trainable value and its gradient as one flat pair, when the backend packed them. */
+    Optional<Param> flatTrainable();
+
+    default long parameterCount() {
+        return params().stream().filter(p -> p.param().trainable()).mapToLong(p -> p.param().value().shape().size()).sum();
+    }
+
+    @Override
+    void close();
+}
