@@ -44,6 +44,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("bench measures an OpenCL device; the reference backend is timed in section (d) of every run");
         }
         Dataset[] sets = Dataset.load(data);
+        if (sets[1] == null) { // an image folder without test/: inference is timed on the training images
+            sets[1] = sets[0];
+        }
         try (ClBackend b = ClBackend.open(device)) {
             ClBlastGemm blast = noClblast ? null : new ClBlastGemm(b);
             System.err.println("bench on " + b.name() + ", median of " + runs + " runs; GEMM plan: " + b.gemmPlan().source());

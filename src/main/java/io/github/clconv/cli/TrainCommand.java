@@ -119,7 +119,12 @@ final class TrainCommand implements Callable<Integer> {
             AtomicFiles.checkWritable(metrics, true);
         }
         Dataset[] sets = Dataset.load(data);
-        if (!sets[1].sample().equals(sets[0].sample())) {
+        boolean noTest = sets[1] == null;
+        if (noTest && valSplit == 0) {
+            throw new IllegalArgumentException(data + " has no test set (no test/CLASS/ folders); pass --val-split 0.1 to hold out a tenth of the"
+                    + " training images for evaluation");
+        }
+        if (!noTest && !sets[1].sample().equals(sets[0].sample())) {
             throw new IllegalArgumentException(data + ": the test images are " + sets[1].sample() + " but the training images are "
                     + sets[0].sample() + "; both sets must have one image size");
         }
@@ -132,6 +137,10 @@ final class TrainCommand implements Callable<Integer> {
             }
             val = train.select("validation", order, keep, train.size());
             train = train.select("train", order, 0, keep);
+            if (noTest) { // the held-out images are all there is to evaluate on
+                test = val;
+                val = null;
+            }
         }
         // a checkpoint trained on normalised data keeps its statistics; --normalize takes the training set's
         double[][] norm = load != null ? Checkpoint.read(load).normalization(load) : null;
@@ -154,8 +163,8 @@ final class TrainCommand implements Callable<Integer> {
             Models.checkFits(net, Math.max(train.classes(), test.classes()));
             trainer.schedule(sched, (long) epochs * (train.size() / batch));
             trainer.augment(aug, seed);
-            System.err.printf("train: %s on %s; %d training images%s, %d test; batch %d, %s%n", net.describe(), b.name(), train.size(),
-                    val == null ? "" : " (+" + val.size() + " validation)", test.size(), batch, opt.describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
+            System.err.printf("train: %s on %s; %d training images%s, %d %s; batch %d, %s%n", net.describe(), b.name(), train.size(),
+                    val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test", batch, opt.describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
                     + (aug == null ? "" : ", augment " + aug));
             Progress progress = new Progress(batch);
             TrainingListener both = new TrainingListener() {
@@ -211,6 +220,9 @@ final class TrainCommand implements Callable<Integer> {
                     .put("train_loss", last.trainLoss()).put("test_loss", last.test().loss()).put("test_accuracy", last.test().accuracy());
             if (last.validation() != null) {
                 summary.put("val_loss", last.validation().loss()).put("val_accuracy", last.validation().accuracy());
+            }
+            if (noTest) {
+                summary.put("test_set", "held out by --val-split " + valSplit);
             }
             summary.put("images_per_sec", trainImages / trainSeconds).put("seconds", (System.nanoTime() - t0) / 1e9);
             if (save != null) {

@@ -31,7 +31,8 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
     /**
      * The training and test sets of a data folder, whatever it holds: MNIST-format IDX files
      * (with or without .gz), CIFAR-10 or CIFAR-100 binary batches, or an image folder
-     * (DIR/train/CLASS/*.png|jpg and DIR/test/CLASS/...). Both sets have one class count.
+     * (DIR/train/CLASS/*.png|jpg and DIR/test/CLASS/...; or DIR/CLASS/... or no test folder,
+     * when the test set is null). Both sets have one class count.
      */
     public static Dataset[] load(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
@@ -42,7 +43,7 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
             return CifarReader.load(dir);
         }
         if (ImageFolderReader.holds(dir)) {
-            return ImageFolderReader.load(dir);
+            return ImageFolderReader.load(dir); // its test set may be null
         }
         Dataset train = load(dir, "train"), test = load(dir, "t10k");
         int classes = Math.max(train.classes, test.classes);
@@ -70,7 +71,11 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
         if (Files.isDirectory(dir) && !CifarReader.holds(dir) && !ImageFolderReader.holds(dir)) {
             return load(dir, "t10k");
         }
-        return load(dir)[1];
+        Dataset test = load(dir)[1];
+        if (test == null) {
+            throw new IOException(dir + ": this image folder has no test/CLASS/ folders to evaluate on; pass a folder that has them");
+        }
+        return test;
     }
 
     /** Per channel {mean, standard deviation} over every image (population std, as torchvision's recipes compute it). */

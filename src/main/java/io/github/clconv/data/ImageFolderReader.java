@@ -16,8 +16,10 @@ import java.util.stream.Stream;
 
 /**
  * Reads an image folder: DIR/train/CLASS/*.png|jpg|jpeg and DIR/test/CLASS/..., the way
- * torchvision's ImageFolder does. Classes are the train folder's sub-folders in name order;
- * the test folder may not name a class the train folder lacks. Images are decoded in
+ * torchvision's ImageFolder does; without DIR/test, or with the class folders directly in
+ * DIR (DIR/CLASS/...), there is no test set and train's --val-split holds one out. Classes
+ * are the train folder's sub-folders in name order; the test folder may not name a class
+ * the train folder lacks. Images are decoded in
  * parallel; all must have one size (the first one's: a different one is refused with its
  * file named); grey images give one channel, and a set with any colour image three.
  */
@@ -26,27 +28,42 @@ public final class ImageFolderReader {
     }
 
     static boolean holds(Path dir) {
+        return trainDir(dir) != null;
+    }
+
+    /** DIR/train when it has class folders; else DIR itself when a class folder of it holds an image; else null. */
+    private static Path trainDir(Path dir) {
         Path train = dir.resolve("train");
-        if (!Files.isDirectory(train)) {
-            return false;
-        }
-        try (Stream<Path> s = Files.list(train)) {
-            return s.anyMatch(Files::isDirectory);
+        try {
+            if (Files.isDirectory(train)) {
+                try (Stream<Path> s = Files.list(train)) {
+                    return s.anyMatch(Files::isDirectory) ? train : null;
+                }
+            }
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path sub : s.filter(Files::isDirectory).toList()) {
+                    try (Stream<Path> f = Files.list(sub)) {
+                        if (f.anyMatch(ImageFolderReader::isImage)) {
+                            return dir;
+                        }
+                    }
+                }
+            }
+            return null;
         } catch (IOException e) {
-            return false;
+            return null;
         }
     }
 
+    /** {train, test}; test is null when the folder has none. */
     static Dataset[] load(Path dir) throws IOException {
-        Path trainDir = dir.resolve("train"), testDir = dir.resolve("test");
+        Path trainDir = trainDir(dir), testDir = dir.resolve("test");
         List<String> classes = subfolders(trainDir);
         if (classes.size() > Dataset.MAX_CLASSES) {
             throw new IOException(trainDir + ": " + classes.size() + " class folders; clconv takes at most " + Dataset.MAX_CLASSES);
         }
-        if (!Files.isDirectory(testDir)) {
-            throw new IOException(dir + ": an image folder needs test/CLASS/ beside train/CLASS/ (the images to report accuracy on)");
-        }
-        for (String c : subfolders(testDir)) {
+        boolean hasTest = !trainDir.equals(dir) && Files.isDirectory(testDir);
+        for (String c : hasTest ? subfolders(testDir) : List.<String>of()) {
             if (!classes.contains(c)) {
                 throw new IOException(testDir.resolve(c) + ": class '" + c + "' has no folder in " + trainDir);
             }
@@ -55,9 +72,11 @@ public final class ImageFolderReader {
         List<Integer> trainLabels = new ArrayList<>(), testLabels = new ArrayList<>();
         for (int c = 0; c < classes.size(); c++) {
             collect(trainDir.resolve(classes.get(c)), c, trainFiles, trainLabels);
-            collect(testDir.resolve(classes.get(c)), c, testFiles, testLabels);
+            if (hasTest) {
+                collect(testDir.resolve(classes.get(c)), c, testFiles, testLabels);
+            }
         }
-        if (trainFiles.isEmpty() || testFiles.isEmpty()) {
+        if (trainFiles.isEmpty() || (hasTest && testFiles.isEmpty())) {
             throw new IOException((trainFiles.isEmpty() ? trainDir : testDir) + ": no .png or .jpg images in its class folders");
         }
         BufferedImage first = read(trainFiles.get(0));
@@ -70,7 +89,7 @@ public final class ImageFolderReader {
         }
         int channels = train.colour || test.colour ? 3 : 1;
         Shape sample = Shape.of(channels, first.getHeight(), first.getWidth());
-        return new Dataset[]{dataset("train", train, trainLabels, sample, classes), dataset("test", test, testLabels, sample, classes)};
+        return new Dataset[]{dataset("train", train, trainLabels, sample, classes), hasTest ? dataset("test", test, testLabels, sample, classes) : null};
     }
 
     private record Decoded(BufferedImage[] images, boolean colour) {
