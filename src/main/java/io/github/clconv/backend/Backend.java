@@ -44,6 +44,16 @@ public interface Backend extends AutoCloseable {
 
     void write(Buf dst, float[] data);
 
+    /** The most bytes one buffer may hold (unbounded for the reference). */
+    default long maxBufferBytes() {
+        return Long.MAX_VALUE;
+    }
+
+    /** The device's memory in bytes (for the reference: the JVM's heap limit). */
+    default long memoryBytes() {
+        return Runtime.getRuntime().maxMemory();
+    }
+
     float[] download(Buf src);
 
     void copy(Buf src, Buf dst);

@@ -22,6 +22,9 @@ import java.util.concurrent.Callable;
         description = {"Loss and accuracy of a checkpoint on the test set (batch norms after convolutions folded into them).",
                 "The last line on stdout is a JSON summary."})
 final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--data-budget", paramLabel = "MiB", description = "Device memory the test set may take; a larger one is streamed"
+            + " in chunks of that size. Default: a quarter of the device's memory.")
+    Long dataBudget;
     @Option(names = "--load", required = true, description = "Checkpoint (safetensors) written by clconv train.")
     Path load;
     @Option(names = "--device", defaultValue = "auto", description = "Device: " + Backends.DEVICE_HELP + ". Default: ${DEFAULT-VALUE}.")
@@ -46,7 +49,7 @@ final class EvalCommand implements Callable<Integer> {
         try (Backend b = Backends.open(device); Model loaded = Models.open(model, load, test.sample(), 0, b, 0L)) {
             Models.checkFits(loaded, test.classes(), false);
             Model net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
-            try (DeviceDataset testDev = new DeviceDataset(b, test)) {
+            try (DeviceDataset testDev = DeviceDataset.open(b, test, dataBudget)) {
                 Evaluator.evaluate(net, testDev, batch); // warm-up: kernels built, buffers allocated
                 Evaluation e = Evaluator.evaluate(net, testDev, batch);
                 System.err.printf("eval: %s on %s: loss %.4f, accuracy %.4f (top-5 %.4f), %,.0f images/s%n", loaded.describe(), b.name(), e.loss(),

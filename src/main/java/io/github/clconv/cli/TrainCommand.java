@@ -91,6 +91,9 @@ final class TrainCommand implements Callable<Integer> {
     int logEvery;
     @Option(names = "--plot", description = "Draw loss and accuracy curves to this PNG file.")
     Path plot;
+    @Option(names = "--data-budget", paramLabel = "MiB", description = "Device memory each of the training and test sets may take;"
+            + " a larger one is streamed in chunks of that size. Default: a quarter of the device's memory.")
+    Long dataBudget;
     @Option(names = "--eval-batch", defaultValue = "256", description = "Batch size for evaluation. Default: ${DEFAULT-VALUE}.")
     int evalBatch;
 
@@ -156,9 +159,9 @@ final class TrainCommand implements Callable<Integer> {
              Model net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), Math.max(train.classes(), test.classes()), b, seed);
              Optimizer opt = new Optimizer(net, Optimizer.kind(optimizer), lr, momentum, nesterov, weightDecay);
              Trainer trainer = new Trainer(net, opt, batch, !noShuffle, seed, logEvery, labelSmoothing);
-             DeviceDataset trainDev = new DeviceDataset(b, train);
-             DeviceDataset testDev = new DeviceDataset(b, test);
-             DeviceDataset valDev = val == null ? null : new DeviceDataset(b, val);
+             DeviceDataset trainDev = DeviceDataset.open(b, train, dataBudget);
+             DeviceDataset testDev = DeviceDataset.open(b, test, dataBudget);
+             DeviceDataset valDev = val == null ? null : DeviceDataset.open(b, val, dataBudget);
              MetricsFile metricsFile = new MetricsFile(metrics, opt::learningRate)) {
             Models.checkFits(net, Math.max(train.classes(), test.classes()));
             trainer.schedule(sched, (long) epochs * (train.size() / batch));
@@ -246,6 +249,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+        }
+        if (dataBudget != null && dataBudget < 1) {
+            throw new IllegalArgumentException("--data-budget must be >= 1 (MiB), got " + dataBudget);
         }
         if (batch < 1 || evalBatch < 1) {
             throw new IllegalArgumentException("--batch and --eval-batch must be >= 1");

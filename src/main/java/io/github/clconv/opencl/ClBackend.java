@@ -115,6 +115,16 @@ public final class ClBackend implements Backend {
     }
 
     @Override
+    public long maxBufferBytes() {
+        return cl.device().maxAllocBytes();
+    }
+
+    @Override
+    public long memoryBytes() {
+        return cl.device().globalMemBytes();
+    }
+
+    @Override
     public Buf zeros(Shape shape) {
         ClBuffer b = cl.alloc(shape);
         elementwise.fill(b, 0f);

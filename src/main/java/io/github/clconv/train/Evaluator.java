@@ -15,10 +15,6 @@ public final class Evaluator {
     public static Evaluation evaluate(Model model, DeviceDataset data, int batch) {
         Backend b = model.backend();
         int n = data.size();
-        float[] order = new float[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i; // file order: the index list is the identity
-        }
         Shape sample = data.data().sample();
         long t0 = System.nanoTime();
         int batches = (n + batch - 1) / batch, classes = model.output().size();
@@ -28,7 +24,7 @@ public final class Evaluator {
         double top5;
         // Every batch is queued without a wait: losses and probabilities collect on the device
         // and come back in one read at the end, so the device never idles between batches.
-        try (Buf orderBuf = b.upload(Shape.of(n), order); SoftmaxCrossEntropy xent = new SoftmaxCrossEntropy(b);
+        try (DeviceDataset.Pass pass = data.pass(io.github.clconv.data.Permutation.identity(n)); SoftmaxCrossEntropy xent = new SoftmaxCrossEntropy(b);
              Buf losses = b.zeros(Shape.of(batches)); Buf probs = b.zeros(Shape.of(n, classes))) {
             Buf[] full = null, tail = null;
             try {
@@ -40,7 +36,7 @@ public final class Evaluator {
                     } else {
                         xy = tail = batchBuffers(b, m, sample);
                     }
-                    data.batch(orderBuf, start, xy[0], xy[1]);
+                    pass.batch(start, xy[0], xy[1]);
                     Buf logits = model.forward(xy[0], false);
                     b.copyRange(xent.forward(logits, xy[1]), 0, losses, i, 1);
                     b.copyRange(xent.probs(), 0, probs, start * classes, m * classes);

@@ -99,18 +99,14 @@ public final class Trainer implements AutoCloseable {
         if (steps == 0) {
             throw new IllegalArgumentException("--batch " + batch + " is larger than the " + n + " training images");
         }
-        float[] order = new float[n];
         int[] perm = shuffle ? Permutation.shuffled(n, shuffler) : Permutation.identity(n);
-        for (int i = 0; i < n; i++) {
-            order[i] = perm[i];
-        }
         Shape xs = train.data().sample();
-        try (Buf orderBuf = b.upload(Shape.of(n), order); Buf history = b.zeros(Shape.of(steps))) {
+        try (DeviceDataset.Pass pass = train.pass(perm); Buf history = b.zeros(Shape.of(steps))) {
             Buf x = workspace(xs, false), y = workspace(null, true);
             double[] losses = new double[steps];
             int reported = 0;
             for (int s = 0; s < steps; s++) {
-                train.batch(orderBuf, s * batch, x, y);
+                pass.batch(s * batch, x, y);
                 Buf input = x;
                 if (augmentation != null) {
                     if (xAug == null) {
