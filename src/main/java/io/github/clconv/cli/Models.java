@@ -42,24 +42,6 @@ final class Models {
             ModelSpec spec = ModelSpec.parse(modelSpec);
             return (classes > 0 ? spec.withClasses(classes) : spec).build(dataInput, b, seed);
         }
-        Checkpoint.Contents c = Checkpoint.read(load);
-        String spec = modelSpec != null ? modelSpec : c.spec(load);
-        Shape input = dataInput != null ? dataInput : c.input(load);
-        ModelSpec parsed = ModelSpec.parse(spec);
-        String classifier = parsed.classifierTensor();
-        if (classifier != null && c.shapes().containsKey(classifier)) {
-            parsed = parsed.withClasses(c.shapes().get(classifier).dim(0));
-        } else if (classes > 0) {
-            parsed = parsed.withClasses(classes);
-        }
-        Checkpoint.check(parsed.paramShapes(input), c, load);
-        Model m = parsed.build(input, b, seed);
-        try {
-            Checkpoint.restore(m, c, load);
-        } catch (IOException | RuntimeException e) {
-            m.close();
-            throw e;
-        }
-        return m;
+        return Checkpoint.load(load, modelSpec, dataInput, classes, b, seed);
     }
 }

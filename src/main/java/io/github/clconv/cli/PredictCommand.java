@@ -1,6 +1,7 @@
 package io.github.clconv.cli;
 
 import io.github.clconv.train.Checkpoint;
+import io.github.clconv.train.Classifier;
 
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
@@ -41,54 +42,27 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Backend b = Backends.open(device); Model loaded = Models.open(model, load, null, 0, b, 0L)) {
-            Model net = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
-            Checkpoint.Contents meta = Checkpoint.read(load);
-            List<String> classNames = meta.classNames();
-            double[][] norm = meta.normalization(load);
+        try (Backend b = Backends.open(device); Classifier net = Classifier.load(load, model, b)) {
             Shape in = net.input();
             List<String> names = new ArrayList<>();
             List<float[]> pixels = new ArrayList<>();
             for (Path p : images) {
                 read(p, in, names, pixels);
             }
-            float[] all = new float[pixels.size() * in.size()];
-            for (int i = 0; i < pixels.size(); i++) {
-                System.arraycopy(pixels.get(i), 0, all, i * in.size(), in.size());
-            }
-            if (norm != null) { // the training data's normalisation, from the checkpoint
-                int plane = in.dim(1) * in.dim(2);
-                for (int i = 0; i < all.length; i++) {
-                    int c = i / plane % in.dim(0);
-                    all[i] = (float) ((all[i] - norm[0][c]) * (norm[1][c] > 0 ? 1 / norm[1][c] : 1));
-                }
-            }
             List<Object> out = new ArrayList<>();
-            try (Buf x = b.upload(Shape.of(pixels.size(), in.dim(0), in.dim(1), in.dim(2)), all)) {
-                Buf logits = net.forward(x, false);
-                int classes = logits.shape().dim(1);
-                float[] z = b.download(logits);
-                for (int i = 0; i < pixels.size(); i++) {
-                    int c = Evaluator.argmax(z, i * classes, classes);
-                    double sum = 0;
-                    for (int k = 0; k < classes; k++) {
-                        sum += Math.exp(z[i * classes + k] - z[i * classes + c]);
-                    }
-                    Json j = new Json().put("image", names.get(i)).put("class", c).put("probability", 1 / sum);
-                    String label = c < classNames.size() ? classNames.get(c) : null;
-                    if (label != null) {
-                        j.put("label", label);
-                    } else if (classes == FASHION.length) {
-                        j.put("fashion_mnist_label", FASHION[c]);
-                        label = FASHION[c];
-                    }
-                    System.err.printf("%-40s class %d%s (p = %.3f)%n", names.get(i), c, label != null ? " " + label : "", 1 / sum);
-                    out.add(j);
+            List<Classifier.Prediction> predictions = net.predict(pixels);
+            for (int i = 0; i < predictions.size(); i++) {
+                Classifier.Prediction p = predictions.get(i);
+                Json j = new Json().put("image", names.get(i)).put("class", p.label()).put("probability", p.probability());
+                String label = p.name();
+                if (label != null) {
+                    j.put("label", label);
+                } else if (p.probabilities().length == FASHION.length) {
+                    j.put("fashion_mnist_label", FASHION[p.label()]);
+                    label = FASHION[p.label()];
                 }
-            } finally {
-                if (net != loaded) {
-                    net.close();
-                }
+                System.err.printf("%-40s class %d%s (p = %.3f)%n", names.get(i), p.label(), label != null ? " " + label : "", p.probability());
+                out.add(j);
             }
             System.out.println(new Json().put("predictions", out));
         }
@@ -103,24 +77,7 @@ final class PredictCommand implements Callable<Integer> {
         boolean picture = lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg");
         BufferedImage img = picture ? ImageIO.read(p.toFile()) : null;
         if (img != null) {
-            int h = in.dim(1), w = in.dim(2), c = in.dim(0);
-            BufferedImage scaled = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = scaled.createGraphics();
-            g.drawImage(img, 0, 0, w, h, null);
-            g.dispose();
-            float[] v = new float[in.size()];
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    if (c == 1) {
-                        v[y * w + x] = scaled.getRaster().getSample(x, y, 0) / 255f;
-                    } else {
-                        int rgb = scaled.getRGB(x, y);
-                        for (int k = 0; k < Math.min(c, 3); k++) {
-                            v[k * h * w + y * w + x] = ((rgb >> (16 - 8 * k)) & 0xFF) / 255f;
-                        }
-                    }
-                }
-            }
+            float[] v = Classifier.pixels(img, in);
             names.add(p.toString());
             pixels.add(v);
             return;

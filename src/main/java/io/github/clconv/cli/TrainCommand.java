@@ -17,6 +17,8 @@ import io.github.clconv.train.Evaluator;
 import io.github.clconv.train.Optimizer;
 import io.github.clconv.train.Trainer;
 import io.github.clconv.train.TrainingListener;
+import io.github.clconv.train.Fit;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -155,84 +157,79 @@ final class TrainCommand implements Callable<Integer> {
             test = test.normalized(norm[0], norm[1]);
             val = val == null ? null : val.normalized(norm[0], norm[1]);
         }
+        Optimizer.Config optConfig = new Optimizer.Config(Optimizer.kind(optimizer), lr, Optimizer.kind(optimizer) == Optimizer.Kind.SGD ? momentum : 0f,
+                nesterov, weightDecay);
+        Optimizer[] optRef = new Optimizer[1]; // the metrics' learning rate, once the run has its optimiser
         try (Backend b = Backends.open(device);
              Model net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), Math.max(train.classes(), test.classes()), b, seed);
-             Optimizer opt = new Optimizer(net, Optimizer.kind(optimizer), lr, momentum, nesterov, weightDecay);
-             Trainer trainer = new Trainer(net, opt, batch, !noShuffle, seed, logEvery, labelSmoothing);
              DeviceDataset trainDev = DeviceDataset.open(b, train, dataBudget);
              DeviceDataset testDev = DeviceDataset.open(b, test, dataBudget);
              DeviceDataset valDev = val == null ? null : DeviceDataset.open(b, val, dataBudget);
-             MetricsFile metricsFile = new MetricsFile(metrics, opt::learningRate)) {
+             MetricsFile metricsFile = new MetricsFile(metrics, () -> optRef[0].learningRate())) {
             Models.checkFits(net, Math.max(train.classes(), test.classes()));
-            trainer.schedule(sched, (long) epochs * (train.size() / batch));
-            trainer.augment(aug, seed);
-            System.err.printf("train: %s on %s; %d training images%s, %d %s; batch %d, %s%n", net.describe(), b.name(), train.size(),
-                    val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test", batch, opt.describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
-                    + (aug == null ? "" : ", augment " + aug));
             Progress progress = new Progress(batch);
-            TrainingListener both = new TrainingListener() {
-                @Override
-                public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
-                    progress.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
-                    metricsFile.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
-                }
-            };
-            TrainingListener.EpochResult last = null;
-            double trainSeconds = 0;
-            int trainImages = 0, start = 0;
-            if (resume != null) {
-                start = TrainingState.resume(resume, Checkpoint.read(resume), net, opt, trainer, train.size()).epoch();
-                if (start >= epochs) {
-                    throw new IllegalArgumentException("--resume " + resume + ": the run has already trained " + start + " epochs; pass --epochs "
-                            + (start + 1) + " or more");
-                }
-                System.err.println("resuming " + resume + " after epoch " + start + " (step " + trainer.steps() + ")");
-            }
-            for (int e = start + 1; e <= epochs; e++) {
-                progress.startEpoch();
-                long e0 = System.nanoTime();
-                double trainLoss = trainer.epoch(trainDev, e, both);
-                b.finish();
-                double secs = (System.nanoTime() - e0) / 1e9;
-                trainSeconds += secs;
-                trainImages += (train.size() / batch) * batch;
-                Evaluation testEval = Evaluator.evaluate(net, testDev, evalBatch);
-                Evaluation valEval = valDev == null ? null : Evaluator.evaluate(net, valDev, evalBatch);
-                last = new TrainingListener.EpochResult(e, trainLoss, testEval, valEval, secs + testEval.seconds(), (train.size() / batch) * batch / secs);
-                metricsFile.epoch(last);
-                System.err.printf("epoch %d/%d  train loss %.4f  test loss %.4f  test accuracy %.4f%s  %.1f s (%,.0f img/s)%n", e, epochs, trainLoss,
-                        testEval.loss(), testEval.accuracy(),
-                        valEval == null ? "" : String.format("  val loss %.4f  val accuracy %.4f", valEval.loss(), valEval.accuracy()),
-                        last.seconds(), last.trainImagesPerSec());
-                if (!Double.isFinite(last.trainLoss()) || !Double.isFinite(last.test().loss())) {
-                    throw new IllegalStateException("training diverged: train loss " + last.trainLoss() + ", test loss " + last.test().loss()
-                            + " in epoch " + e + "; it was not saved. Try a smaller learning rate, e.g. --lr " + lr / 10);
-                }
-                if (save != null) { // every epoch: an interrupted run loses at most one, and --resume continues it
-                    TrainingState.save(save, net, opt, trainer, e, train.size(), train.classNames(), norm);
-                }
-            }
+            int trainImages = (train.size() / batch) * batch;
+            double[] trainSeconds = {0};
+            Fit.Builder fb = Fit.builder(net, optConfig).batch(batch).epochs(epochs).seed(seed).shuffle(!noShuffle).logEvery(logEvery)
+                    .evalBatch(evalBatch).labelSmoothing(labelSmoothing).schedule(sched).augment(aug).resume(resume)
+                    .listener(new TrainingListener() {
+                        @Override
+                        public void startEpoch(int epoch) {
+                            progress.startEpoch();
+                        }
+
+                        @Override
+                        public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
+                            progress.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
+                            metricsFile.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
+                        }
+
+                        @Override
+                        public void epoch(EpochResult r) {
+                            metricsFile.epoch(r);
+                            trainSeconds[0] += trainImages / r.trainImagesPerSec();
+                            Evaluation t = r.test(), v = r.validation();
+                            System.err.printf("epoch %d/%d  train loss %.4f  test loss %.4f  test accuracy %.4f%s  %.1f s (%,.0f img/s)%n", r.epoch(), epochs,
+                                    r.trainLoss(), t.loss(), t.accuracy(), v == null ? "" : String.format("  val loss %.4f  val accuracy %.4f", v.loss(), v.accuracy()),
+                                    r.seconds(), r.trainImagesPerSec());
+                        }
+                    });
             if (save != null) {
-                System.err.println("saved " + save + " (and " + TrainingState.stateFile(save).getFileName() + ")");
+                fb.saveEachEpoch(save, train.classNames(), norm);
             }
-            if (plot != null) {
-                Plot.write(plot, metricsFile.steps, metricsFile.epochs, train.size() / batch);
-                System.err.println("plotted " + plot);
+            try (Fit fit = fb.build()) {
+                optRef[0] = fit.optimizer();
+                System.err.printf("train: %s on %s; %d training images%s, %d %s; batch %d, %s%n", net.describe(), b.name(), train.size(),
+                        val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test",
+                        batch, fit.optimizer().describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
+                                + (aug == null ? "" : ", augment " + aug));
+                if (resume != null) {
+                    System.err.println("resuming " + resume);
+                }
+                List<TrainingListener.EpochResult> history = fit.run(trainDev, testDev, valDev);
+                TrainingListener.EpochResult last = history.get(history.size() - 1);
+                if (save != null) {
+                    System.err.println("saved " + save + " (and " + TrainingState.stateFile(save).getFileName() + ")");
+                }
+                if (plot != null) {
+                    Plot.write(plot, metricsFile.steps, metricsFile.epochs, train.size() / batch);
+                    System.err.println("plotted " + plot);
+                }
+                Json summary = new Json().put("model", net.describe()).put("device", b.name()).put("epochs", epochs)
+                        .put("train_loss", last.trainLoss()).put("test_loss", last.test().loss()).put("test_accuracy", last.test().accuracy());
+                if (last.validation() != null) {
+                    summary.put("val_loss", last.validation().loss()).put("val_accuracy", last.validation().accuracy());
+                }
+                if (noTest) {
+                    summary.put("test_set", "held out by --val-split " + valSplit);
+                }
+                summary.put("images_per_sec", trainImages * history.size() / trainSeconds[0]).put("seconds", (System.nanoTime() - t0) / 1e9);
+                if (save != null) {
+                    summary.put("checkpoint", save.toString());
+                }
+                System.out.println(summary);
+                return 0;
             }
-            Json summary = new Json().put("model", net.describe()).put("device", b.name()).put("epochs", epochs)
-                    .put("train_loss", last.trainLoss()).put("test_loss", last.test().loss()).put("test_accuracy", last.test().accuracy());
-            if (last.validation() != null) {
-                summary.put("val_loss", last.validation().loss()).put("val_accuracy", last.validation().accuracy());
-            }
-            if (noTest) {
-                summary.put("test_set", "held out by --val-split " + valSplit);
-            }
-            summary.put("images_per_sec", trainImages / trainSeconds).put("seconds", (System.nanoTime() - t0) / 1e9);
-            if (save != null) {
-                summary.put("checkpoint", save.toString());
-            }
-            System.out.println(summary);
-            return 0;
         }
     }
 

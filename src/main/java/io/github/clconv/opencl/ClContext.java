@@ -113,7 +113,7 @@ public final class ClContext implements AutoCloseable {
         long bytes = (long) shape.size() * Sizeof.cl_float;
         if (bytes > device.maxAllocBytes()) {
             throw new ClException("a tensor of shape " + shape + " needs " + mib(bytes) + " MiB, more than the "
-                    + mib(device.maxAllocBytes()) + " MiB one buffer may hold on " + device.name().strip() + "; use a smaller --batch");
+                    + mib(device.maxAllocBytes()) + " MiB one buffer may hold on " + device.name().strip() + "; use a smaller batch");
         }
         try {
             cl_mem m = CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, bytes, null, null);

@@ -87,19 +87,19 @@ public final class ClDevices {
                         .orElseGet(() -> all.stream().filter(DeviceInfo::cpu).findFirst().orElse(all.get(0)));
             case "gpu":
                 return all.stream().filter(DeviceInfo::gpu).findFirst().orElseThrow(() -> new ClException(
-                        "--device gpu: no GPU among the OpenCL devices " + names(all) + "; install the GPU vendor's OpenCL driver or use --device cpu"));
+                        "device gpu: no GPU among the OpenCL devices " + names(all) + "; install the GPU vendor's OpenCL driver or use --device cpu"));
             case "cpu":
                 return all.stream().filter(DeviceInfo::cpu).findFirst().orElseThrow(() -> new ClException(
-                        "--device cpu: no CPU OpenCL device among " + names(all) + "; `sudo apt-get install pocl-opencl-icd` provides one"));
+                        "device cpu: no CPU OpenCL device among " + names(all) + "; `sudo apt-get install pocl-opencl-icd` provides one"));
             default:
                 int i;
                 try {
                     i = Integer.parseInt(s);
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("--device " + spec + ": expected auto, gpu, cpu, reference or a device index from `clconv devices`");
+                    throw new IllegalArgumentException("device '" + spec + "': expected auto, gpu, cpu, reference or a device index from `clconv devices`");
                 }
                 if (i < 0 || i >= all.size()) {
-                    throw new IllegalArgumentException("--device " + i + ": there are " + all.size() + " devices, numbered 0 to " + (all.size() - 1));
+                    throw new IllegalArgumentException("device " + i + ": there are " + all.size() + " devices, numbered 0 to " + (all.size() - 1));
                 }
                 return all.get(i);
         }

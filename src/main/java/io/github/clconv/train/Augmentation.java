@@ -10,7 +10,7 @@ import java.util.Locale;
 public record Augmentation(boolean hflip, int pad) {
     public Augmentation {
         if (pad < 0 || pad > 1024) {
-            throw new IllegalArgumentException("--augment crop:" + pad + ": the padding must lie in [0, 1024]");
+            throw new IllegalArgumentException("augmentation crop:" + pad + ": the padding must lie in [0, 1024]");
         }
     }
 
@@ -29,10 +29,10 @@ public record Augmentation(boolean hflip, int pad) {
                 try {
                     pad = Integer.parseInt(p.substring(5));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("--augment " + spec + ": crop:N takes a whole number of pixels, got '" + p.substring(5) + "'");
+                    throw new IllegalArgumentException("augmentation '" + spec + "': crop:N takes a whole number of pixels, got '" + p.substring(5) + "'");
                 }
             } else {
-                throw new IllegalArgumentException("--augment " + spec + ": unknown part '" + p + "'; expected hflip and/or crop:N, e.g. hflip,crop:4");
+                throw new IllegalArgumentException("augmentation '" + spec + "': unknown part '" + p + "'; expected hflip and/or crop:N, e.g. hflip,crop:4");
             }
         }
         return new Augmentation(flip, pad);

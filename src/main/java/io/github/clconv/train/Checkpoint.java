@@ -9,6 +9,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.nn.Model;
+import io.github.clconv.nn.ModelSpec;
 import io.github.clconv.nn.NamedParam;
 import io.github.clconv.tensor.Shape;
 
@@ -397,5 +398,37 @@ public final class Checkpoint {
         for (NamedParam p : model.params()) {
             model.backend().write(p.param().value(), c.tensors().get(p.name()));
         }
+    }
+
+    /** The model a checkpoint holds (its spec and input shape from the metadata), built on b with the file's values. */
+    public static Model load(Path file, Backend b) throws IOException {
+        return load(file, null, null, 0, b, 0L);
+    }
+
+    /**
+     * spec and input: null to take them from the metadata. classes: the data's class count,
+     * which a preset named without one takes (0: from the file's classifier tensor). Every
+     * tensor's shape is checked against the file before anything is allocated. seed: the
+     * random state of layers that draw (dropout).
+     */
+    public static Model load(Path file, String spec, Shape input, int classes, Backend b, long seed) throws IOException {
+        Contents c = read(file);
+        ModelSpec parsed = ModelSpec.parse(spec != null ? spec : c.spec(file));
+        Shape in = input != null ? input : c.input(file);
+        String classifier = parsed.classifierTensor();
+        if (classifier != null && c.shapes().containsKey(classifier)) {
+            parsed = parsed.withClasses(c.shapes().get(classifier).dim(0));
+        } else if (classes > 0) {
+            parsed = parsed.withClasses(classes);
+        }
+        check(parsed.paramShapes(in), c, file);
+        Model m = parsed.build(in, b, seed);
+        try {
+            restore(m, c, file);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
     }
 }

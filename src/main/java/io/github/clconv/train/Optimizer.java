@@ -27,19 +27,66 @@ public final class Optimizer implements AutoCloseable {
     private final List<Buf[]> state = new ArrayList<>();
     private int step;
 
+    /**
+     * What an optimiser is, by name: {@code Optimizer.Config.sgd(0.01f).withMomentum(0.9f)},
+     * {@code Optimizer.Config.adam(1e-3f)}, {@code Optimizer.Config.adamw(1e-3f).withWeightDecay(0.01f)}.
+     */
+    public record Config(Kind kind, float lr, float momentum, boolean nesterov, float weightDecay) {
+        public Config {
+            if (!(lr > 0) || !Float.isFinite(lr)) {
+                throw new IllegalArgumentException("the learning rate must be a positive number, got " + lr);
+            }
+            if (!(momentum >= 0 && momentum < 1)) {
+                throw new IllegalArgumentException("the momentum must lie in [0, 1), got " + momentum);
+            }
+            if (momentum > 0 && kind != Kind.SGD) {
+                throw new IllegalArgumentException("momentum applies to sgd only, not " + kind.name().toLowerCase(Locale.ROOT));
+            }
+            if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
+                throw new IllegalArgumentException("the weight decay must be >= 0, got " + weightDecay);
+            }
+            if (nesterov && (kind != Kind.SGD || momentum == 0)) {
+                throw new IllegalArgumentException("Nesterov momentum needs sgd with a momentum > 0");
+            }
+        }
+
+        /** Plain SGD; add .withMomentum(m), .withNesterov(), .withWeightDecay(wd). */
+        public static Config sgd(float lr) {
+            return new Config(Kind.SGD, lr, 0f, false, 0f);
+        }
+
+        public static Config adam(float lr) {
+            return new Config(Kind.ADAM, lr, 0f, false, 0f);
+        }
+
+        /** Adam with decoupled weight decay (set it with .withWeightDecay). */
+        public static Config adamw(float lr) {
+            return new Config(Kind.ADAMW, lr, 0f, false, 0f);
+        }
+
+        public static Config adagrad(float lr) {
+            return new Config(Kind.ADAGRAD, lr, 0f, false, 0f);
+        }
+
+        public Config withMomentum(float m) {
+            return new Config(kind, lr, m, nesterov, weightDecay);
+        }
+
+        public Config withNesterov() {
+            return new Config(kind, lr, momentum, true, weightDecay);
+        }
+
+        public Config withWeightDecay(float wd) {
+            return new Config(kind, lr, momentum, nesterov, wd);
+        }
+    }
+
+    public Optimizer(Model model, Config c) {
+        this(model, c.kind(), c.lr(), c.momentum(), c.nesterov(), c.weightDecay());
+    }
+
     public Optimizer(Model model, Kind kind, float lr, float momentum, boolean nesterov, float weightDecay) {
-        if (!(lr > 0) || !Float.isFinite(lr)) {
-            throw new IllegalArgumentException("--lr must be a positive number, got " + lr);
-        }
-        if (!(momentum >= 0 && momentum < 1)) {
-            throw new IllegalArgumentException("--momentum must lie in [0, 1), got " + momentum);
-        }
-        if (!(weightDecay >= 0) || !Float.isFinite(weightDecay)) {
-            throw new IllegalArgumentException("--weight-decay must be >= 0, got " + weightDecay);
-        }
-        if (nesterov && (kind != Kind.SGD || momentum == 0)) {
-            throw new IllegalArgumentException("--nesterov needs --optimizer sgd with a momentum > 0");
-        }
+        new Config(kind, lr, kind == Kind.SGD ? momentum : 0f, nesterov, weightDecay); // checks the values
         this.kind = kind;
         this.baseLr = lr;
         this.lr = lr;
@@ -60,7 +107,7 @@ public final class Optimizer implements AutoCloseable {
         try {
             return Kind.valueOf(name.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--optimizer " + name + ": expected sgd, adagrad, adam or adamw");
+            throw new IllegalArgumentException("optimizer '" + name + "': expected sgd, adagrad, adam or adamw");
         }
     }
 

@@ -17,7 +17,7 @@ import java.util.Locale;
 public record Schedule(String kind, int stepEpochs, double gamma, int warmup) {
     public Schedule {
         if (warmup < 0) {
-            throw new IllegalArgumentException("--warmup must be >= 0 steps, got " + warmup);
+            throw new IllegalArgumentException("the warm-up must be >= 0 steps, got " + warmup);
         }
     }
 
@@ -37,9 +37,9 @@ public record Schedule(String kind, int stepEpochs, double gamma, int warmup) {
             } catch (RuntimeException ignored) {
                 // reported below
             }
-            throw new IllegalArgumentException("--schedule " + spec + ": expected step:EPOCHS:GAMMA with EPOCHS >= 1 and 0 < GAMMA <= 1, e.g. step:30:0.1");
+            throw new IllegalArgumentException("schedule '" + spec + "': expected step:EPOCHS:GAMMA with EPOCHS >= 1 and 0 < GAMMA <= 1, e.g. step:30:0.1");
         }
-        throw new IllegalArgumentException("--schedule " + spec + ": expected constant, cosine, step:EPOCHS:GAMMA or onecycle");
+        throw new IllegalArgumentException("schedule '" + spec + "': expected constant, cosine, step:EPOCHS:GAMMA or onecycle");
     }
 
     /** The factor at step t (from 0) of total steps, stepsPerEpoch to an epoch. */

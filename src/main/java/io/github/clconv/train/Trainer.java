@@ -11,7 +11,8 @@ import io.github.clconv.tensor.Shape;
 import java.util.Random;
 
 /**
- * Mini-batch training of a Sequential with softmax-cross-entropy. A step queues its
+ * Mini-batch training of a model with softmax-cross-entropy, one epoch at a time (Fit runs
+ * whole runs). A step queues its
  * kernels without waiting: the batch is gathered on the device from an index list
  * uploaded once per epoch, and each step's loss is copied into a device-side history
  * that the host reads every logEvery steps (and at the end of the epoch).
@@ -34,10 +35,10 @@ public final class Trainer implements AutoCloseable {
     /** labelSmoothing: the cross-entropy's label smoothing in [0, 1) (evaluation reports the plain loss). */
     public Trainer(Model model, Optimizer optimizer, int batch, boolean shuffle, long seed, int logEvery, float labelSmoothing) {
         if (batch < 1) {
-            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+            throw new IllegalArgumentException("the batch size must be >= 1, got " + batch);
         }
         if (logEvery < 1) {
-            throw new IllegalArgumentException("--log-every must be >= 1, got " + logEvery);
+            throw new IllegalArgumentException("the loss read-back interval (log every) must be >= 1, got " + logEvery);
         }
         this.model = model;
         this.optimizer = optimizer;
@@ -97,7 +98,7 @@ public final class Trainer implements AutoCloseable {
     public double epoch(DeviceDataset train, int epoch, TrainingListener listener) {
         int n = train.size(), steps = n / batch;
         if (steps == 0) {
-            throw new IllegalArgumentException("--batch " + batch + " is larger than the " + n + " training images");
+            throw new IllegalArgumentException("the batch size " + batch + " is larger than the " + n + " training images");
         }
         int[] perm = shuffle ? Permutation.shuffled(n, shuffler) : Permutation.identity(n);
         Shape xs = train.data().sample();

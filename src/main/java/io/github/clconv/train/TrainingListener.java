@@ -1,8 +1,12 @@
 package io.github.clconv.train;
 
-/** Progress of a training run: step losses as they are read back, and each finished epoch. */
+/** Progress of a training run (Fit calls every method; Trainer.epoch only step): epochs starting, step losses as they are read back, each finished epoch. */
 public interface TrainingListener {
-    /** step counts from 1 across epochs; loss is that step's batch loss. */
+    /** Before the first step of an epoch (counting from 1). */
+    default void startEpoch(int epoch) {
+    }
+
+    /** step counts from 1 across epochs; loss is the mean batch loss since the last call. */
     default void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
     }
 

@@ -80,22 +80,22 @@ public final class TrainingState {
         try {
             c = Checkpoint.read(f);
         } catch (IOException e) {
-            throw new IOException("--resume " + model + ": its training state " + f + " cannot be read (" + e.getMessage()
+            throw new IOException("cannot resume " + model + ": its training state " + f + " cannot be read (" + e.getMessage()
                     + "); continue without it with --load");
         }
         Map<String, String> m = c.metadata();
         String generation = m.get(GENERATION);
         if (generation == null || !generation.equals(modelContents.metadata().get(GENERATION))) {
-            throw new IOException("--resume " + model + ": " + f + " was saved with another version of the model (a save was cut short?);"
+            throw new IOException("cannot resume " + model + ": " + f + " was saved with another version of the model (a save was cut short?);"
                     + " continue from the model alone with --load");
         }
         if (!opt.kind().name().equals(m.get(OPTIMIZER))) {
-            throw new IOException("--resume " + model + ": the run used --optimizer " + String.valueOf(m.get(OPTIMIZER)).toLowerCase()
+            throw new IOException("cannot resume " + model + ": the run used --optimizer " + String.valueOf(m.get(OPTIMIZER)).toLowerCase()
                     + ", not " + opt.kind().name().toLowerCase());
         }
         int epoch = integer(m, EPOCH, f), step = integer(m, STEP, f), optStep = integer(m, OPT_STEP, f), size = integer(m, TRAIN_SIZE, f);
         if (size != trainSize) {
-            throw new IOException("--resume " + model + ": the run trained on " + size + " images, this one has " + trainSize
+            throw new IOException("cannot resume " + model + ": the run trained on " + size + " images, this one has " + trainSize
                     + "; resume with the same --data, --limit and --val-split");
         }
         List<Buf> state = opt.stateBuffers();

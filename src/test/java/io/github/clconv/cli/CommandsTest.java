@@ -219,7 +219,7 @@ class CommandsTest {
 
         Run badDevice = run("verify", "--device", "7");
         assertEquals(2, badDevice.status());
-        assertTrue(badDevice.err().contains("--device 7"), badDevice.err());
+        assertTrue(badDevice.err().contains("device 7"), badDevice.err());
     }
 
     @Test

@@ -150,7 +150,7 @@ class HostileInputTest {
         failsInOneLine(run("train", "--data", data.toString(), "--model", "flatten", "--epochs", "1"), "linear(10)");
         failsInOneLine(run("verify", "--only", "nosuchop"), "no such op family");
         failsInOneLine(run("train", "--data", data.toString(), "--optimizer", "adam", "--momentum", "0.5"), "--optimizer sgd only");
-        failsInOneLine(run("train", "--data", data.toString(), "--schedule", "linear"), "--schedule linear");
+        failsInOneLine(run("train", "--data", data.toString(), "--schedule", "linear"), "schedule 'linear'");
     }
 
     @Test

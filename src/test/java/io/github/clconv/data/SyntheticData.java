@@ -34,6 +34,24 @@ public final class SyntheticData {
         return px;
     }
 
+    static byte[] squares(int n, int size, int[] labels, Random rnd) {
+        byte[] px = new byte[n * size * size];
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < size * size; p++) {
+                px[i * size * size + p] = (byte) rnd.nextInt(40);
+            }
+            for (int k = 0; k <= labels[i]; k++) {
+                int y0 = rnd.nextInt(size - 2), x0 = rnd.nextInt(size - 2);
+                for (int y = y0; y < y0 + 3; y++) {
+                    for (int x = x0; x < x0 + 3; x++) {
+                        px[i * size * size + y * size + x] = (byte) 230;
+                    }
+                }
+            }
+        }
+        return px;
+    }
+
     public static byte[] idx(int magic, int[] dims, byte[] data) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
@@ -53,6 +71,15 @@ public final class SyntheticData {
 
     /** Writes the four files of a train/test split into dir (gzipped or raw). */
     public static Path folder(Path dir, int train, int test, int size, boolean gzip, long seed) throws IOException {
+        return folder(dir, train, test, size, gzip, seed, false);
+    }
+
+    /**
+     * anywhere: class c is c + 1 bright 3x3 squares at random places instead of one square at
+     * a fixed place, a task for models that pool over the whole image (global average pooling
+     * cannot see where a square is).
+     */
+    public static Path folder(Path dir, int train, int test, int size, boolean gzip, long seed, boolean anywhere) throws IOException {
         Random rnd = new Random(seed);
         for (String prefix : new String[]{"train", "t10k"}) {
             int n = prefix.equals("train") ? train : test;
@@ -62,7 +89,8 @@ public final class SyntheticData {
                 lab[i] = (byte) labels[i];
             }
             String ext = gzip ? ".gz" : "";
-            write(dir.resolve(prefix + "-images-idx3-ubyte" + ext), idx(0x803, new int[]{n, size, size}, images(n, size, size, labels, rnd)), gzip);
+            byte[] px = anywhere ? squares(n, size, labels, rnd) : images(n, size, size, labels, rnd);
+            write(dir.resolve(prefix + "-images-idx3-ubyte" + ext), idx(0x803, new int[]{n, size, size}, px), gzip);
             write(dir.resolve(prefix + "-labels-idx1-ubyte" + ext), idx(0x801, new int[]{n}, lab), gzip);
         }
         return dir;

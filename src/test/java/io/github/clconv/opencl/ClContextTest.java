@@ -47,7 +47,7 @@ class ClContextTest {
         long max = cl.device().maxAllocBytes();
         int rows = (int) Math.min(Integer.MAX_VALUE / 1024, max / 4 / 1024 + 1);
         ClException e = assertThrows(ClException.class, () -> cl.alloc(Shape.of(rows, 1024)));
-        assertTrue(e.getMessage().contains("--batch"), e.getMessage());
+        assertTrue(e.getMessage().contains("smaller batch"), e.getMessage());
     }
 
     @Test

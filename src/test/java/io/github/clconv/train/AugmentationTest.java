@@ -60,7 +60,7 @@ class AugmentationTest {
         assertEquals(new Augmentation(false, 2), Augmentation.parse("crop:2"));
         for (String bad : new String[]{"vflip", "crop:x", "crop:-1"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Augmentation.parse(bad));
-            assertTrue(e.getMessage().contains("--augment"), e.getMessage());
+            assertTrue(e.getMessage().contains("augmentation"), e.getMessage());
         }
     }
 }

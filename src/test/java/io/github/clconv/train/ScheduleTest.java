@@ -40,7 +40,7 @@ class ScheduleTest {
     void badSpecsSayWhatIsExpected() {
         for (String s : new String[]{"linear", "step:0:0.1", "step:3", "step:3:2", "step:a:b"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Schedule.parse(s, 0));
-            assertTrue(e.getMessage().contains("--schedule"), e.getMessage());
+            assertTrue(e.getMessage().contains("schedule"), e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> Schedule.parse("cosine", -1));
     }

@@ -1,0 +1,161 @@
+package io.github.clconv.train;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.nn.BatchNormFolding;
+import io.github.clconv.nn.Model;
+import io.github.clconv.tensor.Shape;
+
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A trained checkpoint ready to classify images: loaded in one call, its batch norms folded,
+ * the training data's normalisation and class names applied from the metadata.
+ *
+ * <pre>
+ * try (Classifier c = Classifier.load(Path.of("runs/last.safetensors"), backend)) {
+ *     Classifier.Prediction p = c.predict(ImageIO.read(new File("shoe.png")));
+ *     System.out.println(p.name() + " " + p.probability());
+ * }
+ * </pre>
+ */
+public final class Classifier implements AutoCloseable {
+    private final Model loaded, net;
+    private final boolean owns;
+    private final List<String> classNames;
+    private final double[][] norm;
+
+    /** label: the class index; name: its name when the checkpoint has class names, else null. */
+    public record Prediction(int label, String name, double probability, float[] probabilities) {
+    }
+
+    private Classifier(Model loaded, boolean owns, List<String> classNames, double[][] norm) {
+        this.loaded = loaded;
+        this.owns = owns;
+        Model folded;
+        try {
+            folded = BatchNormFolding.applies(loaded) ? BatchNormFolding.fold(loaded) : loaded;
+        } catch (RuntimeException e) {
+            if (owns) {
+                loaded.close();
+            }
+            throw e;
+        }
+        this.net = folded;
+        this.classNames = classNames;
+        this.norm = norm;
+    }
+
+    public static Classifier load(Path checkpoint, Backend b) throws IOException {
+        return load(checkpoint, null, b);
+    }
+
+    /** spec: the model spec when the checkpoint's metadata holds none (else null). */
+    public static Classifier load(Path checkpoint, String spec, Backend b) throws IOException {
+        Checkpoint.Contents c = Checkpoint.read(checkpoint);
+        double[][] norm = c.normalization(checkpoint);
+        return new Classifier(Checkpoint.load(checkpoint, spec, null, 0, b, 0L), true, c.classNames(), norm);
+    }
+
+    /**
+     * A classifier over a model in memory (which stays the caller's: close() leaves it open),
+     * with its classes' names (may be empty) and the per-channel {mean, std} its data was
+     * normalised with (or null).
+     */
+    public static Classifier of(Model model, List<String> classNames, double[][] normalization) {
+        return new Classifier(model, false, List.copyOf(classNames), normalization);
+    }
+
+    /** The shape of one image the model takes, [C, H, W]. */
+    public Shape input() {
+        return net.input();
+    }
+
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** One image as C planes of H x W values in [0, 1] (the form the data readers give). */
+    public Prediction predict(float[] image) {
+        return predict(List.of(image)).get(0);
+    }
+
+    public Prediction predict(BufferedImage image) {
+        return predict(pixels(image, input()));
+    }
+
+    public List<Prediction> predict(List<float[]> images) {
+        Shape in = input();
+        float[] all = new float[images.size() * in.size()];
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i).length != in.size()) {
+                throw new IllegalArgumentException("image " + i + " has " + images.get(i).length + " values; the model takes " + in + " = " + in.size());
+            }
+            System.arraycopy(images.get(i), 0, all, i * in.size(), in.size());
+        }
+        if (norm != null) {
+            int plane = in.dim(1) * in.dim(2);
+            for (int i = 0; i < all.length; i++) {
+                int c = i / plane % in.dim(0);
+                all[i] = (float) ((all[i] - norm[0][c]) * (norm[1][c] > 0 ? 1 / norm[1][c] : 1));
+            }
+        }
+        Backend b = net.backend();
+        List<Prediction> out = new ArrayList<>();
+        try (Buf x = b.upload(Shape.of(images.size(), in.dim(0), in.dim(1), in.dim(2)), all)) {
+            float[] z = b.download(net.forward(x, false));
+            int classes = z.length / images.size();
+            for (int i = 0; i < images.size(); i++) {
+                int best = Evaluator.argmax(z, i * classes, classes);
+                float[] p = new float[classes];
+                double sum = 0;
+                for (int k = 0; k < classes; k++) {
+                    sum += Math.exp(z[i * classes + k] - z[i * classes + best]);
+                }
+                for (int k = 0; k < classes; k++) {
+                    p[k] = (float) (Math.exp(z[i * classes + k] - z[i * classes + best]) / sum);
+                }
+                out.add(new Prediction(best, best < classNames.size() ? classNames.get(best) : null, p[best], p));
+            }
+        }
+        return out;
+    }
+
+    /** An image scaled to in's height and width, as grey (one channel) or R, G, B planes in [0, 1]. */
+    public static float[] pixels(BufferedImage img, Shape in) {
+        int h = in.dim(1), w = in.dim(2), c = in.dim(0);
+        BufferedImage scaled = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.drawImage(img, 0, 0, w, h, null);
+        g.dispose();
+        float[] v = new float[in.size()];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (c == 1) {
+                    v[y * w + x] = scaled.getRaster().getSample(x, y, 0) / 255f;
+                } else {
+                    int rgb = scaled.getRGB(x, y);
+                    for (int k = 0; k < Math.min(c, 3); k++) {
+                        v[k * h * w + y * w + x] = ((rgb >> (16 - 8 * k)) & 0xFF) / 255f;
+                    }
+                }
+            }
+        }
+        return v;
+    }
+
+    @Override
+    public void close() {
+        if (net != loaded) {
+            net.close();
+        }
+        if (owns) {
+            loaded.close();
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package io.github.clconv.train;
+
+import io.github.clconv.backend.Backend;
+import io.github.clconv.data.Dataset;
+import io.github.clconv.data.DeviceDataset;
+import io.github.clconv.nn.Model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A whole training run, as Keras's fit: epochs of mini-batch steps, an evaluation on the
+ * test (and validation) set after each, listeners told of both, a checkpoint and its
+ * training state saved after each epoch when asked, a run resumed from such a save.
+ *
+ * <pre>
+ * try (Fit fit = Fit.builder(model, Optimizer.Config.sgd(0.01f).withMomentum(0.9f)).batch(64).epochs(5).build()) {
+ *     List&lt;TrainingListener.EpochResult&gt; history = fit.run(data[0], data[1]);
+ * }
+ * </pre>
+ */
+public final class Fit implements AutoCloseable {
+    private final Model model;
+    private final Optimizer optimizer;
+    private final Trainer trainer;
+    private final Builder c;
+
+    /** How a run goes; every setting has a default (batch 64, 1 epoch, shuffled, seed 42). */
+    public static final class Builder {
+        private final Model model;
+        private final Optimizer.Config optimizer;
+        private int batch = 64, epochs = 1, logEvery = 50, evalBatch = 256;
+        private long seed = 42L;
+        private boolean shuffle = true;
+        private float labelSmoothing;
+        private Schedule schedule;
+        private Augmentation augmentation;
+        private final List<TrainingListener> listeners = new ArrayList<>();
+        private Path save, resume;
+        private List<String> classNames = List.of();
+        private double[][] normalization;
+        private Long dataBudgetMiB;
+
+        private Builder(Model model, Optimizer.Config optimizer) {
+            this.model = model;
+            this.optimizer = optimizer;
+        }
+
+        public Builder batch(int n) {
+            this.batch = n;
+            return this;
+        }
+
+        /** The run's length in epochs (a resumed run continues up to it). */
+        public Builder epochs(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("the number of epochs must be >= 1, got " + n);
+            }
+            this.epochs = n;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            this.seed = s;
+            return this;
+        }
+
+        /** false: batches in file order. */
+        public Builder shuffle(boolean s) {
+            this.shuffle = s;
+            return this;
+        }
+
+        /** Steps between loss read-backs, which listeners' step() sees. */
+        public Builder logEvery(int steps) {
+            this.logEvery = steps;
+            return this;
+        }
+
+        public Builder evalBatch(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("the evaluation batch size must be >= 1, got " + n);
+            }
+            this.evalBatch = n;
+            return this;
+        }
+
+        public Builder labelSmoothing(float e) {
+            this.labelSmoothing = e;
+            return this;
+        }
+
+        /** The learning rate's course over the whole run (null: constant). */
+        public Builder schedule(Schedule s) {
+            this.schedule = s;
+            return this;
+        }
+
+        public Builder augment(Augmentation a) {
+            this.augmentation = a;
+            return this;
+        }
+
+        public Builder listener(TrainingListener l) {
+            listeners.add(l);
+            return this;
+        }
+
+        /**
+         * Saves the model to file and its training state beside it after every epoch, with
+         * the class names and per-channel normalisation (or null) the data had, for predict.
+         */
+        public Builder saveEachEpoch(Path file, List<String> classNames, double[][] normalization) {
+            this.save = file;
+            this.classNames = List.copyOf(classNames);
+            this.normalization = normalization;
+            return this;
+        }
+
+        /** Continues the run saved in file (the model must already hold its weights). */
+        public Builder resume(Path file) {
+            this.resume = file;
+            return this;
+        }
+
+        /** Device memory each data set given to run(Dataset...) may take before it is streamed (null: a quarter of the device's). */
+        public Builder dataBudgetMiB(Long mib) {
+            this.dataBudgetMiB = mib;
+            return this;
+        }
+
+        public Fit build() {
+            return new Fit(this);
+        }
+    }
+
+    public static Builder builder(Model model, Optimizer.Config optimizer) {
+        return new Builder(model, optimizer);
+    }
+
+    private Fit(Builder c) {
+        this.c = c;
+        this.model = c.model;
+        this.optimizer = new Optimizer(c.model, c.optimizer);
+        Trainer t;
+        try {
+            t = new Trainer(c.model, optimizer, c.batch, c.shuffle, c.seed, c.logEvery, c.labelSmoothing);
+        } catch (RuntimeException e) {
+            optimizer.close();
+            throw e;
+        }
+        this.trainer = t;
+        trainer.augment(c.augmentation, c.seed);
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    /** Uploads (or streams) the sets and runs; validation may be null. */
+    public List<TrainingListener.EpochResult> run(Dataset train, Dataset test, Dataset validation) {
+        Backend b = model.backend();
+        try (DeviceDataset tr = DeviceDataset.open(b, train, c.dataBudgetMiB); DeviceDataset te = DeviceDataset.open(b, test, c.dataBudgetMiB);
+             DeviceDataset va = validation == null ? null : DeviceDataset.open(b, validation, c.dataBudgetMiB)) {
+            return run(tr, te, va);
+        }
+    }
+
+    public List<TrainingListener.EpochResult> run(Dataset train, Dataset test) {
+        return run(train, test, null);
+    }
+
+    /**
+     * Trains to the configured number of epochs (from where a resumed run stopped) and returns
+     * each epoch's result. A loss that turns NaN or infinite stops the run with
+     * TrainingDivergedException before anything is saved from it.
+     */
+    public List<TrainingListener.EpochResult> run(DeviceDataset train, DeviceDataset test, DeviceDataset validation) {
+        int steps = train.size() / c.batch, start = 0;
+        trainer.schedule(c.schedule, (long) c.epochs * steps);
+        List<TrainingListener.EpochResult> history = new ArrayList<>();
+        try {
+            if (c.resume != null) {
+                start = TrainingState.resume(c.resume, Checkpoint.read(c.resume), model, optimizer, trainer, train.size()).epoch();
+                if (start >= c.epochs) {
+                    throw new IllegalArgumentException("cannot resume " + c.resume + ": the run has already trained " + start + " epochs; ask for "
+                            + (start + 1) + " or more");
+                }
+            }
+            TrainingListener all = new TrainingListener() {
+                @Override
+                public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
+                    c.listeners.forEach(l -> l.step(epoch, step, stepInEpoch, stepsPerEpoch, loss));
+                }
+            };
+            for (int e = start + 1; e <= c.epochs; e++) {
+                int epoch = e;
+                c.listeners.forEach(l -> l.startEpoch(epoch));
+                long e0 = System.nanoTime();
+                double trainLoss = trainer.epoch(train, e, all);
+                model.backend().finish();
+                double secs = (System.nanoTime() - e0) / 1e9;
+                Evaluation testEval = Evaluator.evaluate(model, test, c.evalBatch);
+                Evaluation valEval = validation == null ? null : Evaluator.evaluate(model, validation, c.evalBatch);
+                TrainingListener.EpochResult r = new TrainingListener.EpochResult(e, trainLoss, testEval, valEval, secs + testEval.seconds(),
+                        steps * c.batch / secs);
+                history.add(r);
+                c.listeners.forEach(l -> l.epoch(r));
+                if (!Double.isFinite(trainLoss) || !Double.isFinite(testEval.loss())) {
+                    throw new TrainingDivergedException(trainer.steps(), e, Double.isFinite(trainLoss) ? testEval.loss() : trainLoss, optimizer.learningRate());
+                }
+                if (c.save != null) { // every epoch: an interrupted run loses at most one, and resume continues it
+                    TrainingState.save(c.save, model, optimizer, trainer, e, train.size(), c.classNames, c.normalization);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return history;
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+        optimizer.close();
+    }
+}
