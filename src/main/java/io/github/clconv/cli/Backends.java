@@ -16,6 +16,29 @@ final class Backends {
     private Backends() {
     }
 
+    /** The device specs of --devices: comma-separated indices, or all (every OpenCL device). */
+    static java.util.List<String> deviceList(String spec) {
+        if (spec.trim().equalsIgnoreCase("all")) {
+            int n = io.github.clconv.opencl.ClDevices.list().size();
+            if (n == 0) {
+                throw new IllegalArgumentException("--devices all: OpenCL lists no device; see `clconv doctor`");
+            }
+            return java.util.stream.IntStream.range(0, n).mapToObj(String::valueOf).toList();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String part : spec.split(",")) {
+            String t = part.trim();
+            if (!t.matches("\\d{1,4}")) {
+                throw new IllegalArgumentException("--devices " + spec + ": expected device indices from `clconv devices`, comma-separated (e.g. 0,1), or all");
+            }
+            if (out.contains(t)) {
+                throw new IllegalArgumentException("--devices " + spec + ": device " + t + " is named twice");
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
     static Backend open(String spec) {
         return open(spec, null);
     }

@@ -18,6 +18,9 @@ import io.github.clconv.train.Optimizer;
 import io.github.clconv.train.Trainer;
 import io.github.clconv.train.TrainingListener;
 import io.github.clconv.train.Fit;
+import io.github.clconv.parallel.DataParallel;
+import io.github.clconv.parallel.Mpi;
+import io.github.clconv.parallel.MpiSync;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -96,6 +99,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-budget", paramLabel = "MiB", description = "Device memory each of the training and test sets may take;"
             + " a larger one is streamed in chunks of that size. Default: a quarter of the device's memory.")
     Long dataBudget;
+    @Option(names = "--devices", paramLabel = "LIST", description = "Train data-parallel on these devices (indices from `clconv devices`,"
+            + " comma-separated, or all): a model replica on each, the batch split evenly among them, gradients averaged every step.")
+    String devices;
     @Option(names = "--eval-batch", defaultValue = "256", description = "Batch size for evaluation. Default: ${DEFAULT-VALUE}.")
     int evalBatch;
 
@@ -159,20 +165,72 @@ final class TrainCommand implements Callable<Integer> {
         }
         Optimizer.Config optConfig = new Optimizer.Config(Optimizer.kind(optimizer), lr, Optimizer.kind(optimizer) == Optimizer.Kind.SGD ? momentum : 0f,
                 nesterov, weightDecay);
+        Prepared p = new Prepared(train, test, val, norm, optConfig, sched, aug, noTest, t0, Math.max(train.classes(), test.classes()));
+        if (Mpi.launched()) { // under mpirun: this process is one rank; MPI says which
+            Mpi mpi = Mpi.get();
+            if (devices != null) {
+                throw new IllegalArgumentException("--devices and mpirun do not mix: each MPI rank trains on its --device");
+            }
+            try {
+                return replica(p, mpi.rank(), mpi.size(), new MpiSync(mpi), device);
+            } catch (Exception | Error e) {
+                if (mpi.size() > 1) {
+                    System.err.println("clconv: rank " + mpi.rank() + ": " + e.getMessage() + "; ending the MPI job");
+                    mpi.abort(2); // the other ranks must not wait in an allreduce for this one
+                }
+                throw e;
+            }
+        }
+        List<String> devs = devices == null ? List.of(device) : Backends.deviceList(devices);
+        if (devs.size() > 1) {
+            return DataParallel.run(devs.size(), REPLICA_TIMEOUT_S, (rank, world, sync) -> replica(p, rank, world, sync.member(rank), devs.get(rank)));
+        }
+        return replica(p, 0, 1, null, devs.get(0));
+    }
+
+    /** Wait at most this long for the other replicas at a gradient exchange before stopping with an error. */
+    static final long REPLICA_TIMEOUT_S = 600;
+
+    private record Prepared(Dataset train, Dataset test, Dataset val, double[][] norm, Optimizer.Config optConfig, Schedule sched,
+                            Augmentation aug, boolean noTest, long t0, int classes) {
+    }
+
+    /**
+     * One replica's run (the whole run when world is 1): replica 0 evaluates, reports, and
+     * writes the checkpoint, metrics and plot; the others only train their share.
+     */
+    private int replica(Prepared p, int rank, int world, Trainer.GradientSync sync, String deviceSpec) throws Exception {
+        boolean lead = rank == 0;
+        Dataset train = p.train(), test = lead ? p.test() : null, val = lead ? p.val() : null;
+        double[][] norm = p.norm();
+        Optimizer.Config optConfig = p.optConfig();
+        Schedule sched = p.sched();
+        Augmentation aug = p.aug();
+        boolean noTest = p.noTest();
+        long t0 = p.t0();
         Optimizer[] optRef = new Optimizer[1]; // the metrics' learning rate, once the run has its optimiser
-        try (Backend b = Backends.open(device);
-             Model net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), Math.max(train.classes(), test.classes()), b, seed);
+        try (Backend b = Backends.open(deviceSpec);
+             Model net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), p.classes(), b, seed);
              DeviceDataset trainDev = DeviceDataset.open(b, train, dataBudget);
-             DeviceDataset testDev = DeviceDataset.open(b, test, dataBudget);
+             DeviceDataset testDev = test == null ? null : DeviceDataset.open(b, test, dataBudget);
              DeviceDataset valDev = val == null ? null : DeviceDataset.open(b, val, dataBudget);
-             MetricsFile metricsFile = new MetricsFile(metrics, () -> optRef[0].learningRate())) {
-            Models.checkFits(net, Math.max(train.classes(), test.classes()));
+             MetricsFile metricsFile = new MetricsFile(lead ? metrics : null, () -> optRef[0].learningRate())) {
+            Models.checkFits(net, p.classes());
             Progress progress = new Progress(batch);
             int trainImages = (train.size() / batch) * batch;
             double[] trainSeconds = {0};
             Fit.Builder fb = Fit.builder(net, optConfig).batch(batch).epochs(epochs).seed(seed).shuffle(!noShuffle).logEvery(logEvery)
-                    .evalBatch(evalBatch).labelSmoothing(labelSmoothing).schedule(sched).augment(aug).resume(resume)
-                    .listener(new TrainingListener() {
+                    .evalBatch(evalBatch).labelSmoothing(labelSmoothing).schedule(sched).augment(aug).resume(resume);
+            if (sync != null) {
+                fb.replica(rank, world, sync);
+            }
+            if (!lead) {
+                try (Fit fit = fb.build()) {
+                    fit.run(trainDev, null, null);
+                }
+                return 0;
+            }
+            fb.listener(new TrainingListener() {
                         @Override
                         public void startEpoch(int epoch) {
                             progress.startEpoch();
@@ -199,7 +257,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             try (Fit fit = fb.build()) {
                 optRef[0] = fit.optimizer();
-                System.err.printf("train: %s on %s; %d training images%s, %d %s; batch %d, %s%n", net.describe(), b.name(), train.size(),
+                System.err.printf("train: %s on %s%s; %d training images%s, %d %s; batch %d, %s%n", net.describe(), b.name(),
+                        world == 1 ? "" : " and " + (world - 1) + " more replica" + (world > 2 ? "s" : "") + (Mpi.launched() ? " (MPI ranks)" : " (devices " + devices + ")"),
+                        train.size(),
                         val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test",
                         batch, fit.optimizer().describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
                                 + (aug == null ? "" : ", augment " + aug));

@@ -43,6 +43,8 @@ public final class Fit implements AutoCloseable {
         private List<String> classNames = List.of();
         private double[][] normalization;
         private Long dataBudgetMiB;
+        private int rank, world = 1;
+        private Trainer.GradientSync sync;
 
         private Builder(Model model, Optimizer.Config optimizer) {
             this.model = model;
@@ -132,6 +134,14 @@ public final class Fit implements AutoCloseable {
             return this;
         }
 
+        /** Makes this run replica rank of world in data-parallel training (see Trainer.replica). */
+        public Builder replica(int rank, int world, Trainer.GradientSync sync) {
+            this.rank = rank;
+            this.world = world;
+            this.sync = sync;
+            return this;
+        }
+
         public Fit build() {
             return new Fit(this);
         }
@@ -154,6 +164,14 @@ public final class Fit implements AutoCloseable {
         }
         this.trainer = t;
         trainer.augment(c.augmentation, c.seed);
+        if (c.sync != null) {
+            try {
+                trainer.replica(c.rank, c.world, c.sync);
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
     }
 
     public Optimizer optimizer() {
@@ -167,7 +185,8 @@ public final class Fit implements AutoCloseable {
     /** Uploads (or streams) the sets and runs; validation may be null. */
     public List<TrainingListener.EpochResult> run(Dataset train, Dataset test, Dataset validation) {
         Backend b = model.backend();
-        try (DeviceDataset tr = DeviceDataset.open(b, train, c.dataBudgetMiB); DeviceDataset te = DeviceDataset.open(b, test, c.dataBudgetMiB);
+        try (DeviceDataset tr = DeviceDataset.open(b, train, c.dataBudgetMiB);
+             DeviceDataset te = test == null ? null : DeviceDataset.open(b, test, c.dataBudgetMiB);
              DeviceDataset va = validation == null ? null : DeviceDataset.open(b, validation, c.dataBudgetMiB)) {
             return run(tr, te, va);
         }
@@ -179,7 +198,8 @@ public final class Fit implements AutoCloseable {
 
     /**
      * Trains to the configured number of epochs (from where a resumed run stopped) and returns
-     * each epoch's result. A loss that turns NaN or infinite stops the run with
+     * each epoch's result. test may be null (a data-parallel replica other than the first,
+     * which leaves evaluation to it): the results then hold no evaluation. A loss that turns NaN or infinite stops the run with
      * TrainingDivergedException before anything is saved from it.
      */
     public List<TrainingListener.EpochResult> run(DeviceDataset train, DeviceDataset test, DeviceDataset validation) {
@@ -207,14 +227,15 @@ public final class Fit implements AutoCloseable {
                 double trainLoss = trainer.epoch(train, e, all);
                 model.backend().finish();
                 double secs = (System.nanoTime() - e0) / 1e9;
-                Evaluation testEval = Evaluator.evaluate(model, test, c.evalBatch);
+                Evaluation testEval = test == null ? null : Evaluator.evaluate(model, test, c.evalBatch);
                 Evaluation valEval = validation == null ? null : Evaluator.evaluate(model, validation, c.evalBatch);
-                TrainingListener.EpochResult r = new TrainingListener.EpochResult(e, trainLoss, testEval, valEval, secs + testEval.seconds(),
-                        steps * c.batch / secs);
+                TrainingListener.EpochResult r = new TrainingListener.EpochResult(e, trainLoss, testEval, valEval,
+                        secs + (testEval == null ? 0 : testEval.seconds()), steps * c.batch / secs);
                 history.add(r);
                 c.listeners.forEach(l -> l.epoch(r));
-                if (!Double.isFinite(trainLoss) || !Double.isFinite(testEval.loss())) {
-                    throw new TrainingDivergedException(trainer.steps(), e, Double.isFinite(trainLoss) ? testEval.loss() : trainLoss, optimizer.learningRate());
+                double testLoss = testEval == null ? 0 : testEval.loss();
+                if (!Double.isFinite(trainLoss) || !Double.isFinite(testLoss)) {
+                    throw new TrainingDivergedException(trainer.steps(), e, Double.isFinite(trainLoss) ? testLoss : trainLoss, optimizer.learningRate());
                 }
                 if (c.save != null) { // every epoch: an interrupted run loses at most one, and resume continues it
                     TrainingState.save(c.save, model, optimizer, trainer, e, train.size(), c.classNames, c.normalization);

@@ -50,6 +50,41 @@ public final class Trainer implements AutoCloseable {
         this.loss = new SoftmaxCrossEntropy(b, labelSmoothing);
     }
 
+    /**
+     * Data-parallel training: how a replica's gradients meet the others'. Each replica trains
+     * its share of every global batch; after each backward pass reduce() must leave every
+     * replica holding the mean of all replicas' gradients (so all apply the same update), and
+     * return the mean of their losses.
+     */
+    public interface GradientSync {
+        double reduce(Model model, double localLoss);
+    }
+
+    private int rank, world = 1;
+    private GradientSync sync;
+
+    /**
+     * Makes this trainer replica rank of world: each step it takes images
+     * [rank * B/world, (rank + 1) * B/world) of the global batch B (which must split evenly)
+     * and calls sync after the backward pass.
+     */
+    public void replica(int rank, int world, GradientSync sync) {
+        if (world < 1 || rank < 0 || rank >= world) {
+            throw new IllegalArgumentException("replica " + rank + " of " + world + " does not exist");
+        }
+        if (batch % world != 0) {
+            throw new IllegalArgumentException("the batch size " + batch + " does not split evenly over " + world + " replicas; use a multiple of " + world);
+        }
+        this.rank = rank;
+        this.world = world;
+        this.sync = sync;
+    }
+
+    /** Images per step on this replica: the batch, or its share of it. */
+    public int localBatch() {
+        return batch / world;
+    }
+
     /** Steps taken so far, across epochs. */
     private Augmentation augmentation;
     private long augmentSeed;
@@ -107,7 +142,7 @@ public final class Trainer implements AutoCloseable {
             double[] losses = new double[steps];
             int reported = 0;
             for (int s = 0; s < steps; s++) {
-                pass.batch(s * batch, x, y);
+                pass.batch(s * batch + rank * localBatch(), x, y);
                 Buf input = x;
                 if (augmentation != null) {
                     if (xAug == null) {
@@ -117,18 +152,24 @@ public final class Trainer implements AutoCloseable {
                     input = xAug;
                 }
                 Buf logits = model.forward(input, true);
-                b.copyRange(loss.forward(logits, y), 0, history, s, 1);
+                Buf stepLoss = loss.forward(logits, y);
+                if (sync == null) {
+                    b.copyRange(stepLoss, 0, history, s, 1);
+                }
                 model.backward(loss.backward());
+                if (sync != null) { // the gradients are read back each step anyway, so the loss comes with them
+                    losses[s] = sync.reduce(model, b.download(stepLoss)[0]);
+                }
                 if (schedule != null) {
                     optimizer.setLearningRate((float) (optimizer.baseLearningRate() * schedule.factor(step, totalSteps, steps)));
                 }
                 optimizer.step();
                 step++;
                 if ((s + 1) % logEvery == 0 || s + 1 == steps) {
-                    float[] h = b.download(history);
+                    float[] h = sync == null ? b.download(history) : null;
                     double interval = 0;
                     for (int i = reported; i <= s; i++) {
-                        losses[i] = h[i];
+                        losses[i] = h != null ? h[i] : losses[i];
                         interval += losses[i];
                         if (!Double.isFinite(losses[i])) {
                             throw new TrainingDivergedException(step - s + i, epoch, losses[i], optimizer.learningRate());
@@ -153,12 +194,12 @@ public final class Trainer implements AutoCloseable {
     private Buf workspace(Shape sample, boolean labels) {
         if (labels) {
             if (yBuf == null) {
-                yBuf = b.zeros(Shape.of(batch));
+                yBuf = b.zeros(Shape.of(localBatch()));
             }
             return yBuf;
         }
         if (xBuf == null) {
-            xBuf = b.zeros(Shape.of(batch, sample.dim(0), sample.dim(1), sample.dim(2)));
+            xBuf = b.zeros(Shape.of(localBatch(), sample.dim(0), sample.dim(1), sample.dim(2)));
         }
         return xBuf;
     }

@@ -1,0 +1,78 @@
+package io.github.clconv.parallel;
+
+import io.github.clconv.nn.Model;
+import io.github.clconv.train.Trainer;
+
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Gradient averaging among replicas that are threads of one process: each step every replica
+ * deposits its gradients and loss, and each then computes the mean of all of them, summed in
+ * replica order in double precision, so every replica holds the same bits whatever the
+ * threads' timing. A replica that fails (or waits longer than the timeout) breaks the
+ * barrier, and the others stop with an error instead of waiting forever.
+ */
+public final class LocalSync {
+    private final int world;
+    private final float[][] grads;
+    private final double[] losses;
+    private final CyclicBarrier deposited, read;
+    private final long timeoutSeconds;
+
+    public LocalSync(int world, long timeoutSeconds) {
+        this.world = world;
+        this.grads = new float[world][];
+        this.losses = new double[world];
+        this.deposited = new CyclicBarrier(world);
+        this.read = new CyclicBarrier(world);
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    /** The hook for replica rank. */
+    public Trainer.GradientSync member(int rank) {
+        return (Model model, double loss) -> {
+            float[] g = Gradients.download(model);
+            grads[rank] = g;
+            losses[rank] = loss;
+            await(deposited);
+            float[] mean = new float[g.length];
+            for (int i = 0; i < mean.length; i++) {
+                double s = 0;
+                for (int r = 0; r < world; r++) {
+                    s += grads[r][i];
+                }
+                mean[i] = (float) (s / world);
+            }
+            double l = 0;
+            for (int r = 0; r < world; r++) {
+                l += losses[r];
+            }
+            await(read); // nobody deposits the next step's gradients before everyone has read these
+            Gradients.upload(model, mean);
+            return l / world;
+        };
+    }
+
+    /** Called by a replica that fails: the others' next wait ends with an error. */
+    public void abort() {
+        deposited.reset();
+        read.reset();
+    }
+
+    private void await(CyclicBarrier b) {
+        try {
+            b.await(timeoutSeconds, TimeUnit.SECONDS);
+        } catch (BrokenBarrierException e) {
+            throw new IllegalStateException("another replica stopped; this one stops too");
+        } catch (TimeoutException e) {
+            abort();
+            throw new IllegalStateException("a replica did not reach the gradient exchange within " + timeoutSeconds + " s; stopping");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the other replicas");
+        }
+    }
+}
