@@ -30,10 +30,24 @@ final class DoctorCommand implements Callable<Integer> {
         gpu(devices, icds);
         poclCache();
         dataset();
+        mpi();
         System.err.println(problems.isEmpty() ? "\nall good" : "\n" + problems.size() + " problem(s); the fix follows each '!' line above");
         System.out.println(new Json().put("ok", problems.isEmpty()).put("problems", problems)
                 .put("devices", devices.stream().map(DeviceInfo::describe).toList()));
         return problems.isEmpty() ? 0 : 1;
+    }
+
+    /** MPI is optional (multi-process training only): reported, never a problem. */
+    private void mpi() {
+        System.err.println("MPI (multi-process training under mpirun, optional):");
+        String why = io.github.clconv.parallel.Mpi.probe();
+        boolean launcher = java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/mpirun"));
+        if (why == null && launcher) {
+            ok("Open MPI's libmpi.so and mpirun: `mpirun -np N bin/clconv train ...` trains on N ranks");
+        } else {
+            System.err.println("  --  MPI is not usable (" + (why != null ? why : "no mpirun") + "); to train across processes:"
+                    + " sudo apt-get install openmpi-bin libopenmpi-dev");
+        }
     }
 
     private void ok(String what) {

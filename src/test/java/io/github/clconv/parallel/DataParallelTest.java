@@ -1,0 +1,169 @@
+package io.github.clconv.parallel;
+
+import io.github.clconv.data.SyntheticData;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Data-parallel training against one device, in child JVMs (the device list is fixed when
+ * OpenCL starts): two PoCL devices in one process (POCL_DEVICES="pthread pthread") and two
+ * MPI ranks on localhost each reproduce the single device's loss trajectory for the same
+ * global batch (lenet, no shuffle, SGD momentum, 35 steps logged every 5) within 1e-5
+ * relative; repeated runs give the same checkpoint bit for bit; a rank killed with SIGKILL
+ * ends the MPI job with an error in under a minute. Without Open MPI the MPI tests fail
+ * with the packages to install.
+ */
+class DataParallelTest {
+    @TempDir
+    static Path dir;
+    static Path data;
+
+    @BeforeAll
+    static void data() throws IOException {
+        data = SyntheticData.folder(Files.createDirectory(dir.resolve("data")), 64 * 35, 200, 28, false, 13L);
+    }
+
+    static List<String> java() {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path"),
+                "io.github.clconv.cli.Main");
+    }
+
+    static List<String> train(String name) {
+        return List.of("train", "--data", data.toString(), "--model", "lenet", "--no-shuffle", "--batch", "64", "--log-every", "5",
+                "--metrics", dir.resolve(name + ".jsonl").toString(), "--save", dir.resolve(name + ".safetensors").toString());
+    }
+
+    static Process start(List<String> cmd, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out-" + System.nanoTime() + ".log").toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    static void runOk(List<String> cmd, Map<String, String> env) throws Exception {
+        Path log = dir.resolve("log-" + System.nanoTime() + ".txt");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        if (!p.waitFor(240, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(String.join(" ", cmd) + " did not finish in 240 s:\n" + Files.readString(log));
+        }
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + Files.readString(log));
+    }
+
+    static double[] losses(String name) throws IOException {
+        List<Double> out = new ArrayList<>();
+        Matcher m = Pattern.compile("\"type\": \"step\".*?\"loss\": ([0-9.eE+-]+)").matcher(Files.readString(dir.resolve(name + ".jsonl")));
+        while (m.find()) {
+            out.add(Double.parseDouble(m.group(1)));
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    static void sameTrajectory(double[] want, double[] got, String what) {
+        assertEquals(7, want.length, "35 steps logged every 5");
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            assertTrue(Math.abs(want[i] - got[i]) <= 1e-5 * Math.abs(want[i]), what + ": step " + 5 * (i + 1) + " loss " + got[i] + " against " + want[i]);
+        }
+    }
+
+    /** Every tensor's values in name order (the header differs: each save has its own generation id). */
+    static float[][] model(String name) throws IOException {
+        return io.github.clconv.train.Checkpoint.read(dir.resolve(name + ".safetensors")).tensors().values().toArray(new float[0][]);
+    }
+
+    static List<String> cmd(List<String> a, List<String> b) {
+        List<String> c = new ArrayList<>(a);
+        c.addAll(b);
+        return c;
+    }
+
+    static double[] single;
+
+    static synchronized double[] single() throws Exception {
+        if (single == null) {
+            runOk(cmd(java(), train("single")), Map.of("POCL_DEVICES", "pthread pthread"));
+            single = losses("single");
+        }
+        return single;
+    }
+
+    @Test
+    void twoDevicesInOneProcessReproduceOneDevice() throws Exception {
+        double[] one = single();
+        Map<String, String> env = Map.of("POCL_DEVICES", "pthread pthread");
+        runOk(cmd(cmd(java(), train("dual1")), List.of("--devices", "0,1")), env);
+        runOk(cmd(cmd(java(), train("dual2")), List.of("--devices", "0,1")), env);
+        sameTrajectory(one, losses("dual1"), "--devices 0,1");
+        assertArrayEquals(losses("dual1"), losses("dual2"), "repeated runs");
+        float[][] a = model("dual1"), b = model("dual2");
+        assertEquals(a.length, b.length);
+        for (int i = 0; i < a.length; i++) {
+            assertArrayEquals(a[i], b[i], "repeated runs save the same bits, tensor " + i);
+        }
+    }
+
+    static List<String> mpirun(int np) {
+        Path mpirun = Path.of("/usr/bin/mpirun");
+        if (!Files.isExecutable(mpirun)) {
+            fail("mpirun is missing: apt-get install -y openmpi-bin libopenmpi-dev");
+        }
+        return List.of(mpirun.toString(), "--allow-run-as-root", "--oversubscribe", "-np", "" + np);
+    }
+
+    @Test
+    void twoMpiRanksReproduceOneDevice() throws Exception {
+        double[] one = single();
+        runOk(cmd(cmd(mpirun(2), java()), train("mpi1")), Map.of());
+        runOk(cmd(cmd(mpirun(2), java()), train("mpi2")), Map.of());
+        sameTrajectory(one, losses("mpi1"), "mpirun -np 2");
+        float[][] a = model("mpi1"), b = model("mpi2");
+        assertEquals(a.length, b.length);
+        for (int i = 0; i < a.length; i++) {
+            assertArrayEquals(a[i], b[i], "repeated runs save the same bits, tensor " + i);
+        }
+    }
+
+    @Test
+    void aKilledRankEndsTheJobWithAnError() throws Exception {
+        List<String> longRun = cmd(cmd(mpirun(2), java()), List.of("train", "--data", data.toString(), "--model", "lenet", "--epochs", "50",
+                "--batch", "16", "--save", dir.resolve("killed.safetensors").toString()));
+        Process p = start(longRun, Map.of());
+        List<ProcessHandle> ranks = List.of();
+        for (int i = 0; i < 300 && ranks.size() < 2; i++) {
+            Thread.sleep(100);
+            ranks = p.toHandle().descendants().filter(h -> h.info().command().orElse("").endsWith("java")).toList();
+        }
+        assertEquals(2, ranks.size(), "two rank JVMs under mpirun");
+        Thread.sleep(4000); // into training
+        long t0 = System.nanoTime();
+        new ProcessBuilder("kill", "-KILL", "" + ranks.get(1).pid()).start().waitFor();
+        boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (!ended) {
+            p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        assertTrue(ended, "the job ended within 60 s of the kill");
+        assertNotEquals(0, p.exitValue(), "with an error status");
+        System.out.printf("a killed rank ended the MPI job in %.1f s%n", secs);
+    }
+}
