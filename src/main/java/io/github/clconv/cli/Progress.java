@@ -6,30 +6,59 @@ import java.io.PrintStream;
 
 /**
  * The progress of an epoch on stderr: a bar redrawn in place when stderr is a terminal
- * (step n/N, images/s, running loss, ETA), or a line
- * at each quarter when stderr is a file or a pipe (so logs stay short).
+ * (step n/N, images/s, running loss, ETA), or a line at each tenth of the epoch or every
+ * 30 s when stderr is a file or a pipe (so logs stay short); --progress forces either, or
+ * none. It is told of steps when losses are read back (every --log-every steps).
  */
 final class Progress implements TrainingListener {
     private static final int WIDTH = 30;
     private final PrintStream err = System.err;
-    private final boolean terminal = stderrIsTerminal();
+    private final boolean terminal, quiet;
     private final int batch;
-    private long epochStart;
-    private int lastQuarter;
+    private long epochStart, lastLine;
+    private int lastTenth;
     private double runningLoss = Double.NaN;
 
     Progress(int batch) {
+        this(batch, "auto");
+    }
+
+    /** mode: auto (a bar on a terminal, else lines), bar, lines or none. */
+    Progress(int batch, String mode) {
         this.batch = batch;
+        switch (mode) {
+            case "auto" -> {
+                terminal = stderrIsTerminal();
+                quiet = false;
+            }
+            case "bar" -> {
+                terminal = true;
+                quiet = false;
+            }
+            case "lines" -> {
+                terminal = false;
+                quiet = false;
+            }
+            case "none" -> {
+                terminal = false;
+                quiet = true;
+            }
+            default -> throw new IllegalArgumentException("--progress " + mode + ": expected bar, lines or none");
+        }
     }
 
     void startEpoch() {
         epochStart = System.nanoTime();
-        lastQuarter = 0;
+        lastLine = epochStart;
+        lastTenth = 0;
         runningLoss = Double.NaN;
     }
 
     @Override
     public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
+        if (quiet) {
+            return;
+        }
         runningLoss = Double.isNaN(runningLoss) ? loss : 0.9 * runningLoss + 0.1 * loss;
         double secs = (System.nanoTime() - epochStart) / 1e9;
         double ips = stepInEpoch * (double) batch / Math.max(secs, 1e-9);
@@ -42,8 +71,9 @@ final class Progress implements TrainingListener {
             if (stepInEpoch == stepsPerEpoch) {
                 err.print("\r" + " ".repeat(WIDTH + 60) + "\r");
             }
-        } else if ((int) (frac * 4) > lastQuarter && stepInEpoch < stepsPerEpoch) {
-            lastQuarter = (int) (frac * 4);
+        } else if (stepInEpoch < stepsPerEpoch && ((int) (frac * 10) > lastTenth || System.nanoTime() - lastLine > 30_000_000_000L)) {
+            lastTenth = (int) (frac * 10);
+            lastLine = System.nanoTime();
             err.printf("epoch %d: %3.0f%% (step %d/%d), %,.0f img/s, running loss %.4f%n", epoch, 100 * frac, stepInEpoch, stepsPerEpoch, ips, runningLoss);
         }
         err.flush();

@@ -99,6 +99,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-budget", paramLabel = "MiB", description = "Device memory each of the training and test sets may take;"
             + " a larger one is streamed in chunks of that size. Default: a quarter of the device's memory.")
     Long dataBudget;
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "bar|lines|none", description = "How the epoch's progress shows on stderr:"
+            + " a bar redrawn in place (the default on a terminal), a line every tenth of an epoch or 30 s (the default otherwise), or nothing.")
+    String progressMode;
     @Option(names = "--devices", paramLabel = "LIST", description = "Train data-parallel on these devices (indices from `clconv devices`,"
             + " comma-separated, or all): a model replica on each, the batch split evenly among them, gradients averaged every step.")
     String devices;
@@ -216,7 +219,7 @@ final class TrainCommand implements Callable<Integer> {
              DeviceDataset valDev = val == null ? null : DeviceDataset.open(b, val, dataBudget);
              MetricsFile metricsFile = new MetricsFile(lead ? metrics : null, () -> optRef[0].learningRate())) {
             Models.checkFits(net, p.classes());
-            Progress progress = new Progress(batch);
+            Progress progress = new Progress(batch, progressMode);
             int trainImages = (train.size() / batch) * batch;
             double[] trainSeconds = {0};
             Fit.Builder fb = Fit.builder(net, optConfig).batch(batch).epochs(epochs).seed(seed).shuffle(!noShuffle).logEvery(logEvery)
@@ -267,6 +270,11 @@ final class TrainCommand implements Callable<Integer> {
                     System.err.println("resuming " + resume);
                 }
                 List<TrainingListener.EpochResult> history = fit.run(trainDev, testDev, valDev);
+                if (sync instanceof MpiSync ms) {
+                    double[] t = ms.millisPerStep();
+                    System.err.printf("gradient exchange: %.2f ms per step (of which MPI_Allreduce %.2f ms), %d ranks, %,d gradient values%n",
+                            t[0], t[1], world, net.parameterCount());
+                }
                 TrainingListener.EpochResult last = history.get(history.size() - 1);
                 if (save != null) {
                     System.err.println("saved " + save + " (and " + TrainingState.stateFile(save).getFileName() + ")");
@@ -306,6 +314,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+        }
+        if (!java.util.List.of("auto", "bar", "lines", "none").contains(progressMode)) {
+            throw new IllegalArgumentException("--progress " + progressMode + ": expected bar, lines or none");
         }
         if (dataBudget != null && dataBudget < 1) {
             throw new IllegalArgumentException("--data-budget must be >= 1 (MiB), got " + dataBudget);

@@ -10,6 +10,7 @@ import io.github.clconv.train.Trainer;
  */
 public final class MpiSync implements Trainer.GradientSync {
     private final Mpi mpi;
+    private long steps, exchangeNanos, allreduceNanos;
 
     public MpiSync(Mpi mpi) {
         this.mpi = mpi;
@@ -17,14 +18,24 @@ public final class MpiSync implements Trainer.GradientSync {
 
     @Override
     public double reduce(Model model, double localLoss) {
+        long t0 = System.nanoTime();
         float[] g = Gradients.download(model);
+        long t1 = System.nanoTime();
         mpi.sum(g);
+        allreduceNanos += System.nanoTime() - t1;
         for (int i = 0; i < g.length; i++) {
             g[i] = (float) ((double) g[i] / mpi.size());
         }
         Gradients.upload(model, g);
         double[] l = {localLoss};
         mpi.sum(l);
+        exchangeNanos += System.nanoTime() - t0;
+        steps++;
         return l[0] / mpi.size();
+    }
+
+    /** Mean milliseconds per step so far: {the whole exchange (download, allreduce, upload), the gradients' allreduce alone}. */
+    public double[] millisPerStep() {
+        return steps == 0 ? new double[]{0, 0} : new double[]{exchangeNanos / 1e6 / steps, allreduceNanos / 1e6 / steps};
     }
 }
