@@ -5,7 +5,8 @@
  * channel, each work-item summing a strided share in which consecutive work-items read
  * consecutive addresses, then reduction.h's tree: deterministic. Two passes (mean, then
  * variance). Biased variance normalises; the unbiased one enters the running
- * estimate (PyTorch).
+ * estimate (PyTorch). relu = 1 fuses the ReLU that follows: bn_apply clamps its output at 0,
+ * and backward lets dy through only where that output y is > 0.
  */
 
 #include "reduction.h"
@@ -41,7 +42,7 @@ void bn_stats(global const float* x, global float* mean_out, global float* invst
    estimate. One work-item per element. */
 kernel void bn_apply(global const float* x, global const float* mean, global const float* stat2,
                      global const float* gamma, global const float* beta, global float* y,
-                     int infer, float eps, int C, int P, int total) {
+                     int infer, int relu, float eps, int C, int P, int total) {
     const int e = get_global_id(0);
     if (e >= total) {
         return;
@@ -49,12 +50,13 @@ kernel void bn_apply(global const float* x, global const float* mean, global con
     const int c = (e / P) % C;
     const float inv = infer ? rsqrt(stat2[c] + eps) : stat2[c];
     const float scale = inv * gamma[c];
-    y[e] = x[e] * scale + (beta[c] - mean[c] * scale);
+    const float v = x[e] * scale + (beta[c] - mean[c] * scale);
+    y[e] = relu ? fmax(v, 0.0f) : v;
 }
 
 /* dgamma[c] = sum dy * xhat, dbeta[c] = sum dy; one work-group per channel as in bn_stats. */
 kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
-void bn_backward_reduce(global const float* x, global const float* dy, global const float* mean,
+void bn_backward_reduce(global const float* x, global const float* dy, global const float* y, int relu, global const float* mean,
                         global const float* invstd, global float* dgamma, global float* dbeta, int N, int C, int P) {
     local float s[RED];
     const int c = get_group_id(0), l = get_local_id(0);
@@ -64,8 +66,9 @@ void bn_backward_reduce(global const float* x, global const float* dy, global co
     for (int j = l; j < M; j += RED) {
         const int n = j / P;
         const int o = (n * C + c) * P + (j - n * P);
-        a += dy[o];
-        b += dy[o] * (x[o] - mc);
+        const float g = relu && y[o] <= 0.0f ? 0.0f : dy[o];
+        a += g;
+        b += g * (x[o] - mc);
     }
     const float sdy = group_sum(s, a);
     const float sdyx = group_sum(s, b);
@@ -76,7 +79,7 @@ void bn_backward_reduce(global const float* x, global const float* dy, global co
 }
 
 /* dx = gamma * invstd / M * (M*dy - sum dy - xhat * sum dy*xhat); one work-item per element. */
-kernel void bn_backward_apply(global const float* x, global const float* dy, global const float* mean,
+kernel void bn_backward_apply(global const float* x, global const float* dy, global const float* y, int relu, global const float* mean,
                               global const float* invstd, global const float* gamma, global const float* dgamma,
                               global const float* dbeta, global float* dx, int N, int C, int P, int total) {
     const int e = get_global_id(0);
@@ -86,5 +89,6 @@ kernel void bn_backward_apply(global const float* x, global const float* dy, glo
     const int c = (e / P) % C;
     const float M = (float)(N * P);
     const float xhat = (x[e] - mean[c]) * invstd[c];
-    dx[e] = gamma[c] * invstd[c] / M * (M * dy[e] - dbeta[c] - xhat * dgamma[c]);
+    const float g = relu && y[e] <= 0.0f ? 0.0f : dy[e];
+    dx[e] = gamma[c] * invstd[c] / M * (M * g - dbeta[c] - xhat * dgamma[c]);
 }

@@ -29,6 +29,21 @@ void globalavgpool_forward(global const float* x, global float* y, int P, int ro
     }
 }
 
+/* The same with a work-item per plane, for small planes (a work-group of RED items for a 8x8
+   plane would mostly idle); the sum runs in index order. */
+kernel void globalavgpool_forward_rows(global const float* x, global float* y, int P, int rows) {
+    const int r = get_global_id(0);
+    if (r >= rows) {
+        return;
+    }
+    global const float* plane = x + r * P;
+    float acc = 0.0f;
+    for (int p = 0; p < P; p++) {
+        acc += plane[p];
+    }
+    y[r] = acc / (float)P;
+}
+
 /* dx[r, p] = dy[r] / P. */
 kernel void globalavgpool_backward(global const float* dy, global float* dx, int P, int total) {
     const int e = get_global_id(0);

@@ -180,6 +180,25 @@ public interface Backend extends AutoCloseable {
 
     void batchNormBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta);
 
+    /** batchNormTrainForward then ReLU on y: one pass over the data where the backend fuses them. */
+    default void batchNormReluTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
+                                           Buf y, Buf saveMean, Buf saveInvStd) {
+        batchNormTrainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd);
+        activationForward(Activation.RELU, 0f, y, y);
+    }
+
+    default void batchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
+        batchNormInferForward(x, gamma, beta, runMean, runVar, eps, y);
+        activationForward(Activation.RELU, 0f, y, y);
+    }
+
+    /** The backward of batchNormRelu*Forward: y is its output, zero where the ReLU cut (and there dy does not pass). */
+    default void batchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+        try (Buf masked = zeros(dy.shape())) {
+            activationBackward(Activation.RELU, 0f, y, y, dy, masked); // y > 0 exactly where the ReLU's input was
+            batchNormBackward(x, gamma, saveMean, saveInvStd, masked, dx, dgamma, dbeta);
+        }
+    }
     // optimisers, as PyTorch's torch.optim updates
     /** v = m*v + g + wd*p; p -= lr*(nesterov ? g + wd*p + m*v : v). With m = 0 it is plain SGD. */
     void sgdUpdate(Buf p, Buf g, Buf velocity, float lr, float momentum, float weightDecay, boolean nesterov);

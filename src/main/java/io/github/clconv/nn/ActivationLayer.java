@@ -12,6 +12,14 @@ public final class ActivationLayer implements Layer {
     private final Workspace ws = new Workspace();
     private Backend b;
     private Buf x, y;
+    private boolean through; // the layer before applies this ReLU (BatchNorm.fuseRelu)
+
+    void passThrough() {
+        if (kind != Activation.RELU) {
+            throw new IllegalStateException("only a ReLU fuses into a batch norm");
+        }
+        through = true;
+    }
 
     public ActivationLayer(Activation kind, float alpha) {
         this.kind = kind;
@@ -45,6 +53,9 @@ public final class ActivationLayer implements Layer {
 
     @Override
     public Buf forward(Buf x, boolean training) {
+        if (through) {
+            return x;
+        }
         this.x = x;
         y = ws.get(b, "y", x.shape());
         b.activationForward(kind, alpha, x, y);
@@ -53,6 +64,9 @@ public final class ActivationLayer implements Layer {
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
+        if (through) {
+            return dy;
+        }
         Buf dx = ws.get(b, "dx", x.shape());
         b.activationBackward(kind, alpha, x, y, dy, dx);
         return dx;

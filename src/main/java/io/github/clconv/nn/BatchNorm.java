@@ -18,7 +18,17 @@ public final class BatchNorm implements Layer {
     final ParamSet params = new ParamSet();
     private Backend b;
     private Buf saveMean, saveInvStd;
-    private Buf x;
+    private Buf x, y;
+    private boolean relu;
+
+    /**
+     * The model found a ReLU that reads only this layer's output: this layer applies it in
+     * the same pass (forward and backward), and that ReLU passes its data through.
+     */
+    void fuseRelu(ActivationLayer next) {
+        relu = true;
+        next.passThrough();
+    }
 
     @Override
     public Layer fresh() {
@@ -68,11 +78,16 @@ public final class BatchNorm implements Layer {
     @Override
     public Buf forward(Buf x, boolean training) {
         this.x = x;
-        Buf y = ws.get(b, "y", x.shape());
-        if (training) {
-            b.batchNormTrainForward(x, params.value("weight"), params.value("bias"), params.value("running_mean"), params.value("running_var"), MOMENTUM, EPS, y, saveMean, saveInvStd);
+        y = ws.get(b, "y", x.shape());
+        Buf g = params.value("weight"), beta = params.value("bias"), rm = params.value("running_mean"), rv = params.value("running_var");
+        if (training && relu) {
+            b.batchNormReluTrainForward(x, g, beta, rm, rv, MOMENTUM, EPS, y, saveMean, saveInvStd);
+        } else if (training) {
+            b.batchNormTrainForward(x, g, beta, rm, rv, MOMENTUM, EPS, y, saveMean, saveInvStd);
+        } else if (relu) {
+            b.batchNormReluInferForward(x, g, beta, rm, rv, EPS, y);
         } else {
-            b.batchNormInferForward(x, params.value("weight"), params.value("bias"), params.value("running_mean"), params.value("running_var"), EPS, y);
+            b.batchNormInferForward(x, g, beta, rm, rv, EPS, y);
         }
         return y;
     }
@@ -80,7 +95,11 @@ public final class BatchNorm implements Layer {
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         Buf dx = ws.get(b, "dx", x.shape());
-        b.batchNormBackward(x, params.value("weight"), saveMean, saveInvStd, dy, dx, params.grad("weight"), params.grad("bias"));
+        if (relu) {
+            b.batchNormReluBackward(x, params.value("weight"), saveMean, saveInvStd, y, dy, dx, params.grad("weight"), params.grad("bias"));
+        } else {
+            b.batchNormBackward(x, params.value("weight"), saveMean, saveInvStd, dy, dx, params.grad("weight"), params.grad("bias"));
+        }
         return dx;
     }
 

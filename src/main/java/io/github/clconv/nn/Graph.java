@@ -199,9 +199,27 @@ public final class Graph implements Model {
                 }
             }
             packed = PackedParams.pack(b, layers);
+            fuseBatchNormRelu();
         } catch (RuntimeException e) {
             close(); // a device out of memory leaves no buffers behind
             throw e;
+        }
+    }
+
+    /** A bn node whose only reader is a relu node does the relu in its own pass. */
+    private void fuseBatchNormRelu() {
+        int[] readers = new int[nodes.size()];
+        for (Node n : nodes) {
+            n.inputs.forEach(in -> readers[in.id]++);
+        }
+        readers[output.id]++; // the graph's output is read by the caller
+        for (Node n : nodes) {
+            if (n.kind == Kind.LAYER && n.layer instanceof ActivationLayer a && a.kind == io.github.clconv.backend.Activation.RELU) {
+                Node in = n.inputs.get(0);
+                if (in.kind == Kind.LAYER && in.layer instanceof BatchNorm bn && readers[in.id] == 1) {
+                    bn.fuseRelu(a);
+                }
+            }
         }
     }
 

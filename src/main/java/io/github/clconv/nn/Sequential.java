@@ -34,9 +34,20 @@ public final class Sequential implements Model {
                 s = out;
             }
             packTrainable();
+            fuseBatchNormRelu();
         } catch (RuntimeException e) {
             close(); // a bad spec or a device out of memory leaves no buffers behind
             throw e;
+        }
+    }
+
+    /** bn followed by relu: one pass (unless a max pool follows the relu, which then runs first). */
+    private void fuseBatchNormRelu() {
+        for (int i = 0; i + 1 < layers.size(); i++) {
+            if (layers.get(i) instanceof BatchNorm bn && layers.get(i + 1) instanceof ActivationLayer a && a.kind == Activation.RELU
+                    && !reluBeforeMaxPool(i + 1)) {
+                bn.fuseRelu(a);
+            }
         }
     }
 

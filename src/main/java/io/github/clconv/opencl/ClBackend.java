@@ -429,7 +429,7 @@ public final class ClBackend implements Backend {
         Checks.batchNorm("batchnorm", x, gamma, beta, runMean, runVar, saveMean, saveInvStd);
         Checks.elementwise("batchnorm", x, y);
         Checks.batchNormHyper("batchnorm", momentum, eps);
-        norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd);
+        norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, false);
     }
 
     @Override
@@ -437,14 +437,38 @@ public final class ClBackend implements Backend {
         Checks.batchNorm("batchnorm", x, gamma, beta, runMean, runVar);
         Checks.elementwise("batchnorm", x, y);
         Checks.batchNormHyper("batchnorm", 0, eps);
-        norm.inferForward(x, gamma, beta, runMean, runVar, eps, y);
+        norm.inferForward(x, gamma, beta, runMean, runVar, eps, y, false);
     }
 
     @Override
     public void batchNormBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         Checks.batchNorm("batchnorm backward", x, gamma, saveMean, saveInvStd, dgamma, dbeta);
         Checks.elementwise("batchnorm backward", x, dy, dx);
-        norm.backward(x, gamma, saveMean, saveInvStd, dy, dx, dgamma, dbeta);
+        norm.backward(x, gamma, saveMean, saveInvStd, null, dy, dx, dgamma, dbeta);
+    }
+
+    @Override
+    public void batchNormReluTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
+                                          Buf y, Buf saveMean, Buf saveInvStd) {
+        Checks.batchNorm("batchnorm_relu", x, gamma, beta, runMean, runVar, saveMean, saveInvStd);
+        Checks.elementwise("batchnorm_relu", x, y);
+        Checks.batchNormHyper("batchnorm_relu", momentum, eps);
+        norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, true);
+    }
+
+    @Override
+    public void batchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
+        Checks.batchNorm("batchnorm_relu", x, gamma, beta, runMean, runVar);
+        Checks.elementwise("batchnorm_relu", x, y);
+        Checks.batchNormHyper("batchnorm_relu", 0, eps);
+        norm.inferForward(x, gamma, beta, runMean, runVar, eps, y, true);
+    }
+
+    @Override
+    public void batchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+        Checks.batchNorm("batchnorm_relu backward", x, gamma, saveMean, saveInvStd, dgamma, dbeta);
+        Checks.elementwise("batchnorm_relu backward", x, y, dy, dx);
+        norm.backward(x, gamma, saveMean, saveInvStd, y, dy, dx, dgamma, dbeta);
     }
 
     @Override

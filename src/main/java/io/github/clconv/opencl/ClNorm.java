@@ -15,27 +15,30 @@ final class ClNorm {
         return s.size() / s.dim(0) / s.dim(1);
     }
 
-    void trainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps, Buf y, Buf saveMean, Buf saveInvStd) {
+    /** relu: the ReLU that follows, fused into the same pass. */
+    void trainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps, Buf y, Buf saveMean, Buf saveInvStd,
+                      boolean relu) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
         cl.kernel("norm.cl", "", "bn_stats").args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
-        cl.kernel("norm.cl", "", "bn_apply").args(x, saveMean, saveInvStd, gamma, beta, y, false, eps, c, p, s.size())
+        cl.kernel("norm.cl", "", "bn_apply").args(x, saveMean, saveInvStd, gamma, beta, y, false, relu, eps, c, p, s.size())
                 .run(s.size());
     }
 
-    void inferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
+    void inferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y, boolean relu) {
         Shape s = x.shape();
-        cl.kernel("norm.cl", "", "bn_apply").args(x, runMean, runVar, gamma, beta, y, true, eps, s.dim(1), plane(s), s.size())
+        cl.kernel("norm.cl", "", "bn_apply").args(x, runMean, runVar, gamma, beta, y, true, relu, eps, s.dim(1), plane(s), s.size())
                 .run(s.size());
     }
 
-    void backward(Buf x, Buf gamma, Buf mean, Buf invStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+    /** y: the fused ReLU's output, which masks dy (null: no ReLU). */
+    void backward(Buf x, Buf gamma, Buf mean, Buf invStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel("norm.cl", "", "bn_backward_reduce").args(x, dy, mean, invStd, dgamma, dbeta, n, c, p)
+        cl.kernel("norm.cl", "", "bn_backward_reduce").args(x, dy, y != null ? y : dy, y != null, mean, invStd, dgamma, dbeta, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
-        cl.kernel("norm.cl", "", "bn_backward_apply").args(x, dy, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
+        cl.kernel("norm.cl", "", "bn_backward_apply").args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
                 .run(s.size());
     }
 }

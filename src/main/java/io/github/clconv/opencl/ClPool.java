@@ -21,9 +21,16 @@ final class ClPool {
         return r;
     }
 
-    /** One work-group per plane (reduction.h), forward; an element per work-item backward. */
+    /** Planes up to SMALL_PLANE values (resnet20's last 8x8 and 7x7) take a work-item each. */
+    static final int SMALL_PLANE = 64;
+
+    /** One work-group per plane (reduction.h) or a work-item per small plane, forward; an element per work-item backward. */
     void globalAvgForward(Buf x, Buf y) {
         int rows = y.shape().size(), p = x.shape().size() / rows;
+        if (p <= SMALL_PLANE) {
+            cl.kernel("pool.cl", "", "globalavgpool_forward_rows").args(x, y, p, rows).run(rows);
+            return;
+        }
         cl.kernel("pool.cl", "", "globalavgpool_forward").args(x, y, p, rows).runGroups(cl.reductionWidth(), rows);
     }
 
