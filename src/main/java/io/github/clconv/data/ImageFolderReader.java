@@ -123,23 +123,44 @@ public final class ImageFolderReader {
         float[] x = new float[per * d.images.length];
         int[] y = new int[d.images.length];
         for (int n = 0; n < d.images.length; n++) {
-            BufferedImage im = d.images[n];
             y[n] = labels.get(n);
-            for (int r = 0; r < h; r++) {
-                for (int col = 0; col < w; col++) {
-                    int rgb = im.getRGB(col, r);
-                    float red = ((rgb >> 16) & 0xFF) / 255f, green = ((rgb >> 8) & 0xFF) / 255f, blue = (rgb & 0xFF) / 255f;
-                    if (c == 1) {
-                        x[n * per + r * w + col] = red; // a grey image's three channels are equal
-                    } else {
-                        x[n * per + r * w + col] = red;
-                        x[n * per + h * w + r * w + col] = green;
-                        x[n * per + 2 * h * w + r * w + col] = blue;
+            pixels(d.images[n], c, x, n * per);
+        }
+        return new Dataset(name, x, y, sample, classes.size(), classes);
+    }
+
+    /**
+     * The image's values in [0, 1] into out at offset: c planes of H x W. A grey image's
+     * samples are read as stored (getRGB would pass them through a grey-to-sRGB gamma curve
+     * and brighten them: 21 became 81); colour images give R, G, B planes, and a grey image in
+     * a colour set its value in all three.
+     */
+    public static void pixels(BufferedImage im, int c, float[] out, int offset) {
+        int h = im.getHeight(), w = im.getWidth();
+        java.awt.image.Raster raster = im.getRaster();
+        boolean grey = raster.getNumBands() <= 2 && im.getColorModel().getNumColorComponents() == 1;
+        double max = grey ? (1L << im.getColorModel().getComponentSize(0)) - 1 : 255;
+        for (int r = 0; r < h; r++) {
+            for (int col = 0; col < w; col++) {
+                int at = offset + r * w + col;
+                if (grey) {
+                    float v = (float) (raster.getSample(col, r, 0) / max);
+                    for (int k = 0; k < c; k++) {
+                        out[at + k * h * w] = v;
                     }
+                    continue;
+                }
+                int rgb = im.getRGB(col, r);
+                float red = ((rgb >> 16) & 0xFF) / 255f, green = ((rgb >> 8) & 0xFF) / 255f, blue = (rgb & 0xFF) / 255f;
+                if (c == 1) {
+                    out[at] = (red + green + blue) / 3f; // a colour image given to a grey model: its mean
+                } else {
+                    out[at] = red;
+                    out[at + h * w] = green;
+                    out[at + 2 * h * w] = blue;
                 }
             }
         }
-        return new Dataset(name, x, y, sample, classes.size(), classes);
     }
 
     private static BufferedImage read(Path f) throws IOException {

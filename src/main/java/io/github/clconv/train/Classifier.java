@@ -126,26 +126,23 @@ public final class Classifier implements AutoCloseable {
         return out;
     }
 
-    /** An image scaled to in's height and width, as grey (one channel) or R, G, B planes in [0, 1]. */
+    /**
+     * An image as the model takes it: scaled to in's height and width (grey images stay grey,
+     * so their values are not passed through a colour conversion), then grey (one channel, a
+     * colour image's mean) or R, G, B planes in [0, 1], as the image-folder reader gives them.
+     */
     public static float[] pixels(BufferedImage img, Shape in) {
-        int h = in.dim(1), w = in.dim(2), c = in.dim(0);
-        BufferedImage scaled = new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = scaled.createGraphics();
-        g.drawImage(img, 0, 0, w, h, null);
-        g.dispose();
-        float[] v = new float[in.size()];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                if (c == 1) {
-                    v[y * w + x] = scaled.getRaster().getSample(x, y, 0) / 255f;
-                } else {
-                    int rgb = scaled.getRGB(x, y);
-                    for (int k = 0; k < Math.min(c, 3); k++) {
-                        v[k * h * w + y * w + x] = ((rgb >> (16 - 8 * k)) & 0xFF) / 255f;
-                    }
-                }
-            }
+        int h = in.dim(1), w = in.dim(2);
+        BufferedImage src = img;
+        if (img.getWidth() != w || img.getHeight() != h) {
+            boolean grey = img.getColorModel().getNumColorComponents() == 1;
+            src = new BufferedImage(w, h, grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = src.createGraphics();
+            g.drawImage(img, 0, 0, w, h, null);
+            g.dispose();
         }
+        float[] v = new float[in.size()];
+        io.github.clconv.data.ImageFolderReader.pixels(src, in.dim(0), v, 0);
         return v;
     }
 
