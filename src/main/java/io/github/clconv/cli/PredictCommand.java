@@ -50,7 +50,10 @@ final class PredictCommand implements Callable<Integer> {
                 read(p, in, names, pixels);
             }
             List<Object> out = new ArrayList<>();
+            String b0 = Checkpoint.read(load).metadata().get(Checkpoint.BRIGHTNESS_KEY);
+            double trained = b0 == null ? Double.NaN : parseOr(b0);
             List<Classifier.Prediction> predictions = net.predict(pixels);
+            int shown = 0, inverted = 0;
             for (int i = 0; i < predictions.size(); i++) {
                 Classifier.Prediction p = predictions.get(i);
                 Json j = new Json().put("image", names.get(i)).put("class", p.label()).put("probability", p.probability());
@@ -61,12 +64,48 @@ final class PredictCommand implements Callable<Integer> {
                     j.put("fashion_mnist_label", FASHION[p.label()]);
                     label = FASHION[p.label()];
                 }
-                System.err.printf("%-40s class %d%s (p = %.3f)%n", names.get(i), p.label(), label != null ? " " + label : "", p.probability());
+                double m = mean(pixels.get(i));
+                // as bright as the training images once inverted, and far from them as it is: dark-on-light against light-on-dark
+                boolean looksInverted = Double.isFinite(trained) && Math.abs(m - trained) > 0.25 && Math.abs(1 - m - trained) < Math.abs(m - trained) / 2;
+                if (looksInverted) {
+                    inverted++;
+                    j.put("looks_inverted", true);
+                }
+                if (shown++ < SHOWN) {
+                    System.err.printf("%-40s class %d%s (p = %.3f)%s%n", names.get(i), p.label(), label != null ? " " + label : "", p.probability(),
+                            looksInverted ? String.format("  [looks inverted: mean brightness %.2f, the training images' %.2f; invert it if it is"
+                                    + " a dark object on a light background]", m, trained) : "");
+                }
                 out.add(j);
+            }
+            if (predictions.size() > SHOWN) {
+                System.err.printf("... and %,d more (all of them in the JSON on stdout)%n", predictions.size() - SHOWN);
+            }
+            if (inverted > 0 && predictions.size() > SHOWN) {
+                System.err.printf("%,d of %,d images look inverted against the training images%n", inverted, predictions.size());
             }
             System.out.println(new Json().put("predictions", out));
         }
         return 0;
+    }
+
+    /** Lines on stderr for a batch of images; the JSON holds every prediction. */
+    static final int SHOWN = 20;
+
+    private static double mean(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x;
+        }
+        return s / Math.max(1, v.length);
+    }
+
+    private static double parseOr(String s) {
+        try {
+            return Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     private static void read(Path p, Shape in, List<String> names, List<float[]> pixels) throws IOException {

@@ -156,6 +156,7 @@ final class TrainCommand implements Callable<Integer> {
                 val = null;
             }
         }
+        double brightness = meanPixel(train); // before normalisation: what predict compares an image's brightness with
         // a checkpoint trained on normalised data keeps its statistics; --normalize takes the training set's
         double[][] norm = load != null ? Checkpoint.read(load).normalization(load) : null;
         if (norm == null && normalize) {
@@ -168,7 +169,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         Optimizer.Config optConfig = new Optimizer.Config(Optimizer.kind(optimizer), lr, Optimizer.kind(optimizer) == Optimizer.Kind.SGD ? momentum : 0f,
                 nesterov, weightDecay);
-        Prepared p = new Prepared(train, test, val, norm, optConfig, sched, aug, noTest, t0, Math.max(train.classes(), test.classes()));
+        Prepared p = new Prepared(train, test, val, norm, optConfig, sched, aug, noTest, t0, Math.max(train.classes(), test.classes()), brightness);
         if (Mpi.launched()) { // under mpirun: this process is one rank; MPI says which
             Mpi mpi = Mpi.get();
             if (devices != null) {
@@ -195,7 +196,7 @@ final class TrainCommand implements Callable<Integer> {
     static final long REPLICA_TIMEOUT_S = 600;
 
     private record Prepared(Dataset train, Dataset test, Dataset val, double[][] norm, Optimizer.Config optConfig, Schedule sched,
-                            Augmentation aug, boolean noTest, long t0, int classes) {
+                            Augmentation aug, boolean noTest, long t0, int classes, double brightness) {
     }
 
     /**
@@ -256,7 +257,7 @@ final class TrainCommand implements Callable<Integer> {
                         }
                     });
             if (save != null) {
-                fb.saveEachEpoch(save, train.classNames(), norm);
+                fb.saveEachEpoch(save, train.classNames(), norm).metadata(java.util.Map.of(Checkpoint.BRIGHTNESS_KEY, String.valueOf(p.brightness())));
             }
             try (Fit fit = fb.build()) {
                 optRef[0] = fit.optimizer();
@@ -299,6 +300,14 @@ final class TrainCommand implements Callable<Integer> {
                 return 0;
             }
         }
+    }
+
+    private static double meanPixel(Dataset d) {
+        double s = 0;
+        for (float v : d.images()) {
+            s += v;
+        }
+        return d.images().length == 0 ? 0 : s / d.images().length;
     }
 
     private void validate() {

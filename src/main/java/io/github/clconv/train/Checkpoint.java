@@ -36,7 +36,7 @@ import java.util.Map;
  */
 public final class Checkpoint {
     public static final String MODEL_KEY = "clconv.model", INPUT_KEY = "clconv.input", CLASSES_KEY = "clconv.classes",
-            MEAN_KEY = "clconv.mean", STD_KEY = "clconv.std";
+            MEAN_KEY = "clconv.mean", STD_KEY = "clconv.std", BRIGHTNESS_KEY = "clconv.pixel_mean";
     private static final long MAX_HEADER = 100L << 20;
     /** Values per input image a checkpoint may declare: 4096 x 4096 x 4, far above any image clconv trains on. */
     private static final int MAX_INPUT = 1 << 26;

@@ -42,6 +42,7 @@ public final class Fit implements AutoCloseable {
         private Path save, resume;
         private List<String> classNames = List.of();
         private double[][] normalization;
+        private java.util.Map<String, String> metadata = java.util.Map.of();
         private Long dataBudgetMiB;
         private int rank, world = 1;
         private Trainer.GradientSync sync;
@@ -119,6 +120,12 @@ public final class Fit implements AutoCloseable {
             this.save = file;
             this.classNames = List.copyOf(classNames);
             this.normalization = normalization;
+            return this;
+        }
+
+        /** More entries for the saved model's metadata. */
+        public Builder metadata(java.util.Map<String, String> entries) {
+            this.metadata = java.util.Map.copyOf(entries);
             return this;
         }
 
@@ -238,7 +245,7 @@ public final class Fit implements AutoCloseable {
                     throw new TrainingDivergedException(trainer.steps(), e, Double.isFinite(trainLoss) ? testLoss : trainLoss, optimizer.learningRate());
                 }
                 if (c.save != null) { // every epoch: an interrupted run loses at most one, and resume continues it
-                    TrainingState.save(c.save, model, optimizer, trainer, e, train.size(), c.classNames, c.normalization);
+                    TrainingState.save(c.save, model, optimizer, trainer, e, train.size(), c.classNames, c.normalization, c.metadata);
                 }
             }
         } catch (IOException e) {

@@ -44,6 +44,12 @@ public final class TrainingState {
     /** Writes the state, then the model (with classNames and normalization as Checkpoint.save takes them). */
     public static void save(Path model, Model net, Optimizer opt, Trainer trainer, int epoch, int trainSize, List<String> classNames,
                             double[][] normalization) throws IOException {
+        save(model, net, opt, trainer, epoch, trainSize, classNames, normalization, Map.of());
+    }
+
+    /** metadata: more entries for the model file's header (the training images' mean brightness, for predict). */
+    public static void save(Path model, Model net, Optimizer opt, Trainer trainer, int epoch, int trainSize, List<String> classNames,
+                            double[][] normalization, Map<String, String> metadata) throws IOException {
         String generation = UUID.randomUUID().toString();
         JsonObject meta = new JsonObject();
         meta.addProperty("format", "clconv-state");
@@ -69,7 +75,9 @@ public final class TrainingState {
             entries.add(Checkpoint.tensor("optimizer." + i, s.shape().dims(), net.backend().download(s)));
         }
         Checkpoint.write(stateFile(model), meta, entries);
-        Checkpoint.save(net, model, classNames, normalization, Map.of(GENERATION, generation));
+        Map<String, String> extra = new java.util.LinkedHashMap<>(metadata);
+        extra.put(GENERATION, generation);
+        Checkpoint.save(net, model, classNames, normalization, extra);
     }
 
     /** Restores what save() wrote into a model already loaded from model (and its optimiser and trainer); returns the position. */
