@@ -50,8 +50,16 @@ final class Backends {
 
     /** movement: row or element, the layout of the convolution's data movement (null: the device's measured one). */
     static Backend open(String spec, String gemm, String movement) {
+        return open(spec, gemm, movement, null);
+    }
+
+    static final String CONV_ALGO_HELP = "Convolution algorithm: auto (chosen per layer shape by measurement, kept per device), im2col, or"
+            + " winograd2 (Winograd F(2x2,3x3) for 3x3 stride-1 layers; im2col elsewhere).";
+
+    /** convAlgo: auto, im2col or winograd2 (null: auto). */
+    static Backend open(String spec, String gemm, String movement, String convAlgo) {
         if ("reference".equalsIgnoreCase(spec.trim())) {
-            if (gemm != null || movement != null) {
+            if (gemm != null || movement != null || (convAlgo != null && !convAlgo.equals("auto"))) {
                 throw new IllegalArgumentException("--gemm and --movement choose OpenCL kernels; they do not apply to --device reference");
             }
             return new ReferenceBackend();
@@ -59,7 +67,11 @@ final class Backends {
         if (movement != null && !movement.equals("row") && !movement.equals("element")) {
             throw new IllegalArgumentException("--movement " + movement + ": expected row or element");
         }
-        return ClBackend.open(spec, gemm == null ? null : GemmPlan.uniform(GemmVariant.parse(gemm), "--gemm"),
+        if (convAlgo != null && !java.util.List.of("auto", "im2col", "winograd2").contains(convAlgo)) {
+            throw new IllegalArgumentException("--conv-algo " + convAlgo + ": expected auto, im2col or winograd2");
+        }
+        ClBackend b = ClBackend.open(spec, gemm == null ? null : GemmPlan.uniform(GemmVariant.parse(gemm), "--gemm"),
                 movement == null ? null : movement.equals("element"));
+        return convAlgo == null ? b : b.convAlgo(convAlgo);
     }
 }

@@ -102,6 +102,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--progress", defaultValue = "auto", paramLabel = "bar|lines|none", description = "How the epoch's progress shows on stderr:"
             + " a bar redrawn in place (the default on a terminal), a line every tenth of an epoch or 30 s (the default otherwise), or nothing.")
     String progressMode;
+    @Option(names = "--conv-algo", paramLabel = "ALGO", defaultValue = "auto", description = Backends.CONV_ALGO_HELP + " Default: ${DEFAULT-VALUE}.")
+    String convAlgo;
     @Option(names = "--devices", paramLabel = "LIST", description = "Train data-parallel on these devices (indices from `clconv devices`,"
             + " comma-separated, or all): a model replica on each, the batch split evenly among them, gradients averaged every step.")
     String devices;
@@ -213,7 +215,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean noTest = p.noTest();
         long t0 = p.t0();
         Optimizer[] optRef = new Optimizer[1]; // the metrics' learning rate, once the run has its optimiser
-        try (Backend b = Backends.open(deviceSpec);
+        try (Backend b = Backends.open(deviceSpec, null, null, convAlgo);
              Model net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), p.classes(), b, seed);
              DeviceDataset trainDev = DeviceDataset.open(b, train, dataBudget);
              DeviceDataset testDev = test == null ? null : DeviceDataset.open(b, test, dataBudget);

@@ -29,6 +29,8 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", description = "Only these op families (e.g. gemm,conv2d); default: all.")
     Set<String> only;
 
+    @Option(names = "--conv-algo", paramLabel = "ALGO", description = Backends.CONV_ALGO_HELP)
+    String convAlgo;
     @Option(names = "--gemm", paramLabel = "VARIANT", description = Backends.GEMM_HELP)
     String gemm;
 
@@ -51,7 +53,7 @@ final class VerifyCommand implements Callable<Integer> {
                 }
             }
         }
-        try (Backend dev = Backends.open(device, gemm, movement); ReferenceBackend ref = new ReferenceBackend()) {
+        try (Backend dev = Backends.open(device, gemm, movement, convAlgo); ReferenceBackend ref = new ReferenceBackend()) {
             System.err.println("verify: " + dev.name() + " against the reference, seed " + seed + ", " + cases + " cases per op family");
             System.err.println(CheckResult.header());
             Set<String> ops = new LinkedHashSet<>();

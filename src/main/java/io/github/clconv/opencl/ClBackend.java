@@ -27,6 +27,8 @@ public final class ClBackend implements Backend {
     private final ClGemm gemm;
     private final ClConv conv;
     private final ClConv1x1 conv1x1;
+    private final ClWinograd winograd;
+    private ConvTuner convTuner;
     private final ClPool pool;
     private final ClElementwise elementwise;
     private final ClLoss loss;
@@ -57,6 +59,8 @@ public final class ClBackend implements Backend {
         this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
         this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
         this.conv1x1 = new ClConv1x1(cl, gemm, scratch);
+        this.winograd = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise());
+        this.convTuner = new ConvTuner(cl, null);
         this.pool = new ClPool(cl);
         this.elementwise = new ClElementwise(cl);
         this.loss = new ClLoss(cl, scratch);
@@ -234,11 +238,64 @@ public final class ClBackend implements Backend {
         gemm.run(ta, tb, mnk[0], mnk[1], mnk[2], alpha, a, b, beta, c);
     }
 
+    /**
+     * Forces one convolution algorithm where it applies (auto, im2col, winograd2), instead of
+     * the choice measured per layer shape (ConvTuner); returns this.
+     */
+    public ClBackend convAlgo(String algo) {
+        convTuner = new ConvTuner(cl, ConvTuner.parse(algo));
+        return this;
+    }
+
+    /** The algorithm conv2d uses for g on this device (measuring it now if it has not been). */
+    public String convAlgoFor(ConvGeom g) {
+        return ClConv1x1.applies(g) ? "1x1" : winograd(g) ? "winograd2" : "im2col";
+    }
+
+    private boolean winograd(ConvGeom g) {
+        return convTuner.choose(g, this::measureConv) == ConvTuner.Algo.WINOGRAD2;
+    }
+
+    /** Forward and input gradient of g by both algorithms on random data: {im2col s, winograd s}, or null if they disagree. */
+    private double[] measureConv(ConvGeom g) {
+        try (ClBuffer x = cl.alloc(g.input(), false); ClBuffer w = cl.alloc(g.weight(), false); ClBuffer y1 = cl.alloc(g.output(), false);
+             ClBuffer y2 = cl.alloc(g.output(), false); ClBuffer dx = cl.alloc(g.input(), false); ClBuffer dx2 = cl.alloc(g.input(), false)) {
+            cl.write(x, ConvTuner.random(g.input().size(), 1));
+            cl.write(w, ConvTuner.random(g.weight().size(), 2));
+            conv.forward(x, w, null, g, y1);
+            winograd.forward(x, w, null, g, y2);
+            conv.backward(x, w, y1, g, dx, null, null);
+            winograd.backwardData(w, y1, g, dx2);
+            if (ConvTuner.relativeDifference(cl.read(y2), cl.read(y1)) > ConvTuner.TOLERANCE
+                    || ConvTuner.relativeDifference(cl.read(dx2), cl.read(dx)) > ConvTuner.TOLERANCE) {
+                return null;
+            }
+            double ti = Double.POSITIVE_INFINITY, tw = Double.POSITIVE_INFINITY;
+            for (int round = 0; round < 3; round++) { // in turns, the best of three
+                cl.finish();
+                long t0 = System.nanoTime();
+                conv.forward(x, w, null, g, y1);
+                conv.backward(x, w, y1, g, dx, null, null);
+                cl.finish();
+                long t1 = System.nanoTime();
+                winograd.forward(x, w, null, g, y2);
+                winograd.backwardData(w, y1, g, dx2);
+                cl.finish();
+                long t2 = System.nanoTime();
+                ti = Math.min(ti, (t1 - t0) / 1e9);
+                tw = Math.min(tw, (t2 - t1) / 1e9);
+            }
+            return new double[]{ti, tw};
+        }
+    }
+
     @Override
     public void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
         Checks.conv(g, x, w, bias, y);
         if (ClConv1x1.applies(g)) {
             conv1x1.forward(x, w, bias, g, y);
+        } else if (winograd(g)) {
+            winograd.forward(x, w, bias, g, y);
         } else {
             conv.forward(x, w, bias, g, y);
         }
@@ -249,6 +306,11 @@ public final class ClBackend implements Backend {
         Checks.convBackward(g, x, w, dy, dx, dw, dbias);
         if (ClConv1x1.applies(g)) {
             conv1x1.backward(x, w, dy, g, dx, dw, dbias);
+        } else if (winograd(g)) { // the weight gradient by im2col + GEMM, the input gradient by Winograd
+            conv.backward(x, w, dy, g, null, dw, dbias);
+            if (dx != null) {
+                winograd.backwardData(w, dy, g, dx);
+            }
         } else {
             conv.backward(x, w, dy, g, dx, dw, dbias);
         }
@@ -256,7 +318,7 @@ public final class ClBackend implements Backend {
 
     @Override
     public Shape convKept(ConvGeom g) {
-        return ClConv1x1.applies(g) ? null : conv.keptShape(g);
+        return ClConv1x1.applies(g) || winograd(g) ? null : conv.keptShape(g);
     }
 
     @Override

@@ -120,10 +120,10 @@ final class ClConv {
             } else {
                 cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, ld, rowSums, g.k(), p, n0, nb).run((long) nb * g.k());
             }
-            if (kept == null) {
+            if (kept == null && dw != null) {
                 im2col(x, g, col, ld, n0, nb);
             }
-            for (int q = 0; q < g.groups(); q++) {
+            for (int q = 0; dw != null && q < g.groups(); q++) { // dw null: the input gradient alone (ConvTuner's timing)
                 gemm.run(false, true, kg, crsg, nb * p, 1f, dyCols, q * kg * ld, ld, col, q * crsg * ld, ld, n0 == 0 ? 0f : 1f,
                         dw, q * kg * crsg, crsg);
             }

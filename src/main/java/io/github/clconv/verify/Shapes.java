@@ -30,6 +30,9 @@ public final class Shapes {
             case 9: return new ConvGeom(3, 7, 10, 9, 7, 3, 3, 1, 1, 7); // depthwise
             case 10: return new ConvGeom(2, 6, 8, 11, 9, 3, 3, 2, 1, 3); // 3 groups of 2 inputs to 3 outputs
             case 11: return new ConvGeom(2, 4, 7, 7, 8, 1, 1, 1, 0, 2); // grouped 1x1, stride 1
+            case 12: return new ConvGeom(3, 5, 9, 7, 6, 3, 3, 1, 2); // 3x3 stride 1 (Winograd's): pad 2, odd sizes
+            case 13: return new ConvGeom(2, 7, 11, 13, 9, 3, 3, 1, 1); // pad 1, partial 2x2 tiles on both edges
+            case 14: return new ConvGeom(1, 4, 5, 4, 3, 3, 3, 1, 0); // pad 0
             default:
         }
         while (true) {

@@ -51,4 +51,33 @@ class DeviceAgreementTest {
         }
         return tests;
     }
+
+    /**
+     * The convolution family again with Winograd F(2x2, 3x3) forced wherever it applies (3x3,
+     * stride 1, padding up to 2, no groups: the fixed cases 4, 6, 12, 13 and 14 and random
+     * ones), so that it is checked against the reference whatever the tuner picks on this device.
+     */
+    @TestFactory
+    List<DynamicTest> winogradConvolutionAgreesWithTheReference() {
+        List<DynamicTest> tests = new ArrayList<>();
+        OpFamily conv = OpCatalog.all().stream().filter(f -> f.name().equals("conv2d")).findFirst().orElseThrow();
+        tests.add(DynamicTest.dynamicTest("conv2d, winograd2 forced, x" + CASES + " (seed " + SEED + ")", () -> {
+            try (ClBackend dev = ClBackend.open(System.getProperty("clconv.test.device", "auto")).convAlgo("winograd2");
+                 ReferenceBackend ref = new ReferenceBackend()) {
+                List<String> failures = new ArrayList<>();
+                int winograd = 0;
+                for (int i = 0; i < CASES; i++) {
+                    winograd += dev.convAlgoFor(io.github.clconv.verify.Shapes.conv(new java.util.Random(SEED * 1_000_003L + i), i)).equals("winograd2") ? 1 : 0;
+                    for (CheckResult r : conv.run(new Pair(dev, ref), SEED, i)) {
+                        if (!r.ok()) {
+                            failures.add("case " + i + ": " + r.row() + "\n    " + r.mismatches());
+                        }
+                    }
+                }
+                assertTrue(winograd >= 5, "at least the five fixed 3x3 stride-1 cases ran Winograd, got " + winograd);
+                assertTrue(failures.isEmpty(), "Winograd conv2d disagrees with the reference:\n" + String.join("\n", failures));
+            }
+        }));
+        return tests;
+    }
 }
