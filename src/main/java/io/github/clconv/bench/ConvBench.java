@@ -13,7 +13,11 @@ public final class ConvBench {
             new ConvGeom(64, 1, 28, 28, 20, 5, 5, 1, 0),
             new ConvGeom(64, 20, 12, 12, 50, 5, 5, 1, 0),
             new ConvGeom(32, 64, 56, 56, 64, 3, 3, 1, 1),
-            new ConvGeom(32, 128, 28, 28, 128, 3, 3, 1, 1)};
+            new ConvGeom(32, 128, 28, 28, 128, 3, 3, 1, 1),
+            // resnet20's three stages on 28x28 images (Fashion-MNIST), batch 64
+            new ConvGeom(64, 16, 28, 28, 16, 3, 3, 1, 1),
+            new ConvGeom(64, 32, 14, 14, 32, 3, 3, 1, 1),
+            new ConvGeom(64, 64, 7, 7, 64, 3, 3, 1, 1)};
 
     public record Result(ConvGeom g, double forwardMs, double totalMs) {
         /** Forward, dX and dW each cost 2*N*K*OH*OW*C*R*S. */

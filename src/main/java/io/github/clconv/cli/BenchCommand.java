@@ -22,6 +22,8 @@ import java.util.concurrent.Callable;
                 "lenet training and inference images/s on Fashion-MNIST, and the reference backend for scale.",
                 "Each figure is the median of --runs timed runs after a warm-up. Table on stderr, one JSON line on stdout."})
 final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--conv-algo", paramLabel = "ALGO", defaultValue = "auto", description = Backends.CONV_ALGO_HELP + " Default: ${DEFAULT-VALUE}.")
+    String convAlgo;
     @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: auto, gpu, cpu or an index. Default: ${DEFAULT-VALUE}.")
     String device;
     @Option(names = "--data", description = "Data folder for the training figures (any format train --data takes). Default: /usr/share/datasets/fashion-mnist.")
@@ -47,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
         if (sets[1] == null) { // an image folder without test/: inference is timed on the training images
             sets[1] = sets[0];
         }
-        try (ClBackend b = ClBackend.open(device)) {
+        try (ClBackend b = ClBackend.open(device).convAlgo(convAlgo)) {
             ClBlastGemm blast = noClblast ? null : new ClBlastGemm(b);
             System.err.println("bench on " + b.name() + ", median of " + runs + " runs; GEMM plan: " + b.gemmPlan().source());
             List<Object> gemm = new ArrayList<>(), lenetGemm = new ArrayList<>(), conv = new ArrayList<>();
@@ -66,13 +68,18 @@ final class BenchCommand implements Callable<Integer> {
                         .put("transposes", (c.ta() ? "T" : "N") + (c.tb() ? "T" : "N")).put("variant", variant(b, c))
                         .put("clconv_gflops", r.clconvGflops()).put("clblast_gflops", r.clblastGflops()).put("ratio", r.ratio()));
             }
-            System.err.printf("%n(b) convolution layers, forward + backward%n%-40s %10s %12s %10s%n", "N,C,H,W,K,R,S,stride,pad", "fwd ms", "fwd+bwd ms", "GFLOP/s");
+            double sgemmBest = gemm.stream().mapToDouble(j -> ((Json) j).number("clconv_gflops")).max().orElse(Double.NaN);
+            System.err.printf("%n(b) convolution layers, forward + backward; GFLOP/s counts a direct convolution's FLOPs (3 passes), beside the"
+                    + " best SGEMM of (a), %.0f GFLOP/s%n%-40s %-10s %10s %12s %10s %8s%n", sgemmBest, "N,C,H,W,K,R,S,stride,pad", "algorithm", "fwd ms",
+                    "fwd+bwd ms", "GFLOP/s", "of SGEMM");
             ConvGeom[] layers = quick ? new ConvGeom[]{new ConvGeom(4, 3, 12, 12, 8, 3, 3, 1, 1)} : ConvBench.LAYERS;
             for (ConvGeom g : layers) {
                 ConvBench.Result r = ConvBench.run(b, g, runs);
                 String shape = g.n() + "," + g.c() + "," + g.h() + "," + g.w() + "," + g.k() + "," + g.r() + "," + g.s() + "," + g.stride() + "," + g.pad();
-                System.err.printf("%-40s %10.2f %12.2f %10.1f%n", shape, r.forwardMs(), r.totalMs(), r.gflops());
-                conv.add(new Json().put("shape", shape).put("forward_ms", r.forwardMs()).put("forward_backward_ms", r.totalMs()).put("gflops", r.gflops()));
+                String algo = b.convAlgoFor(g);
+                System.err.printf("%-40s %-10s %10.2f %12.2f %10.1f %7.0f%%%n", shape, algo, r.forwardMs(), r.totalMs(), r.gflops(), 100 * r.gflops() / sgemmBest);
+                conv.add(new Json().put("shape", shape).put("algorithm", algo).put("forward_ms", r.forwardMs()).put("forward_backward_ms", r.totalMs())
+                        .put("gflops", r.gflops()));
             }
             System.err.printf("%n(c) lenet on %s, batch 64 training, batch 256 inference%n", data);
             ModelBench.Result m = ModelBench.run(b, sets[0], quick ? sets[1].limit(512) : sets[1], "lenet", quick ? 640 : trainImages, runs);

@@ -1,74 +1,78 @@
 package io.github.clconv.cli;
 
-import java.util.LinkedHashMap;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
-/** Writes the one-line JSON summaries; values are numbers, booleans, strings, lists or maps. */
+/**
+ * The one-line JSON summaries, built on gson (the library that also reads safetensors
+ * headers): numbers, booleans, strings, lists, maps and nested summaries. Doubles keep six
+ * significant digits, so summaries stay short; a non-finite number is written as null.
+ */
 public final class Json {
-    private final Map<String, Object> fields = new LinkedHashMap<>();
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    private final JsonObject fields = new JsonObject();
 
     public Json put(String key, Object value) {
-        fields.put(key, value);
+        fields.add(key, tree(value));
         return this;
+    }
+
+    /** The number under key (NaN when absent or not a number). */
+    double number(String key) {
+        JsonElement e = fields.get(key);
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? e.getAsDouble() : Double.NaN;
+    }
+
+    /** The value under key as a CSV cell: a string as it is, anything else as JSON, absent or null as empty. */
+    String cell(String key) {
+        JsonElement e = fields.get(key);
+        if (e == null || e.isJsonNull()) {
+            return "";
+        }
+        return e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : GSON.toJson(e);
     }
 
     @Override
     public String toString() {
-        return value(fields);
+        return GSON.toJson(fields);
     }
 
-    /** The value under key, or null. */
-    Object get(String key) {
-        return fields.get(key);
-    }
-
-    static String value(Object v) {
+    static JsonElement tree(Object v) {
         if (v == null) {
-            return "null";
-        }
-        if (v instanceof Map<?, ?> m) {
-            StringBuilder b = new StringBuilder("{");
-            m.forEach((k, x) -> b.append(b.length() > 1 ? ", " : "").append(string(k.toString())).append(": ").append(value(x)));
-            return b.append('}').toString();
-        }
-        if (v instanceof List<?> l) {
-            StringBuilder b = new StringBuilder("[");
-            l.forEach(x -> b.append(b.length() > 1 ? ", " : "").append(value(x)));
-            return b.append(']').toString();
+            return JsonNull.INSTANCE;
         }
         if (v instanceof Json j) {
-            return j.toString();
+            return j.fields;
         }
-        if (v instanceof Double d) {
-            return Double.isFinite(d) ? String.format(java.util.Locale.ROOT, "%.6g", d).replaceAll("(\\.\\d*?)0+(e|$)", "$1$2").replace(".e", "e").replaceAll("\\.$", "") : "null";
+        if (v instanceof Map<?, ?> m) {
+            JsonObject o = new JsonObject();
+            m.forEach((k, x) -> o.add(k.toString(), tree(x)));
+            return o;
         }
-        if (v instanceof Float f) {
-            return value(f.doubleValue());
+        if (v instanceof List<?> l) {
+            JsonArray a = new JsonArray();
+            l.forEach(x -> a.add(tree(x)));
+            return a;
         }
-        if (v instanceof Number || v instanceof Boolean) {
-            return v.toString();
+        if (v instanceof Double || v instanceof Float) {
+            double d = ((Number) v).doubleValue();
+            return Double.isFinite(d) ? new JsonPrimitive(Double.parseDouble(String.format(Locale.ROOT, "%.6g", d))) : JsonNull.INSTANCE;
         }
-        return string(v.toString());
-    }
-
-    static String string(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
+        if (v instanceof Number n) {
+            return new JsonPrimitive(n);
         }
-        return b.append('"').toString();
+        if (v instanceof Boolean b) {
+            return new JsonPrimitive(b);
+        }
+        return new JsonPrimitive(v.toString());
     }
 }

@@ -64,8 +64,7 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
     private static String csvRow(Json j) {
         List<String> cells = new ArrayList<>();
         for (String k : CSV_COLUMNS) {
-            Object v = j.get(k);
-            cells.add(v == null ? "" : v instanceof String s ? s : Json.value(v));
+            cells.add(j.cell(k));
         }
         return String.join(",", cells);
     }

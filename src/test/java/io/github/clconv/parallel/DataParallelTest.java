@@ -70,7 +70,7 @@ class DataParallelTest {
 
     static double[] losses(String name) throws IOException {
         List<Double> out = new ArrayList<>();
-        Matcher m = Pattern.compile("\"type\": \"step\".*?\"loss\": ([0-9.eE+-]+)").matcher(Files.readString(dir.resolve(name + ".jsonl")));
+        Matcher m = Pattern.compile("\"type\":\\s*\"step\".*?\"loss\":\\s*([0-9.eE+-]+)").matcher(Files.readString(dir.resolve(name + ".jsonl")));
         while (m.find()) {
             out.add(Double.parseDouble(m.group(1)));
         }
