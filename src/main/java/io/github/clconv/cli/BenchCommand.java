@@ -22,6 +22,9 @@ import java.util.concurrent.Callable;
                 "lenet training and inference images/s on Fashion-MNIST, and the reference backend for scale.",
                 "Each figure is the median of --runs timed runs after a warm-up. Table on stderr, one JSON line on stdout."})
 final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--models", split = ",", paramLabel = "SPEC", description = "Also time training and inference of these models"
+            + " (e.g. lenet-bn,resnet20), batch 64, SGD momentum, median of up to 3 passes.")
+    List<String> extraModels;
     @Option(names = "--conv-algo", paramLabel = "ALGO", defaultValue = "auto", description = Backends.CONV_ALGO_HELP + " Default: ${DEFAULT-VALUE}.")
     String convAlgo;
     @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: auto, gpu, cpu or an index. Default: ${DEFAULT-VALUE}.")
@@ -85,6 +88,14 @@ final class BenchCommand implements Callable<Integer> {
             ModelBench.Result m = ModelBench.run(b, sets[0], quick ? sets[1].limit(512) : sets[1], "lenet", quick ? 640 : trainImages, runs);
             System.err.printf("training  %,10.0f images/s   (%d images per timed pass)%ninference %,10.0f images/s   (%d images)%n",
                     m.trainImagesPerSec(), m.trainImages(), m.inferImagesPerSec(), m.inferImages());
+            List<Object> models = new ArrayList<>();
+            for (String spec : extraModels == null ? List.<String>of() : extraModels) {
+                // models heavier than lenet: fewer images per timed pass, so the section stays minutes long
+                int images = quick ? 320 : Math.min(trainImages, spec.startsWith("resnet") ? 1920 : 3200);
+                ModelBench.Result mr = ModelBench.run(b, sets[0], quick ? sets[1].limit(256) : sets[1].limit(2048), spec, images, Math.min(runs, 3));
+                System.err.printf("%-10s training %,10.0f images/s, inference %,10.0f images/s%n", spec, mr.trainImagesPerSec(), mr.inferImagesPerSec());
+                models.add(new Json().put("model", spec).put("train_images_per_sec", mr.trainImagesPerSec()).put("infer_images_per_sec", mr.inferImagesPerSec()));
+            }
             ConvGeom small = new ConvGeom(8, 3, 16, 16, 8, 3, 3, 1, 1);
             ConvBench.Result ref, dev;
             try (ReferenceBackend rb = new ReferenceBackend()) {
@@ -95,7 +106,7 @@ final class BenchCommand implements Callable<Integer> {
                     ref.totalMs(), dev.totalMs(), ref.totalMs() / dev.totalMs());
             Json out = new Json().put("device", b.name()).put("runs", runs).put("gemm", gemm).put("gemm_lenet", lenetGemm).put("conv", conv)
                     .put("train_images_per_sec", m.trainImagesPerSec()).put("infer_images_per_sec", m.inferImagesPerSec())
-                    .put("reference_conv_ms", ref.totalMs()).put("device_conv_ms", dev.totalMs());
+                    .put("reference_conv_ms", ref.totalMs()).put("device_conv_ms", dev.totalMs()).put("models", models);
             System.out.println(out);
             return 0;
         }
