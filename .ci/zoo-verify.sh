@@ -17,7 +17,7 @@ bash "$zoo" '
 set -euo pipefail
 export POCL_CACHE_DIR=/tmp/pocl-cache
 jar=target/clconv.jar
-n=$(java -jar $jar devices 2>/dev/null | grep -o "\"index\": [0-9]*" | wc -l)
+n=$(java -jar $jar devices 2>/dev/null | grep -o "\"index\": *[0-9]*" | wc -l)
 [ "$n" -ge 2 ] || { echo "zoo-verify: expected PoCL 6 and rusticl, found $n devices" >&2; java -jar $jar devices; exit 1; }
 v() { # one verify run: its table only when it fails
   java -jar $jar verify "$@" 2>/tmp/verify.log | tail -n 1 || { cat /tmp/verify.log >&2; exit 1; }
