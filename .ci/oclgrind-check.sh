@@ -28,4 +28,7 @@ check --only gemm --cases 10 --gemm "$blocked"
 check --only gemm,conv2d --cases 8 --gemm 'tiled TSM=16 TSN=16 TSK=8 WM=2 WN=2 LOCAL=1'
 check --only gemm --cases 8 --gemm 'tiled TSM=16 TSN=32 TSK=8 WM=4 WN=4 LOCAL=0'
 check --only conv2d --cases 8 --gemm "$blocked" --movement element
+# Winograd's transforms in both layouts, on the fixed 3x3 stride-1 cases (pads 0, 1, 2, partial tiles)
+check --only conv2d --cases 15 --gemm "$blocked" --conv-algo winograd2
+check --only conv2d --cases 15 --gemm "$blocked" --conv-algo winograd2 --movement element
 echo "oclgrind check passed: no memory or race errors" >&2
