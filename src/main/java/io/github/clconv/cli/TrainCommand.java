@@ -90,11 +90,11 @@ final class TrainCommand implements Callable<Integer> {
     Integer limit;
     @Option(names = "--val-split", defaultValue = "0", description = "Hold out this fraction of the training set (its end, after one seeded shuffle) for validation. Default: ${DEFAULT-VALUE}.")
     double valSplit;
-    @Option(names = "--metrics", description = "Write JSON lines: every --log-every steps and once per epoch.")
+    @Option(names = "--metrics", description = "Write metrics every --log-every steps and once per epoch: CSV with a header when the name ends in .csv, else JSON lines.")
     Path metrics;
     @Option(names = "--log-every", defaultValue = "50", description = "Steps between loss read-backs (metrics, progress). Default: ${DEFAULT-VALUE}.")
     int logEvery;
-    @Option(names = "--plot", description = "Draw loss and accuracy curves to this PNG file.")
+    @Option(names = "--plot", paramLabel = "F.png|F.svg", description = "Draw loss and accuracy per epoch (train, validation, test) to this PNG, or SVG when the name ends in .svg.")
     Path plot;
     @Option(names = "--data-budget", paramLabel = "MiB", description = "Device memory each of the training and test sets may take;"
             + " a larger one is streamed in chunks of that size. Default: a quarter of the device's memory.")
