@@ -104,6 +104,9 @@ final class TrainCommand implements Callable<Integer> {
     String progressMode;
     @Option(names = "--conv-algo", paramLabel = "ALGO", defaultValue = "auto", description = Backends.CONV_ALGO_HELP + " Default: ${DEFAULT-VALUE}.")
     String convAlgo;
+    @Option(names = "--sync-bn", description = "With several replicas: batch norms normalise with the statistics of the whole global batch"
+            + " (as PyTorch's SyncBatchNorm) instead of each replica's own.")
+    boolean syncBn;
     @Option(names = "--devices", paramLabel = "LIST", description = "Train data-parallel on these devices (indices from `clconv devices`,"
             + " comma-separated, or all): a model replica on each, the batch split evenly among them, gradients averaged every step.")
     String devices;
@@ -178,7 +181,8 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--devices and mpirun do not mix: each MPI rank trains on its --device");
             }
             try {
-                return replica(p, mpi.rank(), mpi.size(), new MpiSync(mpi), device);
+                MpiSync ms = new MpiSync(mpi);
+                return replica(p, mpi.rank(), mpi.size(), ms, syncBn ? ms.stats() : null, device);
             } catch (Exception | Error e) {
                 if (mpi.size() > 1) {
                     System.err.println("clconv: rank " + mpi.rank() + ": " + e.getMessage() + "; ending the MPI job");
@@ -189,9 +193,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<String> devs = devices == null ? List.of(device) : Backends.deviceList(devices);
         if (devs.size() > 1) {
-            return DataParallel.run(devs.size(), REPLICA_TIMEOUT_S, (rank, world, sync) -> replica(p, rank, world, sync.member(rank), devs.get(rank)));
+            return DataParallel.run(devs.size(), REPLICA_TIMEOUT_S,
+                    (rank, world, sync) -> replica(p, rank, world, sync.member(rank), syncBn ? sync.stats(rank) : null, devs.get(rank)));
         }
-        return replica(p, 0, 1, null, devs.get(0));
+        if (syncBn) {
+            throw new IllegalArgumentException("--sync-bn synchronises batch norms across replicas; it needs --devices with two or more, or mpirun");
+        }
+        return replica(p, 0, 1, null, null, devs.get(0));
     }
 
     /** Wait at most this long for the other replicas at a gradient exchange before stopping with an error. */
@@ -205,7 +213,8 @@ final class TrainCommand implements Callable<Integer> {
      * One replica's run (the whole run when world is 1): replica 0 evaluates, reports, and
      * writes the checkpoint, metrics and plot; the others only train their share.
      */
-    private int replica(Prepared p, int rank, int world, Trainer.GradientSync sync, String deviceSpec) throws Exception {
+    private int replica(Prepared p, int rank, int world, Trainer.GradientSync sync, io.github.clconv.nn.BatchNorm.StatsSync bnSync, String deviceSpec)
+            throws Exception {
         boolean lead = rank == 0;
         Dataset train = p.train(), test = lead ? p.test() : null, val = lead ? p.val() : null;
         double[][] norm = p.norm();
@@ -222,6 +231,9 @@ final class TrainCommand implements Callable<Integer> {
              DeviceDataset valDev = val == null ? null : DeviceDataset.open(b, val, dataBudget);
              MetricsFile metricsFile = new MetricsFile(lead ? metrics : null, () -> optRef[0].learningRate())) {
             Models.checkFits(net, p.classes());
+            if (bnSync != null) {
+                net.layers().stream().filter(l -> l instanceof io.github.clconv.nn.BatchNorm).forEach(l -> ((io.github.clconv.nn.BatchNorm) l).synchronise(bnSync));
+            }
             Progress progress = new Progress(batch, progressMode);
             int trainImages = (train.size() / batch) * batch;
             double[] trainSeconds = {0};

@@ -26,6 +26,7 @@ public final class LocalSync {
         this.world = world;
         this.grads = new float[world][];
         this.losses = new double[world];
+        this.small = new double[world][];
         this.deposited = new CyclicBarrier(world);
         this.read = new CyclicBarrier(world);
         this.timeoutSeconds = timeoutSeconds;
@@ -53,6 +54,32 @@ public final class LocalSync {
             await(read); // nobody deposits the next step's gradients before everyone has read these
             Gradients.upload(model, mean);
             return l / world;
+        };
+    }
+
+    private final double[][] small;
+
+    /** Batch-norm statistics for replica rank (--sync-bn): sums over the replicas, in replica order. */
+    public io.github.clconv.nn.BatchNorm.StatsSync stats(int rank) {
+        return new io.github.clconv.nn.BatchNorm.StatsSync() {
+            @Override
+            public void sum(double[] v) {
+                small[rank] = v.clone();
+                await(deposited);
+                double[] out = new double[v.length];
+                for (int r = 0; r < world; r++) {
+                    for (int i = 0; i < v.length; i++) {
+                        out[i] += small[r][i];
+                    }
+                }
+                await(read);
+                System.arraycopy(out, 0, v, 0, v.length);
+            }
+
+            @Override
+            public int replicas() {
+                return world;
+            }
         };
     }
 

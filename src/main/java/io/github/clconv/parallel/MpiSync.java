@@ -34,6 +34,21 @@ public final class MpiSync implements Trainer.GradientSync {
         return l[0] / mpi.size();
     }
 
+    /** Batch-norm statistics summed over the ranks (--sync-bn). */
+    public io.github.clconv.nn.BatchNorm.StatsSync stats() {
+        return new io.github.clconv.nn.BatchNorm.StatsSync() {
+            @Override
+            public void sum(double[] v) {
+                mpi.sum(v);
+            }
+
+            @Override
+            public int replicas() {
+                return mpi.size();
+            }
+        };
+    }
+
     /** Mean milliseconds per step so far: {the whole exchange (download, allreduce, upload), the gradients' allreduce alone}. */
     public double[] millisPerStep() {
         return steps == 0 ? new double[]{0, 0} : new double[]{exchangeNanos / 1e6 / steps, allreduceNanos / 1e6 / steps};

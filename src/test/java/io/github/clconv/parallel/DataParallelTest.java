@@ -142,6 +142,34 @@ class DataParallelTest {
         }
     }
 
+    static List<String> trainBn(String name) {
+        List<String> c = new ArrayList<>(train(name));
+        c.set(c.indexOf("lenet"), "conv(8,3)-bn-relu-maxpool(2)-flatten-linear(32)-bn-relu-linear(10)");
+        return c;
+    }
+
+    /**
+     * With batch norm, replicas that normalise with their own half batch follow another
+     * trajectory; --sync-bn (statistics of the whole global batch) reproduces one device's, in
+     * one process and across MPI ranks.
+     */
+    @Test
+    void syncBatchNormReproducesOneDevice() throws Exception {
+        Map<String, String> env = Map.of("POCL_DEVICES", "pthread pthread");
+        runOk(cmd(java(), trainBn("bn-single")), env);
+        runOk(cmd(cmd(java(), trainBn("bn-dual")), List.of("--devices", "0,1")), env);
+        runOk(cmd(cmd(java(), trainBn("bn-sync")), List.of("--devices", "0,1", "--sync-bn")), env);
+        runOk(cmd(cmd(cmd(mpirun(2), java()), trainBn("bn-mpi")), List.of("--sync-bn")), Map.of());
+        double[] one = losses("bn-single"), own = losses("bn-dual");
+        sameTrajectory(one, losses("bn-sync"), "--devices 0,1 --sync-bn");
+        sameTrajectory(one, losses("bn-mpi"), "mpirun -np 2 --sync-bn");
+        double most = 0;
+        for (int i = 0; i < one.length; i++) {
+            most = Math.max(most, Math.abs(one[i] - own[i]) / one[i]);
+        }
+        assertTrue(most > 1e-3, "per-replica statistics give another trajectory (the test can tell): " + most);
+    }
+
     @Test
     void aKilledRankEndsTheJobWithAnError() throws Exception {
         List<String> longRun = cmd(cmd(mpirun(2), java()), List.of("train", "--data", data.toString(), "--model", "lenet", "--epochs", "50",
