@@ -252,8 +252,10 @@ public final class ClBackend implements Backend {
         return ClConv1x1.applies(g) ? "1x1" : winograd(g) ? "winograd2" : "im2col";
     }
 
+    private final ConvTuner.Measure measure = this::measureConv;
+
     private boolean winograd(ConvGeom g) {
-        return convTuner.choose(g, this::measureConv) == ConvTuner.Algo.WINOGRAD2;
+        return ClWinograd.applies(g) && convTuner.choose(g, measure) == ConvTuner.Algo.WINOGRAD2;
     }
 
     /** Forward and input gradient of g by both algorithms on random data: {im2col s, winograd s}, or null if they disagree. */

@@ -38,6 +38,7 @@ final class ConvTuner {
 
     private final ClContext cl;
     private final Map<String, Algo> choices = new HashMap<>();
+    private final Map<ConvGeom, Algo> byGeom = new HashMap<>(); // every call of a training step asks: no key strings then
     private final Algo forced; // null: measure
 
     ConvTuner(ClContext cl, Algo forced) {
@@ -67,7 +68,14 @@ final class ConvTuner {
         if (forced != null) {
             return forced;
         }
+        Algo known = byGeom.get(g);
+        if (known != null) {
+            return known;
+        }
         Algo a = choices.get(key(g));
+        if (a != null) {
+            byGeom.put(g, a);
+        }
         if (a != null) {
             return a;
         }
@@ -80,6 +88,7 @@ final class ConvTuner {
                     String.format("%.2f", t[1] * 1e3), a.name().toLowerCase());
         }
         choices.put(key(g), a);
+        byGeom.put(g, a);
         save();
         return a;
     }
