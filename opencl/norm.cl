@@ -92,3 +92,42 @@ kernel void bn_backward_apply(global const float* x, global const float* dy, glo
     const float g = relu && y[e] <= 0.0f ? 0.0f : dy[e];
     dx[e] = gamma[c] * invstd[c] / M * (M * g - dbeta[c] - xhat * dgamma[c]);
 }
+
+/* bn_apply with a work-item per (image, channel) plane of P values: no index division per
+   element, and the plane is walked in order (CPU runtimes; MovementTuner chooses). */
+kernel void bn_apply_rows(global const float* x, global const float* mean, global const float* stat2,
+                          global const float* gamma, global const float* beta, global float* y,
+                          int infer, int relu, float eps, int C, int P, int planes) {
+    const int r = get_global_id(0);
+    if (r >= planes) {
+        return;
+    }
+    const int c = r % C;
+    const float inv = infer ? rsqrt(stat2[c] + eps) : stat2[c];
+    const float scale = inv * gamma[c], shift = beta[c] - mean[c] * scale;
+    global const float* xp = x + (long)r * P;
+    global float* yp = y + (long)r * P;
+    for (int p = 0; p < P; p++) {
+        const float v = xp[p] * scale + shift;
+        yp[p] = relu ? fmax(v, 0.0f) : v;
+    }
+}
+
+/* bn_backward_apply with a work-item per plane. */
+kernel void bn_backward_apply_rows(global const float* x, global const float* dy, global const float* y, int relu, global const float* mean,
+                                   global const float* invstd, global const float* gamma, global const float* dgamma,
+                                   global const float* dbeta, global float* dx, int N, int C, int P, int planes) {
+    const int r = get_global_id(0);
+    if (r >= planes) {
+        return;
+    }
+    const int c = r % C;
+    const float M = (float)(N * P), mc = mean[c], ic = invstd[c];
+    const float k = gamma[c] * ic / M, db = dbeta[c], dg = dgamma[c];
+    const long o = (long)r * P;
+    for (int p = 0; p < P; p++) {
+        const float g = relu && y[o + p] <= 0.0f ? 0.0f : dy[o + p];
+        const float xhat = (x[o + p] - mc) * ic;
+        dx[o + p] = k * (M * g - db - xhat * dg);
+    }
+}

@@ -64,7 +64,7 @@ public final class ClBackend implements Backend {
         this.pool = new ClPool(cl);
         this.elementwise = new ClElementwise(cl);
         this.loss = new ClLoss(cl, scratch);
-        this.norm = new ClNorm(cl);
+        this.norm = new ClNorm(cl, conv.elementwise());
         this.optim = new ClOptim(cl);
     }
 

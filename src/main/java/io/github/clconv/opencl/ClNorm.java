@@ -7,8 +7,22 @@ import io.github.clconv.tensor.Shape;
 final class ClNorm {
     private final ClContext cl;
 
-    ClNorm(ClContext cl) {
+    /** MovementTuner's layout choice: an element per work-item, or a (image, channel) plane per work-item. */
+    private final boolean elementwise;
+
+    ClNorm(ClContext cl, boolean elementwise) {
         this.cl = cl;
+        this.elementwise = elementwise;
+    }
+
+    private void apply(Buf x, Buf mean, Buf stat2, Buf gamma, Buf beta, Buf y, boolean infer, boolean relu, float eps, Shape s) {
+        int c = s.dim(1), p = plane(s);
+        if (elementwise) {
+            cl.kernel("norm.cl", "", "bn_apply").args(x, mean, stat2, gamma, beta, y, infer, relu, eps, c, p, s.size()).run(s.size());
+        } else {
+            int planes = s.dim(0) * c;
+            cl.kernel("norm.cl", "", "bn_apply_rows").args(x, mean, stat2, gamma, beta, y, infer, relu, eps, c, p, planes).run(planes);
+        }
     }
 
     private static int plane(Shape s) {
@@ -22,14 +36,12 @@ final class ClNorm {
         int n = s.dim(0), c = s.dim(1), p = plane(s);
         cl.kernel("norm.cl", "", "bn_stats").args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
-        cl.kernel("norm.cl", "", "bn_apply").args(x, saveMean, saveInvStd, gamma, beta, y, false, relu, eps, c, p, s.size())
-                .run(s.size());
+        apply(x, saveMean, saveInvStd, gamma, beta, y, false, relu, eps, s);
     }
 
     void inferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y, boolean relu) {
         Shape s = x.shape();
-        cl.kernel("norm.cl", "", "bn_apply").args(x, runMean, runVar, gamma, beta, y, true, relu, eps, s.dim(1), plane(s), s.size())
-                .run(s.size());
+        apply(x, runMean, runVar, gamma, beta, y, true, relu, eps, s);
     }
 
     /** y: the fused ReLU's output, which masks dy (null: no ReLU). */
@@ -38,7 +50,12 @@ final class ClNorm {
         int n = s.dim(0), c = s.dim(1), p = plane(s);
         cl.kernel("norm.cl", "", "bn_backward_reduce").args(x, dy, y != null ? y : dy, y != null, mean, invStd, dgamma, dbeta, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
-        cl.kernel("norm.cl", "", "bn_backward_apply").args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
-                .run(s.size());
+        if (elementwise) {
+            cl.kernel("norm.cl", "", "bn_backward_apply").args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
+                    .run(s.size());
+        } else {
+            cl.kernel("norm.cl", "", "bn_backward_apply_rows").args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, n * c)
+                    .run((long) n * c);
+        }
     }
 }
