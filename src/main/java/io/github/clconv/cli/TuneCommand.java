@@ -56,6 +56,9 @@ final class TuneCommand implements Callable<Integer> {
             System.err.printf("data movement (im2col of a lenet layer): a row per work-item %.3f ms, an element per work-item %.3f ms: %s%n",
                     mv.rowMs(), mv.elementMs(), mv.elementwise() ? "element" : "row");
             plan.put("movement", mv.elementwise() ? "element" : "row");
+            if (GemmTuner.forgetConvChoices(b)) {
+                System.err.println("the per-layer convolution choices (im2col or Winograd) will be measured again with this plan as layers come");
+            }
             System.err.println("saved under " + GemmTuner.cacheDir());
             System.out.println(new Json().put("device", b.name()).put("plan", plan).put("timings", rows)
                     .put("cache", GemmTuner.cacheDir().toString()));

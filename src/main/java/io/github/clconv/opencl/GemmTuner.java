@@ -229,6 +229,15 @@ public final class GemmTuner {
     public record Movement(boolean elementwise, double rowMs, double elementMs) {
     }
 
+    /**
+     * Forgets the per-layer convolution choices of backend's device (measured with the GEMMs and
+     * layout it had): after a new plan they are measured again as layers come. Returns whether
+     * there were any.
+     */
+    public static boolean forgetConvChoices(ClBackend backend) throws IOException {
+        return java.nio.file.Files.deleteIfExists(ConvTuner.cacheFile(backend.context().device()));
+    }
+
     /** Measures the data-movement layouts on backend's device and keeps the faster (`clconv tune` runs it after the GEMMs). */
     public static Movement tuneMovement(ClBackend backend) throws IOException {
         MovementTuner.Result r = MovementTuner.tune(backend.context());
