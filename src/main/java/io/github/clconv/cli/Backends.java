@@ -53,10 +53,11 @@ final class Backends {
         return open(spec, gemm, movement, null);
     }
 
-    static final String CONV_ALGO_HELP = "Convolution algorithm: auto (chosen per layer shape by measurement, kept per device), im2col, or"
-            + " winograd2 (Winograd F(2x2,3x3) for 3x3 stride-1 layers; im2col elsewhere).";
+    static final String CONV_ALGO_HELP = "Convolution algorithm: auto (chosen per layer shape by measurement, kept per device), im2col,"
+            + " winograd2 (Winograd F(2x2,3x3) for 3x3 stride-1 layers) or direct (stride-1 'same' layers with odd square"
+            + " filters up to 7x7); im2col where the one asked for does not apply.";
 
-    /** convAlgo: auto, im2col or winograd2 (null: auto). */
+    /** convAlgo: auto, im2col, winograd2 or direct (null: auto). */
     static Backend open(String spec, String gemm, String movement, String convAlgo) {
         if ("reference".equalsIgnoreCase(spec.trim())) {
             if (gemm != null || movement != null || (convAlgo != null && !convAlgo.equals("auto"))) {
@@ -67,8 +68,8 @@ final class Backends {
         if (movement != null && !movement.equals("row") && !movement.equals("element")) {
             throw new IllegalArgumentException("--movement " + movement + ": expected row or element");
         }
-        if (convAlgo != null && !java.util.List.of("auto", "im2col", "winograd2").contains(convAlgo)) {
-            throw new IllegalArgumentException("--conv-algo " + convAlgo + ": expected auto, im2col or winograd2");
+        if (convAlgo != null && !java.util.List.of("auto", "im2col", "winograd2", "direct").contains(convAlgo)) {
+            throw new IllegalArgumentException("--conv-algo " + convAlgo + ": expected auto, im2col, winograd2 or direct");
         }
         ClBackend b = ClBackend.open(spec, gemm == null ? null : GemmPlan.uniform(GemmVariant.parse(gemm), "--gemm"),
                 movement == null ? null : movement.equals("element"));

@@ -10,7 +10,10 @@ import io.github.clconv.tensor.PoolGeom;
 import io.github.clconv.tensor.Shape;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,6 +31,7 @@ public final class ClBackend implements Backend {
     private final ClConv conv;
     private final ClConv1x1 conv1x1;
     private final ClWinograd winograd;
+    private final ClDirect direct;
     private ConvTuner convTuner;
     private final ClPool pool;
     private final ClElementwise elementwise;
@@ -60,6 +64,7 @@ public final class ClBackend implements Backend {
         this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
         this.conv1x1 = new ClConv1x1(cl, gemm, scratch);
         this.winograd = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise());
+        this.direct = new ClDirect(cl, scratch, conv.elementwise());
         this.convTuner = new ConvTuner(cl, null);
         this.pool = new ClPool(cl);
         this.elementwise = new ClElementwise(cl);
@@ -239,7 +244,7 @@ public final class ClBackend implements Backend {
     }
 
     /**
-     * Forces one convolution algorithm where it applies (auto, im2col, winograd2), instead of
+     * Forces one convolution algorithm where it applies (auto, im2col, winograd2, direct), instead of
      * the choice measured per layer shape (ConvTuner); returns this.
      */
     public ClBackend convAlgo(String algo) {
@@ -249,45 +254,77 @@ public final class ClBackend implements Backend {
 
     /** The algorithm conv2d uses for g on this device (measuring it now if it has not been). */
     public String convAlgoFor(ConvGeom g) {
-        return ClConv1x1.applies(g) ? "1x1" : winograd(g) ? "winograd2" : "im2col";
+        return ClConv1x1.applies(g) ? "1x1" : algo(g).label();
     }
 
     private final ConvTuner.Measure measure = this::measureConv;
 
-    private boolean winograd(ConvGeom g) {
-        return ClWinograd.applies(g) && convTuner.choose(g, measure) == ConvTuner.Algo.WINOGRAD2;
+    private ConvTuner.Algo algo(ConvGeom g) {
+        return ClConv1x1.applies(g) ? ConvTuner.Algo.IM2COL : convTuner.choose(g, measure);
     }
 
-    /** Forward and input gradient of g by both algorithms on random data: {im2col s, winograd s}, or null if they disagree. */
-    private double[] measureConv(ConvGeom g) {
-        try (ClBuffer x = cl.alloc(g.input(), false); ClBuffer w = cl.alloc(g.weight(), false); ClBuffer y1 = cl.alloc(g.output(), false);
-             ClBuffer y2 = cl.alloc(g.output(), false); ClBuffer dx = cl.alloc(g.input(), false); ClBuffer dx2 = cl.alloc(g.input(), false)) {
+    /** A training step's convolution work (forward, input and weight gradients) by algorithm a. */
+    private void step(ConvTuner.Algo a, Buf x, Buf w, ConvGeom g, Buf y, Buf dx, Buf dw) {
+        switch (a) {
+            case IM2COL -> {
+                conv.forward(x, w, null, g, y);
+                conv.backward(x, w, y, g, dx, dw, null);
+            }
+            case WINOGRAD2 -> {
+                winograd.forward(x, w, null, g, y);
+                conv.backward(x, w, y, g, null, dw, null);
+                winograd.backwardData(w, y, g, dx);
+            }
+            case DIRECT -> {
+                direct.forward(x, w, null, g, y);
+                direct.backward(x, w, y, g, dx, dw, null);
+            }
+        }
+    }
+
+    /** Seconds per candidate for g on random data (best of three, in turns); those that disagree with im2col are left out. */
+    private Map<ConvTuner.Algo, Double> measureConv(ConvGeom g, List<ConvTuner.Algo> candidates) {
+        int c = candidates.size();
+        List<ClBuffer> bufs = new ArrayList<>();
+        try (ClBuffer x = cl.alloc(g.input(), false); ClBuffer w = cl.alloc(g.weight(), false)) {
             cl.write(x, ConvTuner.random(g.input().size(), 1));
             cl.write(w, ConvTuner.random(g.weight().size(), 2));
-            conv.forward(x, w, null, g, y1);
-            winograd.forward(x, w, null, g, y2);
-            conv.backward(x, w, y1, g, dx, null, null);
-            winograd.backwardData(w, y1, g, dx2);
-            if (ConvTuner.relativeDifference(cl.read(y2), cl.read(y1)) > ConvTuner.TOLERANCE
-                    || ConvTuner.relativeDifference(cl.read(dx2), cl.read(dx)) > ConvTuner.TOLERANCE) {
-                return null;
+            ClBuffer[][] out = new ClBuffer[c][];
+            for (int i = 0; i < c; i++) {
+                out[i] = new ClBuffer[]{cl.alloc(g.output(), false), cl.alloc(g.input(), false), cl.alloc(g.weight(), false)};
+                bufs.addAll(List.of(out[i]));
+                step(candidates.get(i), x, w, g, out[i][0], out[i][1], out[i][2]);
             }
-            double ti = Double.POSITIVE_INFINITY, tw = Double.POSITIVE_INFINITY;
-            for (int round = 0; round < 3; round++) { // in turns, the best of three
-                cl.finish();
-                long t0 = System.nanoTime();
-                conv.forward(x, w, null, g, y1);
-                conv.backward(x, w, y1, g, dx, null, null);
-                cl.finish();
-                long t1 = System.nanoTime();
-                winograd.forward(x, w, null, g, y2);
-                winograd.backwardData(w, y1, g, dx2);
-                cl.finish();
-                long t2 = System.nanoTime();
-                ti = Math.min(ti, (t1 - t0) / 1e9);
-                tw = Math.min(tw, (t2 - t1) / 1e9);
+            float[][] want = {cl.read(out[0][0]), cl.read(out[0][1]), cl.read(out[0][2])}; // candidates.get(0) is im2col
+            boolean[] agrees = new boolean[c];
+            for (int i = 0; i < c; i++) {
+                agrees[i] = true;
+                for (int j = 0; j < 3; j++) {
+                    agrees[i] &= ConvTuner.relativeDifference(cl.read(out[i][j]), want[j]) <= ConvTuner.TOLERANCE;
+                }
             }
-            return new double[]{ti, tw};
+            double[] best = new double[c];
+            Arrays.fill(best, Double.POSITIVE_INFINITY);
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < c; i++) {
+                    if (agrees[i]) {
+                        cl.finish();
+                        long t0 = System.nanoTime();
+                        step(candidates.get(i), x, w, g, out[i][0], out[i][1], out[i][2]);
+                        cl.finish();
+                        best[i] = Math.min(best[i], (System.nanoTime() - t0) / 1e9);
+                    }
+                }
+            }
+            Map<ConvTuner.Algo, Double> t = new EnumMap<>(ConvTuner.Algo.class);
+            for (int i = 0; i < c; i++) {
+                if (agrees[i]) {
+                    t.put(candidates.get(i), best[i]);
+                }
+            }
+            return t;
+        } finally {
+            bufs.forEach(ClBuffer::close);
         }
     }
 
@@ -296,10 +333,12 @@ public final class ClBackend implements Backend {
         Checks.conv(g, x, w, bias, y);
         if (ClConv1x1.applies(g)) {
             conv1x1.forward(x, w, bias, g, y);
-        } else if (winograd(g)) {
-            winograd.forward(x, w, bias, g, y);
-        } else {
-            conv.forward(x, w, bias, g, y);
+            return;
+        }
+        switch (algo(g)) {
+            case WINOGRAD2 -> winograd.forward(x, w, bias, g, y);
+            case DIRECT -> direct.forward(x, w, bias, g, y);
+            default -> conv.forward(x, w, bias, g, y);
         }
     }
 
@@ -308,19 +347,23 @@ public final class ClBackend implements Backend {
         Checks.convBackward(g, x, w, dy, dx, dw, dbias);
         if (ClConv1x1.applies(g)) {
             conv1x1.backward(x, w, dy, g, dx, dw, dbias);
-        } else if (winograd(g)) { // the weight gradient by im2col + GEMM, the input gradient by Winograd
-            conv.backward(x, w, dy, g, null, dw, dbias);
-            if (dx != null) {
-                winograd.backwardData(w, dy, g, dx);
+            return;
+        }
+        switch (algo(g)) {
+            case WINOGRAD2 -> { // the weight gradient by im2col + GEMM, the input gradient by Winograd
+                conv.backward(x, w, dy, g, null, dw, dbias);
+                if (dx != null) {
+                    winograd.backwardData(w, dy, g, dx);
+                }
             }
-        } else {
-            conv.backward(x, w, dy, g, dx, dw, dbias);
+            case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias);
+            default -> conv.backward(x, w, dy, g, dx, dw, dbias);
         }
     }
 
     @Override
     public Shape convKept(ConvGeom g) {
-        return ClConv1x1.applies(g) || winograd(g) ? null : conv.keptShape(g);
+        return ClConv1x1.applies(g) || algo(g) != ConvTuner.Algo.IM2COL ? null : conv.keptShape(g);
     }
 
     @Override

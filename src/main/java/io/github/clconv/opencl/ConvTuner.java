@@ -12,17 +12,20 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 
 /**
- * Chooses the convolution algorithm per layer shape by measurement: im2col + GEMM, or
- * Winograd F(2x2, 3x3) where it applies. The first time a shape (channels, size, filters,
- * padding) comes, both run a training step's work (forward and input gradient) on random
- * data; Winograd must first agree with im2col within TOLERANCE, else it cannot win. The
- * choice is kept per device and driver in conv-DEVICE.properties beside the GEMM plan.
+ * Chooses the convolution algorithm per layer shape by measurement: im2col + GEMM, Winograd
+ * F(2x2, 3x3), or direct convolution, among those that apply. The first time a shape
+ * (channels, size, filters, padding) comes, each candidate runs a training step's work
+ * (forward, input and weight gradients) on random data; a candidate must first agree with
+ * im2col within TOLERANCE on all three results, else it cannot win. The choice is kept per
+ * device and driver in convalgo-DEVICE.properties beside the GEMM plan.
  */
 final class ConvTuner {
     private static final Logger log = LoggerFactory.getLogger(ConvTuner.class);
@@ -30,11 +33,26 @@ final class ConvTuner {
      * Winograd against im2col, max |a - b| / max |b|: the F(2x2, 3x3) transforms add three
      * stages of at most four-term sums with coefficients of magnitude <= 1 around the same
      * C*9-term products, so a few times im2col's float32 error (about 1e-6 relative per
-     * 1,000 terms here); 1e-4 is far above that and far below any wrong index.
+     * 1,000 terms here); 1e-4 is far above that and far below any wrong index. Direct
+     * convolution sums the same terms as im2col in another order.
      */
     static final double TOLERANCE = 1e-4;
 
-    enum Algo { IM2COL, WINOGRAD2 }
+    enum Algo {
+        IM2COL, WINOGRAD2, DIRECT;
+
+        boolean applies(ConvGeom g) {
+            return switch (this) {
+                case IM2COL -> true;
+                case WINOGRAD2 -> ClWinograd.applies(g);
+                case DIRECT -> ClDirect.applies(g);
+            };
+        }
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     private final ClContext cl;
     private final Map<String, Algo> choices = new HashMap<>();
@@ -52,7 +70,8 @@ final class ConvTuner {
             case "auto" -> null;
             case "im2col" -> Algo.IM2COL;
             case "winograd2", "winograd" -> Algo.WINOGRAD2;
-            default -> throw new IllegalArgumentException("convolution algorithm '" + s + "': expected auto, im2col or winograd2");
+            case "direct" -> Algo.DIRECT;
+            default -> throw new IllegalArgumentException("convolution algorithm '" + s + "': expected auto, im2col, winograd2 or direct");
         };
     }
 
@@ -60,33 +79,41 @@ final class ConvTuner {
         return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-p" + g.pad();
     }
 
-    /** The algorithm for g: forced, cached, or measured now with measure (which runs both and reports seconds, or null if they disagree). */
+    /** The algorithm for g: forced (where it applies), cached, or measured now with measure. */
     Algo choose(ConvGeom g, Measure measure) {
-        if (!ClWinograd.applies(g)) {
+        List<Algo> candidates = new ArrayList<>();
+        for (Algo a : Algo.values()) {
+            if (a.applies(g)) {
+                candidates.add(a);
+            }
+        }
+        if (candidates.size() == 1) {
             return Algo.IM2COL;
         }
         if (forced != null) {
-            return forced;
+            return forced.applies(g) ? forced : Algo.IM2COL;
         }
         Algo known = byGeom.get(g);
         if (known != null) {
             return known;
         }
         Algo a = choices.get(key(g));
-        if (a != null) {
+        if (a != null && a.applies(g)) {
             byGeom.put(g, a);
-        }
-        if (a != null) {
             return a;
         }
-        double[] t = measure.run(g);
-        a = t != null && t[1] < t[0] ? Algo.WINOGRAD2 : Algo.IM2COL;
-        if (t == null) {
-            log.warn("{}: Winograd disagrees with im2col beyond {} for {}; keeping im2col", cl.device().describe(), TOLERANCE, g);
-        } else {
-            log.info("convolution {}: im2col {} ms, winograd2 {} ms (forward + input gradient): {}", key(g), String.format("%.2f", t[0] * 1e3),
-                    String.format("%.2f", t[1] * 1e3), a.name().toLowerCase());
+        Map<Algo, Double> t = measure.run(g, candidates);
+        a = Algo.IM2COL;
+        StringBuilder times = new StringBuilder();
+        for (Algo c : candidates) {
+            Double s = t.get(c);
+            times.append(times.length() == 0 ? "" : ", ").append(c.label()).append(' ')
+                    .append(s == null ? "disagrees with im2col beyond " + TOLERANCE : String.format("%.2f ms", s * 1e3));
+            if (s != null && s < t.get(a)) {
+                a = c;
+            }
         }
+        log.info("convolution {}: {} (forward + both gradients): {}", key(g), times, a.label());
         choices.put(key(g), a);
         byGeom.put(g, a);
         save();
@@ -95,8 +122,8 @@ final class ConvTuner {
 
     @FunctionalInterface
     interface Measure {
-        /** {im2col seconds, winograd seconds}, or null when their results disagree. */
-        double[] run(ConvGeom g);
+        /** Seconds per candidate for a training step's work on g; a candidate whose results disagree with im2col's is left out. */
+        Map<Algo, Double> run(ConvGeom g, List<Algo> candidates);
     }
 
     static float[] random(int n, long seed) {
@@ -122,7 +149,7 @@ final class ConvTuner {
     }
 
     static Path cacheFile(DeviceInfo d) {
-        return GemmTuner.cacheDir().resolve("conv-" + d.cacheKey().replace('|', '_') + ".properties");
+        return GemmTuner.cacheDir().resolve("convalgo-" + d.cacheKey().replace('|', '_') + ".properties");
     }
 
     private void load() {
@@ -147,7 +174,7 @@ final class ConvTuner {
 
     private void save() {
         Properties props = new Properties();
-        choices.forEach((k, v) -> props.setProperty(k, v.name().toLowerCase(java.util.Locale.ROOT)));
+        choices.forEach((k, v) -> props.setProperty(k, v.label()));
         try {
             AtomicFiles.write(cacheFile(cl.device()), out -> {
                 Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);

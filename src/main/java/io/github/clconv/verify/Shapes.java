@@ -33,6 +33,12 @@ public final class Shapes {
             case 12: return new ConvGeom(3, 5, 9, 7, 6, 3, 3, 1, 2); // 3x3 stride 1 (Winograd's): pad 2, odd sizes
             case 13: return new ConvGeom(2, 7, 11, 13, 9, 3, 3, 1, 1); // pad 1, partial 2x2 tiles on both edges
             case 14: return new ConvGeom(1, 4, 5, 4, 3, 3, 3, 1, 0); // pad 0
+            // direct convolution's (stride 1, "same" padding): planes that are not multiples of a vector
+            case 15: return new ConvGeom(3, 6, 7, 7, 17, 3, 3, 1, 1); // 49 pixels, 17 filters (not a multiple of 8)
+            case 16: return new ConvGeom(2, 3, 5, 9, 10, 5, 5, 1, 2); // 5x5
+            case 17: return new ConvGeom(2, 9, 1, 13, 4, 3, 3, 1, 1); // one row: every tap above or below is padding
+            case 18: return new ConvGeom(2, 4, 13, 1, 5, 3, 3, 1, 1); // one column: both side taps masked in every lane
+            case 19: return new ConvGeom(1, 2, 3, 4, 3, 7, 7, 1, 3); // a filter larger than the image
             default:
         }
         while (true) {
@@ -42,7 +48,11 @@ public final class Shapes {
             int n = 1 + rnd.nextInt(4), c = 1 + rnd.nextInt(19), k = 1 + rnd.nextInt(21);
             int h = 1 + rnd.nextInt(17), w = 1 + rnd.nextInt(17);
             int groups = 1;
-            if (rnd.nextInt(4) == 0) { // grouped: channel counts that are multiples of the group count
+            if (rnd.nextInt(4) == 0) { // stride 1, "same" padding, odd square filter: direct convolution's shapes
+                r = s = 3 + 2 * rnd.nextInt(3);
+                stride = 1;
+                pad = (r - 1) / 2;
+            } else if (rnd.nextInt(4) == 0) { // grouped: channel counts that are multiples of the group count
                 groups = 1 + rnd.nextInt(5);
                 c = groups * (1 + rnd.nextInt(4));
                 k = groups * (1 + rnd.nextInt(4));

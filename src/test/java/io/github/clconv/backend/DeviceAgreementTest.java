@@ -80,4 +80,38 @@ class DeviceAgreementTest {
         }));
         return tests;
     }
+
+    /**
+     * The convolution family again with direct convolution forced wherever it applies (odd
+     * square filters, stride 1, "same" padding, no groups: the fixed cases 1, 6, 13 and 15-19 and
+     * random ones), so that it is checked against the reference whatever the tuner picks on this device.
+     */
+    @TestFactory
+    List<DynamicTest> directConvolutionAgreesWithTheReference() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (boolean element : new boolean[]{false, true}) { // a vector of pixels per work-item, and one pixel
+            String name = "conv2d, direct forced, " + (element ? "element" : "row") + " movement, x" + 2 * CASES + " (seed " + SEED + ")";
+            tests.add(DynamicTest.dynamicTest(name, () -> directCases(element)));
+        }
+        return tests;
+    }
+
+    private static void directCases(boolean element) {
+        OpFamily conv = OpCatalog.all().stream().filter(f -> f.name().equals("conv2d")).findFirst().orElseThrow();
+        try (ClBackend dev = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, element).convAlgo("direct");
+             ReferenceBackend ref = new ReferenceBackend()) {
+            List<String> failures = new ArrayList<>();
+            int direct = 0;
+            for (int i = 0; i < 2 * CASES; i++) {
+                direct += dev.convAlgoFor(io.github.clconv.verify.Shapes.conv(new java.util.Random(SEED * 1_000_003L + i), i)).equals("direct") ? 1 : 0;
+                for (CheckResult r : conv.run(new Pair(dev, ref), SEED, i)) {
+                    if (!r.ok()) {
+                        failures.add("case " + i + ": " + r.row() + "\n    " + r.mismatches());
+                    }
+                }
+            }
+            assertTrue(direct >= 12, "the eight fixed stride-1 'same' cases and some random ones ran direct, got " + direct);
+            assertTrue(failures.isEmpty(), "direct conv2d disagrees with the reference:\n" + String.join("\n", failures));
+        }
+    }
 }
