@@ -276,8 +276,8 @@ public final class ClBackend implements Backend {
                 winograd.backwardData(w, y, g, dx);
             }
             case DIRECT -> {
-                direct.forward(x, w, null, g, y);
-                direct.backward(x, w, y, g, dx, dw, null);
+                direct.forward(x, w, null, g, y, null);
+                direct.backward(x, w, y, g, dx, dw, null, null);
             }
         }
     }
@@ -337,7 +337,7 @@ public final class ClBackend implements Backend {
         }
         switch (algo(g)) {
             case WINOGRAD2 -> winograd.forward(x, w, bias, g, y);
-            case DIRECT -> direct.forward(x, w, bias, g, y);
+            case DIRECT -> direct.forward(x, w, bias, g, y, null);
             default -> conv.forward(x, w, bias, g, y);
         }
     }
@@ -356,14 +356,21 @@ public final class ClBackend implements Backend {
                     winograd.backwardData(w, dy, g, dx);
                 }
             }
-            case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias);
+            case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias, null);
             default -> conv.backward(x, w, dy, g, dx, dw, dbias);
         }
     }
 
     @Override
     public Shape convKept(ConvGeom g) {
-        return ClConv1x1.applies(g) || algo(g) != ConvTuner.Algo.IM2COL ? null : conv.keptShape(g);
+        if (ClConv1x1.applies(g)) {
+            return null;
+        }
+        return switch (algo(g)) {
+            case IM2COL -> conv.keptShape(g);
+            case DIRECT -> Shape.of((int) direct.paddedInput(g)); // x behind zero guards
+            case WINOGRAD2 -> null;
+        };
     }
 
     @Override
@@ -375,7 +382,11 @@ public final class ClBackend implements Backend {
         }
         Checks.conv(g, x, w, bias, y);
         Checks.shape("conv2d", "kept", kept, k);
-        conv.forward(x, w, bias, g, y, cl(kept));
+        if (algo(g) == ConvTuner.Algo.DIRECT) {
+            direct.forward(x, w, bias, g, y, cl(kept));
+        } else {
+            conv.forward(x, w, bias, g, y, cl(kept));
+        }
     }
 
     @Override
@@ -387,7 +398,11 @@ public final class ClBackend implements Backend {
         }
         Checks.convBackward(g, x, w, dy, dx, dw, dbias);
         Checks.shape("conv2d backward", "kept", kept, k);
-        conv.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
+        if (algo(g) == ConvTuner.Algo.DIRECT) {
+            direct.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
+        } else {
+            conv.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
+        }
     }
 
     @Override

@@ -55,10 +55,15 @@ final class ClDirect {
         return g.pad() * g.w() + g.pad() + vw;
     }
 
-    /** src's planes (planes x P floats) copied into the scratch buffer name, behind zero guards. */
-    private ClBuffer pad(Buf src, int planes, int p, int guard, String name) {
+    /** Floats of x's copy behind zero guards: a training forward pass leaves it for backward (Backend.convKept). */
+    long paddedInput(ConvGeom g) {
+        return (long) g.n() * g.c() * (g.h() * g.w() + guard(g)) + guard(g);
+    }
+
+    /** src's planes (planes x P floats) copied into into, or the scratch buffer name when into is null, behind zero guards. */
+    private ClBuffer pad(Buf src, int planes, int p, int guard, String name, ClBuffer into) {
         long total = (long) planes * (p + guard) + guard;
-        ClBuffer out = scratch.get(name, total);
+        ClBuffer out = into != null ? into : scratch.get(name, total);
         if (elementwise) {
             cl.kernel("direct.cl", "", "direct_pad").args(src, out, planes, p, guard).run(total);
         } else {
@@ -67,9 +72,10 @@ final class ClDirect {
         return out;
     }
 
-    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
+    /** kept, when given (paddedInput(g) floats), receives x's padded copy for backward. */
+    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
         int p = g.h() * g.w(), guard = guard(g);
-        ClBuffer xp = pad(x, g.n() * g.c(), p, guard, "direct.x");
+        ClBuffer xp = pad(x, g.n() * g.c(), p, guard, "direct.x", kept);
         conv(xp, w, bias, g.c(), g.k(), g, false, y);
     }
 
@@ -80,14 +86,15 @@ final class ClDirect {
                 .runLocal(local, (vectors + per - 1) / per, (ko + tm - 1) / tm, g.n());
     }
 
-    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db) {
+    /** kept: x's padded copy from forward, or null. */
+    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
         int p = g.h() * g.w(), guard = guard(g);
-        ClBuffer dyp = pad(dy, g.n() * g.k(), p, guard, "direct.dy");
+        ClBuffer dyp = pad(dy, g.n() * g.k(), p, guard, "direct.dy", null);
         if (dx != null) {
             conv(dyp, w, null, g.k(), g.c(), g, true, dx);
         }
         if (dw != null) {
-            ClBuffer xp = pad(x, g.n() * g.c(), p, guard, "direct.x");
+            ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);
             cl.kernel("direct.cl", options(g, false), "direct_dw")
                     .args(xp, dyp, dw, g.n(), g.c(), g.k(), g.h(), g.w(), guard)
                     .runLocal(local == null ? null : new long[]{1, 1}, (g.k() + tk - 1) / tk, g.c());

@@ -35,7 +35,7 @@ class ConvKeptTest {
             ConvGeom g = new ConvGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(6), h, w, 1 + rnd.nextInt(7), r, r, stride, pad);
             Shape keep = b.convKept(g);
             if (keep == null) {
-                continue; // 1x1 stride-1 convolutions have a path without im2col
+                continue; // 1x1 stride-1 convolutions have a path without im2col; Winograd keeps nothing
             }
             boolean needDx = checked % 4 != 0;
             try (Buf x = random(b, g.input(), rnd); Buf wt = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
@@ -50,13 +50,39 @@ class ConvKeptTest {
         assertEquals(live, b.liveBuffers(), "every buffer released");
     }
 
+    /** Direct convolution keeps its forward's zero-guarded copy of x instead: the same identity, on stride-1 "same" shapes. */
+    @Test
+    void keptAndRecomputedPaddedInputGiveIdenticalResults() {
+        try (io.github.clconv.opencl.ClBackend b = io.github.clconv.opencl.ClBackend.open(System.getProperty("clconv.test.device", "auto"))
+                .convAlgo("direct")) {
+            Random rnd = new Random(SEED + 1);
+            System.out.println("conv kept padded input (direct): seed " + (SEED + 1));
+            for (int checked = 0; checked < 12; checked++) {
+                int r = 3 + 2 * rnd.nextInt(3);
+                ConvGeom g = new ConvGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(6), 1 + rnd.nextInt(12), 1 + rnd.nextInt(12), 1 + rnd.nextInt(11),
+                        r, r, 1, (r - 1) / 2);
+                assertEquals("direct", b.convAlgoFor(g), g.toString());
+                Shape keep = b.convKept(g);
+                assertNotNull(keep, "direct keeps its padded input: " + g);
+                boolean needDx = checked % 4 != 0;
+                try (Buf x = random(b, g.input(), rnd); Buf wt = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
+                     Buf dy = random(b, g.output(), rnd); Buf kept = b.zeros(keep)) {
+                    float[][] plain = run(b, g, x, wt, bias, dy, null, needDx), withKept = run(b, g, x, wt, bias, dy, kept, needDx);
+                    for (int i = 0; i < plain.length; i++) {
+                        assertArrayEquals(plain[i], withKept[i], "output " + i + " (y, dW, db, dx) of " + g);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void theReferenceKeepsNothingAndBigBatchesAreNotKept() {
         assertNull(new ReferenceBackend().convKept(new ConvGeom(2, 3, 8, 8, 4, 3, 3, 1, 1)));
         Backend b = TestDevices.cl();
         assertNotNull(b.convKept(new ConvGeom(64, 20, 12, 12, 50, 5, 5, 1, 0)), "lenet's second layer fits one chunk");
         assertNull(b.convKept(new ConvGeom(64, 1, 8, 8, 4, 1, 1, 1, 0)), "1x1 stride 1 needs no im2col");
-        assertNull(b.convKept(new ConvGeom(256, 256, 64, 64, 8, 3, 3, 1, 1)), "an im2col beyond the column budget is chunked, not kept");
+        assertNull(b.convKept(new ConvGeom(256, 256, 64, 64, 8, 3, 3, 2, 1)), "an im2col beyond the column budget is chunked, not kept");
     }
 
     private static float[][] run(Backend b, ConvGeom g, Buf x, Buf w, Buf bias, Buf dy, Buf kept, boolean needDx) {
