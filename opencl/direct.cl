@@ -39,14 +39,7 @@
 #endif
 #define PAD ((KS - 1) / 2)
 
-#if HAS_FMA
-#define MADD(a, b, c) fma(a, b, c)
-#else
-#define MADD(a, b, c) ((a) * (b) + (c))
-#endif
-
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
+#include "madd.h"
 #if VW == 1
 #define floatV float
 #define intV int
