@@ -16,7 +16,8 @@
  *                FLIP = 0: wt = w[o][i][r][s] (forward, w [KO][CI][KS][KS]);
  *                FLIP = 1: wt = w[i][o][KS-1-r][KS-1-s] (the input gradient: dy through the
  *                filters turned 180 degrees, channels swapped; w [CI][KO][KS][KS])
- *   direct_dw:   dw[k, c, r, s] = sum_n sum_p dy[n, k, p] * x[n, c, p + tap(r, s)]
+ *   direct_dw:   dw[k, c, r, s] = sum_n sum_p dy[n, k, p] * x[n, c, p + tap(r, s)], and
+ *                db[k] = sum_n sum_p dy[n, k, p] from the same loads
  *                work-item: TK filters x one input channel, all KS*KS taps, summed over the
  *                batch in a fixed order
  *
@@ -196,7 +197,8 @@ kernel void direct_conv(global const float* in, global const float* w, global co
 }
 
 /* Global (ceil(K/TK), C); xp and dyp are direct_pad's copies of x [N][C][H][W] and dy [N][K][H][W]. */
-kernel void direct_dw(global const float* xp, global const float* dyp, global float* dw, int N, int C, int K, int H, int W, int G) {
+kernel void direct_dw(global const float* xp, global const float* dyp, global float* dw, global float* db, int has_db,
+                      int N, int C, int K, int H, int W, int G) {
     const int k0 = get_global_id(0) * TK, c = get_global_id(1);
     if (k0 >= K || c >= C) {
         return;
@@ -209,9 +211,12 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
         }
     }
     int krow[TK];
+    floatV dsum[TK]; /* the bias gradient, summed by the c = 0 work-items from the dy they load anyway */
     for (int t = 0; t < TK; t++) {
         krow[t] = min(k0 + t, K - 1);
+        dsum[t] = (floatV)(0.0f);
     }
+    const bool sums = has_db && c == 0;
     const intV ow0 = lane_columns(0, W);
     const int step = VW % W;
     for (int n = 0; n < N; n++) { /* images outer: each plane is read front to back, as prefetchers expect */
@@ -221,6 +226,11 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
             floatV d[TK];
             for (int t = 0; t < TK; t++) {
                 d[t] = VLOAD(dyp + G + ((long)n * K + krow[t]) * PS + p0);
+            }
+            if (sums) {
+                for (int t = 0; t < TK; t++) {
+                    dsum[t] += d[t];
+                }
             }
             _Pragma("unroll")
             for (int r = 0; r < KS; r++) {
@@ -243,6 +253,9 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
     for (int t = 0; t < TK && k0 + t < K; t++) {
         for (int q = 0; q < KS * KS; q++) {
             dw[((long)(k0 + t) * C + c) * KS * KS + q] = HSUM(acc[t][q]);
+        }
+        if (sums) {
+            db[k0 + t] = HSUM(dsum[t]);
         }
     }
 }

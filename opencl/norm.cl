@@ -93,6 +93,86 @@ kernel void bn_backward_apply(global const float* x, global const float* dy, glo
     dx[e] = gamma[c] * invstd[c] / M * (M * g - dbeta[c] - xhat * dgamma[c]);
 }
 
+/* bn_stats and bn_backward_reduce with the group's work-items on whole (image, channel)
+   planes: work-item l takes planes n = l, l + RED, ... and walks each in order with four
+   partial sums (no index division per element, no add waiting on the one before; CPU
+   runtimes, MovementTuner chooses). A fixed order again: deterministic. */
+inline float plane_sum(global const float* v, int P, float shift, int square) {
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    int p = 0;
+    for (; p + 4 <= P; p += 4) {
+        const float d0 = v[p] - shift, d1 = v[p + 1] - shift, d2 = v[p + 2] - shift, d3 = v[p + 3] - shift;
+        a0 += square ? d0 * d0 : d0;
+        a1 += square ? d1 * d1 : d1;
+        a2 += square ? d2 * d2 : d2;
+        a3 += square ? d3 * d3 : d3;
+    }
+    for (; p < P; p++) {
+        const float d = v[p] - shift;
+        a0 += square ? d * d : d;
+    }
+    return (a0 + a1) + (a2 + a3);
+}
+
+kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
+void bn_stats_rows(global const float* x, global float* mean_out, global float* invstd_out,
+                   global float* run_mean, global float* run_var, float momentum, float eps, int N, int C, int P) {
+    local float s[RED];
+    const int c = get_group_id(0), l = get_local_id(0);
+    const int M = N * P;
+    float part = 0.0f;
+    for (int n = l; n < N; n += RED) {
+        part += plane_sum(x + ((long)n * C + c) * P, P, 0.0f, 0);
+    }
+    const float mean = group_sum(s, part) / (float)M;
+    part = 0.0f;
+    for (int n = l; n < N; n += RED) {
+        part += plane_sum(x + ((long)n * C + c) * P, P, mean, 1);
+    }
+    const float var = group_sum(s, part) / (float)M;
+    if (l == 0) {
+        mean_out[c] = mean;
+        invstd_out[c] = rsqrt(var + eps);
+        run_mean[c] = (1.0f - momentum) * run_mean[c] + momentum * mean;
+        run_var[c] = (1.0f - momentum) * run_var[c] + momentum * (M > 1 ? var * (float)M / (float)(M - 1) : var);
+    }
+}
+
+kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
+void bn_backward_reduce_rows(global const float* x, global const float* dy, global const float* y, int relu, global const float* mean,
+                             global const float* invstd, global float* dgamma, global float* dbeta, int N, int C, int P) {
+    local float s[RED];
+    const int c = get_group_id(0), l = get_local_id(0);
+    const float mc = mean[c];
+    float a = 0.0f, b = 0.0f;
+    for (int n = l; n < N; n += RED) {
+        const long o = ((long)n * C + c) * P;
+        float a0 = 0.0f, a1 = 0.0f, b0 = 0.0f, b1 = 0.0f;
+        int p = 0;
+        for (; p + 2 <= P; p += 2) {
+            const float g0 = relu && y[o + p] <= 0.0f ? 0.0f : dy[o + p];
+            const float g1 = relu && y[o + p + 1] <= 0.0f ? 0.0f : dy[o + p + 1];
+            a0 += g0;
+            a1 += g1;
+            b0 += g0 * (x[o + p] - mc);
+            b1 += g1 * (x[o + p + 1] - mc);
+        }
+        if (p < P) {
+            const float g = relu && y[o + p] <= 0.0f ? 0.0f : dy[o + p];
+            a0 += g;
+            b0 += g * (x[o + p] - mc);
+        }
+        a += a0 + a1;
+        b += b0 + b1;
+    }
+    const float sdy = group_sum(s, a);
+    const float sdyx = group_sum(s, b);
+    if (l == 0) {
+        dgamma[c] = sdyx * invstd[c];
+        dbeta[c] = sdy;
+    }
+}
+
 /* bn_apply with a work-item per (image, channel) plane of P values: no index division per
    element, and the plane is walked in order (CPU runtimes; MovementTuner chooses). */
 kernel void bn_apply_rows(global const float* x, global const float* mean, global const float* stat2,

@@ -10,8 +10,7 @@ import io.github.clconv.tensor.ConvGeom;
  * with one vector load per filter tap.
  *
  *   forward : y = direct_conv(pad(x), w) + bias
- *   backward: dx = direct_conv(pad(dy), w turned and transposed);  dw = direct_dw(pad(x), pad(dy));
- *             db = sums of dy's rows
+ *   backward: dx = direct_conv(pad(dy), w turned and transposed);  dw, db = direct_dw(pad(x), pad(dy))
  *
  * vw pixels (the vector width) by tm output channels per work-item; MovementTuner's verdict
  * picks the width: a wide vector per work-item where work-items run one after another (CPU
@@ -96,10 +95,9 @@ final class ClDirect {
         if (dw != null) {
             ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);
             cl.kernel("direct.cl", options(g, false), "direct_dw")
-                    .args(xp, dyp, dw, g.n(), g.c(), g.k(), g.h(), g.w(), guard)
+                    .args(xp, dyp, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), guard)
                     .runLocal(local == null ? null : new long[]{1, 1}, (g.k() + tk - 1) / tk, g.c());
-        }
-        if (db != null) {
+        } else if (db != null) {
             ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * g.k());
             cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * g.k()).runGroups(cl.reductionWidth(), (long) g.n() * g.k());
             cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, g.n(), g.k()).run(g.k());

@@ -34,7 +34,7 @@ final class ClNorm {
                       boolean relu) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel("norm.cl", "", "bn_stats").args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p)
+        cl.kernel("norm.cl", "", elementwise ? "bn_stats" : "bn_stats_rows").args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
         apply(x, saveMean, saveInvStd, gamma, beta, y, false, relu, eps, s);
     }
@@ -48,7 +48,7 @@ final class ClNorm {
     void backward(Buf x, Buf gamma, Buf mean, Buf invStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel("norm.cl", "", "bn_backward_reduce").args(x, dy, y != null ? y : dy, y != null, mean, invStd, dgamma, dbeta, n, c, p)
+        cl.kernel("norm.cl", "", elementwise ? "bn_backward_reduce" : "bn_backward_reduce_rows").args(x, dy, y != null ? y : dy, y != null, mean, invStd, dgamma, dbeta, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
         if (elementwise) {
             cl.kernel("norm.cl", "", "bn_backward_apply").args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
