@@ -224,10 +224,12 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
         for (int p0 = 0; p0 < P; p0 += VW) { /* lanes past P read dy's zero guard: they add nothing */
             global const float* xs = xp + G + ((long)n * C + c) * PS + p0;
             floatV d[TK];
+            _Pragma("unroll")
             for (int t = 0; t < TK; t++) {
                 d[t] = VLOAD(dyp + G + ((long)n * K + krow[t]) * PS + p0);
             }
             if (sums) {
+                _Pragma("unroll")
                 for (int t = 0; t < TK; t++) {
                     dsum[t] += d[t];
                 }
