@@ -59,26 +59,8 @@ class DeviceAgreementTest {
      */
     @TestFactory
     List<DynamicTest> winogradConvolutionAgreesWithTheReference() {
-        List<DynamicTest> tests = new ArrayList<>();
-        OpFamily conv = OpCatalog.all().stream().filter(f -> f.name().equals("conv2d")).findFirst().orElseThrow();
-        tests.add(DynamicTest.dynamicTest("conv2d, winograd2 forced, x" + CASES + " (seed " + SEED + ")", () -> {
-            try (ClBackend dev = ClBackend.open(System.getProperty("clconv.test.device", "auto")).convAlgo("winograd2");
-                 ReferenceBackend ref = new ReferenceBackend()) {
-                List<String> failures = new ArrayList<>();
-                int winograd = 0;
-                for (int i = 0; i < CASES; i++) {
-                    winograd += dev.convAlgoFor(io.github.clconv.verify.Shapes.conv(new java.util.Random(SEED * 1_000_003L + i), i)).equals("winograd2") ? 1 : 0;
-                    for (CheckResult r : conv.run(new Pair(dev, ref), SEED, i)) {
-                        if (!r.ok()) {
-                            failures.add("case " + i + ": " + r.row() + "\n    " + r.mismatches());
-                        }
-                    }
-                }
-                assertTrue(winograd >= 5, "at least the five fixed 3x3 stride-1 cases ran Winograd, got " + winograd);
-                assertTrue(failures.isEmpty(), "Winograd conv2d disagrees with the reference:\n" + String.join("\n", failures));
-            }
-        }));
-        return tests;
+        return List.of(DynamicTest.dynamicTest("conv2d, winograd2 forced, x" + CASES + " (seed " + SEED + ")",
+                () -> forcedCases("winograd2", null, CASES, 5, "the five fixed 3x3 stride-1 cases")));
     }
 
     /**
@@ -91,27 +73,29 @@ class DeviceAgreementTest {
         List<DynamicTest> tests = new ArrayList<>();
         for (boolean element : new boolean[]{false, true}) { // a vector of pixels per work-item, and one pixel
             String name = "conv2d, direct forced, " + (element ? "element" : "row") + " movement, x" + 2 * CASES + " (seed " + SEED + ")";
-            tests.add(DynamicTest.dynamicTest(name, () -> directCases(element)));
+            tests.add(DynamicTest.dynamicTest(name,
+                    () -> forcedCases("direct", element, 2 * CASES, 12, "the eight fixed stride-1 'same' cases and some random ones")));
         }
         return tests;
     }
 
-    private static void directCases(boolean element) {
+    /** conv2d's first cases against the reference with algo forced (element: the movement layout, null for the device's); at least least cases must have run it. */
+    private static void forcedCases(String algo, Boolean element, int cases, int least, String which) {
         OpFamily conv = OpCatalog.all().stream().filter(f -> f.name().equals("conv2d")).findFirst().orElseThrow();
-        try (ClBackend dev = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, element).convAlgo("direct");
+        try (ClBackend dev = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, element).convAlgo(algo);
              ReferenceBackend ref = new ReferenceBackend()) {
             List<String> failures = new ArrayList<>();
-            int direct = 0;
-            for (int i = 0; i < 2 * CASES; i++) {
-                direct += dev.convAlgoFor(io.github.clconv.verify.Shapes.conv(new java.util.Random(SEED * 1_000_003L + i), i)).equals("direct") ? 1 : 0;
+            int ran = 0;
+            for (int i = 0; i < cases; i++) {
+                ran += dev.convAlgoFor(io.github.clconv.verify.Shapes.conv(new java.util.Random(SEED * 1_000_003L + i), i)).equals(algo) ? 1 : 0;
                 for (CheckResult r : conv.run(new Pair(dev, ref), SEED, i)) {
                     if (!r.ok()) {
                         failures.add("case " + i + ": " + r.row() + "\n    " + r.mismatches());
                     }
                 }
             }
-            assertTrue(direct >= 12, "the eight fixed stride-1 'same' cases and some random ones ran direct, got " + direct);
-            assertTrue(failures.isEmpty(), "direct conv2d disagrees with the reference:\n" + String.join("\n", failures));
+            assertTrue(ran >= least, "at least " + which + " ran " + algo + ", got " + ran);
+            assertTrue(failures.isEmpty(), algo + " conv2d disagrees with the reference:\n" + String.join("\n", failures));
         }
     }
 }
