@@ -54,10 +54,10 @@ final class Backends {
     }
 
     static final String CONV_ALGO_HELP = "Convolution algorithm: auto (chosen per layer shape by measurement, kept per device), im2col,"
-            + " winograd2 (Winograd F(2x2,3x3) for 3x3 stride-1 layers) or direct (stride-1 'same' layers with odd square"
+            + " winograd2 or winograd4 (Winograd F(2x2,3x3) or F(4x4,3x3) for 3x3 stride-1 layers) or direct (stride-1 'same' layers with odd square"
             + " filters up to 7x7); im2col where the one asked for does not apply.";
 
-    /** convAlgo: auto, im2col, winograd2 or direct (null: auto). */
+    /** convAlgo: auto, im2col, winograd2, winograd4 or direct (null: auto). */
     static Backend open(String spec, String gemm, String movement, String convAlgo) {
         if ("reference".equalsIgnoreCase(spec.trim())) {
             if (gemm != null || movement != null || (convAlgo != null && !convAlgo.equals("auto"))) {
@@ -68,8 +68,8 @@ final class Backends {
         if (movement != null && !movement.equals("row") && !movement.equals("element")) {
             throw new IllegalArgumentException("--movement " + movement + ": expected row or element");
         }
-        if (convAlgo != null && !java.util.List.of("auto", "im2col", "winograd2", "direct").contains(convAlgo)) {
-            throw new IllegalArgumentException("--conv-algo " + convAlgo + ": expected auto, im2col, winograd2 or direct");
+        if (convAlgo != null && !java.util.List.of("auto", "im2col", "winograd2", "winograd4", "direct").contains(convAlgo)) {
+            throw new IllegalArgumentException("--conv-algo " + convAlgo + ": expected auto, im2col, winograd2, winograd4 or direct");
         }
         ClBackend b = ClBackend.open(spec, gemm == null ? null : GemmPlan.uniform(GemmVariant.parse(gemm), "--gemm"),
                 movement == null ? null : movement.equals("element"));

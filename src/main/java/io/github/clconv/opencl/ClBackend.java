@@ -30,7 +30,7 @@ public final class ClBackend implements Backend {
     private final ClGemm gemm;
     private final ClConv conv;
     private final ClConv1x1 conv1x1;
-    private final ClWinograd winograd;
+    private final ClWinograd winograd2, winograd4;
     private final ClDirect direct;
     private ConvTuner convTuner;
     private final ClPool pool;
@@ -63,7 +63,8 @@ public final class ClBackend implements Backend {
         this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
         this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
         this.conv1x1 = new ClConv1x1(cl, gemm, scratch);
-        this.winograd = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise());
+        this.winograd2 = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise(), 2);
+        this.winograd4 = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise(), 4);
         this.direct = new ClDirect(cl, scratch, conv.elementwise());
         this.convTuner = new ConvTuner(cl, null);
         this.pool = new ClPool(cl);
@@ -244,7 +245,7 @@ public final class ClBackend implements Backend {
     }
 
     /**
-     * Forces one convolution algorithm where it applies (auto, im2col, winograd2, direct), instead of
+     * Forces one convolution algorithm where it applies (auto, im2col, winograd2, winograd4, direct), instead of
      * the choice measured per layer shape (ConvTuner); returns this.
      */
     public ClBackend convAlgo(String algo) {
@@ -270,16 +271,20 @@ public final class ClBackend implements Backend {
                 conv.forward(x, w, null, g, y);
                 conv.backward(x, w, y, g, dx, dw, null);
             }
-            case WINOGRAD2 -> {
-                winograd.forward(x, w, null, g, y);
-                conv.backward(x, w, y, g, null, dw, null);
-                winograd.backwardData(w, y, g, dx);
+            case WINOGRAD2, WINOGRAD4 -> {
+                winograd(a).forward(x, w, null, g, y);
+                winograd(a).backwardWeights(x, y, g, dw);
+                winograd(a).backwardData(w, y, g, dx);
             }
             case DIRECT -> {
                 direct.forward(x, w, null, g, y, null);
                 direct.backward(x, w, y, g, dx, dw, null, null);
             }
         }
+    }
+
+    private ClWinograd winograd(ConvTuner.Algo a) {
+        return a == ConvTuner.Algo.WINOGRAD4 ? winograd4 : winograd2;
     }
 
     /** Seconds per candidate for g on random data (best of three, in turns); those that disagree with im2col are left out. */
@@ -335,8 +340,9 @@ public final class ClBackend implements Backend {
             conv1x1.forward(x, w, bias, g, y);
             return;
         }
-        switch (algo(g)) {
-            case WINOGRAD2 -> winograd.forward(x, w, bias, g, y);
+        ConvTuner.Algo a = algo(g);
+        switch (a) {
+            case WINOGRAD2, WINOGRAD4 -> winograd(a).forward(x, w, bias, g, y);
             case DIRECT -> direct.forward(x, w, bias, g, y, null);
             default -> conv.forward(x, w, bias, g, y);
         }
@@ -349,11 +355,17 @@ public final class ClBackend implements Backend {
             conv1x1.backward(x, w, dy, g, dx, dw, dbias);
             return;
         }
-        switch (algo(g)) {
-            case WINOGRAD2 -> { // the weight gradient by im2col + GEMM, the input gradient by Winograd
-                conv.backward(x, w, dy, g, null, dw, dbias);
+        ConvTuner.Algo a = algo(g);
+        switch (a) {
+            case WINOGRAD2, WINOGRAD4 -> {
+                if (dw != null) {
+                    winograd(a).backwardWeights(x, dy, g, dw);
+                }
+                if (dbias != null) {
+                    conv.biasGradient(dy, g, dbias);
+                }
                 if (dx != null) {
-                    winograd.backwardData(w, dy, g, dx);
+                    winograd(a).backwardData(w, dy, g, dx);
                 }
             }
             case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias, null);
@@ -369,7 +381,7 @@ public final class ClBackend implements Backend {
         return switch (algo(g)) {
             case IM2COL -> conv.keptShape(g);
             case DIRECT -> Shape.of((int) direct.paddedInput(g)); // x behind zero guards
-            case WINOGRAD2 -> null;
+            case WINOGRAD2, WINOGRAD4 -> null;
         };
     }
 

@@ -140,6 +140,14 @@ final class ClConv {
         }
     }
 
+    /** db = dy summed per filter over images and pixels, for algorithms whose weight gradient does not sum it. */
+    void biasGradient(Buf dy, ConvGeom g, Buf db) {
+        ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * g.k());
+        int p = g.oh() * g.ow();
+        cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * g.k()).runGroups(cl.reductionWidth(), (long) g.n() * g.k());
+        cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, g.n(), g.k()).run(g.k());
+    }
+
     void linearForward(Buf x, Buf w, Buf bias, Buf y) {
         int n = x.shape().dim(0), in = x.shape().dim(1), out = w.shape().dim(0);
         gemm.run(false, true, n, out, in, 1f, x, w, 0f, y);

@@ -4,10 +4,11 @@ import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
 
 /**
- * Winograd F(2x2, 3x3) convolutions on the device (opencl/winograd.cl): the forward pass and
- * the input gradient of 3x3, stride-1, ungrouped convolutions with padding up to 2. The batch
- * goes in chunks of images whose transformed tiles fit the column budget; the 16 products
- * per chunk are GEMMs of the tuned family. The weight gradient stays im2col + GEMM.
+ * Winograd F(m x m, 3x3) convolutions on the device (opencl/winograd.cl built with -DWM=m, m 2
+ * or 4): the forward pass and the input gradient of 3x3, stride-1, ungrouped convolutions with
+ * padding up to 2. The batch goes in chunks of images whose transformed tiles fit the column
+ * budget; the (m+2)^2 products per chunk are GEMMs of the tuned family. The weight gradient
+ * is the dual algorithm F(3x3, m x m) on the same tiles: (m+2)^2 GEMMs that sum over the tiles.
  */
 final class ClWinograd {
     private final ClContext cl;
@@ -16,8 +17,17 @@ final class ClWinograd {
     private final long budgetFloats;
     /** MovementTuner's choice for the convolution's data movement: the transforms follow it (an element, or a tile row, per work-item). */
     private final boolean elementwise;
+    /** Outputs per tile side, the tile side, and the build options that choose them. */
+    private final int tile, side;
+    private final String options;
 
-    ClWinograd(ClContext cl, ClGemm gemm, Scratch scratch, long budgetBytes, boolean elementwise) {
+    ClWinograd(ClContext cl, ClGemm gemm, Scratch scratch, long budgetBytes, boolean elementwise, int tile) {
+        if (tile != 2 && tile != 4) {
+            throw new IllegalArgumentException("Winograd tile " + tile + ": 2 or 4");
+        }
+        this.tile = tile;
+        this.side = tile + 2;
+        this.options = "-DWM=" + tile;
         this.cl = cl;
         this.gemm = gemm;
         this.scratch = scratch;
@@ -39,31 +49,60 @@ final class ClWinograd {
         run(dy, w, true, null, g.n(), g.k(), g.oh(), g.ow(), g.c(), 2 - g.pad(), dx);
     }
 
+    /** dw = the weight gradient of g's convolution for x and dy (the bias gradient is the caller's). */
+    void backwardWeights(Buf x, Buf dy, ConvGeom g, Buf dw) {
+        int ci = g.c(), ko = g.k(), pad = g.pad(), oh = g.oh(), ow = g.ow();
+        int th = (oh + tile - 1) / tile, tw = (ow + tile - 1) / tile, tiles = th * tw, planes = side * side;
+        int step = (int) Math.max(1, Math.min(g.n(), budgetFloats / ((long) planes * Math.max(ci, ko) * tiles)));
+        int ldMax = ClConv.paddedLd(step * tiles);
+        ClBuffer v = scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
+        ClBuffer d = scratch.get("winograd.m", (long) planes * ClConv.paddedLd(ko * ldMax));
+        ClBuffer p = scratch.get("winograd.u", (long) planes * ko * ci);
+        for (int n0 = 0; n0 < g.n(); n0 += step) {
+            int nb = Math.min(step, g.n() - n0), t = nb * tiles, ld = ClConv.paddedLd(t), psV = ClConv.paddedLd(ci * ld), psD = ClConv.paddedLd(ko * ld);
+            transformInput(x, v, ci, g.h(), g.w(), pad, th, tw, n0, nb, t, ld, psV);
+            if (elementwise) {
+                cl.kernel("winograd.cl", options, "winograd_dy").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) ko * t);
+            } else {
+                cl.kernel("winograd.cl", options, "winograd_dy_rows").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
+            }
+            for (int xi = 0; xi < planes; xi++) { // summing chunk after chunk, in a fixed order
+                gemm.run(false, true, ko, ci, t, 1f, d, xi * psD, ld, v, xi * psV, ld, n0 == 0 ? 0f : 1f, p, xi * ko * ci, ci);
+            }
+        }
+        cl.kernel("winograd.cl", options, "winograd_filter_grad").args(p, dw, ko * ci).run((long) ko * ci);
+    }
+
+    private void transformInput(Buf in, ClBuffer v, int ci, int h, int wd, int pad, int th, int tw, int n0, int nb, int t, int ld, int psV) {
+        if (elementwise) {
+            cl.kernel("winograd.cl", options, "winograd_input").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) ci * t);
+        } else {
+            cl.kernel("winograd.cl", options, "winograd_input_rows").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) nb * th, ci);
+        }
+    }
+
     /** out [N][KO][OH][OW] = the 3x3 stride-1 convolution of in [N][CI][H][W] padded by pad; flip: w is [CI][KO][3][3] to turn. */
     private void run(Buf in, Buf w, boolean flip, Buf bias, int n, int ci, int h, int wd, int ko, int pad, Buf out) {
-        int oh = h + 2 * pad - 2, ow = wd + 2 * pad - 2, th = (oh + 1) / 2, tw = (ow + 1) / 2, tiles = th * tw;
-        long perImage = 16L * Math.max(ci, ko) * tiles;
+        int oh = h + 2 * pad - 2, ow = wd + 2 * pad - 2, th = (oh + tile - 1) / tile, tw = (ow + tile - 1) / tile, tiles = th * tw;
+        int planes = side * side;
+        long perImage = (long) planes * Math.max(ci, ko) * tiles;
         int step = (int) Math.max(1, Math.min(n, budgetFloats / perImage));
         int ldMax = ClConv.paddedLd(step * tiles);
-        ClBuffer u = scratch.get("winograd.u", 16L * ko * ci);
-        ClBuffer v = scratch.get("winograd.v", 16L * ClConv.paddedLd(ci * ldMax));
-        ClBuffer m = scratch.get("winograd.m", 16L * ClConv.paddedLd(ko * ldMax));
-        cl.kernel("winograd.cl", "", "winograd_filter").args(w, u, ko, ci, flip ? 1 : 0).run((long) ko * ci);
+        ClBuffer u = scratch.get("winograd.u", (long) planes * ko * ci);
+        ClBuffer v = scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
+        ClBuffer m = scratch.get("winograd.m", (long) planes * ClConv.paddedLd(ko * ldMax));
+        cl.kernel("winograd.cl", options, "winograd_filter").args(w, u, ko, ci, flip ? 1 : 0).run((long) ko * ci);
         for (int n0 = 0; n0 < n; n0 += step) {
             int nb = Math.min(step, n - n0), t = nb * tiles, ld = ClConv.paddedLd(t), psV = ClConv.paddedLd(ci * ld), psM = ClConv.paddedLd(ko * ld);
-            if (elementwise) {
-                cl.kernel("winograd.cl", "", "winograd_input").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) ci * t);
-            } else {
-                cl.kernel("winograd.cl", "", "winograd_input_rows").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) nb * th, ci);
-            }
-            for (int xi = 0; xi < 16; xi++) {
+            transformInput(in, v, ci, h, wd, pad, th, tw, n0, nb, t, ld, psV);
+            for (int xi = 0; xi < planes; xi++) {
                 gemm.run(false, false, ko, t, ci, 1f, u, xi * ko * ci, ci, v, xi * psV, ld, 0f, m, xi * psM, ld);
             }
             if (elementwise) {
-                cl.kernel("winograd.cl", "", "winograd_output").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel("winograd.cl", options, "winograd_output").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) ko * t);
             } else {
-                cl.kernel("winograd.cl", "", "winograd_output_rows").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel("winograd.cl", options, "winograd_output_rows").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) nb * th, ko);
             }
         }

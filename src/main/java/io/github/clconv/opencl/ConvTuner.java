@@ -39,12 +39,12 @@ final class ConvTuner {
     static final double TOLERANCE = 1e-4;
 
     enum Algo {
-        IM2COL, WINOGRAD2, DIRECT;
+        IM2COL, WINOGRAD2, WINOGRAD4, DIRECT;
 
         boolean applies(ConvGeom g) {
             return switch (this) {
                 case IM2COL -> true;
-                case WINOGRAD2 -> ClWinograd.applies(g);
+                case WINOGRAD2, WINOGRAD4 -> ClWinograd.applies(g);
                 case DIRECT -> ClDirect.applies(g);
             };
         }
@@ -70,8 +70,9 @@ final class ConvTuner {
             case "auto" -> null;
             case "im2col" -> Algo.IM2COL;
             case "winograd2", "winograd" -> Algo.WINOGRAD2;
+            case "winograd4" -> Algo.WINOGRAD4;
             case "direct" -> Algo.DIRECT;
-            default -> throw new IllegalArgumentException("convolution algorithm '" + s + "': expected auto, im2col, winograd2 or direct");
+            default -> throw new IllegalArgumentException("convolution algorithm '" + s + "': expected auto, im2col, winograd2, winograd4 or direct");
         };
     }
 

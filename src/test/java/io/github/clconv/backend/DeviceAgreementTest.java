@@ -53,14 +53,21 @@ class DeviceAgreementTest {
     }
 
     /**
-     * The convolution family again with Winograd F(2x2, 3x3) forced wherever it applies (3x3,
-     * stride 1, padding up to 2, no groups: the fixed cases 4, 6, 12, 13 and 14 and random
-     * ones), so that it is checked against the reference whatever the tuner picks on this device.
+     * The convolution family again with Winograd F(2x2, 3x3) and F(4x4, 3x3) forced wherever
+     * they apply (3x3, stride 1, padding up to 2, no groups: the fixed cases 4, 6, 12, 13 and 14
+     * and random ones), in both data-movement layouts, so that they are checked against the
+     * reference whatever the tuner picks on this device.
      */
     @TestFactory
     List<DynamicTest> winogradConvolutionAgreesWithTheReference() {
-        return List.of(DynamicTest.dynamicTest("conv2d, winograd2 forced, x" + CASES + " (seed " + SEED + ")",
-                () -> forcedCases("winograd2", null, CASES, 5, "the five fixed 3x3 stride-1 cases")));
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String algo : new String[]{"winograd2", "winograd4"}) {
+            for (boolean element : new boolean[]{false, true}) {
+                String name = "conv2d, " + algo + " forced, " + (element ? "element" : "row") + " movement, x" + CASES + " (seed " + SEED + ")";
+                tests.add(DynamicTest.dynamicTest(name, () -> forcedCases(algo, element, CASES, 5, "the five fixed 3x3 stride-1 cases")));
+            }
+        }
+        return tests;
     }
 
     /**
