@@ -30,10 +30,10 @@ for i in $(seq 0 $((n - 1))); do
   echo "zoo-verify: device $i, an element per work-item in the data movement" >&2
   v --device $i --cases 12 --only conv2d,batchnorm2d,batchnorm_relu --movement element
   echo "zoo-verify: device $i, Winograd forced, in both data-movement layouts" >&2
-  v --device $i --cases 15 --only conv2d --conv-algo winograd2
-  v --device $i --cases 15 --only conv2d --conv-algo winograd2 --movement element
-  v --device $i --cases 15 --only conv2d --conv-algo winograd4
-  v --device $i --cases 15 --only conv2d --conv-algo winograd4 --movement element
+  v --device $i --cases 24 --only conv2d --conv-algo winograd2
+  v --device $i --cases 24 --only conv2d --conv-algo winograd2 --movement element
+  v --device $i --cases 24 --only conv2d --conv-algo winograd4
+  v --device $i --cases 24 --only conv2d --conv-algo winograd4 --movement element
   echo "zoo-verify: device $i, direct convolution forced, in both data-movement layouts" >&2
   v --device $i --cases 24 --only conv2d --conv-algo direct
   v --device $i --cases 24 --only conv2d --conv-algo direct --movement element

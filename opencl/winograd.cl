@@ -16,9 +16,16 @@
  *   P[xi]        = D[xi] (K x T) * V[xi]^T     WA*WA GEMMs summing over tiles and images
  *   dw[k, c]     = G^T P[., k, c] G            winograd_filter_grad, 3x3 from WAxWA
  *
- * The 1-D transforms below are B^T, G, A^T, A and G^T written out (wino_in, wino_filter,
- * wino_out, wino_grad, wino_filter_grad); a 2-D transform applies one down the columns, then
- * along the rows.
+ * The 1-D transforms below are B^T, G, A^T, A and G^T written out (WINO_IN, WINO_FILTER,
+ * WINO_OUT, WINO_GRAD, WINO_FILTER_GRAD) as macros, so that they serve float and the vectors
+ * of VT tiles alike; WINO_2D applies one down the columns, then along the rows.
+ *
+ * The _vec kernels (a tile row per work-item, where MovementTuner chose rows) hold VT = 16/WM
+ * consecutive tiles in the lanes of a vector: the VT tiles' 16 + 2 input columns are one
+ * vload16 and one vload2 per row, split into columns by swizzles, and each of the WA*WA
+ * results is one vector store. Their input is a zero-padded copy (winograd_pad_rows) so
+ * that no load needs a bounds check; a row's last group overlaps the one before it (it
+ * writes the same values again) so that every store is whole.
  * V and M hold their WA*WA planes ps floats apart (ps is not a multiple of 4 KiB: streams
  * whose starts alias in the cache ran at a third of the speed).
  * Tiles: t = (n - n0) * TH * TW + ty * TW + tx covers outputs (WM ty .., WM tx ..) and inputs
@@ -28,134 +35,86 @@
  * flip builds those filters.
  */
 
+#include "madd.h"
+
 #ifndef WM
 #define WM 2
 #endif
 #define WA (WM + 2)
 
 #if WM == 2
+#define VT 8 /* 16 / WM, written out for token pasting */
 /*   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
  *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
  *   A^T = [1 1 1 0; 0 1 -1 -1] */
-inline void wino_in(const float* d, float* o) {
-    o[0] = d[0] - d[2];
-    o[1] = d[1] + d[2];
-    o[2] = d[2] - d[1];
-    o[3] = d[1] - d[3];
-}
-
-inline void wino_filter(const float* g, float* o) {
-    o[0] = g[0];
-    o[1] = 0.5f * (g[0] + g[1] + g[2]);
-    o[2] = 0.5f * (g[0] - g[1] + g[2]);
-    o[3] = g[2];
-}
-
-inline void wino_out(const float* m, float* o) {
-    o[0] = m[0] + m[1] + m[2];
-    o[1] = m[1] - m[2] - m[3];
-}
-
-/* A dy and G^T m, the weight gradient's transforms (see winograd_dy) */
-inline void wino_grad(const float* d, float* o) {
-    o[0] = d[0];
-    o[1] = d[0] + d[1];
-    o[2] = d[0] - d[1];
-    o[3] = -d[1];
-}
-
-inline void wino_filter_grad(const float* m, float* o) {
-    const float p = 0.5f * (m[1] + m[2]);
-    o[0] = m[0] + p;
-    o[1] = 0.5f * (m[1] - m[2]);
-    o[2] = p + m[3];
-}
+#define WINO_IN(T, d, o) { o[0] = d[0] - d[2]; o[1] = d[1] + d[2]; o[2] = d[2] - d[1]; o[3] = d[1] - d[3]; }
+#define WINO_FILTER(T, g, o) {                                                                                   \
+        o[0] = g[0]; o[1] = 0.5f * (g[0] + g[1] + g[2]); o[2] = 0.5f * (g[0] - g[1] + g[2]); o[3] = g[2]; }
+#define WINO_OUT(T, m, o) { o[0] = m[0] + m[1] + m[2]; o[1] = m[1] - m[2] - m[3]; }
+#define WINO_GRAD(T, d, o) { o[0] = d[0]; o[1] = d[0] + d[1]; o[2] = d[0] - d[1]; o[3] = -d[1]; }
+#define WINO_FILTER_GRAD(T, m, o) {                                                                              \
+        const T p_ = 0.5f * (m[1] + m[2]);                                                                       \
+        o[0] = m[0] + p_; o[1] = 0.5f * (m[1] - m[2]); o[2] = p_ + m[3]; }
+/* lanes l of column j: input column WM*l + j of the 18 in a (16) and b (2) */
+#define SPLIT_IN(a, b, d) {                                                                                      \
+        d[0] = a.s02468ace; d[1] = a.s13579bdf; d[2] = (float8)(a.s2468, a.sace, b.s0); d[3] = (float8)(a.s3579, a.sbdf, b.s1); }
+#define SPLIT_DY(a, d) { d[0] = a.s02468ace; d[1] = a.s13579bdf; }
+/* the 16 output columns of a row from its WM column vectors o */
+#define JOIN_OUT(o) ((float16)(o[0].s0, o[1].s0, o[0].s1, o[1].s1, o[0].s2, o[1].s2, o[0].s3, o[1].s3,               \
+                               o[0].s4, o[1].s4, o[0].s5, o[1].s5, o[0].s6, o[1].s6, o[0].s7, o[1].s7))
 #elif WM == 4
+#define VT 4
 /* Interpolation points 0, 1, -1, 2, -2 and infinity:
  *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
  *   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
  *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1] */
-inline void wino_in(const float* d, float* o) {
-    const float a = d[3] - 4.0f * d[1], b = d[4] - 4.0f * d[2]; /* shared by rows 1, 2 */
-    const float c = 2.0f * (d[3] - d[1]), e = d[4] - d[2];      /* rows 3, 4 */
-    o[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
-    o[1] = a + b;
-    o[2] = b - a;
-    o[3] = e + c;
-    o[4] = e - c;
-    o[5] = 4.0f * d[1] - 5.0f * d[3] + d[5];
-}
-
-inline void wino_filter(const float* g, float* o) {
-    o[0] = 0.25f * g[0];
-    o[1] = (-1.0f / 6) * (g[0] + g[1] + g[2]);
-    o[2] = (-1.0f / 6) * (g[0] - g[1] + g[2]);
-    o[3] = (1.0f / 24) * g[0] + (1.0f / 12) * g[1] + (1.0f / 6) * g[2];
-    o[4] = (1.0f / 24) * g[0] - (1.0f / 12) * g[1] + (1.0f / 6) * g[2];
-    o[5] = g[2];
-}
-
-inline void wino_out(const float* m, float* o) {
-    const float p1 = m[1] + m[2], q1 = m[1] - m[2], p2 = m[3] + m[4], q2 = m[3] - m[4];
-    o[0] = m[0] + p1 + p2;
-    o[1] = q1 + 2.0f * q2;
-    o[2] = p1 + 4.0f * p2;
-    o[3] = q1 + 8.0f * q2 + m[5];
-}
-
-inline void wino_grad(const float* d, float* o) {
-    const float p = d[0] + d[2], q = d[1] + d[3], r = d[0] + 4.0f * d[2], u = 2.0f * d[1] + 8.0f * d[3];
-    o[0] = d[0];
-    o[1] = p + q;
-    o[2] = p - q;
-    o[3] = r + u;
-    o[4] = r - u;
-    o[5] = d[3];
-}
-
-inline void wino_filter_grad(const float* m, float* o) {
-    const float p1 = m[1] + m[2], q1 = m[1] - m[2], p2 = m[3] + m[4], q2 = m[3] - m[4];
-    o[0] = 0.25f * m[0] - (1.0f / 6) * p1 + (1.0f / 24) * p2;
-    o[1] = (-1.0f / 6) * q1 + (1.0f / 12) * q2;
-    o[2] = (-1.0f / 6) * p1 + (1.0f / 6) * p2 + m[5];
-}
+#define WINO_IN(T, d, o) {                                                                                       \
+        const T a_ = d[3] - 4.0f * d[1], b_ = d[4] - 4.0f * d[2], c_ = 2.0f * (d[3] - d[1]), e_ = d[4] - d[2];   \
+        o[0] = 4.0f * d[0] - 5.0f * d[2] + d[4]; o[1] = a_ + b_; o[2] = b_ - a_; o[3] = e_ + c_; o[4] = e_ - c_;   \
+        o[5] = 4.0f * d[1] - 5.0f * d[3] + d[5]; }
+#define WINO_FILTER(T, g, o) {                                                                                   \
+        o[0] = 0.25f * g[0]; o[1] = (-1.0f / 6) * (g[0] + g[1] + g[2]); o[2] = (-1.0f / 6) * (g[0] - g[1] + g[2]); \
+        o[3] = (1.0f / 24) * g[0] + (1.0f / 12) * g[1] + (1.0f / 6) * g[2];                                     \
+        o[4] = (1.0f / 24) * g[0] - (1.0f / 12) * g[1] + (1.0f / 6) * g[2]; o[5] = g[2]; }
+#define WINO_OUT(T, m, o) {                                                                                      \
+        const T p1_ = m[1] + m[2], q1_ = m[1] - m[2], p2_ = m[3] + m[4], q2_ = m[3] - m[4];                      \
+        o[0] = m[0] + p1_ + p2_; o[1] = q1_ + 2.0f * q2_; o[2] = p1_ + 4.0f * p2_; o[3] = q1_ + 8.0f * q2_ + m[5]; }
+#define WINO_GRAD(T, d, o) {                                                                                     \
+        const T p_ = d[0] + d[2], q_ = d[1] + d[3], r_ = d[0] + 4.0f * d[2], u_ = 2.0f * d[1] + 8.0f * d[3];     \
+        o[0] = d[0]; o[1] = p_ + q_; o[2] = p_ - q_; o[3] = r_ + u_; o[4] = r_ - u_; o[5] = d[3]; }
+#define WINO_FILTER_GRAD(T, m, o) {                                                                              \
+        const T p1_ = m[1] + m[2], q1_ = m[1] - m[2], p2_ = m[3] + m[4], q2_ = m[3] - m[4];                      \
+        o[0] = 0.25f * m[0] - (1.0f / 6) * p1_ + (1.0f / 24) * p2_; o[1] = (-1.0f / 6) * q1_ + (1.0f / 12) * q2_; \
+        o[2] = (-1.0f / 6) * p1_ + (1.0f / 6) * p2_ + m[5]; }
+#define SPLIT_IN(a, b, d) {                                                                                      \
+        d[0] = a.s048c; d[1] = a.s159d; d[2] = a.s26ae; d[3] = a.s37bf;                                          \
+        d[4] = (float4)(a.s48c, b.s0); d[5] = (float4)(a.s59d, b.s1); }
+#define SPLIT_DY(a, d) { d[0] = a.s048c; d[1] = a.s159d; d[2] = a.s26ae; d[3] = a.s37bf; }
+#define JOIN_OUT(o) ((float16)(o[0].s0, o[1].s0, o[2].s0, o[3].s0, o[0].s1, o[1].s1, o[2].s1, o[3].s1,               \
+                               o[0].s2, o[1].s2, o[2].s2, o[3].s2, o[0].s3, o[1].s3, o[2].s3, o[3].s3))
 #else
 #error "WM must be 2 or 4"
 #endif
+#define floatV CAT(float, VT)
+#define vloadV CAT(vload, VT)
+#define vstoreV CAT(vstore, VT)
 
-/* out = B^T d B */
-inline void wino_in2(float d[WA][WA], float out[WA][WA]) {
-    float s[WA][WA], col[WA], t[WA];
-    for (int j = 0; j < WA; j++) {
-        for (int i = 0; i < WA; i++) {
-            col[i] = d[i][j];
-        }
-        wino_in(col, t);
-        for (int i = 0; i < WA; i++) {
-            s[i][j] = t[i];
-        }
+/* out[LO][LO] = F applied to d[LI][LI] down the columns, then along the rows (T: float or floatV) */
+#define WINO_2D(T, LI, LO, F, d, out) {                                                                          \
+        T s2_[LO][LI], c2_[LI], t2_[LO];                                                                         \
+        _Pragma("unroll") for (int j_ = 0; j_ < LI; j_++) {                                                      \
+            _Pragma("unroll") for (int i_ = 0; i_ < LI; i_++) {                                                  \
+                c2_[i_] = d[i_][j_];                                                                             \
+            }                                                                                                    \
+            F(T, c2_, t2_);                                                                                      \
+            _Pragma("unroll") for (int i_ = 0; i_ < LO; i_++) {                                                  \
+                s2_[i_][j_] = t2_[i_];                                                                           \
+            }                                                                                                    \
+        }                                                                                                        \
+        _Pragma("unroll") for (int i_ = 0; i_ < LO; i_++) {                                                      \
+            F(T, s2_[i_], out[i_]);                                                                              \
+        }                                                                                                        \
     }
-    for (int i = 0; i < WA; i++) {
-        wino_in(s[i], out[i]);
-    }
-}
-
-/* out = A^T m A */
-inline void wino_out2(float m[WA][WA], float out[WM][WM]) {
-    float s[WM][WA], col[WA], t[WM];
-    for (int j = 0; j < WA; j++) {
-        for (int i = 0; i < WA; i++) {
-            col[i] = m[i][j];
-        }
-        wino_out(col, t);
-        for (int i = 0; i < WM; i++) {
-            s[i][j] = t[i];
-        }
-    }
-    for (int i = 0; i < WM; i++) {
-        wino_out(s[i], out[i]);
-    }
-}
 
 /* U for KO x CI filters: flip = 0, g = w[a][b] of w [KO][CI][3][3]; flip = 1, g = w[b][a] turned
    180 degrees, of w [CI][KO][3][3] (the input gradient's filters). */
@@ -165,34 +124,30 @@ kernel void winograd_filter(global const float* w, global float* U, int KO, int 
         return;
     }
     const int a = e / CI, b = e - a * CI;
-    float g[3][3];
+    float g[3][3], u[WA][WA];
+    #pragma unroll
     for (int i = 0; i < 3; i++) {
+        #pragma unroll
         for (int j = 0; j < 3; j++) {
             g[i][j] = flip ? w[(b * KO + a) * 9 + (2 - i) * 3 + (2 - j)] : w[e * 9 + i * 3 + j];
         }
     }
-    float s[WA][3], col[3], t[WA]; /* G g */
-    for (int j = 0; j < 3; j++) {
-        for (int i = 0; i < 3; i++) {
-            col[i] = g[i][j];
-        }
-        wino_filter(col, t);
-        for (int i = 0; i < WA; i++) {
-            s[i][j] = t[i];
-        }
-    }
+    WINO_2D(float, 3, WA, WINO_FILTER, g, u);
     const int plane = KO * CI;
-    for (int i = 0; i < WA; i++) { /* (G g) G^T */
-        wino_filter(s[i], t);
+    #pragma unroll
+    for (int i = 0; i < WA; i++) {
+        #pragma unroll
         for (int j = 0; j < WA; j++) {
-            U[(i * WA + j) * plane + e] = t[j];
+            U[(i * WA + j) * plane + e] = u[i][j];
         }
     }
 }
 
 /* The WAxWA input tile of plane at (h0, w0), zeros outside H x W; rowIn[i]: row h0 + i is inside. */
 inline void wino_load(global const float* plane, int W, int h0, int w0, const bool* rowIn, float d[WA][WA]) {
+    #pragma unroll
     for (int i = 0; i < WA; i++) {
+        #pragma unroll
         for (int j = 0; j < WA; j++) {
             const int w = w0 + j;
             d[i][j] = rowIn[i] && w >= 0 && w < W ? plane[(h0 + i) * W + w] : 0.0f;
@@ -211,15 +166,18 @@ kernel void winograd_input(global const float* x, global float* V, int C, int H,
     const int n = n0 + t / (TH * TW), r = t % (TH * TW), ty = r / TW, tx = r - ty * TW;
     const int h0 = WM * ty - pad, w0 = WM * tx - pad;
     bool rowIn[WA];
+    #pragma unroll
     for (int i = 0; i < WA; i++) {
         rowIn[i] = h0 + i >= 0 && h0 + i < H;
     }
     float d[WA][WA], v[WA][WA];
     wino_load(x + ((long)n * C + c) * H * W, W, h0, w0, rowIn, d);
-    wino_in2(d, v);
+    WINO_2D(float, WA, WA, WINO_IN, d, v);
     const long stride = ps;
     global float* out = V + (long)c * ld + t;
+    #pragma unroll
     for (int i = 0; i < WA; i++) {
+        #pragma unroll
         for (int j = 0; j < WA; j++) {
             out[(i * WA + j) * stride] = v[i][j];
         }
@@ -228,8 +186,10 @@ kernel void winograd_input(global const float* x, global float* V, int C, int H,
 
 /* The WMxWM outputs of tile (ty, tx) into plane [OH][OW], plus b, those inside only. */
 inline void wino_store(global float* plane, int OH, int OW, int ty, int tx, float y[WM][WM], float b) {
+    #pragma unroll
     for (int i = 0; i < WM; i++) {
         const int h = WM * ty + i;
+        #pragma unroll
         for (int j = 0; j < WM; j++) {
             const int w = WM * tx + j;
             if (h < OH && w < OW) {
@@ -241,28 +201,21 @@ inline void wino_store(global float* plane, int OH, int OW, int ty, int tx, floa
 
 /* The WAxWA transform A d A^T of dy's WMxWM tile (ty, tx) of plane [OH][OW] (zeros outside), into out[xi * ps]. */
 inline void wino_dy_tile(global const float* plane, int OH, int OW, int ty, int tx, global float* out, int ps) {
-    float d[WM][WM], s[WA][WM], col[WM], t[WA], v[WA][WA];
+    float d[WM][WM], v[WA][WA];
+    #pragma unroll
     for (int i = 0; i < WM; i++) {
         const int h = WM * ty + i;
+        #pragma unroll
         for (int j = 0; j < WM; j++) {
             const int w = WM * tx + j;
             d[i][j] = h < OH && w < OW ? plane[h * OW + w] : 0.0f;
         }
     }
-    for (int j = 0; j < WM; j++) {
-        for (int i = 0; i < WM; i++) {
-            col[i] = d[i][j];
-        }
-        wino_grad(col, t);
-        for (int i = 0; i < WA; i++) {
-            s[i][j] = t[i];
-        }
-    }
-    for (int i = 0; i < WA; i++) {
-        wino_grad(s[i], v[i]);
-    }
+    WINO_2D(float, WM, WA, WINO_GRAD, d, v);
     const long stride = ps;
+    #pragma unroll
     for (int i = 0; i < WA; i++) {
+        #pragma unroll
         for (int j = 0; j < WA; j++) {
             out[(i * WA + j) * stride] = v[i][j];
         }
@@ -281,12 +234,14 @@ kernel void winograd_output(global const float* M, global const float* bias, int
     const long stride = ps;
     global const float* in = M + (long)k * ld + t;
     float m[WA][WA], o[WM][WM];
+    #pragma unroll
     for (int i = 0; i < WA; i++) {
+        #pragma unroll
         for (int j = 0; j < WA; j++) {
             m[i][j] = in[(i * WA + j) * stride];
         }
     }
-    wino_out2(m, o);
+    WINO_2D(float, WA, WM, WINO_OUT, m, o);
     wino_store(y + ((long)n * K + k) * OH * OW, OH, OW, ty, tx, o, has_bias ? bias[k] : 0.0f);
 }
 
@@ -303,14 +258,17 @@ kernel void winograd_input_rows(global const float* x, global float* V, int C, i
     const long stride = ps;
     global float* out = V + (long)c * ld + (long)row * TW;
     bool rowIn[WA];
+    #pragma unroll
     for (int i = 0; i < WA; i++) {
         rowIn[i] = h0 + i >= 0 && h0 + i < H;
     }
     for (int tx = 0; tx < TW; tx++) {
         float d[WA][WA], v[WA][WA];
         wino_load(plane, W, h0, WM * tx - pad, rowIn, d);
-        wino_in2(d, v);
+        WINO_2D(float, WA, WA, WINO_IN, d, v);
+        #pragma unroll
         for (int i = 0; i < WA; i++) {
+            #pragma unroll
             for (int j = 0; j < WA; j++) {
                 out[(i * WA + j) * stride + tx] = v[i][j];
             }
@@ -332,13 +290,151 @@ kernel void winograd_output_rows(global const float* M, global const float* bias
     global float* plane = y + ((long)n * K + k) * OH * OW;
     for (int tx = 0; tx < TW; tx++) {
         float m[WA][WA], o[WM][WM];
+        #pragma unroll
         for (int i = 0; i < WA; i++) {
+            #pragma unroll
             for (int j = 0; j < WA; j++) {
                 m[i][j] = in[(i * WA + j) * stride + tx];
             }
         }
-        wino_out2(m, o);
+        WINO_2D(float, WA, WM, WINO_OUT, m, o);
         wino_store(plane, OH, OW, ty, tx, o, b);
+    }
+}
+
+/* xp [planes][HP][WP]: the planes x[n0 ..] (planes = nb * C of them, consecutive) with pad zero
+   rows and columns before and zeros after, a row per work-item. */
+kernel void winograd_pad_rows(global const float* x, global float* xp, int H, int W, int pad, int first, int HP, int WP, int planes) {
+    const int hp = get_global_id(0), q = get_global_id(1);
+    if (hp >= HP || q >= planes) {
+        return;
+    }
+    const int h = hp - pad;
+    global float* out = xp + ((long)q * HP + hp) * WP;
+    const int w1 = h >= 0 && h < H ? min(WP, pad + W) : 0; /* columns [pad, w1) hold x's row */
+    int wp = 0;
+    for (; wp < min(pad, w1); wp++) {
+        out[wp] = 0.0f;
+    }
+    global const float* in = x + ((long)first + q) * H * W + (long)h * W - pad;
+    for (; wp < w1; wp++) {
+        out[wp] = in[wp];
+    }
+    for (; wp < WP; wp++) {
+        out[wp] = 0.0f;
+    }
+}
+
+/* winograd_input_rows on xp (winograd_pad_rows' copy, HP >= WM*TH + 2, WP >= WM*TW + 2), VT tiles at once; TW >= VT. */
+kernel void winograd_input_vec(global const float* xp, global float* V, int C, int HP, int WP, int TH, int TW, int T, int ld,
+                               int ps) {
+    const int row = get_global_id(0), c = get_global_id(1);
+    if (row >= T / TW || c >= C) {
+        return;
+    }
+    const int nl = row / TH, ty = row - nl * TH;
+    global const float* plane = xp + ((long)nl * C + c) * HP * WP + (long)WM * ty * WP;
+    const long stride = ps;
+    global float* out = V + (long)c * ld + (long)row * TW;
+    for (int g = 0; g < TW; g += VT) {
+        const int tx0 = min(g, TW - VT);
+        floatV d[WA][WA], v[WA][WA];
+        #pragma unroll
+        for (int i = 0; i < WA; i++) {
+            global const float* p = plane + i * WP + WM * tx0;
+            const float16 a = vload16(0, p);
+            const float2 b = vload2(0, p + 16);
+            SPLIT_IN(a, b, d[i]);
+        }
+        WINO_2D(floatV, WA, WA, WINO_IN, d, v);
+        #pragma unroll
+        for (int i = 0; i < WA; i++) {
+            #pragma unroll
+            for (int j = 0; j < WA; j++) {
+                vstoreV(v[i][j], 0, out + (i * WA + j) * stride + tx0);
+            }
+        }
+    }
+}
+
+/* winograd_output_rows, VT tiles at once; TW >= VT. */
+kernel void winograd_output_vec(global const float* M, global const float* bias, int has_bias, global float* y, int K, int OH, int OW,
+                                int TH, int TW, int n0, int T, int ld, int ps) {
+    const int row = get_global_id(0), k = get_global_id(1);
+    if (row >= T / TW || k >= K) {
+        return;
+    }
+    const int nl = row / TH, ty = row - nl * TH, n = n0 + nl;
+    const long stride = ps;
+    global const float* in = M + (long)k * ld + (long)row * TW;
+    const float b = has_bias ? bias[k] : 0.0f;
+    global float* plane = y + ((long)n * K + k) * OH * OW;
+    const int rows = min(WM, OH - WM * ty);
+    for (int g = 0; g < TW; g += VT) {
+        const int tx0 = min(g, TW - VT);
+        floatV m[WA][WA], o[WM][WM];
+        #pragma unroll
+        for (int i = 0; i < WA; i++) {
+            #pragma unroll
+            for (int j = 0; j < WA; j++) {
+                m[i][j] = vloadV(0, in + (i * WA + j) * stride + tx0);
+            }
+        }
+        WINO_2D(floatV, WA, WM, WINO_OUT, m, o);
+        const int w0 = WM * tx0, whole = w0 + 16 <= OW;
+        for (int i = 0; i < rows; i++) {
+            const float16 r = JOIN_OUT(o[i]) + b;
+            global float* dst = plane + (WM * ty + i) * OW + w0;
+            if (whole) {
+                vstore16(r, 0, dst);
+            } else { /* the row's last tile is partial */
+                float t[16];
+                vstore16(r, 0, t);
+                for (int q = 0; q < OW - w0; q++) {
+                    dst[q] = t[q];
+                }
+            }
+        }
+    }
+}
+
+/* winograd_dy_rows, VT tiles at once; TW >= VT. */
+kernel void winograd_dy_vec(global const float* dy, global float* D, int K, int OH, int OW, int TH, int TW, int n0, int T, int ld,
+                            int ps) {
+    const int row = get_global_id(0), k = get_global_id(1);
+    if (row >= T / TW || k >= K) {
+        return;
+    }
+    const int nl = row / TH, ty = row - nl * TH, n = n0 + nl;
+    global const float* plane = dy + ((long)n * K + k) * OH * OW;
+    global float* out = D + (long)k * ld + (long)row * TW;
+    const long stride = ps;
+    for (int g = 0; g < TW; g += VT) {
+        const int tx0 = min(g, TW - VT), w0 = WM * tx0, whole = w0 + 16 <= OW;
+        floatV d[WM][WM], v[WA][WA];
+        #pragma unroll
+        for (int i = 0; i < WM; i++) {
+            const int h = WM * ty + i;
+            float16 a = 0.0f;
+            if (h < OH && whole) {
+                a = vload16(0, plane + h * OW + w0);
+            } else if (h < OH) { /* the row's last tile is partial */
+                float t[16];
+                for (int q = 0; q < 16; q++) {
+                    t[q] = w0 + q < OW ? plane[h * OW + w0 + q] : 0.0f;
+                }
+                a = vload16(0, t);
+            }
+            SPLIT_DY(a, d[i]);
+        }
+        WINO_2D(floatV, WM, WA, WINO_GRAD, d, v);
+        #pragma unroll
+        for (int i = 0; i < WA; i++) {
+            #pragma unroll
+            for (int j = 0; j < WA; j++) {
+                vstoreV(v[i][j], 0, out + (i * WA + j) * stride + tx0);
+            }
+        }
     }
 }
 
@@ -375,25 +471,20 @@ kernel void winograd_filter_grad(global const float* P, global float* dw, int KC
     if (e >= KC) {
         return;
     }
-    float m[WA][WA], s[3][WA], col[WA], t[3];
+    float m[WA][WA], o[3][3];
+    #pragma unroll
     for (int i = 0; i < WA; i++) {
+        #pragma unroll
         for (int j = 0; j < WA; j++) {
             m[i][j] = P[(long)(i * WA + j) * KC + e];
         }
     }
-    for (int j = 0; j < WA; j++) {
-        for (int i = 0; i < WA; i++) {
-            col[i] = m[i][j];
-        }
-        wino_filter_grad(col, t);
-        for (int i = 0; i < 3; i++) {
-            s[i][j] = t[i];
-        }
-    }
+    WINO_2D(float, WA, 3, WINO_FILTER_GRAD, m, o);
+    #pragma unroll
     for (int i = 0; i < 3; i++) {
-        wino_filter_grad(s[i], t);
+        #pragma unroll
         for (int j = 0; j < 3; j++) {
-            dw[e * 9 + i * 3 + j] = t[j];
+            dw[e * 9 + i * 3 + j] = o[i][j];
         }
     }
 }

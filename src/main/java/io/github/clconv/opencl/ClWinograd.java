@@ -19,6 +19,8 @@ final class ClWinograd {
     private final boolean elementwise;
     /** Outputs per tile side, the tile side, and the build options that choose them. */
     private final int tile, side;
+    /** Tiles per vector in winograd.cl's _vec kernels (a row's 16 + 2 input columns). */
+    private final int vt;
     private final String options;
 
     ClWinograd(ClContext cl, ClGemm gemm, Scratch scratch, long budgetBytes, boolean elementwise, int tile) {
@@ -27,6 +29,7 @@ final class ClWinograd {
         }
         this.tile = tile;
         this.side = tile + 2;
+        this.vt = 16 / tile;
         this.options = "-DWM=" + tile;
         this.cl = cl;
         this.gemm = gemm;
@@ -63,6 +66,8 @@ final class ClWinograd {
             transformInput(x, v, ci, g.h(), g.w(), pad, th, tw, n0, nb, t, ld, psV);
             if (elementwise) {
                 cl.kernel("winograd.cl", options, "winograd_dy").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) ko * t);
+            } else if (tw >= vt) {
+                cl.kernel("winograd.cl", options, "winograd_dy_vec").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
             } else {
                 cl.kernel("winograd.cl", options, "winograd_dy_rows").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
             }
@@ -76,6 +81,11 @@ final class ClWinograd {
     private void transformInput(Buf in, ClBuffer v, int ci, int h, int wd, int pad, int th, int tw, int n0, int nb, int t, int ld, int psV) {
         if (elementwise) {
             cl.kernel("winograd.cl", options, "winograd_input").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) ci * t);
+        } else if (tw >= vt) { // a zero-padded copy first, so that the vector loads need no bounds checks
+            int hp = tile * th + 2, wp = tile * tw + 2, count = nb * ci;
+            ClBuffer xp = scratch.get("winograd.xp", (long) count * hp * wp);
+            cl.kernel("winograd.cl", options, "winograd_pad_rows").args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(hp, count);
+            cl.kernel("winograd.cl", options, "winograd_input_vec").args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((long) nb * th, ci);
         } else {
             cl.kernel("winograd.cl", options, "winograd_input_rows").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) nb * th, ci);
         }
@@ -101,6 +111,9 @@ final class ClWinograd {
             if (elementwise) {
                 cl.kernel("winograd.cl", options, "winograd_output").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) ko * t);
+            } else if (tw >= vt) {
+                cl.kernel("winograd.cl", options, "winograd_output_vec").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                        .run((long) nb * th, ko);
             } else {
                 cl.kernel("winograd.cl", options, "winograd_output_rows").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) nb * th, ko);

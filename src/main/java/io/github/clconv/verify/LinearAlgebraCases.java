@@ -53,6 +53,12 @@ final class LinearAlgebraCases {
         return List.of(p.compare("gemm", shape, Tolerance.reduction(kk), c));
     }
 
+    /**
+     * Whatever algorithm the device chose: reduction(k) allows about 80 * sqrt(k) float
+     * roundings' worth of error, and Winograd F(4x4, 3x3), the least exact, has about 31
+     * times direct summation's random error (ConvTuner.TOLERANCE gives the derivation and
+     * measurements: 3e-6 to 7e-6 relative, against 5e-5 to 2e-4 allowed here).
+     */
     static List<CheckResult> conv(Pair p, Random rnd, int i) {
         ConvGeom g = Shapes.conv(rnd, i);
         boolean bias = i % 4 != 3;

@@ -39,6 +39,10 @@ public final class Shapes {
             case 17: return new ConvGeom(2, 9, 1, 13, 4, 3, 3, 1, 1); // one row: every tap above or below is padding
             case 18: return new ConvGeom(2, 4, 13, 1, 5, 3, 3, 1, 1); // one column: both side taps masked in every lane
             case 19: return new ConvGeom(1, 2, 3, 4, 3, 7, 7, 1, 3); // a filter larger than the image
+            // rows wide enough for winograd.cl's vectors of tiles (16 output columns), last tiles partial or not
+            case 20: return new ConvGeom(2, 3, 19, 23, 4, 3, 3, 1, 1); // 23 columns: the last group overlaps, its last tile partial
+            case 21: return new ConvGeom(1, 2, 17, 18, 3, 3, 3, 1, 2); // pad 2: 19 x 20 outputs
+            case 22: return new ConvGeom(2, 2, 18, 34, 3, 3, 3, 1, 0); // pad 0: 32 columns, whole groups
             default:
         }
         while (true) {

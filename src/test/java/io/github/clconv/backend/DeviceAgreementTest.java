@@ -54,9 +54,10 @@ class DeviceAgreementTest {
 
     /**
      * The convolution family again with Winograd F(2x2, 3x3) and F(4x4, 3x3) forced wherever
-     * they apply (3x3, stride 1, padding up to 2, no groups: the fixed cases 4, 6, 12, 13 and 14
-     * and random ones), in both data-movement layouts, so that they are checked against the
-     * reference whatever the tuner picks on this device.
+     * they apply (3x3, stride 1, padding up to 2, no groups: the fixed cases 4, 6, 12-15, 17, 18
+     * and 20-22, the last three wide enough for winograd.cl's vectors of tiles, and random
+     * ones), in both data-movement layouts, so that they are checked against the reference
+     * whatever the tuner picks on this device.
      */
     @TestFactory
     List<DynamicTest> winogradConvolutionAgreesWithTheReference() {
@@ -64,7 +65,7 @@ class DeviceAgreementTest {
         for (String algo : new String[]{"winograd2", "winograd4"}) {
             for (boolean element : new boolean[]{false, true}) {
                 String name = "conv2d, " + algo + " forced, " + (element ? "element" : "row") + " movement, x" + CASES + " (seed " + SEED + ")";
-                tests.add(DynamicTest.dynamicTest(name, () -> forcedCases(algo, element, CASES, 5, "the five fixed 3x3 stride-1 cases")));
+                tests.add(DynamicTest.dynamicTest(name, () -> forcedCases(algo, element, CASES, 11, "the eleven fixed 3x3 stride-1 cases")));
             }
         }
         return tests;
@@ -72,7 +73,7 @@ class DeviceAgreementTest {
 
     /**
      * The convolution family again with direct convolution forced wherever it applies (odd
-     * square filters, stride 1, "same" padding, no groups: the fixed cases 1, 6, 13 and 15-19 and
+     * square filters, stride 1, "same" padding, no groups: the fixed cases 1, 6, 13, 15-20 and
      * random ones), so that it is checked against the reference whatever the tuner picks on this device.
      */
     @TestFactory
