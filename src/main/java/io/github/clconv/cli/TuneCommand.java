@@ -57,7 +57,7 @@ final class TuneCommand implements Callable<Integer> {
                     mv.rowMs(), mv.elementMs(), mv.elementwise() ? "element" : "row");
             plan.put("movement", mv.elementwise() ? "element" : "row");
             if (GemmTuner.forgetConvChoices(b)) {
-                System.err.println("the per-layer convolution choices (im2col or Winograd) will be measured again with this plan as layers come");
+                System.err.println("the per-layer convolution choices (im2col, Winograd or direct) will be measured again with this plan as layers come");
             }
             System.err.println("saved under " + GemmTuner.cacheDir());
             System.out.println(new Json().put("device", b.name()).put("plan", plan).put("timings", rows)

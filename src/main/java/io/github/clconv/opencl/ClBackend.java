@@ -272,14 +272,26 @@ public final class ClBackend implements Backend {
                 conv.backward(x, w, y, g, dx, dw, null);
             }
             case WINOGRAD2, WINOGRAD4 -> {
-                winograd(a).forward(x, w, null, g, y);
-                winograd(a).backwardWeights(x, y, g, dw);
+                winograd(a).forward(x, w, null, g, y, null);
+                winograd(a).backwardWeights(x, y, g, dw, null);
                 winograd(a).backwardData(w, y, g, dx);
             }
             case DIRECT -> {
                 direct.forward(x, w, null, g, y, null);
                 direct.backward(x, w, y, g, dx, dw, null, null);
             }
+        }
+    }
+
+    private void winogradBackward(ConvTuner.Algo a, Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, ClBuffer kept) {
+        if (dw != null) {
+            winograd(a).backwardWeights(x, dy, g, dw, kept);
+        }
+        if (dbias != null) {
+            conv.biasGradient(dy, g, dbias);
+        }
+        if (dx != null) {
+            winograd(a).backwardData(w, dy, g, dx);
         }
     }
 
@@ -342,7 +354,7 @@ public final class ClBackend implements Backend {
         }
         ConvTuner.Algo a = algo(g);
         switch (a) {
-            case WINOGRAD2, WINOGRAD4 -> winograd(a).forward(x, w, bias, g, y);
+            case WINOGRAD2, WINOGRAD4 -> winograd(a).forward(x, w, bias, g, y, null);
             case DIRECT -> direct.forward(x, w, bias, g, y, null);
             default -> conv.forward(x, w, bias, g, y);
         }
@@ -357,17 +369,7 @@ public final class ClBackend implements Backend {
         }
         ConvTuner.Algo a = algo(g);
         switch (a) {
-            case WINOGRAD2, WINOGRAD4 -> {
-                if (dw != null) {
-                    winograd(a).backwardWeights(x, dy, g, dw);
-                }
-                if (dbias != null) {
-                    conv.biasGradient(dy, g, dbias);
-                }
-                if (dx != null) {
-                    winograd(a).backwardData(w, dy, g, dx);
-                }
-            }
+            case WINOGRAD2, WINOGRAD4 -> winogradBackward(a, x, w, dy, g, dx, dw, dbias, null);
             case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias, null);
             default -> conv.backward(x, w, dy, g, dx, dw, dbias);
         }
@@ -381,7 +383,7 @@ public final class ClBackend implements Backend {
         return switch (algo(g)) {
             case IM2COL -> conv.keptShape(g);
             case DIRECT -> Shape.of((int) direct.paddedInput(g)); // x behind zero guards
-            case WINOGRAD2, WINOGRAD4 -> null;
+            case WINOGRAD2, WINOGRAD4 -> winograd(algo(g)).keptShape(g); // x's transform
         };
     }
 
@@ -394,10 +396,10 @@ public final class ClBackend implements Backend {
         }
         Checks.conv(g, x, w, bias, y);
         Checks.shape("conv2d", "kept", kept, k);
-        if (algo(g) == ConvTuner.Algo.DIRECT) {
-            direct.forward(x, w, bias, g, y, cl(kept));
-        } else {
-            conv.forward(x, w, bias, g, y, cl(kept));
+        switch (algo(g)) {
+            case DIRECT -> direct.forward(x, w, bias, g, y, cl(kept));
+            case WINOGRAD2, WINOGRAD4 -> winograd(algo(g)).forward(x, w, bias, g, y, cl(kept));
+            default -> conv.forward(x, w, bias, g, y, cl(kept));
         }
     }
 
@@ -410,10 +412,10 @@ public final class ClBackend implements Backend {
         }
         Checks.convBackward(g, x, w, dy, dx, dw, dbias);
         Checks.shape("conv2d backward", "kept", kept, k);
-        if (algo(g) == ConvTuner.Algo.DIRECT) {
-            direct.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
-        } else {
-            conv.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
+        switch (algo(g)) {
+            case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
+            case WINOGRAD2, WINOGRAD4 -> winogradBackward(algo(g), x, w, dy, g, dx, dw, dbias, cl(kept));
+            default -> conv.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
         }
     }
 

@@ -2,6 +2,7 @@ package io.github.clconv.opencl;
 
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
 
 /**
  * Winograd F(m x m, 3x3) convolutions on the device (opencl/winograd.cl built with -DWM=m, m 2
@@ -42,28 +43,52 @@ final class ClWinograd {
         return g.r() == 3 && g.s() == 3 && g.stride() == 1 && g.groups() == 1 && g.pad() <= 2;
     }
 
-    /** y = conv(x, w) + bias for g (3x3, stride 1). */
-    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
-        run(x, w, false, bias, g.n(), g.c(), g.h(), g.w(), g.k(), g.pad(), y);
+    /** Images per chunk for a convolution of ci to ko channels with tiles tiles per image. */
+    private int step(int n, int ci, int ko, int tiles) {
+        return (int) Math.max(1, Math.min(n, budgetFloats / ((long) side * side * Math.max(ci, ko) * tiles)));
+    }
+
+    private int tiles(int outSize) {
+        return (outSize + tile - 1) / tile;
+    }
+
+    /**
+     * The transformed input of a training forward pass, kept for the weight gradient (the same
+     * B^T d B), when the batch is one chunk; null otherwise.
+     */
+    Shape keptShape(ConvGeom g) {
+        int tiles = tiles(g.oh()) * tiles(g.ow());
+        if (step(g.n(), g.c(), g.k(), tiles) < g.n()) {
+            return null;
+        }
+        long floats = (long) side * side * ClConv.paddedLd(g.c() * ClConv.paddedLd(g.n() * tiles));
+        return floats <= Integer.MAX_VALUE ? Shape.of((int) floats) : null;
+    }
+
+    /** y = conv(x, w) + bias for g (3x3, stride 1); kept (of keptShape(g)) or null receives x's transform. */
+    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
+        run(x, w, false, bias, g.n(), g.c(), g.h(), g.w(), g.k(), g.pad(), y, kept);
     }
 
     /** dx = the input gradient of g's convolution for dy: a convolution of dy with the flipped, transposed filters. */
     void backwardData(Buf w, Buf dy, ConvGeom g, Buf dx) {
-        run(dy, w, true, null, g.n(), g.k(), g.oh(), g.ow(), g.c(), 2 - g.pad(), dx);
+        run(dy, w, true, null, g.n(), g.k(), g.oh(), g.ow(), g.c(), 2 - g.pad(), dx, null);
     }
 
-    /** dw = the weight gradient of g's convolution for x and dy (the bias gradient is the caller's). */
-    void backwardWeights(Buf x, Buf dy, ConvGeom g, Buf dw) {
+    /** dw = the weight gradient of g's convolution for x and dy (the bias gradient is the caller's); kept: forward's transform of x, or null. */
+    void backwardWeights(Buf x, Buf dy, ConvGeom g, Buf dw, ClBuffer kept) {
         int ci = g.c(), ko = g.k(), pad = g.pad(), oh = g.oh(), ow = g.ow();
-        int th = (oh + tile - 1) / tile, tw = (ow + tile - 1) / tile, tiles = th * tw, planes = side * side;
-        int step = (int) Math.max(1, Math.min(g.n(), budgetFloats / ((long) planes * Math.max(ci, ko) * tiles)));
+        int th = tiles(oh), tw = tiles(ow), tiles = th * tw, planes = side * side;
+        int step = kept != null ? g.n() : step(g.n(), ci, ko, tiles);
         int ldMax = ClConv.paddedLd(step * tiles);
-        ClBuffer v = scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
+        ClBuffer v = kept != null ? kept : scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
         ClBuffer d = scratch.get("winograd.m", (long) planes * ClConv.paddedLd(ko * ldMax));
         ClBuffer p = scratch.get("winograd.u", (long) planes * ko * ci);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0), t = nb * tiles, ld = ClConv.paddedLd(t), psV = ClConv.paddedLd(ci * ld), psD = ClConv.paddedLd(ko * ld);
-            transformInput(x, v, ci, g.h(), g.w(), pad, th, tw, n0, nb, t, ld, psV);
+            if (kept == null) {
+                transformInput(x, v, ci, g.h(), g.w(), pad, th, tw, n0, nb, t, ld, psV);
+            }
             if (elementwise) {
                 cl.kernel("winograd.cl", options, "winograd_dy").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) ko * t);
             } else if (tw >= vt) {
@@ -92,14 +117,13 @@ final class ClWinograd {
     }
 
     /** out [N][KO][OH][OW] = the 3x3 stride-1 convolution of in [N][CI][H][W] padded by pad; flip: w is [CI][KO][3][3] to turn. */
-    private void run(Buf in, Buf w, boolean flip, Buf bias, int n, int ci, int h, int wd, int ko, int pad, Buf out) {
-        int oh = h + 2 * pad - 2, ow = wd + 2 * pad - 2, th = (oh + tile - 1) / tile, tw = (ow + tile - 1) / tile, tiles = th * tw;
+    private void run(Buf in, Buf w, boolean flip, Buf bias, int n, int ci, int h, int wd, int ko, int pad, Buf out, ClBuffer kept) {
+        int oh = h + 2 * pad - 2, ow = wd + 2 * pad - 2, th = tiles(oh), tw = tiles(ow), tiles = th * tw;
         int planes = side * side;
-        long perImage = (long) planes * Math.max(ci, ko) * tiles;
-        int step = (int) Math.max(1, Math.min(n, budgetFloats / perImage));
+        int step = step(n, ci, ko, tiles);
         int ldMax = ClConv.paddedLd(step * tiles);
         ClBuffer u = scratch.get("winograd.u", (long) planes * ko * ci);
-        ClBuffer v = scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
+        ClBuffer v = kept != null ? kept : scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
         ClBuffer m = scratch.get("winograd.m", (long) planes * ClConv.paddedLd(ko * ldMax));
         cl.kernel("winograd.cl", options, "winograd_filter").args(w, u, ko, ci, flip ? 1 : 0).run((long) ko * ci);
         for (int n0 = 0; n0 < n; n0 += step) {

@@ -25,7 +25,8 @@ import java.util.Random;
  * (channels, size, filters, padding) comes, each candidate runs a training step's work
  * (forward, input and weight gradients) on random data; a candidate must first agree with
  * im2col within TOLERANCE on all three results, else it cannot win. The choice is kept per
- * device and driver in convalgo-DEVICE.properties beside the GEMM plan.
+ * device and driver in convalgo-SET-DEVICE.properties beside the GEMM plan (SET names the
+ * candidates, e.g. iw2w4d, so that a new one is measured).
  */
 final class ConvTuner {
     private static final Logger log = LoggerFactory.getLogger(ConvTuner.class);
@@ -153,8 +154,13 @@ final class ConvTuner {
         return Map.copyOf(choices);
     }
 
+    /** Named after the candidates too: a file from before one existed would keep choices that never measured it. */
     static Path cacheFile(DeviceInfo d) {
-        return GemmTuner.cacheDir().resolve("convalgo-" + d.cacheKey().replace('|', '_') + ".properties");
+        StringBuilder set = new StringBuilder();
+        for (Algo a : Algo.values()) {
+            set.append(a.label().charAt(0)).append(a.label().replaceAll("[^0-9]", ""));
+        }
+        return GemmTuner.cacheDir().resolve("convalgo-" + set + "-" + d.cacheKey().replace('|', '_') + ".properties");
     }
 
     private void load() {

@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * A training convolution keeps its forward im2col for backward. The kept path runs the
+ * A training convolution keeps its forward im2col (or direct's padded x, or Winograd's
+ * transform of x) for backward. The kept path runs the
  * same kernels on the same numbers as the path that recomputes it (whose agreement with
  * the reference DeviceAgreementTest proves), so the outputs must be identical bit for bit.
  */
@@ -35,7 +36,7 @@ class ConvKeptTest {
             ConvGeom g = new ConvGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(6), h, w, 1 + rnd.nextInt(7), r, r, stride, pad);
             Shape keep = b.convKept(g);
             if (keep == null) {
-                continue; // 1x1 stride-1 convolutions have a path without im2col; Winograd keeps nothing
+                continue; // 1x1 stride-1 convolutions have a path without im2col
             }
             boolean needDx = checked % 4 != 0;
             try (Buf x = random(b, g.input(), rnd); Buf wt = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
@@ -53,23 +54,38 @@ class ConvKeptTest {
     /** Direct convolution keeps its forward's zero-guarded copy of x instead: the same identity, on stride-1 "same" shapes. */
     @Test
     void keptAndRecomputedPaddedInputGiveIdenticalResults() {
+        keptMatchesRecomputed("direct", SEED + 1, rnd -> {
+            int r = 3 + 2 * rnd.nextInt(3);
+            return new ConvGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(6), 1 + rnd.nextInt(12), 1 + rnd.nextInt(12), 1 + rnd.nextInt(11),
+                    r, r, 1, (r - 1) / 2);
+        });
+    }
+
+    /** Winograd keeps its forward's transform of x (B^T d B) for the weight gradient: 3x3 stride 1, pads 0-2, rows wide enough for its vectors of tiles or not. */
+    @Test
+    void keptAndRecomputedWinogradTransformsGiveIdenticalResults() {
+        for (String algo : new String[]{"winograd2", "winograd4"}) {
+            keptMatchesRecomputed(algo, SEED + 2, rnd -> new ConvGeom(1 + rnd.nextInt(3), 1 + rnd.nextInt(6), 2 + rnd.nextInt(12),
+                    2 + rnd.nextInt(24), 1 + rnd.nextInt(9), 3, 3, 1, rnd.nextInt(3)));
+        }
+    }
+
+    private static void keptMatchesRecomputed(String algo, long seed, java.util.function.Function<Random, ConvGeom> shapes) {
         try (io.github.clconv.opencl.ClBackend b = io.github.clconv.opencl.ClBackend.open(System.getProperty("clconv.test.device", "auto"))
-                .convAlgo("direct")) {
-            Random rnd = new Random(SEED + 1);
-            System.out.println("conv kept padded input (direct): seed " + (SEED + 1));
+                .convAlgo(algo)) {
+            Random rnd = new Random(seed);
+            System.out.println("conv kept (" + algo + "): seed " + seed);
             for (int checked = 0; checked < 12; checked++) {
-                int r = 3 + 2 * rnd.nextInt(3);
-                ConvGeom g = new ConvGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(6), 1 + rnd.nextInt(12), 1 + rnd.nextInt(12), 1 + rnd.nextInt(11),
-                        r, r, 1, (r - 1) / 2);
-                assertEquals("direct", b.convAlgoFor(g), g.toString());
+                ConvGeom g = shapes.apply(rnd);
+                assertEquals(algo, b.convAlgoFor(g), g.toString());
                 Shape keep = b.convKept(g);
-                assertNotNull(keep, "direct keeps its padded input: " + g);
+                assertNotNull(keep, algo + " keeps what its forward pass computed from x: " + g);
                 boolean needDx = checked % 4 != 0;
                 try (Buf x = random(b, g.input(), rnd); Buf wt = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
                      Buf dy = random(b, g.output(), rnd); Buf kept = b.zeros(keep)) {
                     float[][] plain = run(b, g, x, wt, bias, dy, null, needDx), withKept = run(b, g, x, wt, bias, dy, kept, needDx);
                     for (int i = 0; i < plain.length; i++) {
-                        assertArrayEquals(plain[i], withKept[i], "output " + i + " (y, dW, db, dx) of " + g);
+                        assertArrayEquals(plain[i], withKept[i], algo + ": output " + i + " (y, dW, db, dx) of " + g);
                     }
                 }
             }
