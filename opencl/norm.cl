@@ -94,24 +94,31 @@ kernel void bn_backward_apply(global const float* x, global const float* dy, glo
 }
 
 /* bn_stats and bn_backward_reduce with the group's work-items on whole (image, channel)
-   planes: work-item l takes planes n = l, l + RED, ... and walks each in order with four
-   partial sums (no index division per element, no add waiting on the one before; CPU
-   runtimes, MovementTuner chooses). A fixed order again: deterministic. */
+   planes: work-item l takes planes n = l, l + RED, ... and walks each in order in 16-wide
+   vectors (no index division per element, no add waiting on the one before; CPU runtimes,
+   MovementTuner chooses). A fixed order again: deterministic. */
+inline float hsum16(float16 v) {
+    const float8 a = v.lo + v.hi;
+    const float4 b = a.lo + a.hi;
+    const float2 c = b.lo + b.hi;
+    return c.x + c.y;
+}
+
+/* The plane's values run through 16-wide vectors (sixteen partial sums in lanes), the last
+   P mod 16 one by one. */
 inline float plane_sum(global const float* v, int P, float shift, int square) {
-    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    float16 acc = 0.0f;
     int p = 0;
-    for (; p + 4 <= P; p += 4) {
-        const float d0 = v[p] - shift, d1 = v[p + 1] - shift, d2 = v[p + 2] - shift, d3 = v[p + 3] - shift;
-        a0 += square ? d0 * d0 : d0;
-        a1 += square ? d1 * d1 : d1;
-        a2 += square ? d2 * d2 : d2;
-        a3 += square ? d3 * d3 : d3;
+    for (; p + 16 <= P; p += 16) {
+        const float16 d = vload16(0, v + p) - shift;
+        acc += square ? d * d : d;
     }
+    float t = 0.0f;
     for (; p < P; p++) {
         const float d = v[p] - shift;
-        a0 += square ? d * d : d;
+        t += square ? d * d : d;
     }
-    return (a0 + a1) + (a2 + a3);
+    return hsum16(acc) + t;
 }
 
 kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
@@ -147,23 +154,24 @@ void bn_backward_reduce_rows(global const float* x, global const float* dy, glob
     float a = 0.0f, b = 0.0f;
     for (int n = l; n < N; n += RED) {
         const long o = ((long)n * C + c) * P;
-        float a0 = 0.0f, a1 = 0.0f, b0 = 0.0f, b1 = 0.0f;
+        float16 a16 = 0.0f, b16 = 0.0f;
         int p = 0;
-        for (; p + 2 <= P; p += 2) {
-            const float g0 = relu && y[o + p] <= 0.0f ? 0.0f : dy[o + p];
-            const float g1 = relu && y[o + p + 1] <= 0.0f ? 0.0f : dy[o + p + 1];
-            a0 += g0;
-            a1 += g1;
-            b0 += g0 * (x[o + p] - mc);
-            b1 += g1 * (x[o + p + 1] - mc);
+        for (; p + 16 <= P; p += 16) {
+            float16 g = vload16(0, dy + o + p);
+            if (relu) {
+                g = select(g, (float16)(0.0f), vload16(0, y + o + p) <= 0.0f);
+            }
+            a16 += g;
+            b16 += g * (vload16(0, x + o + p) - mc);
         }
-        if (p < P) {
+        float a0 = 0.0f, b0 = 0.0f;
+        for (; p < P; p++) {
             const float g = relu && y[o + p] <= 0.0f ? 0.0f : dy[o + p];
             a0 += g;
             b0 += g * (x[o + p] - mc);
         }
-        a += a0 + a1;
-        b += b0 + b1;
+        a += hsum16(a16) + a0;
+        b += hsum16(b16) + b0;
     }
     const float sdy = group_sum(s, a);
     const float sdyx = group_sum(s, b);
@@ -187,7 +195,12 @@ kernel void bn_apply_rows(global const float* x, global const float* mean, globa
     const float scale = inv * gamma[c], shift = beta[c] - mean[c] * scale;
     global const float* xp = x + (long)r * P;
     global float* yp = y + (long)r * P;
-    for (int p = 0; p < P; p++) {
+    int p = 0;
+    for (; p + 16 <= P; p += 16) {
+        const float16 v = vload16(0, xp + p) * scale + shift;
+        vstore16(relu ? fmax(v, 0.0f) : v, 0, yp + p);
+    }
+    for (; p < P; p++) {
         const float v = xp[p] * scale + shift;
         yp[p] = relu ? fmax(v, 0.0f) : v;
     }
@@ -205,7 +218,16 @@ kernel void bn_backward_apply_rows(global const float* x, global const float* dy
     const float M = (float)(N * P), mc = mean[c], ic = invstd[c];
     const float k = gamma[c] * ic / M, db = dbeta[c], dg = dgamma[c];
     const long o = (long)r * P;
-    for (int p = 0; p < P; p++) {
+    int p = 0;
+    for (; p + 16 <= P; p += 16) {
+        float16 g = vload16(0, dy + o + p);
+        if (relu) {
+            g = select(g, (float16)(0.0f), vload16(0, y + o + p) <= 0.0f);
+        }
+        const float16 xhat = (vload16(0, x + o + p) - mc) * ic;
+        vstore16(k * (M * g - db - xhat * dg), 0, dx + o + p);
+    }
+    for (; p < P; p++) {
         const float g = relu && y[o + p] <= 0.0f ? 0.0f : dy[o + p];
         const float xhat = (x[o + p] - mc) * ic;
         dx[o + p] = k * (M * g - db - xhat * dg);
