@@ -94,3 +94,30 @@ kernel void copy_channels(global const float* src, int sC, int sc0, global float
     const int per = count * P, n = e / per, r = e - n * per;
     dst[(n * dC + dc0) * P + r] = src[(n * sC + sc0) * P + r];
 }
+
+/* xp [planes][HP][WP]: planes first .. first+planes-1 of x [..][H][W] with pad zero rows and
+   columns before and zeros after (HP >= H + pad, WP >= W + pad), a plane per work-item (a
+   work-item per row cost more than its copy on small planes): the input of kernels whose
+   loads need no bounds checks (winograd.cl's _vec kernels). */
+kernel void pad_planes_rows(global const float* x, global float* xp, int H, int W, int pad, int first, int HP, int WP, int planes) {
+    const int q = get_global_id(0);
+    if (q >= planes) {
+        return;
+    }
+    global float* out = xp + (long)q * HP * WP;
+    global const float* in = x + ((long)first + q) * H * W;
+    for (int hp = 0; hp < HP; hp++, out += WP) {
+        const int h = hp - pad;
+        const int w1 = h >= 0 && h < H ? min(WP, pad + W) : 0; /* columns [pad, w1) hold x's row */
+        int wp = 0;
+        for (; wp < min(pad, w1); wp++) {
+            out[wp] = 0.0f;
+        }
+        for (; wp < w1; wp++) {
+            out[wp] = in[(long)h * W + wp - pad];
+        }
+        for (; wp < WP; wp++) {
+            out[wp] = 0.0f;
+        }
+    }
+}

@@ -23,7 +23,7 @@
  * The _vec kernels (a tile row per work-item, where MovementTuner chose rows) hold VT = 16/WM
  * consecutive tiles in the lanes of a vector: the VT tiles' 16 + 2 input columns are one
  * vload16 and one vload2 per row, split into columns by swizzles, and each of the WA*WA
- * results is one vector store. Their input is a zero-padded copy (winograd_pad_rows) so
+ * results is one vector store. Their input is a zero-padded copy (tensor.cl's pad_planes_rows) so
  * that no load needs a bounds check; a row's last group overlaps the one before it (it
  * writes the same values again) so that every store is whole.
  * V and M hold their WA*WA planes ps floats apart (ps is not a multiple of 4 KiB: streams
@@ -302,30 +302,7 @@ kernel void winograd_output_rows(global const float* M, global const float* bias
     }
 }
 
-/* xp [planes][HP][WP]: the planes x[n0 ..] (planes = nb * C of them, consecutive) with pad zero
-   rows and columns before and zeros after, a row per work-item. */
-kernel void winograd_pad_rows(global const float* x, global float* xp, int H, int W, int pad, int first, int HP, int WP, int planes) {
-    const int hp = get_global_id(0), q = get_global_id(1);
-    if (hp >= HP || q >= planes) {
-        return;
-    }
-    const int h = hp - pad;
-    global float* out = xp + ((long)q * HP + hp) * WP;
-    const int w1 = h >= 0 && h < H ? min(WP, pad + W) : 0; /* columns [pad, w1) hold x's row */
-    int wp = 0;
-    for (; wp < min(pad, w1); wp++) {
-        out[wp] = 0.0f;
-    }
-    global const float* in = x + ((long)first + q) * H * W + (long)h * W - pad;
-    for (; wp < w1; wp++) {
-        out[wp] = in[wp];
-    }
-    for (; wp < WP; wp++) {
-        out[wp] = 0.0f;
-    }
-}
-
-/* winograd_input_rows on xp (winograd_pad_rows' copy, HP >= WM*TH + 2, WP >= WM*TW + 2), VT tiles at once; TW >= VT. */
+/* winograd_input_rows on xp (pad_planes_rows' copy, HP >= WM*TH + 2, WP >= WM*TW + 2), VT tiles at once; TW >= VT. */
 kernel void winograd_input_vec(global const float* xp, global float* V, int C, int HP, int WP, int TH, int TW, int T, int ld,
                                int ps) {
     const int row = get_global_id(0), c = get_global_id(1);

@@ -109,7 +109,7 @@ final class ClWinograd {
         } else if (tw >= vt) { // a zero-padded copy first, so that the vector loads need no bounds checks
             int hp = tile * th + 2, wp = tile * tw + 2, count = nb * ci;
             ClBuffer xp = scratch.get("winograd.xp", (long) count * hp * wp);
-            cl.kernel("winograd.cl", options, "winograd_pad_rows").args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(hp, count);
+            cl.kernel("tensor.cl", "", "pad_planes_rows").args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(count);
             cl.kernel("winograd.cl", options, "winograd_input_vec").args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((long) nb * th, ci);
         } else {
             cl.kernel("winograd.cl", options, "winograd_input_rows").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) nb * th, ci);
