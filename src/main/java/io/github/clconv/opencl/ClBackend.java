@@ -299,7 +299,7 @@ public final class ClBackend implements Backend {
         return a == ConvTuner.Algo.WINOGRAD4 ? winograd4 : winograd2;
     }
 
-    /** Seconds per candidate for g on random data (best of three, in turns); those that disagree with im2col are left out. */
+    /** Seconds per candidate for g on random data (best of five, in turns: with three, a burst of load on a shared machine once made a 30% slower algorithm win); those that disagree with im2col are left out. */
     private Map<ConvTuner.Algo, Double> measureConv(ConvGeom g, List<ConvTuner.Algo> candidates) {
         int c = candidates.size();
         List<ClBuffer> bufs = new ArrayList<>();
@@ -322,7 +322,7 @@ public final class ClBackend implements Backend {
             }
             double[] best = new double[c];
             Arrays.fill(best, Double.POSITIVE_INFINITY);
-            for (int round = 0; round < 3; round++) {
+            for (int round = 0; round < 5; round++) {
                 for (int i = 0; i < c; i++) {
                     if (agrees[i]) {
                         cl.finish();
