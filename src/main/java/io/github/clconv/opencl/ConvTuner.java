@@ -26,7 +26,7 @@ import java.util.Random;
  * (forward, input and weight gradients) on random data; a candidate must first agree with
  * im2col within TOLERANCE on all three results, else it cannot win. The choice is kept per
  * device and driver in convalgo-SET-DEVICE.properties beside the GEMM plan (SET names the
- * candidates, e.g. iw2w4d, so that a new one is measured).
+ * candidates, e.g. i2w2w4d, so that a new one is measured).
  */
 final class ConvTuner {
     private static final Logger log = LoggerFactory.getLogger(ConvTuner.class);
