@@ -264,23 +264,32 @@ public final class ClBackend implements Backend {
         return ClConv1x1.applies(g) ? ConvTuner.Algo.IM2COL : convTuner.choose(g, measure);
     }
 
-    /** A training step's convolution work (forward, input and weight gradients) by algorithm a. */
-    private void step(ConvTuner.Algo a, Buf x, Buf w, ConvGeom g, Buf y, Buf dx, Buf dw) {
+    /** A training step's convolution work (forward, input and weight gradients) by algorithm a; kept: keptShape(a, g)'s buffer, or null. */
+    private void step(ConvTuner.Algo a, Buf x, Buf w, ConvGeom g, Buf y, Buf dx, Buf dw, ClBuffer kept) {
         switch (a) {
             case IM2COL -> {
-                conv.forward(x, w, null, g, y);
-                conv.backward(x, w, y, g, dx, dw, null);
+                conv.forward(x, w, null, g, y, kept);
+                conv.backward(x, w, y, g, dx, dw, null, kept);
             }
             case WINOGRAD2, WINOGRAD4 -> {
-                winograd(a).forward(x, w, null, g, y, null);
-                winograd(a).backwardWeights(x, y, g, dw, null);
+                winograd(a).forward(x, w, null, g, y, kept);
+                winograd(a).backwardWeights(x, y, g, dw, kept);
                 winograd(a).backwardData(w, y, g, dx);
             }
             case DIRECT -> {
-                direct.forward(x, w, null, g, y, null);
-                direct.backward(x, w, y, g, dx, dw, null, null);
+                direct.forward(x, w, null, g, y, kept);
+                direct.backward(x, w, y, g, dx, dw, null, kept);
             }
         }
+    }
+
+    /** What algorithm a's training forward keeps for backward on g (null: nothing). */
+    private Shape keptShape(ConvTuner.Algo a, ConvGeom g) {
+        return switch (a) {
+            case IM2COL -> conv.keptShape(g);
+            case DIRECT -> direct.paddedInput(g) <= Integer.MAX_VALUE ? Shape.of((int) direct.paddedInput(g)) : null; // x behind zero guards
+            case WINOGRAD2, WINOGRAD4 -> winograd(a).keptShape(g); // x's transform
+        };
     }
 
     private void winogradBackward(ConvTuner.Algo a, Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, ClBuffer kept) {
@@ -307,10 +316,16 @@ public final class ClBackend implements Backend {
             cl.write(x, ConvTuner.random(g.input().size(), 1));
             cl.write(w, ConvTuner.random(g.weight().size(), 2));
             ClBuffer[][] out = new ClBuffer[c][];
+            ClBuffer[] kept = new ClBuffer[c]; // timed as training runs it: the forward keeps what the backward reuses
             for (int i = 0; i < c; i++) {
                 out[i] = new ClBuffer[]{cl.alloc(g.output(), false), cl.alloc(g.input(), false), cl.alloc(g.weight(), false)};
                 bufs.addAll(List.of(out[i]));
-                step(candidates.get(i), x, w, g, out[i][0], out[i][1], out[i][2]);
+                Shape k = keptShape(candidates.get(i), g);
+                if (k != null) {
+                    kept[i] = cl.alloc(k, false);
+                    bufs.add(kept[i]);
+                }
+                step(candidates.get(i), x, w, g, out[i][0], out[i][1], out[i][2], kept[i]);
             }
             float[][] want = {cl.read(out[0][0]), cl.read(out[0][1]), cl.read(out[0][2])}; // candidates.get(0) is im2col
             boolean[] agrees = new boolean[c];
@@ -327,7 +342,7 @@ public final class ClBackend implements Backend {
                     if (agrees[i]) {
                         cl.finish();
                         long t0 = System.nanoTime();
-                        step(candidates.get(i), x, w, g, out[i][0], out[i][1], out[i][2]);
+                        step(candidates.get(i), x, w, g, out[i][0], out[i][1], out[i][2], kept[i]);
                         cl.finish();
                         best[i] = Math.min(best[i], (System.nanoTime() - t0) / 1e9);
                     }
@@ -380,11 +395,7 @@ public final class ClBackend implements Backend {
         if (ClConv1x1.applies(g)) {
             return null;
         }
-        return switch (algo(g)) {
-            case IM2COL -> conv.keptShape(g);
-            case DIRECT -> Shape.of((int) direct.paddedInput(g)); // x behind zero guards
-            case WINOGRAD2, WINOGRAD4 -> winograd(algo(g)).keptShape(g); // x's transform
-        };
+        return keptShape(algo(g), g);
     }
 
     @Override
