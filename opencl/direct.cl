@@ -261,3 +261,137 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
         }
     }
 }
+
+#if VW == 16
+/* The weight gradient with 16 filters in a vector's lanes instead of 16 pixels, for filters up
+   to 5x5: direct_dw's per-vector tap loads, column masks and partial last vectors on small
+   planes cost more than its FMAs. Here a pixel's dy for 16 filters is one vector (from dyl,
+   direct_dy_lanes' [N][P][KL] copy), each tap of x one broadcast scalar, and the sums over
+   pixels stay in TC*KS*KS accumulators, so a pixel costs one vector load and TC*KS*KS FMAs
+   with broadcast operands. Columns at the plane's left and right edges take the checked body,
+   all others none. Global (KL/16, ceil(C/TC)), one work-item per group; xp is direct_pad's
+   copy of x [N][C][H][W]; the sum over images and pixels runs in a fixed order. */
+#ifndef TC
+#define TC 2
+#endif
+#define TAPS (KS * KS)
+#define DW_PIXEL(CHECKED)                                                                  \
+    {                                                                                      \
+        const float16 d = vload16(0, dn + (long)(oh * W + ow) * KL);                       \
+        dsum += d;                                                                         \
+        _Pragma("unroll") for (int t = 0; t < TC; t++) {                                   \
+            _Pragma("unroll") for (int r = 0; r < KS; r++) {                               \
+                _Pragma("unroll") for (int s = 0; s < KS; s++) {                           \
+                    float v = xn[t][(oh + r - PAD) * W + ow + s - PAD];                    \
+                    if (CHECKED) {                                                         \
+                        v = ow + s - PAD >= 0 && ow + s - PAD < W ? v : 0.0f;              \
+                    }                                                                      \
+                    acc[t][r * KS + s] = MADD((float16)(v), d, acc[t][r * KS + s]);        \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+kernel void direct_dw_lanes(global const float* xp, global const float* dyl, global float* dw, global float* db,
+                            int has_db, int N, int C, int K, int H, int W, int G, int KL) {
+    const int k0 = get_global_id(0) * 16, c0 = get_global_id(1) * TC;
+    if (k0 >= K || c0 >= C) {
+        return;
+    }
+    const int P = H * W, PS = P + G;
+    float16 acc[TC][TAPS];
+    for (int t = 0; t < TC; t++) {
+        for (int q = 0; q < TAPS; q++) {
+            acc[t][q] = (float16)(0.0f);
+        }
+    }
+    float16 dsum = (float16)(0.0f);
+    for (int n = 0; n < N; n++) {
+        global const float* dn = dyl + (long)n * P * KL + k0;
+        global const float* xn[TC];
+        for (int t = 0; t < TC; t++) {
+            xn[t] = xp + G + ((long)n * C + min(c0 + t, C - 1)) * PS;
+        }
+        for (int oh = 0; oh < H; oh++) {
+            int ow = 0;
+            for (; ow < PAD; ow++) DW_PIXEL(1)
+            for (; ow < W - PAD; ow++) DW_PIXEL(0)
+            for (; ow < W; ow++) DW_PIXEL(1)
+        }
+    }
+    float lanes[16];
+    for (int t = 0; t < TC && c0 + t < C; t++) {
+        for (int q = 0; q < TAPS; q++) {
+            vstore16(acc[t][q], 0, lanes);
+            for (int l = 0; l < 16 && k0 + l < K; l++) {
+                dw[((long)(k0 + l) * C + c0 + t) * TAPS + q] = lanes[l];
+            }
+        }
+    }
+    if (has_db && c0 == 0) {
+        vstore16(dsum, 0, lanes);
+        for (int l = 0; l < 16 && k0 + l < K; l++) {
+            db[k0 + l] = lanes[l];
+        }
+    }
+}
+
+/* One step of a 16x16 transpose in registers: rows i and i + D (i & D == 0) swap the blocks
+   where row bit D and column bit D differ. Four steps (D = 8, 4, 2, 1) transpose the whole. */
+#define SWAP_LO_8 (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
+#define SWAP_HI_8 (uint16)(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31)
+#define SWAP_LO_4 (uint16)(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27)
+#define SWAP_HI_4 (uint16)(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31)
+#define SWAP_LO_2 (uint16)(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29)
+#define SWAP_HI_2 (uint16)(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31)
+#define SWAP_LO_1 (uint16)(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30)
+#define SWAP_HI_1 (uint16)(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31)
+#define SWAP_STEP(D)                                                                       \
+    _Pragma("unroll") for (int i = 0; i < 16; i++) {                                       \
+        if ((i & D) == 0) {                                                                \
+            const float16 a = v[i], b = v[i + D];                                          \
+            v[i] = shuffle2(a, b, SWAP_LO_##D);                                            \
+            v[i + D] = shuffle2(a, b, SWAP_HI_##D);                                        \
+        }                                                                                  \
+    }
+
+/* dyl[n][p][k] = dy[n][k][p] for k < K, zeros up to KL (a multiple of 16): direct_dw_lanes'
+   layout. Global (KL/16, N), one work-item per group: blocks of 16 filters x 16 pixels are
+   loaded as 16 vectors, transposed in registers and stored as 16 vectors. */
+kernel void direct_dy_lanes(global const float* dy, global float* dyl, int K, int P, int KL) {
+    const int k0 = get_global_id(0) * 16, n = get_global_id(1);
+    global const float* src = dy + ((long)n * K + k0) * P;
+    global float* dst = dyl + (long)n * P * KL + k0;
+    const int rows = min(16, K - k0);
+    for (int p0 = 0; p0 < P; p0 += 16) {
+        const int cols = min(16, P - p0);
+        float16 v[16];
+        if (rows == 16 && cols == 16) {
+            _Pragma("unroll") for (int i = 0; i < 16; i++) {
+                v[i] = vload16(0, src + (long)i * P + p0);
+            }
+        } else {
+            float t[16];
+            for (int i = 0; i < 16; i++) {
+                for (int j = 0; j < 16; j++) {
+                    t[j] = i < rows && j < cols ? src[(long)i * P + p0 + j] : 0.0f;
+                }
+                v[i] = vload16(0, t);
+            }
+        }
+        SWAP_STEP(8)
+        SWAP_STEP(4)
+        SWAP_STEP(2)
+        SWAP_STEP(1)
+        if (cols == 16) {
+            _Pragma("unroll") for (int j = 0; j < 16; j++) {
+                vstore16(v[j], 0, dst + (long)(p0 + j) * KL);
+            }
+        } else {
+            for (int j = 0; j < cols; j++) {
+                vstore16(v[j], 0, dst + (long)(p0 + j) * KL);
+            }
+        }
+    }
+}
+#endif

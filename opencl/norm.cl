@@ -97,30 +97,6 @@ kernel void bn_backward_apply(global const float* x, global const float* dy, glo
    planes: work-item l takes planes n = l, l + RED, ... and walks each in order in 16-wide
    vectors (no index division per element, no add waiting on the one before; CPU runtimes,
    MovementTuner chooses). A fixed order again: deterministic. */
-inline float hsum16(float16 v) {
-    const float8 a = v.lo + v.hi;
-    const float4 b = a.lo + a.hi;
-    const float2 c = b.lo + b.hi;
-    return c.x + c.y;
-}
-
-/* The plane's values run through 16-wide vectors (sixteen partial sums in lanes), the last
-   P mod 16 one by one. */
-inline float plane_sum(global const float* v, int P, float shift, int square) {
-    float16 acc = 0.0f;
-    int p = 0;
-    for (; p + 16 <= P; p += 16) {
-        const float16 d = vload16(0, v + p) - shift;
-        acc += square ? d * d : d;
-    }
-    float t = 0.0f;
-    for (; p < P; p++) {
-        const float d = v[p] - shift;
-        t += square ? d * d : d;
-    }
-    return hsum16(acc) + t;
-}
-
 kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
 void bn_stats_rows(global const float* x, global float* mean_out, global float* invstd_out,
                    global float* run_mean, global float* run_var, float momentum, float eps, int N, int C, int P) {

@@ -62,7 +62,7 @@ public final class ClBackend implements Backend {
         this.scratch = new Scratch(cl);
         this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
         this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
-        this.conv1x1 = new ClConv1x1(cl, gemm, scratch);
+        this.conv1x1 = new ClConv1x1(cl, gemm, scratch, conv.elementwise());
         this.winograd2 = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise(), 2);
         this.winograd4 = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise(), 4);
         this.direct = new ClDirect(cl, scratch, conv.elementwise());

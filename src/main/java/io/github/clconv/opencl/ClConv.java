@@ -142,10 +142,18 @@ final class ClConv {
 
     /** db = dy summed per filter over images and pixels, for algorithms whose weight gradient does not sum it. */
     void biasGradient(Buf dy, ConvGeom g, Buf db) {
-        ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * g.k());
-        int p = g.oh() * g.ow();
-        cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * g.k()).runGroups(cl.reductionWidth(), (long) g.n() * g.k());
-        cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, g.n(), g.k()).run(g.k());
+        biasGradient(cl, scratch, elementwise, dy, g.n(), g.k(), g.oh() * g.ow(), db);
+    }
+
+    /** db[k] = the sum of dy [n][k][p] over n and p, by the kernels of the device's movement layout. */
+    static void biasGradient(ClContext cl, Scratch scratch, boolean elementwise, Buf dy, int n, int k, int p, Buf db) {
+        if (!elementwise) {
+            cl.kernel("tensor.cl", "", "channel_sums_rows").args(dy, db, n, k, p).runGroups(cl.reductionWidth(), k);
+            return;
+        }
+        ClBuffer rowSums = scratch.get("conv.rowsums", (long) n * k);
+        cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, n * k).runGroups(cl.reductionWidth(), (long) n * k);
+        cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, n, k).run(k);
     }
 
     void linearForward(Buf x, Buf w, Buf bias, Buf y) {

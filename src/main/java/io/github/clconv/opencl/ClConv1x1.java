@@ -15,7 +15,11 @@ final class ClConv1x1 {
     private final ClGemm gemm;
     private final Scratch scratch;
 
-    ClConv1x1(ClContext cl, ClGemm gemm, Scratch scratch) {
+    /** MovementTuner's layout: which bias-gradient sums suit the device. */
+    private final boolean elementwise;
+
+    ClConv1x1(ClContext cl, ClGemm gemm, Scratch scratch, boolean elementwise) {
+        this.elementwise = elementwise;
         this.cl = cl;
         this.gemm = gemm;
         this.scratch = scratch;
@@ -44,9 +48,7 @@ final class ClConv1x1 {
             }
         }
         if (db != null) {
-            ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * k);
-            cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * k).runGroups(cl.reductionWidth(), (long) g.n() * k);
-            cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, g.n(), k).run(k);
+            ClConv.biasGradient(cl, scratch, elementwise, dy, g.n(), k, p, db);
         }
     }
 }

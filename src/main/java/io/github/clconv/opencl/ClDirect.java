@@ -47,7 +47,7 @@ final class ClDirect {
     }
 
     private String options(ConvGeom g, boolean flip) {
-        return "-DKS=" + g.r() + " -DVW=" + vw + " -DTM=" + tm + " -DTK=" + tk + " -DFLIP=" + (flip ? 1 : 0);
+        return "-DKS=" + g.r() + " -DVW=" + vw + " -DTM=" + tm + " -DTK=" + tk + " -DTC=" + lanesChannels(g) + " -DFLIP=" + (flip ? 1 : 0);
     }
 
     private int guard(ConvGeom g) {
@@ -85,22 +85,41 @@ final class ClDirect {
                 .runLocal(local, (vectors + per - 1) / per, (ko + tm - 1) / tm, g.n());
     }
 
+    /** Input channels per work-item of direct_dw_lanes: its TC*KS*KS accumulators must fit the registers. */
+    private static int lanesChannels(ConvGeom g) {
+        return g.r() == 3 ? 2 : 1;
+    }
+
+    /** direct_dw_lanes (16 filters in the lanes) where the vectors are 16 wide and its accumulators fit (filters up to 5x5). */
+    private boolean lanes(ConvGeom g) {
+        return vw == 16 && g.r() <= 5;
+    }
+
     /** kept: x's padded copy from forward, or null. */
     void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
         int p = g.h() * g.w(), guard = guard(g);
-        ClBuffer dyp = pad(dy, g.n() * g.k(), p, guard, "direct.dy", null);
+        boolean lanes = dw != null && lanes(g);
+        ClBuffer dyp = dx != null || (dw != null && !lanes) ? pad(dy, g.n() * g.k(), p, guard, "direct.dy", null) : null;
         if (dx != null) {
             conv(dyp, w, null, g.k(), g.c(), g, true, dx);
         }
         if (dw != null) {
             ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);
-            cl.kernel("direct.cl", options(g, false), "direct_dw")
-                    .args(xp, dyp, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), guard)
-                    .runLocal(local == null ? null : new long[]{1, 1}, (g.k() + tk - 1) / tk, g.c());
+            if (lanes) {
+                int kl = (g.k() + 15) / 16 * 16, tc = lanesChannels(g);
+                long[] one = {1, 1};
+                ClBuffer dyl = scratch.get("direct.dyl", (long) g.n() * p * kl);
+                cl.kernel("direct.cl", options(g, false), "direct_dy_lanes").args(dy, dyl, g.k(), p, kl).runLocal(one, kl / 16, g.n());
+                cl.kernel("direct.cl", options(g, false), "direct_dw_lanes")
+                        .args(xp, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), guard, kl)
+                        .runLocal(one, kl / 16, (g.c() + tc - 1) / tc);
+            } else {
+                cl.kernel("direct.cl", options(g, false), "direct_dw")
+                        .args(xp, dyp, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), guard)
+                        .runLocal(local == null ? null : new long[]{1, 1}, (g.k() + tk - 1) / tk, g.c());
+            }
         } else if (db != null) {
-            ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * g.k());
-            cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * g.k()).runGroups(cl.reductionWidth(), (long) g.n() * g.k());
-            cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, g.n(), g.k()).run(g.k());
+            ClConv.biasGradient(cl, scratch, elementwise, dy, g.n(), g.k(), p, db);
         }
     }
 }
