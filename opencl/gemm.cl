@@ -105,15 +105,19 @@
 #define floatK CAT(float, VK)
 #define vloadK CAT(vload, VK)
 
-/* Global dimension 2 is the K slice (split-K in one launch): slice s multiplies
-   K = [s*kslice, (s+1)*kslice) and writes its partial product cstride floats after C's;
-   one slice (kslice = K, cstride = 0) is the plain GEMM. */
-#define SPLIT_K                                                     \
-    const int k0 = get_global_id(2) * kslice;                       \
-    K = min(kslice, K - k0);                                        \
-    A += offA + (TRANS_A ? k0 * lda : k0);                          \
-    B += offB + (TRANS_B ? k0 : k0 * ldb);                          \
-    C += offC + get_global_id(2) * cstride
+/* Global dimension 2 counts either slices of K (split-K in one launch: kslice > 0, slice z
+   multiplies K = [z*kslice, (z+1)*kslice) and writes its partial product) or the products of
+   a batch (kslice = 0: product z has the same M, N, K and leading dimensions). Either way
+   item z reads A and B sa and sb floats after the first item's and writes C sc floats after
+   it; one item (sa = sb = sc = 0) is the plain GEMM. */
+#define BATCH_OR_SPLIT                                              \
+    const int z = get_global_id(2);                                 \
+    if (kslice > 0) {                                               \
+        K = min(kslice, K - z * kslice);                            \
+    }                                                               \
+    A += offA + (long)z * sa;                                       \
+    B += offB + (long)z * sb;                                       \
+    C += offC + (long)z * sc
 
 #if TRANS_A
 #define A_AT(i, p) A[(p) * lda + (i)]
@@ -129,7 +133,7 @@
 kernel void gemm(int M, int N, int K, float alpha,
                  global const float* A, int offA, int lda,
                  global const float* B, int offB, int ldb,
-                 float beta, global float* C, int offC, int ldc, int kslice, int cstride) {
+                 float beta, global float* C, int offC, int ldc, int kslice, int sa, int sb, int sc) {
 #if ROWS_FIRST
     const int i0 = get_global_id(0) * TM;
     const int j0 = get_global_id(1) * VW;
@@ -140,7 +144,7 @@ kernel void gemm(int M, int N, int K, float alpha,
     if (i0 >= M || j0 >= N) {
         return;
     }
-    SPLIT_K;
+    BATCH_OR_SPLIT;
     int rows[TM];
     _Pragma("unroll")
     for (int r = 0; r < TM; r++) {
@@ -192,7 +196,7 @@ kernel void gemm(int M, int N, int K, float alpha,
 kernel void gemm_nt(int M, int N, int K, float alpha,
                     global const float* A, int offA, int lda,
                     global const float* B, int offB, int ldb,
-                    float beta, global float* C, int offC, int ldc, int kslice, int cstride) {
+                    float beta, global float* C, int offC, int ldc, int kslice, int sa, int sb, int sc) {
     /* dimension 0 walks the rows of C: consecutive work-items reuse the same TC rows of B
        (the big operand of a weight gradient) while they are in cache */
     const int i0 = get_global_id(0) * TR;
@@ -200,7 +204,7 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
     if (i0 >= M || j0 >= N) {
         return;
     }
-    SPLIT_K;
+    BATCH_OR_SPLIT;
     global const float* a[TR];
     global const float* b[TC];
     _Pragma("unroll")
@@ -253,17 +257,17 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
     }
 }
 
-/* Work-group size (TSN/WN, TSM/WM, 1); global size (ceil(N/TSN)*TSN/WN, ceil(M/TSM)*TSM/WM, slices). */
+/* Work-group size (TSN/WN, TSM/WM, 1); global size (ceil(N/TSN)*TSN/WN, ceil(M/TSM)*TSM/WM, slices or products). */
 __attribute__((reqd_work_group_size(TSN / WN, TSM / WM, 1)))
 kernel void gemm_tiled(int M, int N, int K, float alpha,
                        global const float* A, int offA, int lda,
                        global const float* B, int offB, int ldb,
-                       float beta, global float* C, int offC, int ldc, int kslice, int cstride) {
+                       float beta, global float* C, int offC, int ldc, int kslice, int sa, int sb, int sc) {
     #define RN (TSN / WN) /* work-items along a row of the tile */
     #define RM (TSM / WM)
     const int lx = get_local_id(0), ly = get_local_id(1);
     const int i0 = get_group_id(1) * TSM, j0 = get_group_id(0) * TSN;
-    SPLIT_K;
+    BATCH_OR_SPLIT;
     float acc[WM][WN];
     _Pragma("unroll")
     for (int r = 0; r < WM; r++) {

@@ -76,12 +76,7 @@ final class ClGemm {
                 ldb = ld;
             }
         }
-        long blocks = switch (v.kind()) {
-            case NT -> ceilDiv(n, v.get("TC")) * ceilDiv(m, v.get("TR"));
-            case TILED -> ceilDiv(n, v.get("TSN")) * ceilDiv(m, v.get("TSM"));
-            default -> ceilDiv(n, v.get("VW")) * ceilDiv(m, v.get("TM"));
-        };
-        long enough = v.kind() == GemmVariant.Kind.TILED ? minGroups : minBlocks;
+        long blocks = blocks(v, m, n), enough = enough(v);
         int splits = blocks >= enough || k < MIN_SPLIT_K ? 1 : (int) Math.min(MAX_SPLITS, Math.min(k / SLICE, enough * 4 / blocks + 1));
         if (v.kind() == GemmVariant.Kind.BLOCKED && splits <= 1 && (long) k * n > PANEL_OPERAND && k > 2 * PANEL) {
             // K panels: each launch's slice of B stays in cache while every block of C passes
@@ -89,45 +84,84 @@ final class ClGemm {
             for (int p0 = 0; p0 < k; p0 += PANEL) {
                 int kk = Math.min(PANEL, k - p0);
                 launch(v, ta, tb, m, n, kk, alpha, a, offA + (ta ? p0 * lda : p0), lda, b, offB + (tb ? p0 : p0 * ldb), ldb,
-                        p0 == 0 ? beta : 1f, c, offC, ldc, 1, kk);
+                        p0 == 0 ? beta : 1f, c, offC, ldc, 1, 0, 0, 0, 0);
             }
             return;
         }
         if (splits <= 1) {
-            launch(v, ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, 1, k);
+            launch(v, ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, 1, 0, 0, 0, 0);
             return;
         }
         int slice = (k + splits - 1) / splits;
         splits = (k + slice - 1) / slice;
         ClBuffer parts = scratch.get("gemm.splits", (long) splits * m * n);
-        launch(v, ta, tb, m, n, k, 1f, a, offA, lda, b, offB, ldb, 0f, parts, 0, n, splits, slice);
+        launch(v, ta, tb, m, n, k, 1f, a, offA, lda, b, offB, ldb, 0f, parts, 0, n, splits, slice, ta ? slice * lda : slice, tb ? slice : slice * ldb,
+                m * n);
         cl.kernel("gemm.cl", "", "sum_splits").args(parts, splits, m * n, alpha, beta, c, offC, m, n, ldc).run((long) m * n);
+    }
+
+    /**
+     * count products c_z = alpha * op(a_z) * op(b_z) + beta * c_z of one shape, operand z lying sa, sb and sc floats
+     * after operand 0 (Winograd's (m+2)^2 GEMMs per pass): one launch where the variant takes it, so that small
+     * products do not each pay a launch (64 x 256 x 64: about 30 us of PoCL 3.1's time apiece); one product at a
+     * time where CLBlast runs them, where the batch is too few blocks for the device and K long (split-K then), or where
+     * the blocked kernel would cut K into panels or copy an operand.
+     */
+    void runBatch(int count, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, int sa, Buf b, int offB,
+                  int ldb, int sb, float beta, Buf c, int offC, int ldc, int sc) {
+        GemmVariant v = plan.variant(ta, tb, m, n, k);
+        int aRows = ta ? k : m, bRows = tb ? n : k;
+        boolean alone = count == 1 || v.kind() == GemmVariant.Kind.CLBLAST || (blocks(v, m, n) * count < enough(v) && k >= MIN_SPLIT_K)
+                || (v.kind() == GemmVariant.Kind.BLOCKED && (aliases(lda, aRows) || aliases(ldb, bRows) || ((long) k * n > PANEL_OPERAND && k > 2 * PANEL)));
+        if (alone) {
+            for (int z = 0; z < count; z++) {
+                run(v, ta, tb, m, n, k, alpha, a, offA + z * sa, lda, b, offB + z * sb, ldb, beta, c, offC + z * sc, ldc);
+            }
+            return;
+        }
+        launch(v, ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, count, 0, sa, sb, sc);
+    }
+
+    /** Independent pieces of an m x n C: work-items of the blocked kernels, work-groups of the tiled one. */
+    private static long blocks(GemmVariant v, int m, int n) {
+        return switch (v.kind()) {
+            case NT -> ceilDiv(n, v.get("TC")) * ceilDiv(m, v.get("TR"));
+            case TILED -> ceilDiv(n, v.get("TSN")) * ceilDiv(m, v.get("TSM"));
+            default -> ceilDiv(n, v.get("VW")) * ceilDiv(m, v.get("TM"));
+        };
+    }
+
+    private long enough(GemmVariant v) {
+        return v.kind() == GemmVariant.Kind.TILED ? minGroups : minBlocks;
     }
 
     private static boolean aliases(int ld, int rows) {
         return ld % 1024 == 0 && (long) ld * rows >= (1 << 20);
     }
 
-    /** splits > 1: slice s of K (slice long) writes its partial product m*n floats after the one before. */
+    /**
+     * items launches of one product in global dimension 2: slices of K when kslice > 0 (slice s writes its partial
+     * product m*n floats after the one before), else a batch of products; item z reads a and b sa and sb floats after
+     * the first item's and writes c sc floats after it.
+     */
     private void launch(GemmVariant v, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b,
-                        int offB, int ldb, float beta, Buf c, int offC, int ldc, int splits, int slice) {
-        int cstride = splits > 1 ? m * n : 0;
+                        int offB, int ldb, float beta, Buf c, int offC, int ldc, int items, int kslice, int sa, int sb, int sc) {
         String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + v.options();
         switch (v.kind()) {
-            case NT -> cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, slice, cstride)
-                    .runLocal(v.get("WG") == 1 ? ONE : null, ceilDiv(m, v.get("TR")), ceilDiv(n, v.get("TC")), splits);
+            case NT -> cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc)
+                    .runLocal(v.get("WG") == 1 ? ONE : null, ceilDiv(m, v.get("TR")), ceilDiv(n, v.get("TC")), items);
             case TILED -> {
                 long lx = v.get("TSN") / v.get("WN"), ly = v.get("TSM") / v.get("WM");
-                cl.kernel("gemm.cl", options, "gemm_tiled").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, slice, cstride)
-                        .runLocal(new long[]{lx, ly, 1}, ceilDiv(n, v.get("TSN")) * lx, ceilDiv(m, v.get("TSM")) * ly, splits);
+                cl.kernel("gemm.cl", options, "gemm_tiled").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc)
+                        .runLocal(new long[]{lx, ly, 1}, ceilDiv(n, v.get("TSN")) * lx, ceilDiv(m, v.get("TSM")) * ly, items);
             }
             default -> {
                 // the smaller operand stays in cache while the larger one streams through once
                 boolean rowsFirst = (long) m * k < (long) k * n;
                 long rowBlocks = ceilDiv(m, v.get("TM")), colBlocks = ceilDiv(n, v.get("VW"));
                 cl.kernel("gemm.cl", options + " -DROWS_FIRST=" + (rowsFirst ? 1 : 0), "gemm")
-                        .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, slice, cstride)
-                        .runLocal(v.get("WG") == 1 ? ONE : null, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks, splits);
+                        .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc)
+                        .runLocal(v.get("WG") == 1 ? ONE : null, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks, items);
             }
         }
     }
