@@ -30,11 +30,11 @@ check --only gemm --cases 8 --gemm 'tiled TSM=16 TSN=32 TSK=8 WM=4 WN=4 LOCAL=0'
 check --only conv2d,batchnorm2d,batchnorm_relu --cases 8 --gemm "$blocked" --movement element
 check --only conv2d,batchnorm2d,batchnorm1d,batchnorm_relu --cases 6 --gemm "$blocked" --movement row
 # Winograd's transforms in both layouts, on the fixed 3x3 stride-1 cases (pads 0, 1, 2, partial tiles)
-check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd2
+check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd2 --movement row
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd2 --movement element
-check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd4
+check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd4 --movement row
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd4 --movement element
 # direct convolution in both layouts: the fixed stride-1 "same" cases (7x7, 5x5, one row, one column, 49 pixels) and random ones
-check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct
+check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement row
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement element
 echo "oclgrind check passed: no memory or race errors" >&2

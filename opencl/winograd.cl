@@ -415,6 +415,118 @@ kernel void winograd_dy_vec(global const float* dy, global float* D, int K, int 
     }
 }
 
+/* The _lanes kernels, for planes whose tile rows are narrower than a vector (TW < VT: 7x7 and
+   14x14 planes): a work-item holds 16 consecutive tiles t0 .. t0+15 (across tile rows and
+   images) in the lanes of a float16. Each lane gathers its tile from a zero-padded copy at its
+   own offset (no bounds checks), the transforms run on whole vectors, and each of the WA*WA
+   results of V or D is one vector store: the caller's ld is a multiple of 16, and lanes past
+   T transform tile T-1 again into columns that no GEMM reads. Global (ceil(T/16), channels),
+   one work-item per group. */
+#define LANE_IDS ((int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+#define GATHER16(p, o) ((float16)(p[(o).s0], p[(o).s1], p[(o).s2], p[(o).s3], p[(o).s4], p[(o).s5], p[(o).s6], p[(o).s7],   \
+                                  p[(o).s8], p[(o).s9], p[(o).sa], p[(o).sb], p[(o).sc], p[(o).sd], p[(o).se], p[(o).sf]))
+
+/* Offsets in a padded copy [nl * C + c][HP][WP] of the top-left input of tiles t (clamped to T - 1). */
+inline int16 lane_offsets(int t0, int T, int TH, int TW, int C, int c, int HP, int WP) {
+    const int16 t = min(t0 + LANE_IDS, T - 1);
+    const int16 nl = t / (TH * TW), r = t - nl * (TH * TW), ty = r / TW, tx = r - ty * TW;
+    return ((nl * C + c) * HP + WM * ty) * WP + WM * tx;
+}
+
+/* winograd_input_rows on xp (pad_planes_rows' copy, HP = WM*TH + 2, WP = WM*TW + 2), 16 tiles at once. */
+kernel void winograd_input_lanes(global const float* xp, global float* V, int C, int HP, int WP, int TH, int TW, int T, int ld,
+                                 int ps) {
+    const int t0 = get_global_id(0) * 16, c = get_global_id(1);
+    if (t0 >= T || c >= C) {
+        return;
+    }
+    const int16 o = lane_offsets(t0, T, TH, TW, C, c, HP, WP);
+    float16 d[WA][WA], v[WA][WA];
+    #pragma unroll
+    for (int i = 0; i < WA; i++) {
+        #pragma unroll
+        for (int j = 0; j < WA; j++) {
+            d[i][j] = GATHER16(xp, o + (i * WP + j));
+        }
+    }
+    WINO_2D(float16, WA, WA, WINO_IN, d, v);
+    const long stride = ps;
+    global float* out = V + (long)c * ld + t0;
+    #pragma unroll
+    for (int i = 0; i < WA; i++) {
+        #pragma unroll
+        for (int j = 0; j < WA; j++) {
+            vstore16(v[i][j], 0, out + (i * WA + j) * stride);
+        }
+    }
+}
+
+/* winograd_dy_rows on dp (pad_planes_rows' copy of dy with no padding before, HP = WM*TH, WP = WM*TW), 16 tiles at once. */
+kernel void winograd_dy_lanes(global const float* dp, global float* D, int K, int HP, int WP, int TH, int TW, int T, int ld, int ps) {
+    const int t0 = get_global_id(0) * 16, k = get_global_id(1);
+    if (t0 >= T || k >= K) {
+        return;
+    }
+    const int16 o = lane_offsets(t0, T, TH, TW, K, k, HP, WP);
+    float16 d[WM][WM], v[WA][WA];
+    #pragma unroll
+    for (int i = 0; i < WM; i++) {
+        #pragma unroll
+        for (int j = 0; j < WM; j++) {
+            d[i][j] = GATHER16(dp, o + (i * WP + j));
+        }
+    }
+    WINO_2D(float16, WM, WA, WINO_GRAD, d, v);
+    const long stride = ps;
+    global float* out = D + (long)k * ld + t0;
+    #pragma unroll
+    for (int i = 0; i < WA; i++) {
+        #pragma unroll
+        for (int j = 0; j < WA; j++) {
+            vstore16(v[i][j], 0, out + (i * WA + j) * stride);
+        }
+    }
+}
+
+/* winograd_output_rows, 16 tiles at once: whole vector loads of M, each lane's outputs stored
+   to its own tile (those inside OH x OW; lanes past T store nothing). */
+kernel void winograd_output_lanes(global const float* M, global const float* bias, int has_bias, global float* y, int K, int OH,
+                                  int OW, int TH, int TW, int n0, int T, int ld, int ps) {
+    const int t0 = get_global_id(0) * 16, k = get_global_id(1);
+    if (t0 >= T || k >= K) {
+        return;
+    }
+    const long stride = ps;
+    global const float* in = M + (long)k * ld + t0;
+    float16 m[WA][WA], o[WM][WM];
+    #pragma unroll
+    for (int i = 0; i < WA; i++) {
+        #pragma unroll
+        for (int j = 0; j < WA; j++) {
+            m[i][j] = vload16(0, in + (i * WA + j) * stride);
+        }
+    }
+    WINO_2D(float16, WA, WM, WINO_OUT, m, o);
+    float lanes[WM][WM][16];
+    const float b = has_bias ? bias[k] : 0.0f;
+    #pragma unroll
+    for (int i = 0; i < WM; i++) {
+        #pragma unroll
+        for (int j = 0; j < WM; j++) {
+            vstore16(o[i][j] + b, 0, lanes[i][j]);
+        }
+    }
+    for (int l = 0; l < 16 && t0 + l < T; l++) {
+        const int t = t0 + l, nl = t / (TH * TW), r = t - nl * (TH * TW), ty = r / TW, tx = r - ty * TW;
+        global float* plane = y + ((long)(n0 + nl) * K + k) * OH * OW;
+        for (int i = 0; i < WM && WM * ty + i < OH; i++) {
+            for (int j = 0; j < WM && WM * tx + j < OW; j++) {
+                plane[(WM * ty + i) * OW + WM * tx + j] = lanes[i][j][l];
+            }
+        }
+    }
+}
+
 /* D [WA*WA][K][ld] for images n0 .. n0+nb of dy [N][K][OH][OW] (see the header). */
 kernel void winograd_dy(global const float* dy, global float* D, int K, int OH, int OW, int TH, int TW, int n0, int T, int ld,
                         int ps) {

@@ -48,6 +48,19 @@ final class ClWinograd {
         return (int) Math.max(1, Math.min(n, budgetFloats / ((long) side * side * Math.max(ci, ko) * tiles)));
     }
 
+    /**
+     * Row stride of V, M and D for t tiles: a multiple of 16, so that the _lanes kernels' last vector of tiles
+     * stays in its row, and off multiples of 4 KiB.
+     */
+    private static int ld(int t) {
+        return ClConv.paddedLd((t + 15) / 16 * 16);
+    }
+
+    /** The _lanes kernels (16 tiles of any rows in a vector) where a tile row is narrower than the _vec kernels' vector. */
+    private boolean lanes(int tw) {
+        return !elementwise && tw < vt;
+    }
+
     private int tiles(int outSize) {
         return (outSize + tile - 1) / tile;
     }
@@ -61,7 +74,7 @@ final class ClWinograd {
         if (step(g.n(), g.c(), g.k(), tiles) < g.n()) {
             return null;
         }
-        long floats = (long) side * side * ClConv.paddedLd(g.c() * ClConv.paddedLd(g.n() * tiles));
+        long floats = (long) side * side * ClConv.paddedLd(g.c() * ld(g.n() * tiles));
         return floats <= Integer.MAX_VALUE ? Shape.of((int) floats) : null;
     }
 
@@ -80,31 +93,40 @@ final class ClWinograd {
         int ci = g.c(), ko = g.k(), pad = g.pad(), oh = g.oh(), ow = g.ow();
         int th = tiles(oh), tw = tiles(ow), tiles = th * tw, planes = side * side;
         int step = kept != null ? g.n() : step(g.n(), ci, ko, tiles);
-        int ldMax = ClConv.paddedLd(step * tiles);
+        int ldMax = ld(step * tiles);
         ClBuffer v = kept != null ? kept : scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
         ClBuffer d = scratch.get("winograd.m", (long) planes * ClConv.paddedLd(ko * ldMax));
         ClBuffer p = scratch.get("winograd.u", (long) planes * ko * ci);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
-            int nb = Math.min(step, g.n() - n0), t = nb * tiles, ld = ClConv.paddedLd(t), psV = ClConv.paddedLd(ci * ld), psD = ClConv.paddedLd(ko * ld);
+            int nb = Math.min(step, g.n() - n0), t = nb * tiles, ld = ld(t), psV = ClConv.paddedLd(ci * ld), psD = ClConv.paddedLd(ko * ld);
             if (kept == null) {
                 transformInput(x, v, ci, g.h(), g.w(), pad, th, tw, n0, nb, t, ld, psV);
             }
-            if (elementwise) {
+            if (lanes(tw)) { // a copy with zeros past OH and OW first, so that the gathers need no bounds checks
+                int hp = tile * th, wp = tile * tw, count = nb * ko;
+                ClBuffer dp = scratch.get("winograd.dyp", (long) count * hp * wp);
+                cl.kernel("tensor.cl", "", "pad_planes_rows").args(dy, dp, oh, ow, 0, n0 * ko, hp, wp, count).run(count);
+                cl.kernel("winograd.cl", options, "winograd_dy_lanes").args(dp, d, ko, hp, wp, th, tw, t, ld, psD).run((t + 15) / 16, ko);
+            } else if (elementwise) {
                 cl.kernel("winograd.cl", options, "winograd_dy").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) ko * t);
             } else if (tw >= vt) {
                 cl.kernel("winograd.cl", options, "winograd_dy_vec").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
             } else {
                 cl.kernel("winograd.cl", options, "winograd_dy_rows").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
             }
-            for (int xi = 0; xi < planes; xi++) { // summing chunk after chunk, in a fixed order
-                gemm.run(false, true, ko, ci, t, 1f, d, xi * psD, ld, v, xi * psV, ld, n0 == 0 ? 0f : 1f, p, xi * ko * ci, ci);
-            }
+            // summing chunk after chunk, in a fixed order
+            gemm.runBatch(planes, false, true, ko, ci, t, 1f, d, 0, ld, psD, v, 0, ld, psV, n0 == 0 ? 0f : 1f, p, 0, ci, ko * ci);
         }
         cl.kernel("winograd.cl", options, "winograd_filter_grad").args(p, dw, ko * ci).run((long) ko * ci);
     }
 
     private void transformInput(Buf in, ClBuffer v, int ci, int h, int wd, int pad, int th, int tw, int n0, int nb, int t, int ld, int psV) {
-        if (elementwise) {
+        if (lanes(tw)) {
+            int hp = tile * th + 2, wp = tile * tw + 2, count = nb * ci;
+            ClBuffer xp = scratch.get("winograd.xp", (long) count * hp * wp);
+            cl.kernel("tensor.cl", "", "pad_planes_rows").args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(count);
+            cl.kernel("winograd.cl", options, "winograd_input_lanes").args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((t + 15) / 16, ci);
+        } else if (elementwise) {
             cl.kernel("winograd.cl", options, "winograd_input").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) ci * t);
         } else if (tw >= vt) { // a zero-padded copy first, so that the vector loads need no bounds checks
             int hp = tile * th + 2, wp = tile * tw + 2, count = nb * ci;
@@ -121,18 +143,19 @@ final class ClWinograd {
         int oh = h + 2 * pad - 2, ow = wd + 2 * pad - 2, th = tiles(oh), tw = tiles(ow), tiles = th * tw;
         int planes = side * side;
         int step = step(n, ci, ko, tiles);
-        int ldMax = ClConv.paddedLd(step * tiles);
+        int ldMax = ld(step * tiles);
         ClBuffer u = scratch.get("winograd.u", (long) planes * ko * ci);
         ClBuffer v = kept != null ? kept : scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
         ClBuffer m = scratch.get("winograd.m", (long) planes * ClConv.paddedLd(ko * ldMax));
         cl.kernel("winograd.cl", options, "winograd_filter").args(w, u, ko, ci, flip ? 1 : 0).run((long) ko * ci);
         for (int n0 = 0; n0 < n; n0 += step) {
-            int nb = Math.min(step, n - n0), t = nb * tiles, ld = ClConv.paddedLd(t), psV = ClConv.paddedLd(ci * ld), psM = ClConv.paddedLd(ko * ld);
+            int nb = Math.min(step, n - n0), t = nb * tiles, ld = ld(t), psV = ClConv.paddedLd(ci * ld), psM = ClConv.paddedLd(ko * ld);
             transformInput(in, v, ci, h, wd, pad, th, tw, n0, nb, t, ld, psV);
-            for (int xi = 0; xi < planes; xi++) {
-                gemm.run(false, false, ko, t, ci, 1f, u, xi * ko * ci, ci, v, xi * psV, ld, 0f, m, xi * psM, ld);
-            }
-            if (elementwise) {
+            gemm.runBatch(planes, false, false, ko, t, ci, 1f, u, 0, ci, ko * ci, v, 0, ld, psV, 0f, m, 0, ld, psM);
+            if (lanes(tw)) {
+                cl.kernel("winograd.cl", options, "winograd_output_lanes").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                        .run((t + 15) / 16, ko);
+            } else if (elementwise) {
                 cl.kernel("winograd.cl", options, "winograd_output").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) ko * t);
             } else if (tw >= vt) {
