@@ -422,15 +422,25 @@ kernel void winograd_dy_vec(global const float* dy, global float* D, int K, int 
    results of V or D is one vector store: the caller's ld is a multiple of 16, and lanes past
    T transform tile T-1 again into columns that no GEMM reads. Global (ceil(T/16), channels),
    one work-item per group. */
-#define LANE_IDS ((int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
-#define GATHER16(p, o) ((float16)(p[(o).s0], p[(o).s1], p[(o).s2], p[(o).s3], p[(o).s4], p[(o).s5], p[(o).s6], p[(o).s7],   \
-                                  p[(o).s8], p[(o).s9], p[(o).sa], p[(o).sb], p[(o).sc], p[(o).sd], p[(o).se], p[(o).sf]))
+/* o[l] = the offset in a padded copy [nl * C + c][HP][WP] of the top-left input of tile t0 + l
+   (clamped to T - 1). Scalar loops: written with int16 arithmetic, the offsets came out wrong
+   under oclgrind 21.10 (reads out of bounds), though right on PoCL. */
+inline void lane_offsets(int t0, int T, int TH, int TW, int C, int c, int HP, int WP, int* o) {
+    #pragma unroll
+    for (int l = 0; l < 16; l++) {
+        const int t = min(t0 + l, T - 1), nl = t / (TH * TW), r = t - nl * (TH * TW), ty = r / TW, tx = r - ty * TW;
+        o[l] = ((nl * C + c) * HP + WM * ty) * WP + WM * tx;
+    }
+}
 
-/* Offsets in a padded copy [nl * C + c][HP][WP] of the top-left input of tiles t (clamped to T - 1). */
-inline int16 lane_offsets(int t0, int T, int TH, int TW, int C, int c, int HP, int WP) {
-    const int16 t = min(t0 + LANE_IDS, T - 1);
-    const int16 nl = t / (TH * TW), r = t - nl * (TH * TW), ty = r / TW, tx = r - ty * TW;
-    return ((nl * C + c) * HP + WM * ty) * WP + WM * tx;
+/* The 16 lanes' values d floats past their own offsets o. */
+inline float16 gather16(global const float* p, const int* o, int d) {
+    float v[16];
+    #pragma unroll
+    for (int l = 0; l < 16; l++) {
+        v[l] = p[o[l] + d];
+    }
+    return vload16(0, v);
 }
 
 /* winograd_input_rows on xp (pad_planes_rows' copy, HP = WM*TH + 2, WP = WM*TW + 2), 16 tiles at once. */
@@ -440,13 +450,14 @@ kernel void winograd_input_lanes(global const float* xp, global float* V, int C,
     if (t0 >= T || c >= C) {
         return;
     }
-    const int16 o = lane_offsets(t0, T, TH, TW, C, c, HP, WP);
+    int o[16];
+    lane_offsets(t0, T, TH, TW, C, c, HP, WP, o);
     float16 d[WA][WA], v[WA][WA];
     #pragma unroll
     for (int i = 0; i < WA; i++) {
         #pragma unroll
         for (int j = 0; j < WA; j++) {
-            d[i][j] = GATHER16(xp, o + (i * WP + j));
+            d[i][j] = gather16(xp, o, i * WP + j);
         }
     }
     WINO_2D(float16, WA, WA, WINO_IN, d, v);
@@ -467,13 +478,14 @@ kernel void winograd_dy_lanes(global const float* dp, global float* D, int K, in
     if (t0 >= T || k >= K) {
         return;
     }
-    const int16 o = lane_offsets(t0, T, TH, TW, K, k, HP, WP);
+    int o[16];
+    lane_offsets(t0, T, TH, TW, K, k, HP, WP, o);
     float16 d[WM][WM], v[WA][WA];
     #pragma unroll
     for (int i = 0; i < WM; i++) {
         #pragma unroll
         for (int j = 0; j < WM; j++) {
-            d[i][j] = GATHER16(dp, o + (i * WP + j));
+            d[i][j] = gather16(dp, o, i * WP + j);
         }
     }
     WINO_2D(float16, WM, WA, WINO_GRAD, d, v);
