@@ -25,8 +25,8 @@ import java.util.Random;
  * (channels, size, filters, padding) comes, each candidate runs a training step's work
  * (forward, input and weight gradients) on random data; a candidate must first agree with
  * im2col within TOLERANCE on all three results, else it cannot win. The choice is kept per
- * device and driver in convalgo-SET-DEVICE.properties beside the GEMM plan (SET names the
- * candidates, e.g. i2w2w4d, so that a new one is measured).
+ * device and driver in convalgo-SET-HASH-DEVICE.properties beside the GEMM plan (SET names the
+ * candidates, e.g. i2w2w4d, and HASH their kernels' sources, so that a new or changed one is measured).
  */
 final class ConvTuner {
     private static final Logger log = LoggerFactory.getLogger(ConvTuner.class);
@@ -154,13 +154,27 @@ final class ConvTuner {
         return Map.copyOf(choices);
     }
 
-    /** Named after the candidates too: a file from before one existed would keep choices that never measured it. */
+    /**
+     * Named after the candidates and a hash of the kernels they run too: a file from before a candidate existed, or
+     * from before its kernels changed, would keep choices that no longer hold.
+     */
     static Path cacheFile(DeviceInfo d) {
         StringBuilder set = new StringBuilder();
         for (Algo a : Algo.values()) {
             set.append(a.label().charAt(0)).append(a.label().replaceAll("[^0-9]", ""));
         }
-        return GemmTuner.cacheDir().resolve("convalgo-" + set + "-" + d.cacheKey().replace('|', '_') + ".properties");
+        return GemmTuner.cacheDir().resolve("convalgo-" + set + "-" + KERNELS_HASH + "-" + d.cacheKey().replace('|', '_') + ".properties");
+    }
+
+    /** The sources every candidate's kernels come from, hashed. */
+    private static final String KERNELS_HASH = kernelsHash("im2col.cl", "gemm.cl", "winograd.cl", "direct.cl", "tensor.cl", "madd.h", "reduction.h");
+
+    private static String kernelsHash(String... files) {
+        int h = 1;
+        for (String f : files) {
+            h = 31 * h + ClContext.source(f).hashCode();
+        }
+        return String.format("%08x", h);
     }
 
     private void load() {
