@@ -36,6 +36,7 @@
  */
 
 #include "madd.h"
+#include "reduction.h"
 
 #ifndef WM
 #define WM 2
@@ -472,8 +473,11 @@ kernel void winograd_input_lanes(global const float* xp, global float* V, int C,
     }
 }
 
-/* winograd_dy_rows on dp (pad_planes_rows' copy of dy with no padding before, HP = WM*TH, WP = WM*TW), 16 tiles at once. */
-kernel void winograd_dy_lanes(global const float* dp, global float* D, int K, int HP, int WP, int TH, int TW, int T, int ld, int ps) {
+/* winograd_dy_rows on dp, a zero-padded copy of dy [..][HP][WP] whose values start off floats into
+   each plane (HP >= off / WP + WM*TH, with zeros past OH and OW: pad_planes_rows' copy of dy, or
+   the input gradient's padded copy of it), 16 tiles at once. */
+kernel void winograd_dy_lanes(global const float* dp, int off, global float* D, int K, int HP, int WP, int TH, int TW, int T, int ld,
+                              int ps) {
     const int t0 = get_global_id(0) * 16, k = get_global_id(1);
     if (t0 >= T || k >= K) {
         return;
@@ -485,7 +489,7 @@ kernel void winograd_dy_lanes(global const float* dp, global float* D, int K, in
     for (int i = 0; i < WM; i++) {
         #pragma unroll
         for (int j = 0; j < WM; j++) {
-            d[i][j] = gather16(dp, o, i * WP + j);
+            d[i][j] = gather16(dp, o, off + i * WP + j);
         }
     }
     WINO_2D(float16, WM, WA, WINO_GRAD, d, v);
@@ -564,6 +568,19 @@ kernel void winograd_dy_rows(global const float* dy, global float* D, int K, int
     for (int tx = 0; tx < TW; tx++) {
         wino_dy_tile(plane, OH, OW, ty, tx, out + tx, ps);
     }
+}
+
+/* db[k] (+= when accumulate) = the sum over tiles t < T of D[WA + 1][k][t] (D's plane at off):
+   the (1, 1) element of A dy A^T is its tile's sum (A's row 1 is all ones), so the bias
+   gradient needs no pass over dy of its own. A work-item per filter, its row in 16-wide vectors
+   (where work-items run one by one). */
+kernel void winograd_bias_grad(global const float* D, int off, global float* db, int K, int T, int ld, int accumulate) {
+    const int k = get_global_id(0);
+    if (k >= K) {
+        return;
+    }
+    const float s = plane_sum(D + off + (long)k * ld, T, 0.0f, 0);
+    db[k] = accumulate ? db[k] + s : s;
 }
 
 /* dw [K][C][3][3] = G^T P[., k, c] G from P [WA*WA][K][C] */

@@ -273,8 +273,7 @@ public final class ClBackend implements Backend {
             }
             case WINOGRAD2, WINOGRAD4 -> {
                 winograd(a).forward(x, w, null, g, y, kept);
-                winograd(a).backwardWeights(x, y, g, dw, kept);
-                winograd(a).backwardData(w, y, g, dx);
+                winograd(a).backward(x, w, y, g, dx, dw, null, kept);
             }
             case DIRECT -> {
                 direct.forward(x, w, null, g, y, kept);
@@ -290,18 +289,6 @@ public final class ClBackend implements Backend {
             case DIRECT -> direct.paddedInput(g) <= Integer.MAX_VALUE ? Shape.of((int) direct.paddedInput(g)) : null; // x behind zero guards
             case WINOGRAD2, WINOGRAD4 -> winograd(a).keptShape(g); // x's transform
         };
-    }
-
-    private void winogradBackward(ConvTuner.Algo a, Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, ClBuffer kept) {
-        if (dw != null) {
-            winograd(a).backwardWeights(x, dy, g, dw, kept);
-        }
-        if (dbias != null) {
-            conv.biasGradient(dy, g, dbias);
-        }
-        if (dx != null) {
-            winograd(a).backwardData(w, dy, g, dx);
-        }
     }
 
     private ClWinograd winograd(ConvTuner.Algo a) {
@@ -384,7 +371,7 @@ public final class ClBackend implements Backend {
         }
         ConvTuner.Algo a = algo(g);
         switch (a) {
-            case WINOGRAD2, WINOGRAD4 -> winogradBackward(a, x, w, dy, g, dx, dw, dbias, null);
+            case WINOGRAD2, WINOGRAD4 -> winograd(a).backward(x, w, dy, g, dx, dw, dbias, null);
             case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias, null);
             default -> conv.backward(x, w, dy, g, dx, dw, dbias);
         }
@@ -425,7 +412,7 @@ public final class ClBackend implements Backend {
         Checks.shape("conv2d backward", "kept", kept, k);
         switch (algo(g)) {
             case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
-            case WINOGRAD2, WINOGRAD4 -> winogradBackward(algo(g), x, w, dy, g, dx, dw, dbias, cl(kept));
+            case WINOGRAD2, WINOGRAD4 -> winograd(algo(g)).backward(x, w, dy, g, dx, dw, dbias, cl(kept));
             default -> conv.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
         }
     }

@@ -86,13 +86,35 @@ final class ClWinograd {
         run(x, w, false, bias, g.n(), g.c(), g.h(), g.w(), g.k(), g.pad(), y, kept);
     }
 
-    /** dx = the input gradient of g's convolution for dy: a convolution of dy with the flipped, transposed filters. */
-    void backwardData(Buf w, Buf dy, ConvGeom g, Buf dx) {
-        run(dy, w, true, null, g.n(), g.k(), g.oh(), g.ow(), g.c(), 2 - g.pad(), dx, null);
+    /**
+     * dx, dw and db (each may be null) of g's convolution for dy; kept: forward's transform of x, or null. The input
+     * gradient goes first: where its zero-padded copy of dy covers the whole batch, the weight gradient's transform of
+     * dy reads it too instead of padding dy again.
+     */
+    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
+        Padded shared = dx != null ? backwardData(w, dy, g, dx) : null;
+        if (dw != null) {
+            backwardWeights(x, dy, g, dw, db, kept, g.pad() <= 1 ? shared : null);
+        } else if (db != null) {
+            ClConv.biasGradient(cl, scratch, elementwise, dy, g.n(), g.k(), g.oh() * g.ow(), db);
+        }
     }
 
-    /** dw = the weight gradient of g's convolution for x and dy (the bias gradient is the caller's); kept: forward's transform of x, or null. */
-    void backwardWeights(Buf x, Buf dy, ConvGeom g, Buf dw, ClBuffer kept) {
+    /** A zero-padded copy of a whole batch's planes, hp x wp each, the data starting at row and column pad. */
+    private record Padded(ClBuffer buf, int hp, int wp, int pad) {
+    }
+
+    /** dx = the input gradient of g's convolution for dy: a convolution of dy with the flipped, transposed filters. */
+    private Padded backwardData(Buf w, Buf dy, ConvGeom g, Buf dx) {
+        return run(dy, w, true, null, g.n(), g.k(), g.oh(), g.ow(), g.c(), 2 - g.pad(), dx, null);
+    }
+
+    /**
+     * dw = the weight gradient of g's convolution for x and dy, and db from the same transform of dy (the (1, 1)
+     * element of A dy A^T is its tile's sum) where work-items run one by one; kept: forward's transform of x, or null;
+     * shared: dy's padded copy from the input gradient (pad <= 1, so that it reaches every tile), or null.
+     */
+    private void backwardWeights(Buf x, Buf dy, ConvGeom g, Buf dw, Buf db, ClBuffer kept, Padded shared) {
         int ci = g.c(), ko = g.k(), pad = g.pad(), oh = g.oh(), ow = g.ow();
         int th = tiles(oh), tw = tiles(ow), tiles = th * tw, planes = side * side;
         int step = kept != null ? g.n() : step(g.n(), ci, ko, tiles);
@@ -103,13 +125,16 @@ final class ClWinograd {
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0), t = nb * tiles, ld = ld(t), psV = ClConv.paddedLd(ci * ld), psD = ClConv.paddedLd(ko * ld);
             if (kept == null) {
-                transformInput(x, v, ci, g.h(), g.w(), pad, th, tw, n0, nb, t, ld, psV);
+                transformInput(x, v, ci, g.h(), g.w(), pad, th, tw, n0, nb, t, ld, psV, "winograd.xp");
             }
-            if (lanes(tw)) { // a copy with zeros past OH and OW first, so that the gathers need no bounds checks
-                int hp = tile * th, wp = tile * tw, count = nb * ko;
-                ClBuffer dp = scratch.get("winograd.dyp", (long) count * hp * wp);
-                cl.kernel("tensor.cl", "", "pad_planes_rows").args(dy, dp, oh, ow, 0, n0 * ko, hp, wp, count).run(count);
-                cl.kernel("winograd.cl", options, "winograd_dy_lanes").args(dp, d, ko, hp, wp, th, tw, t, ld, psD).run((t + 15) / 16, ko);
+            if (lanes(tw)) { // from a copy with zeros past OH and OW, so that the gathers need no bounds checks
+                Padded dp = shared != null && step == g.n() ? shared : null;
+                if (dp == null) {
+                    dp = new Padded(scratch.get("winograd.dyp", (long) nb * ko * tile * th * tile * tw), tile * th, tile * tw, 0);
+                    cl.kernel("tensor.cl", "", "pad_planes_rows").args(dy, dp.buf(), oh, ow, 0, n0 * ko, dp.hp(), dp.wp(), nb * ko).run(nb * ko);
+                }
+                cl.kernel("winograd.cl", options, "winograd_dy_lanes").args(dp.buf(), dp.pad() * dp.wp() + dp.pad(), d, ko, dp.hp(), dp.wp(), th, tw, t, ld, psD)
+                        .run((t + 15) / 16, ko);
             } else if (elementwise) {
                 cl.kernel("winograd.cl", options, "winograd_dy").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) ko * t);
             } else if (tw >= vt) {
@@ -117,18 +142,27 @@ final class ClWinograd {
             } else {
                 cl.kernel("winograd.cl", options, "winograd_dy_rows").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
             }
+            if (db != null && !elementwise) {
+                cl.kernel("winograd.cl", options, "winograd_bias_grad").args(d, (side + 1) * psD, db, ko, t, ld, n0 == 0 ? 0 : 1).run(ko);
+            }
             // summing chunk after chunk, in a fixed order
             gemm.runBatch(planes, false, true, ko, ci, t, 1f, d, 0, ld, psD, v, 0, ld, psV, n0 == 0 ? 0f : 1f, p, 0, ci, ko * ci);
         }
         cl.kernel("winograd.cl", options, "winograd_filter_grad").args(p, dw, ko * ci).run((long) ko * ci);
+        if (db != null && elementwise) { // a work-group tree sum per channel suits such devices better than a work-item per filter
+            ClConv.biasGradient(cl, scratch, elementwise, dy, g.n(), ko, oh * ow, db);
+        }
     }
 
-    private void transformInput(Buf in, ClBuffer v, int ci, int h, int wd, int pad, int th, int tw, int n0, int nb, int t, int ld, int psV) {
+    /** V for images n0 .. n0+nb of in; padName: the scratch buffer of its zero-padded copy, returned on the _lanes path (else null). */
+    private Padded transformInput(Buf in, ClBuffer v, int ci, int h, int wd, int pad, int th, int tw, int n0, int nb, int t, int ld, int psV,
+                                  String padName) {
         if (lanes(tw)) {
             int hp = tile * th + 2, wp = tile * tw + 2, count = nb * ci;
-            ClBuffer xp = scratch.get("winograd.xp", (long) count * hp * wp);
+            ClBuffer xp = scratch.get(padName, (long) count * hp * wp);
             cl.kernel("tensor.cl", "", "pad_planes_rows").args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(count);
             cl.kernel("winograd.cl", options, "winograd_input_lanes").args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((t + 15) / 16, ci);
+            return new Padded(xp, hp, wp, pad);
         } else if (elementwise) {
             cl.kernel("winograd.cl", options, "winograd_input").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) ci * t);
         } else if (tw >= vt) { // a zero-padded copy first, so that the vector loads need no bounds checks
@@ -139,10 +173,14 @@ final class ClWinograd {
         } else {
             cl.kernel("winograd.cl", options, "winograd_input_rows").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) nb * th, ci);
         }
+        return null;
     }
 
-    /** out [N][KO][OH][OW] = the 3x3 stride-1 convolution of in [N][CI][H][W] padded by pad; flip: w is [CI][KO][3][3] to turn. */
-    private void run(Buf in, Buf w, boolean flip, Buf bias, int n, int ci, int h, int wd, int ko, int pad, Buf out, ClBuffer kept) {
+    /**
+     * out [N][KO][OH][OW] = the 3x3 stride-1 convolution of in [N][CI][H][W] padded by pad; flip: w is [CI][KO][3][3]
+     * to turn. Returns in's zero-padded copy where the _lanes path made one of the whole batch, else null.
+     */
+    private Padded run(Buf in, Buf w, boolean flip, Buf bias, int n, int ci, int h, int wd, int ko, int pad, Buf out, ClBuffer kept) {
         int oh = h + 2 * pad - 2, ow = wd + 2 * pad - 2, th = tiles(oh), tw = tiles(ow), tiles = th * tw;
         int planes = side * side;
         int step = step(n, ci, ko, tiles);
@@ -151,9 +189,10 @@ final class ClWinograd {
         ClBuffer v = kept != null ? kept : scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
         ClBuffer m = scratch.get("winograd.m", (long) planes * ClConv.paddedLd(ko * ldMax));
         cl.kernel("winograd.cl", options, "winograd_filter").args(w, u, ko, ci, flip ? 1 : 0).run((long) ko * ci);
+        Padded padded = null;
         for (int n0 = 0; n0 < n; n0 += step) {
             int nb = Math.min(step, n - n0), t = nb * tiles, ld = ld(t), psV = ClConv.paddedLd(ci * ld), psM = ClConv.paddedLd(ko * ld);
-            transformInput(in, v, ci, h, wd, pad, th, tw, n0, nb, t, ld, psV);
+            padded = transformInput(in, v, ci, h, wd, pad, th, tw, n0, nb, t, ld, psV, flip ? "winograd.dyx" : "winograd.xp");
             gemm.runBatch(planes, false, false, ko, t, ci, 1f, u, 0, ci, ko * ci, v, 0, ld, psV, 0f, m, 0, ld, psM);
             if (lanes(tw)) {
                 cl.kernel("winograd.cl", options, "winograd_output_lanes").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
@@ -169,5 +208,6 @@ final class ClWinograd {
                         .run((long) nb * th, ko);
             }
         }
+        return step == n ? padded : null;
     }
 }
