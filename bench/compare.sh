@@ -3,13 +3,26 @@
 # lenet on Fashion-MNIST, batch 64 training and batch 256 inference images/s, and the ratios;
 # also PyTorch from Python (Debian's python3-torch) when some python3 can import torch: lenet,
 # lenet-bn and resnet20 training, and the convolution layers of clconv bench (forward+backward).
-#   bench/compare.sh [--device D]      (needs network access to Maven Central the first time)
+#   bench/compare.sh [--device D] [--rounds N]   (needs network access to Maven Central the first time)
+# With --rounds N (default 1) the whole comparison runs N times, every peer beside clconv in each
+# round, and the last line holds each round's ratios and their medians: on a small shared
+# machine single runs vary by up to 30%, so a ratio is worth quoting only as a median.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 device="auto"
-[ "${1:-}" = "--device" ] && device="$2"
+rounds=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --device) device="${2:?--device needs a value}"; shift 2 ;;
+    --rounds) rounds="${2:?--rounds needs a value}"; shift 2 ;;
+    *) echo "bench/compare.sh: unknown option $1 (expected --device D, --rounds N)" >&2; exit 2 ;;
+  esac
+done
+case "$rounds" in ''|*[!0-9]*|0) echo "bench/compare.sh: --rounds takes a positive whole number, not '$rounds'" >&2; exit 2 ;; esac
 (cd "$root" && mvn -B -q package -DskipTests >&2)
 (cd "$root/bench/djl" && mvn -B -q package >&2)
+# one comparison: its table on stderr, one JSON line of figures and ratios on stdout
+one_round() {
 echo "== clconv bench (device $device)" >&2
 ours=$(java -jar "$root/target/clconv.jar" bench --device "$device" --models lenet-bn,resnet20 | tail -n 1)
 echo "== DJL PyTorch (CPU)" >&2
@@ -63,4 +76,31 @@ print(json.dumps({"clconv": {k: ours[k] for k in ("device", "train_images_per_se
                   "pytorch": torch, "openblas": blas, "fraction_of_openblas": fractions,
                   "train_ratio": ours["train_images_per_sec"] / max(p["train_images_per_sec"] for p in peers),
                   "infer_ratio": ours["infer_images_per_sec"] / max(p["infer_images_per_sec"] for p in peers)}))
+PY
+}
+
+results="$(mktemp)"
+trap 'rm -f "$results"' EXIT
+for r in $(seq 1 "$rounds"); do
+  [ "$rounds" -gt 1 ] && echo "== round $r of $rounds" >&2
+  one_round | tee -a "$results"
+done
+[ "$rounds" -gt 1 ] || exit 0
+python3 - "$results" <<'PY'
+import json, statistics, sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def per_round(key, k):
+    return [r[key][k] for r in runs if k in r.get(key, {})]
+def med(key):
+    return {k: statistics.median(per_round(key, k)) for k in sorted({k for r in runs for k in r.get(key, {})})}
+median = {"model_ratios": med("model_ratios"), "conv_ratios": med("conv_ratios"), "fraction_of_openblas": med("fraction_of_openblas"),
+          "train_ratio": statistics.median(r["train_ratio"] for r in runs), "infer_ratio": statistics.median(r["infer_ratio"] for r in runs)}
+print("== medians over %d rounds of the per-round ratios (models: clconv / PyTorch; layers: PyTorch's time / clconv's)" % len(runs), file=sys.stderr)
+for key, label in (("model_ratios", "training"), ("conv_ratios", "conv"), ("fraction_of_openblas", "sgemm n=")):
+    for k, v in median[key].items():
+        rounds = ", ".join("%.2f" % x for x in per_round(key, k))
+        name = "%s %s" % (k, label) if key == "model_ratios" else "%s%s" % (label, k) if key == "fraction_of_openblas" else "%s %s" % (label, k)
+        print("%s: %.2f (rounds: %s)" % (name, v, rounds), file=sys.stderr)
+print("lenet training: %.2f, inference: %.2f (against the faster peer)" % (median["train_ratio"], median["infer_ratio"]), file=sys.stderr)
+print(json.dumps({"rounds": runs, "median": median}))
 PY
