@@ -216,14 +216,14 @@ public final class ReferenceBackend implements Backend {
     public void softmaxForward(Buf x, Buf y, boolean log) {
         Checks.rows("softmax", x);
         Checks.elementwise("softmax", x, y);
-        ReferenceElementwise.softmaxForward(d(x), x.shape().dim(0), x.shape().dim(1), d(y), log);
+        ReferenceLoss.softmaxForward(d(x), x.shape().dim(0), x.shape().dim(1), d(y), log);
     }
 
     @Override
     public void softmaxBackward(Buf y, Buf dy, Buf dx, boolean log) {
         Checks.rows("softmax backward", y);
         Checks.elementwise("softmax backward", y, dy, dx);
-        ReferenceElementwise.softmaxBackward(d(y), d(dy), y.shape().dim(0), y.shape().dim(1), d(dx), log);
+        ReferenceLoss.softmaxBackward(d(y), d(dy), y.shape().dim(0), y.shape().dim(1), d(dx), log);
     }
 
     @Override
@@ -232,7 +232,7 @@ public final class ReferenceBackend implements Backend {
         Checks.elementwise("softmax_xent", logits, probs);
         Checks.shape("softmax_xent", "loss", loss, Shape.of(1));
         Checks.range("softmax_xent", "label smoothing", smoothing, 0, 1);
-        ReferenceElementwise.xentForward(d(logits), d(labels), logits.shape().dim(0), logits.shape().dim(1), smoothing, d(probs), d(loss));
+        ReferenceLoss.xentForward(d(logits), d(labels), logits.shape().dim(0), logits.shape().dim(1), smoothing, d(probs), d(loss));
     }
 
     @Override
@@ -240,20 +240,20 @@ public final class ReferenceBackend implements Backend {
         Checks.labels("softmax_xent backward", probs, labels);
         Checks.elementwise("softmax_xent backward", probs, dlogits);
         Checks.range("softmax_xent backward", "label smoothing", smoothing, 0, 1);
-        ReferenceElementwise.xentBackward(d(probs), d(labels), probs.shape().dim(0), probs.shape().dim(1), smoothing, d(dlogits));
+        ReferenceLoss.xentBackward(d(probs), d(labels), probs.shape().dim(0), probs.shape().dim(1), smoothing, d(dlogits));
     }
 
     @Override
     public void mseForward(Buf y, Buf target, Buf loss) {
         Checks.elementwise("mse", y, target);
         Checks.shape("mse", "loss", loss, Shape.of(1));
-        ReferenceElementwise.mseForward(d(y), d(target), d(loss));
+        ReferenceLoss.mseForward(d(y), d(target), d(loss));
     }
 
     @Override
     public void mseBackward(Buf y, Buf target, Buf dy) {
         Checks.elementwise("mse backward", y, target, dy);
-        ReferenceElementwise.mseBackward(d(y), d(target), d(dy));
+        ReferenceLoss.mseBackward(d(y), d(target), d(dy));
     }
 
     @Override

@@ -1,5 +1,6 @@
 /*
- * softmax_xent.cl — softmax, log-softmax, fused softmax-cross-entropy and MSE.
+ * loss.cl — softmax, log-softmax, fused softmax-cross-entropy and MSE (launched by ClLoss;
+ * the reference is ReferenceLoss).
  *
  *   logits, probs : [rows, cols], one work-item per row (cols is the class count)
  *   labels        : [rows], float-coded integers in [0, cols)
