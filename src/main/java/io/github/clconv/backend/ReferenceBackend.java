@@ -133,13 +133,13 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void linearForward(Buf x, Buf w, Buf bias, Buf y) {
         Checks.linear(x, w, bias, y);
-        ReferenceConv.linearForward(x, w, bias, y);
+        ReferenceLinear.linearForward(x, w, bias, y);
     }
 
     @Override
     public void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf dbias) {
         Checks.linearBackward(x, w, dy, dx, dw, dbias);
-        ReferenceConv.linearBackward(x, w, dy, dx, dw, dbias);
+        ReferenceLinear.linearBackward(x, w, dy, dx, dw, dbias);
     }
 
     @Override

@@ -29,6 +29,7 @@ public final class ClBackend implements Backend {
     private final Scratch scratch;
     private final ClGemm gemm;
     private final ClConv conv;
+    private final ClLinear linear;
     private final ClConv1x1 conv1x1;
     private final ClWinograd winograd2, winograd4;
     private final ClDirect direct;
@@ -62,6 +63,7 @@ public final class ClBackend implements Backend {
         this.scratch = new Scratch(cl);
         this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
         this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
+        this.linear = new ClLinear(cl, gemm);
         this.conv1x1 = new ClConv1x1(cl, gemm, scratch, conv.elementwise());
         this.winograd2 = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise(), 2);
         this.winograd4 = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise(), 4);
@@ -420,13 +422,13 @@ public final class ClBackend implements Backend {
     @Override
     public void linearForward(Buf x, Buf w, Buf bias, Buf y) {
         Checks.linear(x, w, bias, y);
-        conv.linearForward(x, w, bias, y);
+        linear.linearForward(x, w, bias, y);
     }
 
     @Override
     public void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf dbias) {
         Checks.linearBackward(x, w, dy, dx, dw, dbias);
-        conv.linearBackward(x, w, dy, dx, dw, dbias);
+        linear.linearBackward(x, w, dy, dx, dw, dbias);
     }
 
     @Override

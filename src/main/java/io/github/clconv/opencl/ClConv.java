@@ -5,7 +5,7 @@ import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
 
 /**
- * Convolution as im2col + GEMM, and linear layers, on the device (opencl/im2col.cl,
+ * Convolution as im2col + GEMM on the device (opencl/im2col.cl,
  * opencl/gemm.cl, opencl/tensor.cl); 1x1 stride-1 convolutions go to ClConv1x1. The batch is processed in chunks of images whose
  * im2col matrix fits the column budget, so large inputs never need one huge buffer.
  *
@@ -154,24 +154,5 @@ final class ClConv {
         ClBuffer rowSums = scratch.get("conv.rowsums", (long) n * k);
         cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, n * k).runGroups(cl.reductionWidth(), (long) n * k);
         cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, n, k).run(k);
-    }
-
-    void linearForward(Buf x, Buf w, Buf bias, Buf y) {
-        int n = x.shape().dim(0), in = x.shape().dim(1), out = w.shape().dim(0);
-        gemm.run(false, true, n, out, in, 1f, x, w, 0f, y);
-        if (bias != null) {
-            cl.kernel("tensor.cl", "", "add_bias_rows").args(y, bias, out, n * out).run((long) n * out);
-        }
-    }
-
-    void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf db) {
-        int n = x.shape().dim(0), in = x.shape().dim(1), out = w.shape().dim(0);
-        if (dx != null) {
-            gemm.run(false, false, n, in, out, 1f, dy, w, 0f, dx);
-        }
-        gemm.run(true, false, out, in, n, 1f, dy, x, 0f, dw);
-        if (db != null) {
-            cl.kernel("tensor.cl", "", "sum_columns").args(dy, db, n, out).run(out);
-        }
     }
 }
