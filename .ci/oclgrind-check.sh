@@ -27,8 +27,8 @@ check --cases 6 --gemm "$blocked"
 check --only gemm --cases 10 --gemm "$blocked"
 check --only gemm,conv2d --cases 8 --gemm 'tiled TSM=16 TSN=16 TSK=8 WM=2 WN=2 LOCAL=1'
 check --only gemm --cases 8 --gemm 'tiled TSM=16 TSN=32 TSK=8 WM=4 WN=4 LOCAL=0'
-check --only conv2d,batchnorm2d,batchnorm_relu --cases 8 --gemm "$blocked" --movement element
-check --only conv2d,batchnorm2d,batchnorm1d,batchnorm_relu --cases 6 --gemm "$blocked" --movement row
+check --only conv2d,batchnorm2d,batchnorm_relu,maxpool2d,avgpool2d --cases 8 --gemm "$blocked" --movement element
+check --only conv2d,batchnorm2d,batchnorm1d,batchnorm_relu,maxpool2d,avgpool2d --cases 6 --gemm "$blocked" --movement row
 # Winograd's transforms in both layouts, on the fixed 3x3 stride-1 cases (pads 0, 1, 2, partial tiles)
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd2 --movement row
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd2 --movement element

@@ -28,7 +28,7 @@ for i in $(seq 0 $((n - 1))); do
   echo "zoo-verify: device $i, the tiled GEMM" >&2
   v --device $i --cases 10 --only gemm,conv2d,linear --gemm "tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1"
   echo "zoo-verify: device $i, an element per work-item in the data movement" >&2
-  v --device $i --cases 12 --only conv2d,batchnorm2d,batchnorm_relu --movement element
+  v --device $i --cases 12 --only conv2d,batchnorm2d,batchnorm_relu,maxpool2d,avgpool2d --movement element
   echo "zoo-verify: device $i, Winograd forced, in both data-movement layouts" >&2
   v --device $i --cases 24 --only conv2d --conv-algo winograd2
   v --device $i --cases 24 --only conv2d --conv-algo winograd2 --movement element

@@ -6,7 +6,10 @@
  *   argmax holds, per output, the winner's index h*W + w inside its plane (float-coded).
  *
  * One work-item per row: a forward item computes one output row (plane, oy), a backward
- * item one input row (plane, h); per-element items spend their time on index arithmetic.
+ * item one input row (plane, h); on CPU runtimes per-element items spend their time on index
+ * arithmetic. The _elem kernels take an element per work-item instead, so that consecutive
+ * work-items touch consecutive addresses where a device runs them in SIMD lanes (MovementTuner
+ * chooses, as for the convolution's data movement).
  * Backward passes are gathers: each input element sums the outputs whose window covers
  * it (for max pooling, only those that chose it), so no atomics.
  */
@@ -60,6 +63,23 @@ inline void covering(int t, int K, int st, int pad, int O, int* lo, int* hi) {
     *hi = min((t + pad) / st, O - 1);
 }
 
+/* Output (oy, ox) of max pooling over plane xp: its value and the winner's index in the plane. */
+inline void maxpool_at(global const float* xp, int H, int W, int K, int st, int pad, int oy, int ox, float* best, int* at) {
+    const int i0 = max(0, oy * st - pad), i1 = min(H, oy * st - pad + K);
+    const int j0 = max(0, ox * st - pad), j1 = min(W, ox * st - pad + K);
+    *best = -INFINITY;
+    *at = -1;
+    for (int ih = i0; ih < i1; ih++) {
+        for (int iw = j0; iw < j1; iw++) {
+            const float v = xp[ih * W + iw];
+            if (*at < 0 || v > *best) { /* the first maximum wins ties, as in PyTorch */
+                *best = v;
+                *at = ih * W + iw;
+            }
+        }
+    }
+}
+
 kernel void maxpool_forward(global const float* x, global float* y, global float* argmax,
                             int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
     const int t = get_global_id(0); /* plane*OH + oy */
@@ -67,24 +87,29 @@ kernel void maxpool_forward(global const float* x, global float* y, global float
         return;
     }
     const int oy = t % OH, plane = t / OH;
-    global const float* xp = x + plane * H * W;
-    const int i0 = max(0, oy * st - pad), i1 = min(H, oy * st - pad + K);
     for (int ox = 0; ox < OW; ox++) {
-        const int j0 = max(0, ox * st - pad), j1 = min(W, ox * st - pad + K);
-        float best = -INFINITY;
-        int at = -1;
-        for (int ih = i0; ih < i1; ih++) {
-            for (int iw = j0; iw < j1; iw++) {
-                const float v = xp[ih * W + iw];
-                if (at < 0 || v > best) { /* the first maximum wins ties, as in PyTorch */
-                    best = v;
-                    at = ih * W + iw;
-                }
-            }
-        }
+        float best;
+        int at;
+        maxpool_at(x + plane * H * W, H, W, K, st, pad, oy, ox, &best, &at);
         y[t * OW + ox] = best;
         argmax[t * OW + ox] = (float)at;
     }
+}
+
+/* The _elem kernels: an element per work-item, consecutive work-items on consecutive outputs
+   (devices that run work-items in SIMD lanes; MovementTuner chooses); total = the element count. */
+kernel void maxpool_forward_elem(global const float* x, global float* y, global float* argmax,
+                                 int H, int W, int K, int st, int pad, int OH, int OW, int total) {
+    const int e = get_global_id(0); /* (plane*OH + oy)*OW + ox */
+    if (e >= total) {
+        return;
+    }
+    const int ox = e % OW, t = e / OW, oy = t % OH, plane = t / OH;
+    float best;
+    int at;
+    maxpool_at(x + plane * H * W, H, W, K, st, pad, oy, ox, &best, &at);
+    y[e] = best;
+    argmax[e] = (float)at;
 }
 
 /* The common 2x2 window with stride 2 and no padding: each output reads two float2 from
@@ -110,6 +135,25 @@ kernel void maxpool2x2_forward(global const float* x, global float* y, global fl
     }
 }
 
+/* dx at (h, w) of plane: the sum of the gradients of the outputs that chose it. */
+inline float maxpool_grad_at(global const float* dy, global const float* argmax, int plane, int h, int w,
+                             int W, int K, int st, int pad, int OH, int OW) {
+    int ylo, yhi, xlo, xhi;
+    covering(h, K, st, pad, OH, &ylo, &yhi);
+    covering(w, K, st, pad, OW, &xlo, &xhi);
+    const float me = (float)(h * W + w);
+    float s = 0.0f;
+    for (int oy = ylo; oy <= yhi; oy++) {
+        for (int ox = xlo; ox <= xhi; ox++) {
+            const int o = (plane * OH + oy) * OW + ox;
+            if (argmax[o] == me) {
+                s += dy[o];
+            }
+        }
+    }
+    return s;
+}
+
 kernel void maxpool_backward(global const float* dy, global const float* argmax, global float* dx,
                              int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
     const int t = get_global_id(0); /* plane*H + h */
@@ -117,22 +161,19 @@ kernel void maxpool_backward(global const float* dy, global const float* argmax,
         return;
     }
     const int h = t % H, plane = t / H;
-    int ylo, yhi, xlo, xhi;
-    covering(h, K, st, pad, OH, &ylo, &yhi);
     for (int w = 0; w < W; w++) {
-        covering(w, K, st, pad, OW, &xlo, &xhi);
-        const float me = (float)(h * W + w);
-        float s = 0.0f;
-        for (int oy = ylo; oy <= yhi; oy++) {
-            for (int ox = xlo; ox <= xhi; ox++) {
-                const int o = (plane * OH + oy) * OW + ox;
-                if (argmax[o] == me) {
-                    s += dy[o];
-                }
-            }
-        }
-        dx[t * W + w] = s;
+        dx[t * W + w] = maxpool_grad_at(dy, argmax, plane, h, w, W, K, st, pad, OH, OW);
     }
+}
+
+kernel void maxpool_backward_elem(global const float* dy, global const float* argmax, global float* dx,
+                                  int H, int W, int K, int st, int pad, int OH, int OW, int total) {
+    const int e = get_global_id(0); /* (plane*H + h)*W + w */
+    if (e >= total) {
+        return;
+    }
+    const int w = e % W, t = e / W, h = t % H, plane = t / H;
+    dx[e] = maxpool_grad_at(dy, argmax, plane, h, w, W, K, st, pad, OH, OW);
 }
 
 /* When windows do not overlap (stride >= K), each input element is chosen by at most one
@@ -150,6 +191,27 @@ kernel void maxpool_backward_scatter(global const float* dy, global const float*
     }
 }
 
+kernel void maxpool_backward_scatter_elem(global const float* dy, global const float* argmax, global float* dx,
+                                          int H, int W, int OH, int OW, int total) {
+    const int e = get_global_id(0); /* an output */
+    if (e < total) {
+        dx[(e / (OH * OW)) * H * W + (int)argmax[e]] = dy[e];
+    }
+}
+
+/* Output (oy, ox) of average pooling over plane xp (padding counts, as PyTorch's count_include_pad=True). */
+inline float avgpool_at(global const float* xp, int H, int W, int K, int st, int pad, int oy, int ox) {
+    const int i0 = max(0, oy * st - pad), i1 = min(H, oy * st - pad + K);
+    const int j0 = max(0, ox * st - pad), j1 = min(W, ox * st - pad + K);
+    float s = 0.0f;
+    for (int ih = i0; ih < i1; ih++) {
+        for (int iw = j0; iw < j1; iw++) {
+            s += xp[ih * W + iw];
+        }
+    }
+    return s / (float)(K * K);
+}
+
 kernel void avgpool_forward(global const float* x, global float* y,
                             int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
     const int t = get_global_id(0); /* plane*OH + oy */
@@ -157,18 +219,33 @@ kernel void avgpool_forward(global const float* x, global float* y,
         return;
     }
     const int oy = t % OH, plane = t / OH;
-    global const float* xp = x + plane * H * W;
-    const int i0 = max(0, oy * st - pad), i1 = min(H, oy * st - pad + K);
     for (int ox = 0; ox < OW; ox++) {
-        const int j0 = max(0, ox * st - pad), j1 = min(W, ox * st - pad + K);
-        float s = 0.0f;
-        for (int ih = i0; ih < i1; ih++) {
-            for (int iw = j0; iw < j1; iw++) {
-                s += xp[ih * W + iw];
-            }
-        }
-        y[t * OW + ox] = s / (float)(K * K); /* padding counts, as PyTorch's count_include_pad=True */
+        y[t * OW + ox] = avgpool_at(x + plane * H * W, H, W, K, st, pad, oy, ox);
     }
+}
+
+kernel void avgpool_forward_elem(global const float* x, global float* y,
+                                 int H, int W, int K, int st, int pad, int OH, int OW, int total) {
+    const int e = get_global_id(0);
+    if (e >= total) {
+        return;
+    }
+    const int ox = e % OW, t = e / OW, oy = t % OH, plane = t / OH;
+    y[e] = avgpool_at(x + plane * H * W, H, W, K, st, pad, oy, ox);
+}
+
+/* dx at (h, w) of plane: the sum of the gradients of the outputs whose window covers it, over K*K. */
+inline float avgpool_grad_at(global const float* dy, int plane, int h, int w, int K, int st, int pad, int OH, int OW) {
+    int ylo, yhi, xlo, xhi;
+    covering(h, K, st, pad, OH, &ylo, &yhi);
+    covering(w, K, st, pad, OW, &xlo, &xhi);
+    float s = 0.0f;
+    for (int oy = ylo; oy <= yhi; oy++) {
+        for (int ox = xlo; ox <= xhi; ox++) {
+            s += dy[(plane * OH + oy) * OW + ox];
+        }
+    }
+    return s / (float)(K * K);
 }
 
 kernel void avgpool_backward(global const float* dy, global float* dx,
@@ -178,16 +255,17 @@ kernel void avgpool_backward(global const float* dy, global float* dx,
         return;
     }
     const int h = t % H, plane = t / H;
-    int ylo, yhi, xlo, xhi;
-    covering(h, K, st, pad, OH, &ylo, &yhi);
     for (int w = 0; w < W; w++) {
-        covering(w, K, st, pad, OW, &xlo, &xhi);
-        float s = 0.0f;
-        for (int oy = ylo; oy <= yhi; oy++) {
-            for (int ox = xlo; ox <= xhi; ox++) {
-                s += dy[(plane * OH + oy) * OW + ox];
-            }
-        }
-        dx[t * W + w] = s / (float)(K * K);
+        dx[t * W + w] = avgpool_grad_at(dy, plane, h, w, K, st, pad, OH, OW);
     }
+}
+
+kernel void avgpool_backward_elem(global const float* dy, global float* dx,
+                                  int H, int W, int K, int st, int pad, int OH, int OW, int total) {
+    const int e = get_global_id(0);
+    if (e >= total) {
+        return;
+    }
+    const int w = e % W, t = e / W, h = t % H, plane = t / H;
+    dx[e] = avgpool_grad_at(dy, plane, h, w, K, st, pad, OH, OW);
 }

@@ -69,7 +69,7 @@ public final class ClBackend implements Backend {
         this.winograd4 = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise(), 4);
         this.direct = new ClDirect(cl, scratch, conv.elementwise());
         this.convTuner = new ConvTuner(cl, null);
-        this.pool = new ClPool(cl);
+        this.pool = new ClPool(cl, conv.elementwise());
         this.elementwise = new ClElementwise(cl);
         this.loss = new ClLoss(cl, scratch);
         this.norm = new ClNorm(cl, conv.elementwise());

@@ -3,12 +3,17 @@ package io.github.clconv.opencl;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.PoolGeom;
 
-/** Launches opencl/pool.cl: max pooling (with argmax) and average pooling, forward and backward. */
+/**
+ * Launches opencl/pool.cl: max pooling (with argmax) and average pooling, forward and backward; a row per work-item,
+ * or an element (the _elem kernels) where MovementTuner found that the device runs work-items in lanes.
+ */
 final class ClPool {
     private final ClContext cl;
+    private final boolean elementwise;
 
-    ClPool(ClContext cl) {
+    ClPool(ClContext cl, boolean elementwise) {
         this.cl = cl;
+        this.elementwise = elementwise;
     }
 
     private Object[] geom(PoolGeom g, int rows) {
@@ -41,6 +46,11 @@ final class ClPool {
 
     void maxForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
         int rows = g.n() * g.c() * g.oh();
+        if (elementwise) {
+            int total = rows * g.ow();
+            cl.kernel("pool.cl", "", "maxpool_forward_elem").args(cat(new Object[]{x, y, argmax}, geom(g, total))).run(total);
+            return;
+        }
         if (g.kernel() == 2 && g.stride() == 2 && g.pad() == 0) {
             cl.kernel("pool.cl", "", "maxpool2x2_forward").args(x, y, argmax, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
             return;
@@ -49,10 +59,20 @@ final class ClPool {
     }
 
     void maxBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) {
+        int n = dx.shape().size();
         if (g.stride() >= g.kernel()) {
-            int n = dx.shape().size(), rows = g.n() * g.c() * g.oh();
+            int rows = g.n() * g.c() * g.oh();
             cl.kernel("tensor.cl", "", "fill").args(dx, 0f, n).run(n);
-            cl.kernel("pool.cl", "", "maxpool_backward_scatter").args(dy, argmax, dx, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
+            if (elementwise) {
+                int total = rows * g.ow();
+                cl.kernel("pool.cl", "", "maxpool_backward_scatter_elem").args(dy, argmax, dx, g.h(), g.w(), g.oh(), g.ow(), total).run(total);
+            } else {
+                cl.kernel("pool.cl", "", "maxpool_backward_scatter").args(dy, argmax, dx, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
+            }
+            return;
+        }
+        if (elementwise) {
+            cl.kernel("pool.cl", "", "maxpool_backward_elem").args(cat(new Object[]{dy, argmax, dx}, geom(g, n))).run(n);
             return;
         }
         int rows = g.n() * g.c() * g.h();
@@ -60,11 +80,21 @@ final class ClPool {
     }
 
     void avgForward(Buf x, PoolGeom g, Buf y) {
+        if (elementwise) {
+            int total = y.shape().size();
+            cl.kernel("pool.cl", "", "avgpool_forward_elem").args(cat(new Object[]{x, y}, geom(g, total))).run(total);
+            return;
+        }
         int rows = g.n() * g.c() * g.oh();
         cl.kernel("pool.cl", "", "avgpool_forward").args(cat(new Object[]{x, y}, geom(g, rows))).run(rows);
     }
 
     void avgBackward(Buf dy, PoolGeom g, Buf dx) {
+        if (elementwise) {
+            int total = dx.shape().size();
+            cl.kernel("pool.cl", "", "avgpool_backward_elem").args(cat(new Object[]{dy, dx}, geom(g, total))).run(total);
+            return;
+        }
         int rows = g.n() * g.c() * g.h();
         cl.kernel("pool.cl", "", "avgpool_backward").args(cat(new Object[]{dy, dx}, geom(g, rows))).run(rows);
     }

@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Both layouts of the convolution's data movement (a row or an element per work-item) agree with the reference. */
+/** Both data-movement layouts (a row or an element per work-item) agree with the reference: convolutions and pooling. */
 class MovementTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
@@ -29,5 +29,24 @@ class MovementTest {
             }
         }
         assertEquals(28, checked);
+    }
+
+    /** Max and average pooling, forward and backward, on 24 seeded shapes each (overlapping windows or not, padding). */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void poolingAgreesWithTheReferenceInEitherLayout(boolean elementwise) {
+        int checked = 0;
+        try (ClBackend b = TestDevices.cl().withMovement(elementwise); ReferenceBackend ref = new ReferenceBackend()) {
+            for (String name : new String[]{"maxpool2d", "avgpool2d"}) {
+                OpFamily pool = OpCatalog.all().stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow();
+                for (int i = 0; i < 24; i++) {
+                    for (CheckResult r : pool.run(new Pair(b, ref), 92L, i)) {
+                        assertTrue(r.ok(), name + ", " + (elementwise ? "element" : "row") + ": " + r.row() + "\n" + r.mismatches());
+                        checked++;
+                    }
+                }
+            }
+        }
+        assertEquals(96, checked);
     }
 }
