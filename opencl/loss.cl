@@ -15,6 +15,20 @@
 
 #include "reduction.h"
 
+/* m = the row's maximum, ls = log(sum exp(x - m)), so that log-softmax is (x - m) - ls. */
+inline void max_and_log_sum(global const float* xr, int cols, float* m, float* ls) {
+    float mx = -INFINITY;
+    for (int c = 0; c < cols; c++) {
+        mx = fmax(mx, xr[c]);
+    }
+    float s = 0.0f;
+    for (int c = 0; c < cols; c++) {
+        s += exp(xr[c] - mx);
+    }
+    *m = mx;
+    *ls = log(s);
+}
+
 kernel void softmax_forward(global const float* x, global float* y, int rows, int cols, int log_out) {
     const int r = get_global_id(0);
     if (r >= rows) {
@@ -22,15 +36,8 @@ kernel void softmax_forward(global const float* x, global float* y, int rows, in
     }
     global const float* xr = x + r * cols;
     global float* yr = y + r * cols;
-    float m = -INFINITY;
-    for (int c = 0; c < cols; c++) {
-        m = fmax(m, xr[c]);
-    }
-    float s = 0.0f;
-    for (int c = 0; c < cols; c++) {
-        s += exp(xr[c] - m);
-    }
-    const float ls = log(s);
+    float m, ls;
+    max_and_log_sum(xr, cols, &m, &ls);
     for (int c = 0; c < cols; c++) {
         const float z = (xr[c] - m) - ls;
         yr[c] = log_out ? z : exp(z);
@@ -62,15 +69,8 @@ kernel void xent_forward(global const float* logits, global const float* labels,
         return;
     }
     global const float* xr = logits + r * cols;
-    float m = -INFINITY;
-    for (int c = 0; c < cols; c++) {
-        m = fmax(m, xr[c]);
-    }
-    float s = 0.0f;
-    for (int c = 0; c < cols; c++) {
-        s += exp(xr[c] - m);
-    }
-    const float ls = log(s);
+    float m, ls;
+    max_and_log_sum(xr, cols, &m, &ls);
     float shifted = 0.0f; /* sum of x - m, for the smoothing term */
     for (int c = 0; c < cols; c++) {
         probs[r * cols + c] = exp((xr[c] - m) - ls);

@@ -444,6 +444,14 @@ inline float16 gather16(global const float* p, const int* o, int d) {
     return vload16(0, v);
 }
 
+/* The WA*WA planes of 16 tiles, ps floats apart from out, one vector store each. */
+#define STORE_PLANES16(v, out, ps)                                                                               \
+    _Pragma("unroll") for (int i_ = 0; i_ < WA; i_++) {                                                          \
+        _Pragma("unroll") for (int j_ = 0; j_ < WA; j_++) {                                                      \
+            vstore16(v[i_][j_], 0, (out) + (i_ * WA + j_) * (long)(ps));                                         \
+        }                                                                                                        \
+    }
+
 /* winograd_input_rows on xp (pad_planes_rows' copy, HP = WM*TH + 2, WP = WM*TW + 2), 16 tiles at once. */
 kernel void winograd_input_lanes(global const float* xp, global float* V, int C, int HP, int WP, int TH, int TW, int T, int ld,
                                  int ps) {
@@ -462,15 +470,7 @@ kernel void winograd_input_lanes(global const float* xp, global float* V, int C,
         }
     }
     WINO_2D(float16, WA, WA, WINO_IN, d, v);
-    const long stride = ps;
-    global float* out = V + (long)c * ld + t0;
-    #pragma unroll
-    for (int i = 0; i < WA; i++) {
-        #pragma unroll
-        for (int j = 0; j < WA; j++) {
-            vstore16(v[i][j], 0, out + (i * WA + j) * stride);
-        }
-    }
+    STORE_PLANES16(v, V + (long)c * ld + t0, ps);
 }
 
 /* winograd_dy_rows on dp, a zero-padded copy of dy [..][HP][WP] whose values start off floats into
@@ -493,15 +493,7 @@ kernel void winograd_dy_lanes(global const float* dp, int off, global float* D, 
         }
     }
     WINO_2D(float16, WM, WA, WINO_GRAD, d, v);
-    const long stride = ps;
-    global float* out = D + (long)k * ld + t0;
-    #pragma unroll
-    for (int i = 0; i < WA; i++) {
-        #pragma unroll
-        for (int j = 0; j < WA; j++) {
-            vstore16(v[i][j], 0, out + (i * WA + j) * stride);
-        }
-    }
+    STORE_PLANES16(v, D + (long)k * ld + t0, ps);
 }
 
 /* winograd_output_rows, 16 tiles at once: whole vector loads of M, each lane's outputs stored
