@@ -357,12 +357,29 @@ kernel void direct_dw_lanes(global const float* xp, global const float* dyl, glo
 
 /* dyl[n][p][k] = dy[n][k][p] for k < K, zeros up to KL (a multiple of 16): direct_dw_lanes'
    layout. Global (KL/16, N), one work-item per group: blocks of 16 filters x 16 pixels are
-   loaded as 16 vectors, transposed in registers and stored as 16 vectors. */
-kernel void direct_dy_lanes(global const float* dy, global float* dyl, int K, int P, int KL) {
+   loaded as 16 vectors, transposed in registers and stored as 16 vectors. With has_dyp it also
+   writes direct_pad's copy of dy (planes of P values behind G zeros, a last guard after the
+   last plane) from the same loads, for the input gradient: dy is read once for both. */
+kernel void direct_dy_lanes(global const float* dy, global float* dyl, int K, int P, int KL, global float* dyp, int G, int has_dyp) {
     const int k0 = get_global_id(0) * 16, n = get_global_id(1);
     global const float* src = dy + ((long)n * K + k0) * P;
     global float* dst = dyl + (long)n * P * KL + k0;
     const int rows = min(16, K - k0);
+    const long PS = P + G, q0 = (long)n * K + k0; /* the first plane of this work-item */
+    if (has_dyp) {
+        for (int i = 0; i < rows; i++) {
+            global float* guard = dyp + (q0 + i) * PS;
+            for (int g = 0; g < G; g++) {
+                guard[g] = 0.0f;
+            }
+        }
+        if (n == get_global_size(1) - 1 && k0 + rows == K) { /* the guard after the last plane */
+            global float* guard = dyp + (q0 + rows) * PS;
+            for (int g = 0; g < G; g++) {
+                guard[g] = 0.0f;
+            }
+        }
+    }
     for (int p0 = 0; p0 < P; p0 += 16) {
         const int cols = min(16, P - p0);
         float16 v[16];
@@ -370,11 +387,19 @@ kernel void direct_dy_lanes(global const float* dy, global float* dyl, int K, in
             _Pragma("unroll") for (int i = 0; i < 16; i++) {
                 v[i] = vload16(0, src + (long)i * P + p0);
             }
+            if (has_dyp) {
+                _Pragma("unroll") for (int i = 0; i < 16; i++) {
+                    vstore16(v[i], 0, dyp + (q0 + i) * PS + G + p0);
+                }
+            }
         } else {
             float t[16];
             for (int i = 0; i < 16; i++) {
                 for (int j = 0; j < 16; j++) {
                     t[j] = i < rows && j < cols ? src[(long)i * P + p0 + j] : 0.0f;
+                    if (has_dyp && i < rows && j < cols) {
+                        dyp[(q0 + i) * PS + G + p0 + j] = t[j];
+                    }
                 }
                 v[i] = vload16(0, t);
             }

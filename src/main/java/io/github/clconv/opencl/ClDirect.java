@@ -99,17 +99,25 @@ final class ClDirect {
     void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
         int p = g.h() * g.w(), guard = guard(g);
         boolean lanes = dw != null && lanes(g);
-        ClBuffer dyp = dx != null || (dw != null && !lanes) ? pad(dy, g.n() * g.k(), p, guard, "direct.dy", null) : null;
+        int kl = (g.k() + 15) / 16 * 16;
+        ClBuffer dyl = lanes ? scratch.get("direct.dyl", (long) g.n() * p * kl) : null;
+        ClBuffer dyp = null;
+        if (lanes) { // dy transposed for the weight gradient and, from the same loads, padded for the input gradient
+            long[] one = {1, 1};
+            dyp = dx != null ? scratch.get("direct.dy", (long) g.n() * g.k() * (p + guard) + guard) : null;
+            cl.kernel("direct.cl", options(g, false), "direct_dy_lanes").args(dy, dyl, g.k(), p, kl, dyp, guard, dyp != null ? 1 : 0)
+                    .runLocal(one, kl / 16, g.n());
+        } else if (dx != null || dw != null) {
+            dyp = pad(dy, g.n() * g.k(), p, guard, "direct.dy", null);
+        }
         if (dx != null) {
             conv(dyp, w, null, g.k(), g.c(), g, true, dx);
         }
         if (dw != null) {
             ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);
             if (lanes) {
-                int kl = (g.k() + 15) / 16 * 16, tc = lanesChannels(g);
+                int tc = lanesChannels(g);
                 long[] one = {1, 1};
-                ClBuffer dyl = scratch.get("direct.dyl", (long) g.n() * p * kl);
-                cl.kernel("direct.cl", options(g, false), "direct_dy_lanes").args(dy, dyl, g.k(), p, kl).runLocal(one, kl / 16, g.n());
                 cl.kernel("direct.cl", options(g, false), "direct_dw_lanes")
                         .args(xp, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), guard, kl)
                         .runLocal(one, kl / 16, (g.c() + tc - 1) / tc);
