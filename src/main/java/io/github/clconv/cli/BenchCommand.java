@@ -4,6 +4,7 @@ import io.github.clconv.backend.ReferenceBackend;
 import io.github.clconv.bench.ConvBench;
 import io.github.clconv.bench.GemmBench;
 import io.github.clconv.bench.ModelBench;
+import io.github.clconv.bench.PeakBench;
 import io.github.clconv.data.Dataset;
 import io.github.clconv.opencl.ClBackend;
 import io.github.clconv.opencl.ClBlastGemm;
@@ -18,7 +19,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure SGEMM, convolution layers and lenet training and inference on one device.",
-                "SGEMM GFLOP/s against CLBlast (same device, same run), forward+backward time of convolution layers,",
+                "SGEMM GFLOP/s against CLBlast (same device, same run), forward+backward time of convolution layers",
+                "with the algorithm chosen for each and its GFLOP/s as a fraction of the device's measured multiply-add peak,",
                 "lenet training and inference images/s on Fashion-MNIST, and the reference backend for scale.",
                 "Each figure is the median of --runs timed runs after a warm-up. Table on stderr, one JSON line on stdout."})
 final class BenchCommand implements Callable<Integer> {
@@ -72,17 +74,20 @@ final class BenchCommand implements Callable<Integer> {
                         .put("clconv_gflops", r.clconvGflops()).put("clblast_gflops", r.clblastGflops()).put("ratio", r.ratio()));
             }
             double sgemmBest = gemm.stream().mapToDouble(j -> ((Json) j).number("clconv_gflops")).max().orElse(Double.NaN);
+            PeakBench.Result peak = PeakBench.run(b, runs);
             System.err.printf("%n(b) convolution layers, forward + backward; GFLOP/s counts a direct convolution's FLOPs (3 passes), beside the"
-                    + " best SGEMM of (a), %.0f GFLOP/s%n%-40s %-10s %10s %12s %10s %8s%n", sgemmBest, "N,C,H,W,K,R,S,stride,pad", "algorithm", "fwd ms",
-                    "fwd+bwd ms", "GFLOP/s", "of SGEMM");
+                    + " device's multiply-add peak, %.0f GFLOP/s (opencl/peak.cl: %.0f with a float per work-item, %.0f with 16-wide vectors),"
+                    + " and the best SGEMM of (a), %.0f GFLOP/s%n%-40s %-10s %10s %12s %10s %8s %8s%n", peak.gflops(), peak.scalarGflops(),
+                    peak.vectorGflops(), sgemmBest, "N,C,H,W,K,R,S,stride,pad", "algorithm", "fwd ms", "fwd+bwd ms", "GFLOP/s", "of peak", "of SGEMM");
             ConvGeom[] layers = quick ? new ConvGeom[]{new ConvGeom(4, 3, 12, 12, 8, 3, 3, 1, 1)} : ConvBench.LAYERS;
             for (ConvGeom g : layers) {
                 ConvBench.Result r = ConvBench.run(b, g, runs);
                 String shape = g.n() + "," + g.c() + "," + g.h() + "," + g.w() + "," + g.k() + "," + g.r() + "," + g.s() + "," + g.stride() + "," + g.pad();
                 String algo = b.convAlgoFor(g);
-                System.err.printf("%-40s %-10s %10.2f %12.2f %10.1f %7.0f%%%n", shape, algo, r.forwardMs(), r.totalMs(), r.gflops(), 100 * r.gflops() / sgemmBest);
+                System.err.printf("%-40s %-10s %10.2f %12.2f %10.1f %7.0f%% %7.0f%%%n", shape, algo, r.forwardMs(), r.totalMs(), r.gflops(),
+                        100 * r.gflops() / peak.gflops(), 100 * r.gflops() / sgemmBest);
                 conv.add(new Json().put("shape", shape).put("algorithm", algo).put("forward_ms", r.forwardMs()).put("forward_backward_ms", r.totalMs())
-                        .put("gflops", r.gflops()));
+                        .put("gflops", r.gflops()).put("fraction_of_peak", r.gflops() / peak.gflops()));
             }
             System.err.printf("%n(c) lenet on %s, batch 64 training, batch 256 inference%n", data);
             ModelBench.Result m = ModelBench.run(b, sets[0], quick ? sets[1].limit(512) : sets[1], "lenet", quick ? 640 : trainImages, runs);
@@ -104,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
             dev = ConvBench.run(b, small, runs);
             System.err.printf("%n(d) reference backend, conv 8,3,16,16,8,3,3,1,1 forward+backward: %.2f ms (device: %.2f ms, %.0fx)%n",
                     ref.totalMs(), dev.totalMs(), ref.totalMs() / dev.totalMs());
-            Json out = new Json().put("device", b.name()).put("runs", runs).put("gemm", gemm).put("gemm_lenet", lenetGemm).put("conv", conv)
+            Json out = new Json().put("device", b.name()).put("runs", runs).put("fma_peak_gflops", peak.gflops()).put("gemm", gemm).put("gemm_lenet", lenetGemm).put("conv", conv)
                     .put("train_images_per_sec", m.trainImagesPerSec()).put("infer_images_per_sec", m.inferImagesPerSec())
                     .put("reference_conv_ms", ref.totalMs()).put("device_conv_ms", dev.totalMs()).put("models", models);
             System.out.println(out);

@@ -183,8 +183,13 @@ class CommandsTest {
         Run bench = run("bench", "--quick", "--runs", "1", "--data", data.toString());
         assertEquals(0, bench.status(), bench.err());
         JsonObject s = bench.summary();
-        for (String k : List.of("device", "gemm", "gemm_lenet", "conv", "train_images_per_sec", "infer_images_per_sec", "reference_conv_ms")) {
+        for (String k : List.of("device", "fma_peak_gflops", "gemm", "gemm_lenet", "conv", "train_images_per_sec", "infer_images_per_sec", "reference_conv_ms")) {
             assertTrue(s.has(k), "bench JSON has " + k + ": " + s);
+        }
+        double peak = s.get("fma_peak_gflops").getAsDouble();
+        for (var e : s.getAsJsonArray("conv")) { // no layer can beat the device's multiply-add rate by more than Winograd's 4x fewer products
+            double f = e.getAsJsonObject().get("fraction_of_peak").getAsDouble();
+            assertTrue(peak > 0 && f > 0 && f < 5, "fraction of the " + peak + " GFLOP/s peak: " + e);
         }
         JsonObject first = s.getAsJsonArray("gemm").get(0).getAsJsonObject();
         for (String k : List.of("n", "clconv_gflops", "clblast_gflops")) {

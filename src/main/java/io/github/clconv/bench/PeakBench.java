@@ -1,0 +1,55 @@
+package io.github.clconv.bench;
+
+import io.github.clconv.opencl.ClBackend;
+import io.github.clconv.opencl.ClBuffer;
+import io.github.clconv.opencl.ClContext;
+import io.github.clconv.tensor.Shape;
+
+/**
+ * The device's attainable float32 multiply-add rate (opencl/peak.cl): independent chains of multiply-adds per
+ * work-item, timed with one float per work-item (as a GPU runs them, in lanes) and with 16-wide vectors per
+ * work-item (as CPU runtimes run them); the faster is the peak that layer times are a fraction of.
+ */
+public final class PeakBench {
+    private static final int CHAINS = 12;
+
+    /** GFLOP/s of both forms and the one kept. */
+    public record Result(double scalarGflops, double vectorGflops) {
+        public double gflops() {
+            return Math.max(scalarGflops, vectorGflops);
+        }
+    }
+
+    private PeakBench() {
+    }
+
+    public static Result run(ClBackend b, int runs) {
+        ClContext cl = b.context();
+        int units = Math.max(1, cl.device().computeUnits());
+        double scalar = rate(b, cl, 1, (long) units * 2048, runs);
+        double vector = rate(b, cl, 16, (long) units * 8, runs);
+        return new Result(scalar, vector);
+    }
+
+    /** GFLOP/s of fma_peak built with -DVW=vw over items work-items, iterations grown until a launch takes 20 ms. */
+    private static double rate(ClBackend b, ClContext cl, int vw, long items, int runs) {
+        try (ClBuffer out = cl.alloc(Shape.of((int) items))) {
+            int iters = 64;
+            double seconds;
+            while (true) {
+                int n = iters;
+                seconds = Timer.median(b, 1, runs, 1, () -> launch(cl, vw, out, items, n));
+                if (seconds >= 0.02 || iters >= 1 << 24) {
+                    break;
+                }
+                iters *= seconds > 1e-4 ? (int) Math.min(64, Math.ceil(0.025 / seconds)) : 64;
+            }
+            return 2.0 * vw * CHAINS * iters * items / seconds / 1e9;
+        }
+    }
+
+    private static void launch(ClContext cl, int vw, ClBuffer out, long items, int iters) {
+        cl.kernel("peak.cl", "-DVW=" + vw + " -DCHAINS=" + CHAINS, "fma_peak").args(out, iters, 0.999f, 1e-3f)
+                .runLocal(vw > 1 ? new long[]{1} : null, items);
+    }
+}
