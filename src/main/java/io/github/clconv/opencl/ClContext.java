@@ -54,6 +54,7 @@ public final class ClContext implements AutoCloseable {
     private final cl_command_queue queue;
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, ClKernel> kernels = new HashMap<>();
+    private final Map<KernelRef, ClKernel> byRef = new HashMap<>();
     private final AtomicInteger live = new AtomicInteger();
 
     public ClContext(DeviceInfo device) {
@@ -212,6 +213,18 @@ public final class ClContext implements AutoCloseable {
         }
     }
 
+    /** ref's kernel, built on first use, then kept. */
+    synchronized ClKernel kernel(KernelRef ref) {
+        ClKernel k = byRef.get(ref);
+        if (k == null) {
+            k = kernel(ref.file(), ref.options(), ref.name());
+            byRef.put(ref, k);
+        } else {
+            checkUse("kernel " + ref.name());
+        }
+        return k;
+    }
+
     /** The kernel `name` of opencl/`file` built with `options`; built once, then cached. */
     public synchronized ClKernel kernel(String file, String options, String name) {
         checkUse("kernel " + name);
@@ -296,6 +309,7 @@ public final class ClContext implements AutoCloseable {
         OPEN.remove(this);
         kernels.values().forEach(ClKernel::release);
         kernels.clear();
+        byRef.clear();
         programs.values().forEach(CL::clReleaseProgram);
         programs.clear();
         CL.clReleaseCommandQueue(queue);

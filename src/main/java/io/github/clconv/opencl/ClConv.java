@@ -16,6 +16,17 @@ import io.github.clconv.tensor.Shape;
  * layer (Backend.convKept), so backward does not recompute it.
  */
 final class ClConv {
+    private static final KernelRef IM2COL_ELEM = new KernelRef("im2col.cl", "im2col_elem");
+    private static final KernelRef IM2COL = new KernelRef("im2col.cl", "im2col");
+    private static final KernelRef COL2IM_ELEM = new KernelRef("im2col.cl", "col2im_elem");
+    private static final KernelRef COL2IM = new KernelRef("im2col.cl", "col2im");
+    private static final KernelRef COLS_TO_NCHW_ELEM = new KernelRef("im2col.cl", "cols_to_nchw_elem");
+    private static final KernelRef COLS_TO_NCHW = new KernelRef("im2col.cl", "cols_to_nchw");
+    private static final KernelRef ROW_SUMS = new KernelRef("tensor.cl", "row_sums");
+    private static final KernelRef NCHW_TO_COLS_ELEM = new KernelRef("im2col.cl", "nchw_to_cols_elem");
+    private static final KernelRef NCHW_TO_COLS = new KernelRef("im2col.cl", "nchw_to_cols");
+    private static final KernelRef SUM_COLUMNS = new KernelRef("tensor.cl", "sum_columns");
+    private static final KernelRef CHANNEL_SUMS_ROWS = new KernelRef("tensor.cl", "channel_sums_rows");
     private final ClContext cl;
     private final ClGemm gemm;
     private final Scratch scratch;
@@ -46,7 +57,7 @@ final class ClConv {
     }
 
     private void im2col(Buf x, ConvGeom g, Buf col, long ld, int n0, int nb) {
-        cl.kernel("im2col.cl", "", elementwise ? "im2col_elem" : "im2col")
+        cl.kernel(elementwise ? IM2COL_ELEM : IM2COL)
                 .args(x, col, (int) ld, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
                 .run(elementwise ? (long) nb * g.oh() * g.ow() : nb, g.colRows());
     }
@@ -56,7 +67,7 @@ final class ClConv {
     }
 
     private void col2im(Buf col, ConvGeom g, Buf x, long ld, int n0, int nb) {
-        cl.kernel("im2col.cl", "", elementwise ? "col2im_elem" : "col2im")
+        cl.kernel(elementwise ? COL2IM_ELEM : COL2IM)
                 .args(col, (int) ld, x, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
                 .run((long) nb * g.c() * g.h() * (elementwise ? g.w() : 1));
     }
@@ -92,9 +103,9 @@ final class ClConv {
                 gemm.run(false, false, kg, nb * p, crsg, 1f, w, q * kg * crsg, crsg, col, q * crsg * ld, ld, 0f, out, q * kg * ld, ld);
             }
             if (elementwise) {
-                cl.kernel("im2col.cl", "", "cols_to_nchw_elem").args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+                cl.kernel(COLS_TO_NCHW_ELEM).args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
             } else {
-                cl.kernel("im2col.cl", "", "cols_to_nchw").args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k());
+                cl.kernel(COLS_TO_NCHW).args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k());
             }
         }
     }
@@ -111,14 +122,14 @@ final class ClConv {
         ClBuffer dyCols = scratch.get("conv.out", (long) g.k() * ld);
         ClBuffer rowSums = scratch.get("conv.rowsums", (long) g.n() * g.k());
         if (elementwise && db != null) {
-            cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, g.n() * g.k()).runGroups(cl.reductionWidth(), (long) g.n() * g.k());
+            cl.kernel(ROW_SUMS).args(dy, rowSums, p, g.n() * g.k()).runGroups(cl.reductionWidth(), (long) g.n() * g.k());
         }
         for (int n0 = 0; n0 < g.n(); n0 += step) {
             int nb = Math.min(step, g.n() - n0);
             if (elementwise) {
-                cl.kernel("im2col.cl", "", "nchw_to_cols_elem").args(dy, dyCols, ld, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+                cl.kernel(NCHW_TO_COLS_ELEM).args(dy, dyCols, ld, g.k(), p, n0, nb).run((long) nb * g.k() * p);
             } else {
-                cl.kernel("im2col.cl", "", "nchw_to_cols").args(dy, dyCols, ld, rowSums, g.k(), p, n0, nb).run((long) nb * g.k());
+                cl.kernel(NCHW_TO_COLS).args(dy, dyCols, ld, rowSums, g.k(), p, n0, nb).run((long) nb * g.k());
             }
             if (kept == null && dw != null) {
                 im2col(x, g, col, ld, n0, nb);
@@ -136,7 +147,7 @@ final class ClConv {
             }
         }
         if (db != null) {
-            cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, g.n(), g.k()).run(g.k());
+            cl.kernel(SUM_COLUMNS).args(rowSums, db, g.n(), g.k()).run(g.k());
         }
     }
 
@@ -148,11 +159,11 @@ final class ClConv {
     /** db[k] = the sum of dy [n][k][p] over n and p, by the kernels of the device's movement layout. */
     static void biasGradient(ClContext cl, Scratch scratch, boolean elementwise, Buf dy, int n, int k, int p, Buf db) {
         if (!elementwise) {
-            cl.kernel("tensor.cl", "", "channel_sums_rows").args(dy, db, n, k, p).runGroups(cl.reductionWidth(), k);
+            cl.kernel(CHANNEL_SUMS_ROWS).args(dy, db, n, k, p).runGroups(cl.reductionWidth(), k);
             return;
         }
         ClBuffer rowSums = scratch.get("conv.rowsums", (long) n * k);
-        cl.kernel("tensor.cl", "", "row_sums").args(dy, rowSums, p, n * k).runGroups(cl.reductionWidth(), (long) n * k);
-        cl.kernel("tensor.cl", "", "sum_columns").args(rowSums, db, n, k).run(k);
+        cl.kernel(ROW_SUMS).args(dy, rowSums, p, n * k).runGroups(cl.reductionWidth(), (long) n * k);
+        cl.kernel(SUM_COLUMNS).args(rowSums, db, n, k).run(k);
     }
 }

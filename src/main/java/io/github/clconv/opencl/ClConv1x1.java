@@ -11,6 +11,7 @@ import io.github.clconv.tensor.ConvGeom;
  *   backward: dW = sum over n of dy[n] * x[n]^T;  dx[n] = W^T * dy[n];  db = sums of dy's rows
  */
 final class ClConv1x1 {
+    private static final KernelRef ADD_BIAS_CHANNELS = new KernelRef("tensor.cl", "add_bias_channels");
     private final ClContext cl;
     private final ClGemm gemm;
     private final Scratch scratch;
@@ -35,7 +36,7 @@ final class ClConv1x1 {
             gemm.run(false, false, k, p, c, 1f, w, 0, c, x, n * c * p, p, 0f, y, n * k * p, p);
         }
         if (bias != null) {
-            cl.kernel("tensor.cl", "", "add_bias_channels").args(y, bias, k, p, g.n() * k).run((long) g.n() * k);
+            cl.kernel(ADD_BIAS_CHANNELS).args(y, bias, k, p, g.n() * k).run((long) g.n() * k);
         }
     }
 

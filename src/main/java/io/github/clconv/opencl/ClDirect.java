@@ -17,6 +17,8 @@ import io.github.clconv.tensor.ConvGeom;
  * runtimes), one pixel per work-item where they run in SIMD lanes.
  */
 final class ClDirect {
+    private static final KernelRef DIRECT_PAD = new KernelRef("direct.cl", "direct_pad");
+    private static final KernelRef DIRECT_PAD_ROWS = new KernelRef("direct.cl", "direct_pad_rows");
     private final ClContext cl;
     private final Scratch scratch;
     private final int vw;
@@ -64,9 +66,9 @@ final class ClDirect {
         long total = (long) planes * (p + guard) + guard;
         ClBuffer out = into != null ? into : scratch.get(name, total);
         if (elementwise) {
-            cl.kernel("direct.cl", "", "direct_pad").args(src, out, planes, p, guard).run(total);
+            cl.kernel(DIRECT_PAD).args(src, out, planes, p, guard).run(total);
         } else {
-            cl.kernel("direct.cl", "", "direct_pad_rows").args(src, out, planes, p, guard).run(planes);
+            cl.kernel(DIRECT_PAD_ROWS).args(src, out, planes, p, guard).run(planes);
         }
         return out;
     }

@@ -5,6 +5,14 @@ import io.github.clconv.backend.Buf;
 
 /** Launches opencl/activation.cl, opencl/dropout.cl and the plain kernels of opencl/tensor.cl. */
 final class ClElementwise {
+    private static final KernelRef FILL = new KernelRef("tensor.cl", "fill");
+    private static final KernelRef GATHER_ROWS = new KernelRef("tensor.cl", "gather_rows");
+    private static final KernelRef ADD = new KernelRef("tensor.cl", "add");
+    private static final KernelRef COPY_CHANNELS = new KernelRef("tensor.cl", "copy_channels");
+    private static final KernelRef ACT_FORWARD = new KernelRef("activation.cl", "act_forward");
+    private static final KernelRef ACT_BACKWARD = new KernelRef("activation.cl", "act_backward");
+    private static final KernelRef DROPOUT_FORWARD = new KernelRef("dropout.cl", "dropout_forward");
+    private static final KernelRef DROPOUT_BACKWARD = new KernelRef("dropout.cl", "dropout_backward");
     private final ClContext cl;
 
     ClElementwise(ClContext cl) {
@@ -13,45 +21,45 @@ final class ClElementwise {
 
     void fill(Buf x, float v) {
         int n = x.shape().size();
-        cl.kernel("tensor.cl", "", "fill").args(x, v, n).run(n);
+        cl.kernel(FILL).args(x, v, n).run(n);
     }
 
     void gatherRows(Buf src, Buf idx, int offset, Buf dst) {
         int row = src.shape().perSample(), rows = dst.shape().dim(0);
-        cl.kernel("tensor.cl", "", "gather_rows").args(src, idx, offset, dst, row, rows, src.shape().dim(0)).run((long) row * rows);
+        cl.kernel(GATHER_ROWS).args(src, idx, offset, dst, row, rows, src.shape().dim(0)).run((long) row * rows);
     }
 
     void add(Buf a, Buf b, Buf y) {
         int n = y.shape().size();
-        cl.kernel("tensor.cl", "", "add").args(a, b, y, n).run(n);
+        cl.kernel(ADD).args(a, b, y, n).run(n);
     }
 
     void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
         int batch = src.shape().dim(0), plane = src.shape().size() / batch / src.shape().dim(1);
         long total = (long) batch * count * plane;
         if (total > 0) {
-            cl.kernel("tensor.cl", "", "copy_channels").args(src, src.shape().dim(1), srcC0, dst, dst.shape().dim(1), dstC0, count, plane, (int) total)
+            cl.kernel(COPY_CHANNELS).args(src, src.shape().dim(1), srcC0, dst, dst.shape().dim(1), dstC0, count, plane, (int) total)
                     .run(total);
         }
     }
 
     void activationForward(Activation a, float alpha, Buf x, Buf y) {
         int n = x.shape().size();
-        cl.kernel("activation.cl", "", "act_forward").args(a.code, alpha, x, y, n).run(n);
+        cl.kernel(ACT_FORWARD).args(a.code, alpha, x, y, n).run(n);
     }
 
     void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
         int n = x.shape().size();
-        cl.kernel("activation.cl", "", "act_backward").args(a.code, alpha, x, y, dy, dx, n).run(n);
+        cl.kernel(ACT_BACKWARD).args(a.code, alpha, x, y, dy, dx, n).run(n);
     }
 
     void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {
         int n = x.shape().size();
-        cl.kernel("dropout.cl", "", "dropout_forward").args(x, mask, y, p, (int) seed, (int) (seed >>> 32), n).run((n + 3) / 4);
+        cl.kernel(DROPOUT_FORWARD).args(x, mask, y, p, (int) seed, (int) (seed >>> 32), n).run((n + 3) / 4);
     }
 
     void dropoutBackward(Buf dy, Buf mask, Buf dx) {
         int n = dy.shape().size();
-        cl.kernel("dropout.cl", "", "dropout_backward").args(dy, mask, dx, n).run(n);
+        cl.kernel(DROPOUT_BACKWARD).args(dy, mask, dx, n).run(n);
     }
 }

@@ -13,6 +13,8 @@ import org.jocl.blast.CLBlastTranspose;
  * K is split into slices computed in parallel and summed in a fixed order.
  */
 final class ClGemm {
+    private static final KernelRef COPY_ROWS = new KernelRef("gemm.cl", "copy_rows");
+    private static final KernelRef SUM_SPLITS = new KernelRef("gemm.cl", "sum_splits");
     /** K per panel, and the size (floats) of op(B) from which K is cut into panels; measured on PoCL (2048^3: 48 -> 173 GFLOP/s). */
     private static final int PANEL = 512;
     private static final long PANEL_OPERAND = 2L << 20;
@@ -62,7 +64,7 @@ final class ClGemm {
             if (aliases(lda, aRows)) {
                 int ld = ClConv.paddedLd(lda);
                 ClBuffer copy = scratch.get("gemm.a", (long) aRows * ld);
-                cl.kernel("gemm.cl", "", "copy_rows").args(a, offA, lda, copy, ld, aRows, aCols).run(aRows);
+                cl.kernel(COPY_ROWS).args(a, offA, lda, copy, ld, aRows, aCols).run(aRows);
                 a = copy;
                 offA = 0;
                 lda = ld;
@@ -70,7 +72,7 @@ final class ClGemm {
             if (aliases(ldb, bRows)) {
                 int ld = ClConv.paddedLd(ldb);
                 ClBuffer copy = scratch.get("gemm.b", (long) bRows * ld);
-                cl.kernel("gemm.cl", "", "copy_rows").args(b, offB, ldb, copy, ld, bRows, bCols).run(bRows);
+                cl.kernel(COPY_ROWS).args(b, offB, ldb, copy, ld, bRows, bCols).run(bRows);
                 b = copy;
                 offB = 0;
                 ldb = ld;
@@ -97,7 +99,7 @@ final class ClGemm {
         ClBuffer parts = scratch.get("gemm.splits", (long) splits * m * n);
         launch(v, ta, tb, m, n, k, 1f, a, offA, lda, b, offB, ldb, 0f, parts, 0, n, splits, slice, ta ? slice * lda : slice, tb ? slice : slice * ldb,
                 m * n);
-        cl.kernel("gemm.cl", "", "sum_splits").args(parts, splits, m * n, alpha, beta, c, offC, m, n, ldc).run((long) m * n);
+        cl.kernel(SUM_SPLITS).args(parts, splits, m * n, alpha, beta, c, offC, m, n, ldc).run((long) m * n);
     }
 
     /**

@@ -12,12 +12,17 @@ public final class ClKernel {
     private final cl_kernel kernel;
     private final ClContext cl;
     private final String op;
+    /** The kernel's parameter count, asked once: every launch checks that all were set. */
+    private final int params;
     private int next;
 
     ClKernel(cl_kernel kernel, ClContext cl, String op) {
         this.kernel = kernel;
         this.cl = cl;
         this.op = op;
+        int[] n = new int[1];
+        CL.clGetKernelInfo(kernel, CL.CL_KERNEL_NUM_ARGS, Sizeof.cl_uint, Pointer.to(n), null);
+        this.params = n[0];
     }
 
     public ClKernel args(Object... values) {
@@ -57,8 +62,8 @@ public final class ClKernel {
 
     /** Launches with an explicit work-group size (null: the runtime chooses). */
     public void runLocal(long[] local, long... global) {
-        if (next != argCount()) {
-            throw new IllegalStateException(op + ": " + next + " arguments set, the kernel takes " + argCount());
+        if (next != params) {
+            throw new IllegalStateException(op + ": " + next + " arguments set, the kernel takes " + params);
         }
         for (long g : global) {
             if (g <= 0) {
@@ -77,12 +82,6 @@ public final class ClKernel {
                 throw ClException.of(op, e);
             }
         }
-    }
-
-    private int argCount() {
-        int[] n = new int[1];
-        CL.clGetKernelInfo(kernel, CL.CL_KERNEL_NUM_ARGS, Sizeof.cl_uint, Pointer.to(n), null);
-        return n[0];
     }
 
     void release() {

@@ -7,6 +7,8 @@ import io.github.clconv.backend.Buf;
  * gradient summed by opencl/tensor.cl's add_bias_rows and sum_columns (ReferenceLinear on the host).
  */
 final class ClLinear {
+    private static final KernelRef ADD_BIAS_ROWS = new KernelRef("tensor.cl", "add_bias_rows");
+    private static final KernelRef SUM_COLUMNS = new KernelRef("tensor.cl", "sum_columns");
     private final ClContext cl;
     private final ClGemm gemm;
 
@@ -19,7 +21,7 @@ final class ClLinear {
         int n = x.shape().dim(0), in = x.shape().dim(1), out = w.shape().dim(0);
         gemm.run(false, true, n, out, in, 1f, x, w, 0f, y);
         if (bias != null) {
-            cl.kernel("tensor.cl", "", "add_bias_rows").args(y, bias, out, n * out).run((long) n * out);
+            cl.kernel(ADD_BIAS_ROWS).args(y, bias, out, n * out).run((long) n * out);
         }
     }
 
@@ -30,7 +32,7 @@ final class ClLinear {
         }
         gemm.run(true, false, out, in, n, 1f, dy, x, 0f, dw);
         if (db != null) {
-            cl.kernel("tensor.cl", "", "sum_columns").args(dy, db, n, out).run(out);
+            cl.kernel(SUM_COLUMNS).args(dy, db, n, out).run(out);
         }
     }
 }

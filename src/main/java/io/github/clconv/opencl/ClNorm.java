@@ -5,6 +5,14 @@ import io.github.clconv.tensor.Shape;
 
 /** Launches opencl/norm.cl: batch normalisation over [N, C] or [N, C, H, W]. */
 final class ClNorm {
+    private static final KernelRef BN_STATS = new KernelRef("norm.cl", "bn_stats");
+    private static final KernelRef BN_STATS_ROWS = new KernelRef("norm.cl", "bn_stats_rows");
+    private static final KernelRef BN_BACKWARD_REDUCE = new KernelRef("norm.cl", "bn_backward_reduce");
+    private static final KernelRef BN_BACKWARD_REDUCE_ROWS = new KernelRef("norm.cl", "bn_backward_reduce_rows");
+    private static final KernelRef BN_APPLY = new KernelRef("norm.cl", "bn_apply");
+    private static final KernelRef BN_APPLY_ROWS = new KernelRef("norm.cl", "bn_apply_rows");
+    private static final KernelRef BN_BACKWARD_APPLY = new KernelRef("norm.cl", "bn_backward_apply");
+    private static final KernelRef BN_BACKWARD_APPLY_ROWS = new KernelRef("norm.cl", "bn_backward_apply_rows");
     private final ClContext cl;
 
     /** MovementTuner's layout choice: an element per work-item, or a (image, channel) plane per work-item. */
@@ -18,10 +26,10 @@ final class ClNorm {
     private void apply(Buf x, Buf mean, Buf stat2, Buf gamma, Buf beta, Buf y, boolean infer, boolean relu, float eps, Shape s) {
         int c = s.dim(1), p = plane(s);
         if (elementwise) {
-            cl.kernel("norm.cl", "", "bn_apply").args(x, mean, stat2, gamma, beta, y, infer, relu, eps, c, p, s.size()).run(s.size());
+            cl.kernel(BN_APPLY).args(x, mean, stat2, gamma, beta, y, infer, relu, eps, c, p, s.size()).run(s.size());
         } else {
             int planes = s.dim(0) * c;
-            cl.kernel("norm.cl", "", "bn_apply_rows").args(x, mean, stat2, gamma, beta, y, infer, relu, eps, c, p, planes).run(planes);
+            cl.kernel(BN_APPLY_ROWS).args(x, mean, stat2, gamma, beta, y, infer, relu, eps, c, p, planes).run(planes);
         }
     }
 
@@ -34,7 +42,7 @@ final class ClNorm {
                       boolean relu) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel("norm.cl", "", elementwise ? "bn_stats" : "bn_stats_rows").args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p)
+        cl.kernel(elementwise ? BN_STATS : BN_STATS_ROWS).args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
         apply(x, saveMean, saveInvStd, gamma, beta, y, false, relu, eps, s);
     }
@@ -48,13 +56,13 @@ final class ClNorm {
     void backward(Buf x, Buf gamma, Buf mean, Buf invStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel("norm.cl", "", elementwise ? "bn_backward_reduce" : "bn_backward_reduce_rows").args(x, dy, y != null ? y : dy, y != null, mean, invStd, dgamma, dbeta, n, c, p)
+        cl.kernel(elementwise ? BN_BACKWARD_REDUCE : BN_BACKWARD_REDUCE_ROWS).args(x, dy, y != null ? y : dy, y != null, mean, invStd, dgamma, dbeta, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
         if (elementwise) {
-            cl.kernel("norm.cl", "", "bn_backward_apply").args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
+            cl.kernel(BN_BACKWARD_APPLY).args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
                     .run(s.size());
         } else {
-            cl.kernel("norm.cl", "", "bn_backward_apply_rows").args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, n * c)
+            cl.kernel(BN_BACKWARD_APPLY_ROWS).args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, n * c)
                     .run((long) n * c);
         }
     }

@@ -8,6 +8,21 @@ import io.github.clconv.tensor.PoolGeom;
  * or an element (the _elem kernels) where MovementTuner found that the device runs work-items in lanes.
  */
 final class ClPool {
+    private static final KernelRef GLOBALAVGPOOL_FORWARD_ROWS = new KernelRef("pool.cl", "globalavgpool_forward_rows");
+    private static final KernelRef GLOBALAVGPOOL_FORWARD = new KernelRef("pool.cl", "globalavgpool_forward");
+    private static final KernelRef GLOBALAVGPOOL_BACKWARD = new KernelRef("pool.cl", "globalavgpool_backward");
+    private static final KernelRef MAXPOOL_FORWARD_ELEM = new KernelRef("pool.cl", "maxpool_forward_elem");
+    private static final KernelRef MAXPOOL2X2_FORWARD = new KernelRef("pool.cl", "maxpool2x2_forward");
+    private static final KernelRef MAXPOOL_FORWARD = new KernelRef("pool.cl", "maxpool_forward");
+    private static final KernelRef FILL = new KernelRef("tensor.cl", "fill");
+    private static final KernelRef MAXPOOL_BACKWARD_SCATTER_ELEM = new KernelRef("pool.cl", "maxpool_backward_scatter_elem");
+    private static final KernelRef MAXPOOL_BACKWARD_SCATTER = new KernelRef("pool.cl", "maxpool_backward_scatter");
+    private static final KernelRef MAXPOOL_BACKWARD_ELEM = new KernelRef("pool.cl", "maxpool_backward_elem");
+    private static final KernelRef MAXPOOL_BACKWARD = new KernelRef("pool.cl", "maxpool_backward");
+    private static final KernelRef AVGPOOL_FORWARD_ELEM = new KernelRef("pool.cl", "avgpool_forward_elem");
+    private static final KernelRef AVGPOOL_FORWARD = new KernelRef("pool.cl", "avgpool_forward");
+    private static final KernelRef AVGPOOL_BACKWARD_ELEM = new KernelRef("pool.cl", "avgpool_backward_elem");
+    private static final KernelRef AVGPOOL_BACKWARD = new KernelRef("pool.cl", "avgpool_backward");
     private final ClContext cl;
     private final boolean elementwise;
 
@@ -33,69 +48,69 @@ final class ClPool {
     void globalAvgForward(Buf x, Buf y) {
         int rows = y.shape().size(), p = x.shape().size() / rows;
         if (p <= SMALL_PLANE) {
-            cl.kernel("pool.cl", "", "globalavgpool_forward_rows").args(x, y, p, rows).run(rows);
+            cl.kernel(GLOBALAVGPOOL_FORWARD_ROWS).args(x, y, p, rows).run(rows);
             return;
         }
-        cl.kernel("pool.cl", "", "globalavgpool_forward").args(x, y, p, rows).runGroups(cl.reductionWidth(), rows);
+        cl.kernel(GLOBALAVGPOOL_FORWARD).args(x, y, p, rows).runGroups(cl.reductionWidth(), rows);
     }
 
     void globalAvgBackward(Buf dy, Buf dx) {
         int total = dx.shape().size(), p = total / dy.shape().size();
-        cl.kernel("pool.cl", "", "globalavgpool_backward").args(dy, dx, p, total).run(total);
+        cl.kernel(GLOBALAVGPOOL_BACKWARD).args(dy, dx, p, total).run(total);
     }
 
     void maxForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
         int rows = g.n() * g.c() * g.oh();
         if (elementwise) {
             int total = rows * g.ow();
-            cl.kernel("pool.cl", "", "maxpool_forward_elem").args(cat(new Object[]{x, y, argmax}, geom(g, total))).run(total);
+            cl.kernel(MAXPOOL_FORWARD_ELEM).args(cat(new Object[]{x, y, argmax}, geom(g, total))).run(total);
             return;
         }
         if (g.kernel() == 2 && g.stride() == 2 && g.pad() == 0) {
-            cl.kernel("pool.cl", "", "maxpool2x2_forward").args(x, y, argmax, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
+            cl.kernel(MAXPOOL2X2_FORWARD).args(x, y, argmax, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
             return;
         }
-        cl.kernel("pool.cl", "", "maxpool_forward").args(cat(new Object[]{x, y, argmax}, geom(g, rows))).run(rows);
+        cl.kernel(MAXPOOL_FORWARD).args(cat(new Object[]{x, y, argmax}, geom(g, rows))).run(rows);
     }
 
     void maxBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) {
         int n = dx.shape().size();
         if (g.stride() >= g.kernel()) {
             int rows = g.n() * g.c() * g.oh();
-            cl.kernel("tensor.cl", "", "fill").args(dx, 0f, n).run(n);
+            cl.kernel(FILL).args(dx, 0f, n).run(n);
             if (elementwise) {
                 int total = rows * g.ow();
-                cl.kernel("pool.cl", "", "maxpool_backward_scatter_elem").args(dy, argmax, dx, g.h(), g.w(), g.oh(), g.ow(), total).run(total);
+                cl.kernel(MAXPOOL_BACKWARD_SCATTER_ELEM).args(dy, argmax, dx, g.h(), g.w(), g.oh(), g.ow(), total).run(total);
             } else {
-                cl.kernel("pool.cl", "", "maxpool_backward_scatter").args(dy, argmax, dx, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
+                cl.kernel(MAXPOOL_BACKWARD_SCATTER).args(dy, argmax, dx, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
             }
             return;
         }
         if (elementwise) {
-            cl.kernel("pool.cl", "", "maxpool_backward_elem").args(cat(new Object[]{dy, argmax, dx}, geom(g, n))).run(n);
+            cl.kernel(MAXPOOL_BACKWARD_ELEM).args(cat(new Object[]{dy, argmax, dx}, geom(g, n))).run(n);
             return;
         }
         int rows = g.n() * g.c() * g.h();
-        cl.kernel("pool.cl", "", "maxpool_backward").args(cat(new Object[]{dy, argmax, dx}, geom(g, rows))).run(rows);
+        cl.kernel(MAXPOOL_BACKWARD).args(cat(new Object[]{dy, argmax, dx}, geom(g, rows))).run(rows);
     }
 
     void avgForward(Buf x, PoolGeom g, Buf y) {
         if (elementwise) {
             int total = y.shape().size();
-            cl.kernel("pool.cl", "", "avgpool_forward_elem").args(cat(new Object[]{x, y}, geom(g, total))).run(total);
+            cl.kernel(AVGPOOL_FORWARD_ELEM).args(cat(new Object[]{x, y}, geom(g, total))).run(total);
             return;
         }
         int rows = g.n() * g.c() * g.oh();
-        cl.kernel("pool.cl", "", "avgpool_forward").args(cat(new Object[]{x, y}, geom(g, rows))).run(rows);
+        cl.kernel(AVGPOOL_FORWARD).args(cat(new Object[]{x, y}, geom(g, rows))).run(rows);
     }
 
     void avgBackward(Buf dy, PoolGeom g, Buf dx) {
         if (elementwise) {
             int total = dx.shape().size();
-            cl.kernel("pool.cl", "", "avgpool_backward_elem").args(cat(new Object[]{dy, dx}, geom(g, total))).run(total);
+            cl.kernel(AVGPOOL_BACKWARD_ELEM).args(cat(new Object[]{dy, dx}, geom(g, total))).run(total);
             return;
         }
         int rows = g.n() * g.c() * g.h();
-        cl.kernel("pool.cl", "", "avgpool_backward").args(cat(new Object[]{dy, dx}, geom(g, rows))).run(rows);
+        cl.kernel(AVGPOOL_BACKWARD).args(cat(new Object[]{dy, dx}, geom(g, rows))).run(rows);
     }
 }

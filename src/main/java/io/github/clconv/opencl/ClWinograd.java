@@ -12,17 +12,42 @@ import io.github.clconv.tensor.Shape;
  * is the dual algorithm F(3x3, m x m) on the same tiles: (m+2)^2 GEMMs that sum over the tiles.
  */
 final class ClWinograd {
+    private static final KernelRef PAD_PLANES_ROWS = new KernelRef("tensor.cl", "pad_planes_rows");
     private final ClContext cl;
     private final ClGemm gemm;
     private final Scratch scratch;
     private final long budgetFloats;
     /** MovementTuner's choice for the convolution's data movement: the transforms follow it (an element, or a tile row, per work-item). */
     private final boolean elementwise;
-    /** Outputs per tile side, the tile side, and the build options that choose them. */
+    /** Outputs per tile side and the tile side. */
     private final int tile, side;
     /** Tiles per vector in winograd.cl's _vec kernels (a row's 16 + 2 input columns). */
     private final int vt;
-    private final String options;
+    /** winograd.cl's kernels, built for one tile size. */
+    private record Kernels(KernelRef dyLanes, KernelRef dy, KernelRef dyVec, KernelRef dyRows, KernelRef biasGrad,
+                           KernelRef filterGrad, KernelRef inputLanes, KernelRef input, KernelRef inputVec,
+                           KernelRef inputRows, KernelRef filter, KernelRef outputLanes, KernelRef output,
+                           KernelRef outputVec, KernelRef outputRows) {
+        static Kernels of(String options) {
+            return new Kernels(new KernelRef("winograd.cl", options, "winograd_dy_lanes"),
+                    new KernelRef("winograd.cl", options, "winograd_dy"),
+                    new KernelRef("winograd.cl", options, "winograd_dy_vec"),
+                    new KernelRef("winograd.cl", options, "winograd_dy_rows"),
+                    new KernelRef("winograd.cl", options, "winograd_bias_grad"),
+                    new KernelRef("winograd.cl", options, "winograd_filter_grad"),
+                    new KernelRef("winograd.cl", options, "winograd_input_lanes"),
+                    new KernelRef("winograd.cl", options, "winograd_input"),
+                    new KernelRef("winograd.cl", options, "winograd_input_vec"),
+                    new KernelRef("winograd.cl", options, "winograd_input_rows"),
+                    new KernelRef("winograd.cl", options, "winograd_filter"),
+                    new KernelRef("winograd.cl", options, "winograd_output_lanes"),
+                    new KernelRef("winograd.cl", options, "winograd_output"),
+                    new KernelRef("winograd.cl", options, "winograd_output_vec"),
+                    new KernelRef("winograd.cl", options, "winograd_output_rows"));
+        }
+    }
+
+    private final Kernels k;
 
     ClWinograd(ClContext cl, ClGemm gemm, Scratch scratch, long budgetBytes, boolean elementwise, int tile) {
         if (tile != 2 && tile != 4) {
@@ -31,7 +56,7 @@ final class ClWinograd {
         this.tile = tile;
         this.side = tile + 2;
         this.vt = 16 / tile;
-        this.options = "-DWM=" + tile;
+        this.k = Kernels.of("-DWM=" + tile); // one program per tile size
         this.cl = cl;
         this.gemm = gemm;
         this.scratch = scratch;
@@ -131,24 +156,24 @@ final class ClWinograd {
                 Padded dp = shared != null && step == g.n() ? shared : null;
                 if (dp == null) {
                     dp = new Padded(scratch.get("winograd.dyp", (long) nb * ko * tile * th * tile * tw), tile * th, tile * tw, 0);
-                    cl.kernel("tensor.cl", "", "pad_planes_rows").args(dy, dp.buf(), oh, ow, 0, n0 * ko, dp.hp(), dp.wp(), nb * ko).run(nb * ko);
+                    cl.kernel(PAD_PLANES_ROWS).args(dy, dp.buf(), oh, ow, 0, n0 * ko, dp.hp(), dp.wp(), nb * ko).run(nb * ko);
                 }
-                cl.kernel("winograd.cl", options, "winograd_dy_lanes").args(dp.buf(), dp.pad() * dp.wp() + dp.pad(), d, ko, dp.hp(), dp.wp(), th, tw, t, ld, psD)
+                cl.kernel(k.dyLanes()).args(dp.buf(), dp.pad() * dp.wp() + dp.pad(), d, ko, dp.hp(), dp.wp(), th, tw, t, ld, psD)
                         .run((t + 15) / 16, ko);
             } else if (elementwise) {
-                cl.kernel("winograd.cl", options, "winograd_dy").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) ko * t);
+                cl.kernel(k.dy()).args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) ko * t);
             } else if (tw >= vt) {
-                cl.kernel("winograd.cl", options, "winograd_dy_vec").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
+                cl.kernel(k.dyVec()).args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
             } else {
-                cl.kernel("winograd.cl", options, "winograd_dy_rows").args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
+                cl.kernel(k.dyRows()).args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
             }
             if (db != null && !elementwise) {
-                cl.kernel("winograd.cl", options, "winograd_bias_grad").args(d, (side + 1) * psD, db, ko, t, ld, n0 == 0 ? 0 : 1).run(ko);
+                cl.kernel(k.biasGrad()).args(d, (side + 1) * psD, db, ko, t, ld, n0 == 0 ? 0 : 1).run(ko);
             }
             // summing chunk after chunk, in a fixed order
             gemm.runBatch(planes, false, true, ko, ci, t, 1f, d, 0, ld, psD, v, 0, ld, psV, n0 == 0 ? 0f : 1f, p, 0, ci, ko * ci);
         }
-        cl.kernel("winograd.cl", options, "winograd_filter_grad").args(p, dw, ko * ci).run((long) ko * ci);
+        cl.kernel(k.filterGrad()).args(p, dw, ko * ci).run((long) ko * ci);
         if (db != null && elementwise) { // a work-group tree sum per channel suits such devices better than a work-item per filter
             ClConv.biasGradient(cl, scratch, elementwise, dy, g.n(), ko, oh * ow, db);
         }
@@ -160,18 +185,18 @@ final class ClWinograd {
         if (lanes(tw)) {
             int hp = tile * th + 2, wp = tile * tw + 2, count = nb * ci;
             ClBuffer xp = scratch.get(padName, (long) count * hp * wp);
-            cl.kernel("tensor.cl", "", "pad_planes_rows").args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(count);
-            cl.kernel("winograd.cl", options, "winograd_input_lanes").args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((t + 15) / 16, ci);
+            cl.kernel(PAD_PLANES_ROWS).args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(count);
+            cl.kernel(k.inputLanes()).args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((t + 15) / 16, ci);
             return new Padded(xp, hp, wp, pad);
         } else if (elementwise) {
-            cl.kernel("winograd.cl", options, "winograd_input").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) ci * t);
+            cl.kernel(k.input()).args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) ci * t);
         } else if (tw >= vt) { // a zero-padded copy first, so that the vector loads need no bounds checks
             int hp = tile * th + 2, wp = tile * tw + 2, count = nb * ci;
             ClBuffer xp = scratch.get("winograd.xp", (long) count * hp * wp);
-            cl.kernel("tensor.cl", "", "pad_planes_rows").args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(count);
-            cl.kernel("winograd.cl", options, "winograd_input_vec").args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((long) nb * th, ci);
+            cl.kernel(PAD_PLANES_ROWS).args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(count);
+            cl.kernel(k.inputVec()).args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((long) nb * th, ci);
         } else {
-            cl.kernel("winograd.cl", options, "winograd_input_rows").args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) nb * th, ci);
+            cl.kernel(k.inputRows()).args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) nb * th, ci);
         }
         return null;
     }
@@ -188,23 +213,23 @@ final class ClWinograd {
         ClBuffer u = scratch.get("winograd.u", (long) planes * ko * ci);
         ClBuffer v = kept != null ? kept : scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
         ClBuffer m = scratch.get("winograd.m", (long) planes * ClConv.paddedLd(ko * ldMax));
-        cl.kernel("winograd.cl", options, "winograd_filter").args(w, u, ko, ci, flip ? 1 : 0).run((long) ko * ci);
+        cl.kernel(k.filter()).args(w, u, ko, ci, flip ? 1 : 0).run((long) ko * ci);
         Padded padded = null;
         for (int n0 = 0; n0 < n; n0 += step) {
             int nb = Math.min(step, n - n0), t = nb * tiles, ld = ld(t), psV = ClConv.paddedLd(ci * ld), psM = ClConv.paddedLd(ko * ld);
             padded = transformInput(in, v, ci, h, wd, pad, th, tw, n0, nb, t, ld, psV, flip ? "winograd.dyx" : "winograd.xp");
             gemm.runBatch(planes, false, false, ko, t, ci, 1f, u, 0, ci, ko * ci, v, 0, ld, psV, 0f, m, 0, ld, psM);
             if (lanes(tw)) {
-                cl.kernel("winograd.cl", options, "winograd_output_lanes").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel(k.outputLanes()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((t + 15) / 16, ko);
             } else if (elementwise) {
-                cl.kernel("winograd.cl", options, "winograd_output").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel(k.output()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) ko * t);
             } else if (tw >= vt) {
-                cl.kernel("winograd.cl", options, "winograd_output_vec").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel(k.outputVec()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) nb * th, ko);
             } else {
-                cl.kernel("winograd.cl", options, "winograd_output_rows").args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel(k.outputRows()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) nb * th, ko);
             }
         }
