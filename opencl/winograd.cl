@@ -473,6 +473,47 @@ kernel void winograd_input_lanes(global const float* xp, global float* V, int C,
     STORE_PLANES16(v, V + (long)c * ld + t0, ps);
 }
 
+/* winograd_input_vec where a tile row is exactly VT tiles (TW == VT: 14x14 planes with F(4x4),
+   16x16 with F(2x2)): the 16/VT consecutive tile rows of 16 consecutive tiles fill a float16, each
+   row read as the _vec kernels read it (one vload16 and one vload2 per input row, split by
+   swizzles) instead of by 16 gathers. Rows past the last are the last again, into columns no
+   GEMM reads. Global (ceil(T/16), C). */
+kernel void winograd_input_vec16(global const float* xp, global float* V, int C, int HP, int WP, int TH, int TW, int T, int ld,
+                                 int ps) {
+    const int t0 = get_global_id(0) * 16, c = get_global_id(1);
+    if (t0 >= T || c >= C) {
+        return;
+    }
+    global const float* rows[16 / VT];
+    #pragma unroll
+    for (int r = 0; r < 16 / VT; r++) {
+        const int row = min(t0 / VT + r, T / VT - 1), nl = row / TH, ty = row - nl * TH;
+        rows[r] = xp + ((long)nl * C + c) * HP * WP + (long)WM * ty * WP;
+    }
+    float16 d[WA][WA], v[WA][WA];
+    #pragma unroll
+    for (int i = 0; i < WA; i++) {
+        floatV part[16 / VT][WA];
+        #pragma unroll
+        for (int r = 0; r < 16 / VT; r++) {
+            global const float* p = rows[r] + i * WP;
+            const float16 a = vload16(0, p);
+            const float2 b = vload2(0, p + 16);
+            SPLIT_IN(a, b, part[r]);
+        }
+        #pragma unroll
+        for (int j = 0; j < WA; j++) {
+#if VT == 4
+            d[i][j] = (float16)(part[0][j], part[1][j], part[2][j], part[3][j]);
+#else
+            d[i][j] = (float16)(part[0][j], part[1][j]);
+#endif
+        }
+    }
+    WINO_2D(float16, WA, WA, WINO_IN, d, v);
+    STORE_PLANES16(v, V + (long)c * ld + t0, ps);
+}
+
 /* winograd_dy_rows on dp, a zero-padded copy of dy [..][HP][WP] whose values start off floats into
    each plane (HP >= off / WP + WM*TH, with zeros past OH and OW: pad_planes_rows' copy of dy, or
    the input gradient's padded copy of it), 16 tiles at once. */
