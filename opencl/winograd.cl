@@ -514,6 +514,63 @@ kernel void winograd_input_vec16(global const float* xp, global float* V, int C,
     STORE_PLANES16(v, V + (long)c * ld + t0, ps);
 }
 
+/* Lanes [VT*r, VT*r + VT) of a float16: tile row r of winograd_*_vec16's 16 tiles (r constant once unrolled). */
+#if VT == 4
+#define ROW_PART(v, r) ((r) == 0 ? (v).s0123 : (r) == 1 ? (v).s4567 : (r) == 2 ? (v).s89ab : (v).scdef)
+#else
+#define ROW_PART(v, r) ((r) == 0 ? (v).lo : (v).hi)
+#endif
+
+/* winograd_output_vec where a tile row is exactly VT tiles (TW == VT): 16 tiles of 16/VT tile
+   rows from whole vector loads of M, each output row of a tile row joined into one float16
+   (as winograd_output_vec does) and stored at once, or its first OW values when OW < 16. */
+kernel void winograd_output_vec16(global const float* M, global const float* bias, int has_bias, global float* y, int K, int OH,
+                                  int OW, int TH, int TW, int n0, int T, int ld, int ps) {
+    const int t0 = get_global_id(0) * 16, k = get_global_id(1);
+    if (t0 >= T || k >= K) {
+        return;
+    }
+    const long stride = ps;
+    global const float* in = M + (long)k * ld + t0;
+    float16 m[WA][WA], o[WM][WM];
+    #pragma unroll
+    for (int i = 0; i < WA; i++) {
+        #pragma unroll
+        for (int j = 0; j < WA; j++) {
+            m[i][j] = vload16(0, in + (i * WA + j) * stride);
+        }
+    }
+    WINO_2D(float16, WA, WM, WINO_OUT, m, o);
+    const float b = has_bias ? bias[k] : 0.0f;
+    #pragma unroll
+    for (int r = 0; r < 16 / VT; r++) {
+        const int row = t0 / VT + r;
+        if (row < T / VT) {
+            const int nl = row / TH, ty = row - nl * TH;
+            global float* plane = y + ((long)(n0 + nl) * K + k) * OH * OW + (long)WM * ty * OW;
+            const int rows = min(WM, OH - WM * ty);
+            #pragma unroll
+            for (int i = 0; i < WM; i++) {
+                floatV part[WM];
+                #pragma unroll
+                for (int j = 0; j < WM; j++) {
+                    part[j] = ROW_PART(o[i][j], r);
+                }
+                const float16 v = JOIN_OUT(part) + b;
+                if (i < rows && OW >= 16) {
+                    vstore16(v, 0, plane + i * OW);
+                } else if (i < rows) { /* the row's last tile is partial */
+                    float t[16];
+                    vstore16(v, 0, t);
+                    for (int q = 0; q < OW; q++) {
+                        plane[i * OW + q] = t[q];
+                    }
+                }
+            }
+        }
+    }
+}
+
 /* winograd_dy_rows on dp, a zero-padded copy of dy [..][HP][WP] whose values start off floats into
    each plane (HP >= off / WP + WM*TH, with zeros past OH and OW: pad_planes_rows' copy of dy, or
    the input gradient's padded copy of it), 16 tiles at once. */

@@ -27,7 +27,7 @@ final class ClWinograd {
     private record Kernels(KernelRef dyLanes, KernelRef dy, KernelRef dyVec, KernelRef dyRows, KernelRef biasGrad,
                            KernelRef filterGrad, KernelRef inputLanes, KernelRef input, KernelRef inputVec,
                            KernelRef inputRows, KernelRef filter, KernelRef outputLanes, KernelRef output,
-                           KernelRef outputVec, KernelRef outputRows, KernelRef inputVec16) {
+                           KernelRef outputVec, KernelRef outputRows, KernelRef inputVec16, KernelRef outputVec16) {
         static Kernels of(String options) {
             return new Kernels(new KernelRef("winograd.cl", options, "winograd_dy_lanes"),
                     new KernelRef("winograd.cl", options, "winograd_dy"),
@@ -44,7 +44,8 @@ final class ClWinograd {
                     new KernelRef("winograd.cl", options, "winograd_output"),
                     new KernelRef("winograd.cl", options, "winograd_output_vec"),
                     new KernelRef("winograd.cl", options, "winograd_output_rows"),
-                    new KernelRef("winograd.cl", options, "winograd_input_vec16"));
+                    new KernelRef("winograd.cl", options, "winograd_input_vec16"),
+                    new KernelRef("winograd.cl", options, "winograd_output_vec16"));
         }
     }
 
@@ -222,7 +223,8 @@ final class ClWinograd {
             padded = transformInput(in, v, ci, h, wd, pad, th, tw, n0, nb, t, ld, psV, flip ? "winograd.dyx" : "winograd.xp");
             gemm.runBatch(planes, false, false, ko, t, ci, 1f, u, 0, ci, ko * ci, v, 0, ld, psV, 0f, m, 0, ld, psM);
             if (lanes(tw)) {
-                cl.kernel(k.outputLanes()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                // whole output rows of a row of exactly one vector of tiles at once (14x14 with F(4x4): 8% faster)
+                cl.kernel(tw == vt ? k.outputVec16() : k.outputLanes()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((t + 15) / 16, ko);
             } else if (elementwise) {
                 cl.kernel(k.output()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
