@@ -514,6 +514,17 @@ kernel void winograd_input_vec16(global const float* xp, global float* V, int C,
     STORE_PLANES16(v, V + (long)c * ld + t0, ps);
 }
 
+/* o = A^T m A for the 16 tiles whose WA*WA planes of M start at in, ps floats apart. */
+#define OUT16(in, ps, o) {                                                                                       \
+        float16 m_[WA][WA];                                                                                      \
+        _Pragma("unroll") for (int i_ = 0; i_ < WA; i_++) {                                                      \
+            _Pragma("unroll") for (int j_ = 0; j_ < WA; j_++) {                                                  \
+                m_[i_][j_] = vload16(0, (in) + (i_ * WA + j_) * (long)(ps));                                     \
+            }                                                                                                    \
+        }                                                                                                        \
+        WINO_2D(float16, WA, WM, WINO_OUT, m_, o);                                                               \
+    }
+
 /* Lanes [VT*r, VT*r + VT) of a float16: tile row r of winograd_*_vec16's 16 tiles (r constant once unrolled). */
 #if VT == 4
 #define ROW_PART(v, r) ((r) == 0 ? (v).s0123 : (r) == 1 ? (v).s4567 : (r) == 2 ? (v).s89ab : (v).scdef)
@@ -530,17 +541,8 @@ kernel void winograd_output_vec16(global const float* M, global const float* bia
     if (t0 >= T || k >= K) {
         return;
     }
-    const long stride = ps;
-    global const float* in = M + (long)k * ld + t0;
-    float16 m[WA][WA], o[WM][WM];
-    #pragma unroll
-    for (int i = 0; i < WA; i++) {
-        #pragma unroll
-        for (int j = 0; j < WA; j++) {
-            m[i][j] = vload16(0, in + (i * WA + j) * stride);
-        }
-    }
-    WINO_2D(float16, WA, WM, WINO_OUT, m, o);
+    float16 o[WM][WM];
+    OUT16(M + (long)k * ld + t0, ps, o);
     const float b = has_bias ? bias[k] : 0.0f;
     #pragma unroll
     for (int r = 0; r < 16 / VT; r++) {
@@ -602,17 +604,8 @@ kernel void winograd_output_lanes(global const float* M, global const float* bia
     if (t0 >= T || k >= K) {
         return;
     }
-    const long stride = ps;
-    global const float* in = M + (long)k * ld + t0;
-    float16 m[WA][WA], o[WM][WM];
-    #pragma unroll
-    for (int i = 0; i < WA; i++) {
-        #pragma unroll
-        for (int j = 0; j < WA; j++) {
-            m[i][j] = vload16(0, in + (i * WA + j) * stride);
-        }
-    }
-    WINO_2D(float16, WA, WM, WINO_OUT, m, o);
+    float16 o[WM][WM];
+    OUT16(M + (long)k * ld + t0, ps, o);
     float lanes[WM][WM][16];
     const float b = has_bias ? bias[k] : 0.0f;
     #pragma unroll
