@@ -452,6 +452,14 @@ inline float16 gather16(global const float* p, const int* o, int d) {
         }                                                                                                        \
     }
 
+/* d[i][j] = the 16 lanes' values at row i, column j of their N x N tiles (rows WP floats apart, off floats in). */
+#define GATHER_TILES16(p, o, off, WP, N, d)                                                                      \
+    _Pragma("unroll") for (int i_ = 0; i_ < (N); i_++) {                                                         \
+        _Pragma("unroll") for (int j_ = 0; j_ < (N); j_++) {                                                     \
+            d[i_][j_] = gather16(p, o, (off) + i_ * (WP) + j_);                                                  \
+        }                                                                                                        \
+    }
+
 /* winograd_input_rows on xp (pad_planes_rows' copy, HP = WM*TH + 2, WP = WM*TW + 2), 16 tiles at once. */
 kernel void winograd_input_lanes(global const float* xp, global float* V, int C, int HP, int WP, int TH, int TW, int T, int ld,
                                  int ps) {
@@ -462,13 +470,7 @@ kernel void winograd_input_lanes(global const float* xp, global float* V, int C,
     int o[16];
     lane_offsets(t0, T, TH, TW, C, c, HP, WP, o);
     float16 d[WA][WA], v[WA][WA];
-    #pragma unroll
-    for (int i = 0; i < WA; i++) {
-        #pragma unroll
-        for (int j = 0; j < WA; j++) {
-            d[i][j] = gather16(xp, o, i * WP + j);
-        }
-    }
+    GATHER_TILES16(xp, o, 0, WP, WA, d);
     WINO_2D(float16, WA, WA, WINO_IN, d, v);
     STORE_PLANES16(v, V + (long)c * ld + t0, ps);
 }
@@ -585,13 +587,7 @@ kernel void winograd_dy_lanes(global const float* dp, int off, global float* D, 
     int o[16];
     lane_offsets(t0, T, TH, TW, K, k, HP, WP, o);
     float16 d[WM][WM], v[WA][WA];
-    #pragma unroll
-    for (int i = 0; i < WM; i++) {
-        #pragma unroll
-        for (int j = 0; j < WM; j++) {
-            d[i][j] = gather16(dp, o, off + i * WP + j);
-        }
-    }
+    GATHER_TILES16(dp, o, off, WP, WM, d);
     WINO_2D(float16, WM, WA, WINO_GRAD, d, v);
     STORE_PLANES16(v, D + (long)k * ld + t0, ps);
 }
