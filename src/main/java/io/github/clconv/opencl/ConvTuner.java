@@ -23,7 +23,8 @@ import java.util.Random;
  * Chooses the convolution algorithm per layer shape by measurement: im2col + GEMM, Winograd
  * F(2x2, 3x3) or F(4x4, 3x3), or direct convolution, among those that apply. The first time a shape
  * (channels, size, filters, padding) comes, each candidate runs a training step's work
- * (forward, input and weight gradients) on random data; a candidate must first agree with
+ * (forward, input and weight gradients) on random data, after a pilot at a smaller batch
+ * has dropped those far slower than the fastest (pilotSurvivors); a candidate must first agree with
  * im2col within TOLERANCE on all three results, else it cannot win. The choice is kept per
  * device and driver in convalgo-SET-HASH-DEVICE.properties beside the GEMM plan (SET names the
  * candidates, e.g. i2w2w4d, and HASH their kernels' sources, so that a new or changed one is measured).
@@ -114,7 +115,8 @@ final class ConvTuner {
         for (Algo c : candidates) {
             Double s = t.get(c);
             times.append(times.length() == 0 ? "" : ", ").append(c.label()).append(' ')
-                    .append(s == null ? "disagrees with im2col beyond " + TOLERANCE : String.format("%.2f ms", s * 1e3));
+                    .append(s == null ? "disagrees with im2col beyond " + TOLERANCE
+                            : s.isInfinite() ? "left out by the pilot" : String.format("%.2f ms", s * 1e3));
             if (s != null && s < t.get(a)) {
                 a = c;
             }
@@ -126,9 +128,33 @@ final class ConvTuner {
         return a;
     }
 
+    /** A candidate this many times slower than the fastest in the pilot is not measured further. */
+    static final int PILOT_DROP = 4;
+
+    /**
+     * candidates less those more than PILOT_DROP times slower than the fastest, seconds[i] being candidate i's
+     * time at the pilot's batch; im2col stays whatever its time, as the reference the others are checked against.
+     */
+    static List<Algo> pilotSurvivors(ConvGeom g, int pilotBatch, List<Algo> candidates, double[] seconds) {
+        double fastest = java.util.Arrays.stream(seconds).min().orElseThrow();
+        List<Algo> kept = new ArrayList<>();
+        for (int i = 0; i < seconds.length; i++) {
+            if (candidates.get(i) == Algo.IM2COL || seconds[i] <= PILOT_DROP * fastest) {
+                kept.add(candidates.get(i));
+            } else {
+                log.info("convolution {}: {} left out, {} times slower than the fastest at batch {}", key(g), candidates.get(i).label(),
+                        String.format("%.1f", seconds[i] / fastest), pilotBatch);
+            }
+        }
+        return kept;
+    }
+
     @FunctionalInterface
     interface Measure {
-        /** Seconds per candidate for a training step's work on g; a candidate whose results disagree with im2col's is left out. */
+        /**
+         * Seconds per candidate for a training step's work on g; a candidate whose results disagree with im2col's is
+         * left out, one the pilot dropped has infinite seconds.
+         */
         Map<Algo, Double> run(ConvGeom g, List<Algo> candidates);
     }
 
