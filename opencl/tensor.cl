@@ -128,15 +128,9 @@ kernel void pad_planes_rows(global const float* x, global float* xp, int H, int 
     for (int hp = 0; hp < HP; hp++, out += WP) {
         const int h = hp - pad;
         const int w1 = h >= 0 && h < H ? min(WP, pad + W) : 0; /* columns [pad, w1) hold x's row */
-        int wp = 0;
-        for (; wp < min(pad, w1); wp++) {
-            out[wp] = 0.0f;
-        }
-        for (; wp < w1; wp++) {
-            out[wp] = in[(long)h * W + wp - pad];
-        }
-        for (; wp < WP; wp++) {
-            out[wp] = 0.0f;
+        const long row = (long)h * W - pad;
+        for (int wp = 0; wp < WP; wp++) {
+            out[wp] = wp >= pad && wp < w1 ? in[row + wp] : 0.0f;
         }
     }
 }
