@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * checked against a double-precision host product before its time counts, so a variant
  * that a driver miscompiles cannot win. A device with no plan gets a quick probe (three
  * variants on one shape, well under a second on a CPU) and a log line that `clconv tune`
- * does better.
+ * times every variant per shape class.
  */
 public final class GemmTuner {
     private static final Logger log = LoggerFactory.getLogger(GemmTuner.class);
@@ -116,7 +116,7 @@ public final class GemmTuner {
             }
         }
         GemmPlan plan = GemmPlan.uniform(best, "probe");
-        log.info("{}: no tuned GEMM plan, a quick probe chose [{}] for every shape; `clconv tune` chooses per shape and does better",
+        log.info("{}: no tuned GEMM plan, a quick probe chose [{}] for every shape; `clconv tune` times every variant per shape class",
                 cl.device().describe(), best);
         try {
             save(cl.device(), plan);
