@@ -1,15 +1,13 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.TemporaryCache;
 import io.github.clconv.TestDevices;
 import io.github.clconv.opencl.ConvTuner.Algo;
 import io.github.clconv.tensor.ConvGeom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -17,28 +15,10 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(TemporaryCache.class)
 class ConvTunerTest {
     private static final ConvGeom G = new ConvGeom(16, 5, 9, 11, 7, 3, 3, 1, 1);
     private static final List<Algo> ALL = List.of(Algo.IM2COL, Algo.WINOGRAD2, Algo.WINOGRAD4, Algo.DIRECT);
-
-    @TempDir
-    Path dir;
-    private String before;
-
-    @BeforeEach
-    void useATemporaryCache() {
-        before = System.getProperty("clconv.cache");
-        System.setProperty("clconv.cache", dir.toString());
-    }
-
-    @AfterEach
-    void restore() {
-        if (before == null) {
-            System.clearProperty("clconv.cache");
-        } else {
-            System.setProperty("clconv.cache", before);
-        }
-    }
 
     @Test
     void thePilotDropsOnlyFarSlowerCandidatesAndNeverTheReference() {

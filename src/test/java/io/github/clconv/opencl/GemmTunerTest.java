@@ -1,19 +1,17 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.TemporaryCache;
 import io.github.clconv.TestDevices;
 import io.github.clconv.backend.ReferenceBackend;
 import io.github.clconv.verify.CheckResult;
 import io.github.clconv.verify.OpCatalog;
 import io.github.clconv.verify.OpFamily;
 import io.github.clconv.verify.Pair;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -23,26 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(TemporaryCache.class)
 class GemmTunerTest {
-    @TempDir
-    Path dir;
-    private String before;
-
-    @BeforeEach
-    void useATemporaryCache() {
-        before = System.getProperty("clconv.cache");
-        System.setProperty("clconv.cache", dir.toString());
-    }
-
-    @AfterEach
-    void restore() {
-        if (before == null) {
-            System.clearProperty("clconv.cache");
-        } else {
-            System.setProperty("clconv.cache", before);
-        }
-    }
-
     @Test
     void aSavedPlanIsWhatTheNextBackendUses() throws IOException {
         DeviceInfo d = TestDevices.cl().context().device();
