@@ -301,9 +301,9 @@ public final class ClBackend implements Backend {
     /**
      * Seconds per candidate for g on random data; those that disagree with im2col are left out. First a pilot at an
      * eighth of the batch drops the candidates more than ConvTuner.PILOT_DROP times slower than the best there (on rusticl a
-     * direct step of the 64@56 layer took 49 s where Winograd took 0.5 s). The survivors then run in turns and keep
+     * direct step of the 56x56 layer took 49 s where Winograd took 0.5 s). The survivors then run in turns and keep
      * their best time, for at least five rounds and until MEASURE_SECONDS have passed: with five rounds of a 3 ms
-     * layer, 50 ms in all, a burst of load on a shared machine once made a 40% slower algorithm win.
+     * layer, 50 ms in all, a burst of load on a shared machine once made one 1.8x slower win.
      */
     private Map<ConvTuner.Algo, Double> measureConv(ConvGeom g, List<ConvTuner.Algo> candidates) {
         List<ConvTuner.Algo> timed = pilot(g, candidates);
@@ -336,9 +336,12 @@ public final class ClBackend implements Backend {
                 }
             }
             Map<ConvTuner.Algo, Double> t = new EnumMap<>(ConvTuner.Algo.class);
-            candidates.forEach(a -> t.put(a, Double.POSITIVE_INFINITY));
+            for (ConvTuner.Algo a : candidates) {
+                if (!timed.contains(a)) {
+                    t.put(a, Double.POSITIVE_INFINITY); // the pilot dropped it
+                }
+            }
             for (int i = 0; i < c; i++) {
-                t.remove(timed.get(i));
                 if (agrees[i]) {
                     t.put(timed.get(i), best[i]);
                 }
