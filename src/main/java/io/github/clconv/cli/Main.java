@@ -1,6 +1,7 @@
 package io.github.clconv.cli;
 
 import io.github.clconv.opencl.ClException;
+import io.github.clconv.util.Shutdown;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -35,11 +36,21 @@ public final class Main implements Runnable {
             c.getErr().println("clconv: " + e.getMessage() + hint + " (see `" + c.getCommandSpec().qualifiedName() + " --help`)");
             return 2;
         });
-        return cmd.execute(args);
+        // the shutdown hook waits for the command to unwind before it releases devices and files
+        AutoCloseable work = Shutdown.work();
+        try {
+            return cmd.execute(args);
+        } finally {
+            try {
+                work.close();
+            } catch (Exception impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
     }
 
     static String message(Throwable e) {
-        if (e instanceof ClException || e instanceof IllegalArgumentException || e instanceof java.io.IOException
+        if (e instanceof ClException || e instanceof IllegalArgumentException || e instanceof Shutdown.StoppedException || e instanceof java.io.IOException
                 || e instanceof IllegalStateException) {
             return e.getMessage();
         }

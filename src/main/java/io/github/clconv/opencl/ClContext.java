@@ -14,6 +14,7 @@ import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 import org.jocl.cl_program;
 import org.jocl.cl_queue_properties;
+import io.github.clconv.util.Shutdown;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * calls and a backend's scratch buffers are shared by its ops, so a second thread would
  * corrupt both; it gets a clear error instead (open one backend per thread). Program
  * builds are serialised JVM-wide (a driver's compiler need not be thread-safe). A context
- * still open when the JVM exits is drained and released by a shutdown hook, before the
- * driver's own teardown runs under work still queued (PoCL crashed there).
+ * still open when the JVM exits is drained and released by the shutdown hook, before the
+ * driver's own teardown runs under work still queued (PoCL crashed there); once the JVM is
+ * stopping, every operation outside a critical section throws Shutdown.StoppedException, so
+ * the work unwinds before anything is released.
  */
 public final class ClContext implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClContext.class);
@@ -43,7 +46,7 @@ public final class ClContext implements AutoCloseable {
     private static final Set<ClContext> OPEN = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.forEach(ClContext::closeAtExit), "clconv-opencl-release"));
+        Shutdown.onExit(Shutdown.Stage.DEVICES, () -> OPEN.forEach(ClContext::closeAtExit));
     }
 
     private volatile Thread owner = Thread.currentThread();
@@ -76,6 +79,7 @@ public final class ClContext implements AutoCloseable {
 
     /** Fails unless the calling thread may use this context now; callers hold the monitor. */
     void checkUse(String what) {
+        Shutdown.check();
         if (closed) {
             throw new IllegalStateException(what + ": the OpenCL backend on " + device.name().strip() + " is closed");
         }

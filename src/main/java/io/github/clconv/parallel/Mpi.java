@@ -58,7 +58,8 @@ public final class Mpi {
         check(lib.MPI_Comm_size(world, s), "MPI_Comm_size");
         rank = r.getValue();
         size = s.getValue();
-        Runtime.getRuntime().addShutdownHook(new Thread(lib::MPI_Finalize, "clconv-mpi-finalize"));
+        // after the devices: a rank still in a collective when the JVM stops must not be finalised under it
+        io.github.clconv.util.Shutdown.onExit(io.github.clconv.util.Shutdown.Stage.MPI, lib::MPI_Finalize);
     }
 
     /** Initialises MPI once per process. */

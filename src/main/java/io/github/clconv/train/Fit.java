@@ -5,6 +5,8 @@ import io.github.clconv.data.Dataset;
 import io.github.clconv.data.DeviceDataset;
 import io.github.clconv.nn.Model;
 
+import io.github.clconv.util.Shutdown;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -210,7 +212,7 @@ public final class Fit implements AutoCloseable {
      * TrainingDivergedException before anything is saved from it.
      */
     public List<TrainingListener.EpochResult> run(DeviceDataset train, DeviceDataset test, DeviceDataset validation) {
-        int steps = train.size() / c.batch, start = 0;
+        int steps = train.size() / c.batch, start = 0, saved = -1, current = 1;
         trainer.schedule(c.schedule, (long) c.epochs * steps);
         List<TrainingListener.EpochResult> history = new ArrayList<>();
         try {
@@ -229,6 +231,7 @@ public final class Fit implements AutoCloseable {
             };
             for (int e = start + 1; e <= c.epochs; e++) {
                 int epoch = e;
+                current = e;
                 c.listeners.forEach(l -> l.startEpoch(epoch));
                 long e0 = System.nanoTime();
                 double trainLoss = trainer.epoch(train, e, all);
@@ -245,11 +248,20 @@ public final class Fit implements AutoCloseable {
                     throw new TrainingDivergedException(trainer.steps(), e, Double.isFinite(trainLoss) ? testLoss : trainLoss, optimizer.learningRate());
                 }
                 if (c.save != null) { // every epoch: an interrupted run loses at most one, and resume continues it
-                    TrainingState.save(c.save, model, optimizer, trainer, e, train.size(), c.classNames, c.normalization, c.metadata);
+                    int done = e;
+                    // a signal during the save lets it finish: the pair on disk is the old one or the new one
+                    Shutdown.critical(() -> {
+                        TrainingState.save(c.save, model, optimizer, trainer, done, train.size(), c.classNames, c.normalization, c.metadata);
+                        return null;
+                    });
+                    saved = e;
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (Shutdown.StoppedException e) {
+            throw new Shutdown.StoppedException("stopped by a signal in epoch " + current + (c.save == null ? "" : saved > 0
+                    ? "; " + c.save + " holds epoch " + saved + " (--resume it to go on)" : "; this run saved nothing"));
         }
         return history;
     }

@@ -23,19 +23,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * (its target is replaced, the link stays); a target that exists but is not a regular file
  * (a device, a folder) is refused; a new file gets the umask's permissions and an existing
  * one keeps its own. Temporary files still open when the JVM is stopped (SIGINT, SIGTERM)
- * are deleted by a shutdown hook.
+ * are deleted by the shutdown hook, after the work that writes them has ended (see Shutdown).
  */
 public final class AtomicFiles {
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> PENDING.forEach(p -> {
+        Shutdown.onExit(Shutdown.Stage.FILES, () -> PENDING.forEach(p -> {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException ignored) {
                 // the JVM is stopping; nothing better to do
             }
-        }), "clconv-temp-cleanup"));
+        }));
     }
 
     /** What writes the contents. */
