@@ -21,6 +21,7 @@ import io.github.clconv.train.Fit;
 import io.github.clconv.parallel.DataParallel;
 import io.github.clconv.parallel.Mpi;
 import io.github.clconv.parallel.MpiSync;
+import io.github.clconv.parallel.RankAgreement;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -183,6 +184,8 @@ final class TrainCommand implements Callable<Integer> {
             try {
                 MpiSync ms = new MpiSync(mpi);
                 return replica(p, mpi.rank(), mpi.size(), ms, syncBn ? ms.stats() : null, device);
+            } catch (RankAgreement.DisagreementException e) {
+                throw e; // every rank found the same difference and ends by itself
             } catch (Exception | Error e) {
                 if (mpi.size() > 1) {
                     System.err.println("clconv: rank " + mpi.rank() + ": " + e.getMessage() + "; ending the MPI job");
@@ -231,6 +234,9 @@ final class TrainCommand implements Callable<Integer> {
              DeviceDataset valDev = val == null ? null : DeviceDataset.open(b, val, dataBudget);
              MetricsFile metricsFile = new MetricsFile(lead ? metrics : null, () -> optRef[0].learningRate())) {
             Models.checkFits(net, p.classes());
+            if (sync instanceof MpiSync ms) {
+                agreement(net, train).check(ms.mpi());
+            }
             if (bnSync != null) {
                 net.layers().stream().filter(l -> l instanceof io.github.clconv.nn.BatchNorm).forEach(l -> ((io.github.clconv.nn.BatchNorm) l).synchronise(bnSync));
             }
@@ -314,6 +320,24 @@ final class TrainCommand implements Callable<Integer> {
                 return 0;
             }
         }
+    }
+
+    /** What MPI ranks must share, each option by the name a user would change. */
+    private RankAgreement agreement(Model net, Dataset train) {
+        RankAgreement a = new RankAgreement().add("--model", net.describe()).add("parameter counts", String.valueOf(net.parameterCount()));
+        for (NamedParam np : net.params()) {
+            a.add("starting weights (--load, --seed)", np.name()).add("starting weights (--load, --seed)", net.backend().download(np.param().value()));
+        }
+        a.add("training data (--data, --limit, --val-split, --normalize)", train.sample() + "/" + train.classes() + "/" + java.util.Arrays.toString(train.labels()))
+                .add("training data (--data, --limit, --val-split, --normalize)", train.images());
+        Object[][] options = {{"--batch", batch}, {"--epochs", epochs}, {"--lr", lr}, {"--optimizer", optimizer}, {"--momentum", momentum},
+                {"--nesterov", nesterov}, {"--weight-decay", weightDecay}, {"--schedule", schedule}, {"--warmup", warmup}, {"--augment", augment},
+                {"--label-smoothing", labelSmoothing}, {"--seed", seed}, {"--no-shuffle", noShuffle}, {"--sync-bn", syncBn},
+                {"--resume", resume != null}};
+        for (Object[] o : options) {
+            a.add((String) o[0], String.valueOf(o[1]));
+        }
+        return a;
     }
 
     private static double meanPixel(Dataset d) {

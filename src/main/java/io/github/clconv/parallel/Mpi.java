@@ -32,7 +32,7 @@ public final class Mpi {
 
     private static Mpi instance;
     private final Lib lib;
-    private final Pointer world, floatType, doubleType, sum;
+    private final Pointer world, floatType, doubleType, sum, min, max;
     private final int rank, size;
 
     private Mpi() {
@@ -49,6 +49,8 @@ public final class Mpi {
             floatType = nl.getGlobalVariableAddress("ompi_mpi_float");
             doubleType = nl.getGlobalVariableAddress("ompi_mpi_double");
             sum = nl.getGlobalVariableAddress("ompi_mpi_op_sum");
+            min = nl.getGlobalVariableAddress("ompi_mpi_op_min");
+            max = nl.getGlobalVariableAddress("ompi_mpi_op_max");
         } catch (UnsatisfiedLinkError e) {
             throw new IllegalStateException("MPI is not usable: libmpi.so is not Open MPI's (clconv binds Open MPI's handles)");
         }
@@ -104,9 +106,25 @@ public final class Mpi {
     }
 
     public void sum(double[] v) {
+        reduce(v, sum);
+    }
+
+    /** For each element, whether every rank holds the same value (two allreduces, of the minimum and the maximum). */
+    public boolean[] same(double[] v) {
+        double[] lo = v.clone(), hi = v.clone();
+        reduce(lo, min);
+        reduce(hi, max);
+        boolean[] same = new boolean[v.length];
+        for (int i = 0; i < v.length; i++) {
+            same[i] = lo[i] == hi[i];
+        }
+        return same;
+    }
+
+    private void reduce(double[] v, Pointer op) {
         Memory m = new Memory(8L * Math.max(1, v.length));
         m.write(0, v, 0, v.length);
-        check(lib.MPI_Allreduce(Pointer.createConstant(1), m, v.length, doubleType, sum, world), "MPI_Allreduce");
+        check(lib.MPI_Allreduce(Pointer.createConstant(1), m, v.length, doubleType, op, world), "MPI_Allreduce");
         m.read(0, v, 0, v.length);
     }
 

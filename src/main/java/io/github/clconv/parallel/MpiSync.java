@@ -16,6 +16,10 @@ public final class MpiSync implements Trainer.GradientSync {
         this.mpi = mpi;
     }
 
+    public Mpi mpi() {
+        return mpi;
+    }
+
     @Override
     public double reduce(Model model, double localLoss) {
         long t0 = System.nanoTime();

@@ -194,4 +194,28 @@ class DataParallelTest {
         assertNotEquals(0, p.exitValue(), "with an error status");
         System.out.printf("a killed rank ended the MPI job in %.1f s%n", secs);
     }
+
+    /** Ranks started with different options (mpirun's ':' syntax): every rank ends within seconds, naming what differs. */
+    @Test
+    void ranksGivenDifferentOptionsEndNamingTheDifference() throws Exception {
+        List<String> base = List.of("train", "--data", data.toString(), "--limit", "640", "--save", dir.resolve("differ.safetensors").toString());
+        String[][] cases = {{"--batch", "64", "--batch", "32", "different --batch"}, {"--model", "lenet", "--model", "lenet-bn", "different --model"},
+                {"--seed", "1", "--seed", "2", "different starting weights"}};
+        for (String[] c : cases) {
+            List<String> cmd = cmd(cmd(cmd(cmd(mpirun(1), java()), base), List.of(c[0], c[1], ":", "-np", "1")), cmd(cmd(java(), base), List.of(c[2], c[3])));
+            Path log = dir.resolve("differ-" + System.nanoTime() + ".log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) {
+                p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+            String out = Files.readString(log);
+            assertTrue(ended, c[4] + ": the job ended within 60 s:\n" + out);
+            assertNotEquals(0, p.exitValue(), out);
+            assertEquals(2, out.lines().filter(l -> l.startsWith("clconv: ") && l.contains("ranks were given " + c[4])).count(), "one line per rank:\n" + out);
+            assertTrue(!out.contains("Exception") && !out.contains("double free") && !out.contains("MPI_ABORT"), out);
+        }
+        assertTrue(Files.notExists(dir.resolve("differ.safetensors")), "nothing saved");
+    }
 }
