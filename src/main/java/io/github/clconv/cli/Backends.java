@@ -26,13 +26,19 @@ final class Backends {
             return java.util.stream.IntStream.range(0, n).mapToObj(String::valueOf).toList();
         }
         java.util.List<String> out = new java.util.ArrayList<>();
-        for (String part : spec.split(",")) {
+        int listed = -1;
+        for (String part : spec.split(",", -1)) {
             String t = part.trim();
             if (!t.matches("\\d{1,4}")) {
                 throw new IllegalArgumentException("--devices " + spec + ": expected device indices from `clconv devices`, comma-separated (e.g. 0,1), or all");
             }
             if (out.contains(t)) {
                 throw new IllegalArgumentException("--devices " + spec + ": device " + t + " is named twice");
+            }
+            listed = listed >= 0 ? listed : io.github.clconv.opencl.ClDevices.list().size();
+            if (Integer.parseInt(t) >= listed) {
+                throw new IllegalArgumentException("--devices " + spec + ": there is no device " + t + "; `clconv devices` lists " + listed
+                        + (listed == 1 ? " (index 0)" : listed == 0 ? "" : " (indices 0 to " + (listed - 1) + ")"));
             }
             out.add(t);
         }

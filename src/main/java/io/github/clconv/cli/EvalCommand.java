@@ -55,7 +55,7 @@ final class EvalCommand implements Callable<Integer> {
                 System.err.printf("eval: %s on %s: loss %.4f, accuracy %.4f (top-5 %.4f), %,.0f images/s%n", loaded.describe(), b.name(), e.loss(),
                         e.accuracy(), e.top5(), e.imagesPerSec());
                 List<String> names = Checkpoint.read(load).classNames();
-                if (names.isEmpty() && test.classNames().size() == e.confusion().length) {
+                if (names.isEmpty() && test.classNames().size() == e.perClass().length) {
                     names = test.classNames();
                 }
                 double[] perClass = e.perClassAccuracy();
@@ -68,7 +68,7 @@ final class EvalCommand implements Callable<Integer> {
                     acc.add(a);
                 }
                 out.put("per_class_accuracy", acc);
-                if (perClass.length <= MATRIX_LIMIT) {
+                if (perClass.length <= MATRIX_LIMIT && e.confusion() != null) {
                     printConfusion(e.confusion(), perClass, names);
                     List<Object> rows = new ArrayList<>();
                     for (int[] row : e.confusion()) {

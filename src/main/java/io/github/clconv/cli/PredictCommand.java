@@ -15,7 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import javax.imageio.ImageIO;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -42,51 +41,70 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        io.github.clconv.util.InputFiles.checkReadable(load);
+        for (Path p : images) {
+            io.github.clconv.util.InputFiles.checkReadable(p); // all of them before the device opens: a typo in the last must not wait
+        }
         try (Backend b = Backends.open(device); Classifier net = Classifier.load(load, model, b)) {
             Shape in = net.input();
-            List<String> names = new ArrayList<>();
-            List<float[]> pixels = new ArrayList<>();
-            for (Path p : images) {
-                read(p, in, names, pixels);
-            }
-            List<Object> out = new ArrayList<>();
             String b0 = Checkpoint.read(load).metadata().get(Checkpoint.BRIGHTNESS_KEY);
             double trained = b0 == null ? Double.NaN : parseOr(b0);
-            List<Classifier.Prediction> predictions = net.predict(pixels);
-            int shown = 0, inverted = 0;
-            for (int i = 0; i < predictions.size(); i++) {
-                Classifier.Prediction p = predictions.get(i);
-                Json j = new Json().put("image", names.get(i)).put("class", p.label()).put("probability", p.probability());
-                String label = p.name();
-                if (label != null) {
-                    j.put("label", label);
-                } else if (p.probabilities().length == FASHION.length) {
-                    j.put("fashion_mnist_label", FASHION[p.label()]);
-                    label = FASHION[p.label()];
+            List<Object> out = new ArrayList<>();
+            int[] counts = new int[2]; // shown, inverted
+            List<String> names = new ArrayList<>();
+            List<float[]> pixels = new ArrayList<>();
+            // at most BATCH images are decoded and on the device at once, however many are named (16,000 files took 2.6 GB in one batch)
+            Runnable flush = () -> {
+                if (!pixels.isEmpty()) {
+                    report(net.predict(pixels), names, pixels, trained, out, counts);
+                    names.clear();
+                    pixels.clear();
                 }
-                double m = mean(pixels.get(i));
-                // as bright as the training images once inverted, and far from them as it is: dark-on-light against light-on-dark
-                boolean looksInverted = Double.isFinite(trained) && Math.abs(m - trained) > 0.25 && Math.abs(1 - m - trained) < Math.abs(m - trained) / 2;
-                if (looksInverted) {
-                    inverted++;
-                    j.put("looks_inverted", true);
-                }
-                if (shown++ < SHOWN) {
-                    System.err.printf("%-40s class %d%s (p = %.3f)%s%n", names.get(i), p.label(), label != null ? " " + label : "", p.probability(),
-                            looksInverted ? String.format("  [looks inverted: mean brightness %.2f, the training images' %.2f; invert it if it is"
-                                    + " a dark object on a light background]", m, trained) : "");
-                }
-                out.add(j);
+            };
+            for (Path p : images) {
+                read(p, in, names, pixels, flush);
             }
-            if (predictions.size() > SHOWN) {
-                System.err.printf("... and %,d more (all of them in the JSON on stdout)%n", predictions.size() - SHOWN);
+            flush.run();
+            if (out.size() > SHOWN) {
+                System.err.printf("... and %,d more (all of them in the JSON on stdout)%n", out.size() - SHOWN);
             }
-            if (inverted > 0 && predictions.size() > SHOWN) {
-                System.err.printf("%,d of %,d images look inverted against the training images%n", inverted, predictions.size());
+            if (counts[1] > 0 && out.size() > SHOWN) {
+                System.err.printf("%,d of %,d images look inverted against the training images%n", counts[1], out.size());
             }
             System.out.println(new Json().put("predictions", out));
         }
         return 0;
+    }
+
+    /** Images predicted in one batch. */
+    static final int BATCH = 256;
+
+    private static void report(List<Classifier.Prediction> predictions, List<String> names, List<float[]> pixels, double trained, List<Object> out,
+                               int[] counts) {
+        for (int i = 0; i < predictions.size(); i++) {
+            Classifier.Prediction p = predictions.get(i);
+            Json j = new Json().put("image", names.get(i)).put("class", p.label()).put("probability", p.probability());
+            String label = p.name();
+            if (label != null) {
+                j.put("label", label);
+            } else if (p.probabilities().length == FASHION.length) {
+                j.put("fashion_mnist_label", FASHION[p.label()]);
+                label = FASHION[p.label()];
+            }
+            double m = mean(pixels.get(i));
+            // as bright as the training images once inverted, and far from them as it is: dark-on-light against light-on-dark
+            boolean looksInverted = Double.isFinite(trained) && Math.abs(m - trained) > 0.25 && Math.abs(1 - m - trained) < Math.abs(m - trained) / 2;
+            if (looksInverted) {
+                counts[1]++;
+                j.put("looks_inverted", true);
+            }
+            if (counts[0]++ < SHOWN) {
+                System.err.printf("%-40s class %d%s (p = %.3f)%s%n", names.get(i), p.label(), label != null ? " " + label : "", p.probability(),
+                        looksInverted ? String.format(java.util.Locale.ROOT, "  [looks inverted: mean brightness %.2f, the training images' %.2f; invert it if it is"
+                                + " a dark object on a light background]", m, trained) : "");
+            }
+            out.add(j);
+        }
     }
 
     /** Lines on stderr for a batch of images; the JSON holds every prediction. */
@@ -108,21 +126,17 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    private static void read(Path p, Shape in, List<String> names, List<float[]> pixels) throws IOException {
-        if (!Files.isRegularFile(p)) {
-            throw new IOException(p + ": no such file");
-        }
-        String lower = p.toString().toLowerCase();
+    private static void read(Path p, Shape in, List<String> names, List<float[]> pixels, Runnable flush) throws IOException {
+        String lower = p.toString().toLowerCase(java.util.Locale.ROOT);
         boolean picture = lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg");
-        BufferedImage img = picture ? ImageIO.read(p.toFile()) : null;
-        if (img != null) {
-            float[] v = Classifier.pixels(img, in);
-            names.add(p.toString());
-            pixels.add(v);
-            return;
-        }
         if (picture) {
-            throw new IOException(p + ": not a readable PNG or JPEG image");
+            BufferedImage img = io.github.clconv.data.ImageFolderReader.read(p);
+            names.add(p.toString());
+            pixels.add(Classifier.pixels(img, in));
+            if (pixels.size() >= BATCH) {
+                flush.run();
+            }
+            return;
         }
         if (in.dim(0) != 1) {
             throw new IOException(p + ": IDX files hold grey images, but the model takes " + in.dim(0) + " channels; pass PNG or JPEG files");
@@ -136,6 +150,9 @@ final class PredictCommand implements Callable<Integer> {
         for (int i = 0; i < dims[0]; i++) {
             names.add(p + "#" + i);
             pixels.add(java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per));
+            if (pixels.size() >= BATCH) {
+                flush.run();
+            }
         }
     }
 }

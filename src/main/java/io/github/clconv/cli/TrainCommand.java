@@ -129,6 +129,7 @@ final class TrainCommand implements Callable<Integer> {
         Schedule sched = Schedule.parse(schedule, warmup);
         Augmentation aug = Augmentation.parse(augment);
         long t0 = System.nanoTime();
+        checkNoCollisions();
         // every output is checked before the first step: a run must not end in a failed save
         for (Path out : new Path[]{save, save == null ? null : TrainingState.stateFile(save), plot}) {
             if (out != null) {
@@ -346,6 +347,40 @@ final class TrainCommand implements Callable<Integer> {
             s += v;
         }
         return d.images().length == 0 ? 0 : s / d.images().length;
+    }
+
+    /** An output that names the same file as another output, or as a file the run reads, would overwrite it: refused before anything runs. */
+    private void checkNoCollisions() throws java.io.IOException {
+        java.util.Map<String, Path> outputs = new java.util.LinkedHashMap<>();
+        if (save != null) {
+            outputs.put("--save", save);
+            outputs.put("--save's state file", TrainingState.stateFile(save));
+        }
+        if (plot != null) {
+            outputs.put("--plot", plot);
+        }
+        if (metrics != null) {
+            outputs.put("--metrics", metrics);
+        }
+        java.util.Map<String, Path> seen = new java.util.LinkedHashMap<>();
+        for (var o : outputs.entrySet()) {
+            Path real = AtomicFiles.identity(o.getValue());
+            for (var s : seen.entrySet()) {
+                if (s.getValue().equals(real)) {
+                    throw new IllegalArgumentException(o.getKey() + " " + o.getValue() + " names the same file as " + s.getKey()
+                            + "; give each output its own file");
+                }
+            }
+            seen.put(o.getKey(), real);
+        }
+        if (load != null) { // --save may replace what --load or --resume read (a run continued in place); nothing else may
+            Path in = AtomicFiles.identity(load);
+            for (String key : new String[]{"--plot", "--metrics"}) {
+                if (in.equals(seen.get(key))) {
+                    throw new IllegalArgumentException(key + " " + outputs.get(key) + " names the checkpoint the run starts from; give it its own file");
+                }
+            }
+        }
     }
 
     private void validate() {

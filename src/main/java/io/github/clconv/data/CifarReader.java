@@ -31,12 +31,23 @@ public final class CifarReader {
     }
 
     static Dataset[] load(Path dir) throws IOException {
-        boolean hundred = Files.isRegularFile(dir.resolve("train.bin"));
+        boolean ten = Files.exists(dir.resolve("test_batch.bin")) || Files.exists(dir.resolve("data_batch_1.bin"));
+        boolean hundred = Files.exists(dir.resolve("train.bin")) || Files.exists(dir.resolve("test.bin"));
+        if (ten && hundred) {
+            throw new IOException(dir + ": holds both CIFAR-10 files (data_batch_N.bin, test_batch.bin) and CIFAR-100 files (train.bin,"
+                    + " test.bin); keep one set in the folder");
+        }
         List<Path> train = new ArrayList<>();
         Path test;
         if (hundred) {
             train.add(dir.resolve("train.bin"));
             test = dir.resolve("test.bin");
+            for (Path f : List.of(train.get(0), test)) {
+                if (!Files.isRegularFile(f)) {
+                    throw new IOException(dir + ": a CIFAR-100 folder holds train.bin and test.bin; " + f.getFileName()
+                            + (Files.exists(f) ? " is not a regular file" : " is missing"));
+                }
+            }
         } else {
             for (int i = 1; i <= 5; i++) {
                 Path f = dir.resolve("data_batch_" + i + ".bin");
@@ -59,6 +70,7 @@ public final class CifarReader {
         int record = (hundred ? 2 : 1) + PIXELS;
         long total = 0;
         for (Path f : files) {
+            io.github.clconv.util.InputFiles.checkReadable(f);
             long size = Files.size(f);
             if (size == 0 || size % record != 0) {
                 throw new IOException(f + ": " + size + " bytes is not a whole number of " + record + "-byte CIFAR-" + classes

@@ -95,7 +95,7 @@ public final class DeviceDataset implements AutoCloseable {
 
     /** Opens a dataset within budgetMiB (null: the default budget), saying on stderr when it is streamed. */
     public static DeviceDataset open(Backend b, Dataset data, Long budgetMiB) {
-        long budget = budgetMiB == null ? defaultBudget(b) : budgetMiB << 20;
+        long budget = budgetMiB == null ? defaultBudget(b) : budgetMiB >= 1L << 43 ? Long.MAX_VALUE : budgetMiB << 20; // no overflow at Long.MAX_VALUE MiB
         DeviceDataset d = new DeviceDataset(b, data, budget);
         if (!d.resident()) {
             System.err.printf("%s set: %,d MiB of images is over the data budget of %,d MiB, so it is streamed in chunks of %,d images"

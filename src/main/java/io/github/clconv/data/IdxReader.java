@@ -124,6 +124,7 @@ public final class IdxReader {
     }
 
     private static InputStream open(Path file) throws IOException {
+        io.github.clconv.util.InputFiles.checkReadable(file);
         InputStream in;
         try {
             in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);

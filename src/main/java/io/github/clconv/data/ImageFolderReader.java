@@ -3,12 +3,15 @@ package io.github.clconv.data;
 import io.github.clconv.tensor.Shape;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
@@ -163,34 +166,68 @@ public final class ImageFolderReader {
         }
     }
 
-    private static BufferedImage read(Path f) throws IOException {
-        BufferedImage im;
-        try {
-            im = ImageIO.read(f.toFile());
-        } catch (IOException | RuntimeException e) {
+    /** The most pixels one image may have (PIL warns at 89 million); a header may claim anything, so it is read first. */
+    public static final long MAX_PIXELS = 64L << 20;
+
+    /** Decodes f after its header's width and height are found sane: a 46000 x 46000 claim is refused before a byte is allocated. */
+    public static BufferedImage read(Path f) throws IOException {
+        if (!Files.isRegularFile(f)) {
+            throw new IOException(f + ": " + (Files.exists(f) ? "not a regular file" : "no such file"));
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
+            Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException(f + ": not an image Java can decode (PNG, JPEG, BMP or GIF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
+                    throw new IOException(f + ": its header claims " + w + " x " + h + " pixels; clconv reads images of at most "
+                            + (MAX_PIXELS >> 20) + " megapixels (resize it, or remove it from the folder)");
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(f.toString())) {
+                throw e;
+            }
+            throw new IOException(f + ": cannot be decoded (" + e.getMessage() + ")");
+        } catch (RuntimeException e) {
             throw new IOException(f + ": cannot be decoded (" + e.getMessage() + ")");
         }
-        if (im == null) {
-            throw new IOException(f + ": not an image Java can decode (PNG, JPEG, BMP or GIF)");
-        }
-        return im;
     }
 
+    /** The class folders of dir, in name order; a link that leads nowhere (a loop, a missing target) is refused by name. */
     private static List<String> subfolders(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+            List<Path> all = s.sorted().toList();
+            for (Path p : all) {
+                if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+                    throw new IOException(p + ": a symbolic link that leads nowhere (a loop or a missing target); remove it or point it at a class folder");
+                }
+            }
+            return all.stream().filter(Files::isDirectory).map(p -> p.getFileName().toString()).toList();
         }
     }
 
+    /** A class folder with no image is refused, as torchvision's ImageFolder does, instead of becoming a class no image has. */
     private static void collect(Path classDir, int label, List<Path> files, List<Integer> labels) throws IOException {
         if (!Files.isDirectory(classDir)) {
             return;
         }
+        int before = files.size();
         try (Stream<Path> s = Files.list(classDir)) {
             for (Path f : s.filter(ImageFolderReader::isImage).sorted().toList()) {
                 files.add(f);
                 labels.add(label);
             }
+        }
+        if (files.size() == before) {
+            throw new IOException(classDir + ": a class folder with no .png or .jpg image; add images or remove the folder");
         }
     }
 

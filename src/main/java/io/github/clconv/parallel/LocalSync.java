@@ -3,8 +3,7 @@ package io.github.clconv.parallel;
 import io.github.clconv.nn.Model;
 import io.github.clconv.train.Trainer;
 
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -12,14 +11,15 @@ import java.util.concurrent.TimeoutException;
  * Gradient averaging among replicas that are threads of one process: each step every replica
  * deposits its gradients and loss, and each then computes the mean of all of them, summed in
  * replica order in double precision, so every replica holds the same bits whatever the
- * threads' timing. A replica that fails (or waits longer than the timeout) breaks the
- * barrier, and the others stop with an error instead of waiting forever.
+ * threads' timing. A replica that fails (or waits longer than the timeout) terminates the
+ * phasers for good, so the others stop with an error at their next wait, whenever it comes,
+ * instead of waiting forever (a reset CyclicBarrier caught only those already waiting).
  */
 public final class LocalSync {
     private final int world;
     private final float[][] grads;
     private final double[] losses;
-    private final CyclicBarrier deposited, read;
+    private final Phaser deposited, read;
     private final long timeoutSeconds;
 
     public LocalSync(int world, long timeoutSeconds) {
@@ -27,8 +27,8 @@ public final class LocalSync {
         this.grads = new float[world][];
         this.losses = new double[world];
         this.small = new double[world][];
-        this.deposited = new CyclicBarrier(world);
-        this.read = new CyclicBarrier(world);
+        this.deposited = new Phaser(world);
+        this.read = new Phaser(world);
         this.timeoutSeconds = timeoutSeconds;
     }
 
@@ -85,15 +85,16 @@ public final class LocalSync {
 
     /** Called by a replica that fails: the others' next wait ends with an error. */
     public void abort() {
-        deposited.reset();
-        read.reset();
+        deposited.forceTermination();
+        read.forceTermination();
     }
 
-    private void await(CyclicBarrier b) {
+    private void await(Phaser b) {
         try {
-            b.await(timeoutSeconds, TimeUnit.SECONDS);
-        } catch (BrokenBarrierException e) {
-            throw new IllegalStateException("another replica stopped; this one stops too");
+            int phase = b.arrive();
+            if (phase < 0 || b.awaitAdvanceInterruptibly(phase, timeoutSeconds, TimeUnit.SECONDS) < 0) {
+                throw new IllegalStateException("another replica stopped; this one stops too");
+            }
         } catch (TimeoutException e) {
             abort();
             throw new IllegalStateException("a replica did not reach the gradient exchange within " + timeoutSeconds + " s; stopping");

@@ -24,6 +24,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -211,6 +213,7 @@ public final class Checkpoint {
 
     /** Reads and validates a file: every size and offset is checked against the file before anything is allocated. */
     public static Contents read(Path file) throws IOException {
+        io.github.clconv.util.InputFiles.checkReadable(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -235,6 +238,7 @@ public final class Checkpoint {
                 throw new IOException(file + ": the header is not valid JSON (" + e.getMessage() + ")");
             }
             long dataStart = 8 + headerLen, dataLen = size - dataStart;
+            checkDisjoint(file, header);
             Map<String, String> meta = new LinkedHashMap<>();
             Map<String, Shape> shapes = new LinkedHashMap<>();
             Map<String, float[]> tensors = new LinkedHashMap<>();
@@ -295,6 +299,37 @@ public final class Checkpoint {
             throw new IOException(file + ": no such file");
         } catch (java.nio.file.AccessDeniedException e) {
             throw new IOException(file + ": permission denied; make it readable or pass another --load");
+        }
+    }
+
+    /** Two tensors whose data_offsets share bytes are refused, as the safetensors library does (one write would change both). */
+    private static void checkDisjoint(Path file, JsonObject header) throws IOException {
+        List<long[]> spans = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+            if (e.getKey().equals("__metadata__") || !e.getValue().isJsonObject()) {
+                continue;
+            }
+            JsonElement o = e.getValue().getAsJsonObject().get("data_offsets");
+            if (o == null || !o.isJsonArray() || o.getAsJsonArray().size() != 2) {
+                continue; // the main pass names what is malformed
+            }
+            try {
+                long begin = o.getAsJsonArray().get(0).getAsLong(), end = o.getAsJsonArray().get(1).getAsLong();
+                if (end > begin) {
+                    spans.add(new long[]{begin, end, names.size()});
+                    names.add(e.getKey());
+                }
+            } catch (RuntimeException notANumber) {
+                // the main pass names it
+            }
+        }
+        spans.sort(java.util.Comparator.comparingLong(a -> a[0]));
+        for (int i = 1; i < spans.size(); i++) {
+            if (spans.get(i)[0] < spans.get(i - 1)[1]) {
+                throw new IOException(file + ": tensors " + names.get((int) spans.get(i - 1)[2]) + " and " + names.get((int) spans.get(i)[2])
+                        + " share bytes of the data section (data_offsets overlap); the file is corrupt or crafted");
+            }
         }
     }
 

@@ -93,9 +93,32 @@ public final class AtomicFiles {
         if (!Files.isWritable(dir)) {
             throw new IOException(target + ": permission denied for the folder " + dir + "; choose a folder you can write to");
         }
+        // permission bits do not tell all (root, read-only mounts, /proc): create the file write() would create
+        Path probe = dir.resolve("." + real.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".probe.tmp");
+        PENDING.add(probe);
+        try {
+            Files.newByteChannel(probe, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+        } catch (IOException e) {
+            String why = e instanceof AccessDeniedException ? "permission denied" : e instanceof NoSuchFileException ? "it takes no new files"
+                    : e instanceof FileSystemException fe && fe.getReason() != null ? fe.getReason() : String.valueOf(e.getMessage());
+            throw new IOException(target + ": cannot create a file in " + dir + " (" + why + "); choose a folder you can write to");
+        } finally {
+            Files.deleteIfExists(probe);
+            PENDING.remove(probe);
+        }
         if (Files.exists(real) && !Files.isWritable(real)) {
             throw new IOException(target + ": the file exists and is not writable (permission denied); choose another path");
         }
+    }
+
+    /** What a path names once symlinks and relative parts are resolved, to tell whether two paths are one file. */
+    public static Path identity(Path p) throws IOException {
+        Path abs = p.toAbsolutePath().normalize();
+        if (Files.exists(abs)) {
+            return abs.toRealPath();
+        }
+        Path parent = abs.getParent();
+        return parent != null && Files.exists(parent) ? parent.toRealPath().resolve(abs.getFileName()) : abs;
     }
 
     /** The file a path names: a symlink's target (even a dangling one), refused when it is not a regular file. */
