@@ -200,15 +200,15 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void activationForward(Activation a, float alpha, Buf x, Buf y) {
-        Checks.elementwise(a.name().toLowerCase(), x, y);
-        Checks.finite(a.name().toLowerCase(), "alpha", alpha);
+        Checks.elementwise(a.name().toLowerCase(java.util.Locale.ROOT), x, y);
+        Checks.finite(a.name().toLowerCase(java.util.Locale.ROOT), "alpha", alpha);
         ReferenceElementwise.activationForward(a, alpha, d(x), d(y));
     }
 
     @Override
     public void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
-        Checks.elementwise(a.name().toLowerCase() + " backward", x, y, dy, dx);
-        Checks.finite(a.name().toLowerCase(), "alpha", alpha);
+        Checks.elementwise(a.name().toLowerCase(java.util.Locale.ROOT) + " backward", x, y, dy, dx);
+        Checks.finite(a.name().toLowerCase(java.util.Locale.ROOT), "alpha", alpha);
         ReferenceElementwise.activationBackward(a, alpha, d(x), d(y), d(dy), d(dx));
     }
 

@@ -58,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
             ClBlastGemm blast = noClblast ? null : new ClBlastGemm(b);
             System.err.println("bench on " + b.name() + ", median of " + runs + " runs; GEMM plan: " + b.gemmPlan().source());
             List<Object> gemm = new ArrayList<>(), lenetGemm = new ArrayList<>(), conv = new ArrayList<>();
-            System.err.printf("%n(a) SGEMM GFLOP/s%n%-12s %-22s %10s %10s %8s  %s%n", "case", "m x n x k", "clconv", "CLBlast", "ratio",
+            System.err.printf(java.util.Locale.ROOT, "%n(a) SGEMM GFLOP/s%n%-12s %-22s %10s %10s %8s  %s%n", "case", "m x n x k", "clconv", "CLBlast", "ratio",
                     "clconv's variant");
             int[] sizes = quick ? new int[]{64, 128} : new int[]{256, 512, 1024, 2048};
             for (int n : sizes) {
@@ -75,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             double sgemmBest = gemm.stream().mapToDouble(j -> ((Json) j).number("clconv_gflops")).max().orElse(Double.NaN);
             PeakBench.Result peak = PeakBench.run(b, runs);
-            System.err.printf("%n(b) convolution layers, forward + backward; GFLOP/s counts a direct convolution's FLOPs (3 passes), beside the"
+            System.err.printf(java.util.Locale.ROOT, "%n(b) convolution layers, forward + backward; GFLOP/s counts a direct convolution's FLOPs (3 passes), beside the"
                     + " device's multiply-add peak, %.0f GFLOP/s (opencl/peak.cl: %.0f with a float per work-item, %.0f with 16-wide vectors),"
                     + " and the best SGEMM of (a), %.0f GFLOP/s%n%-40s %-10s %10s %12s %10s %8s %8s%n", peak.gflops(), peak.scalarGflops(),
                     peak.vectorGflops(), sgemmBest, "N,C,H,W,K,R,S,stride,pad", "algorithm", "fwd ms", "fwd+bwd ms", "GFLOP/s", "of peak", "of SGEMM");
@@ -84,21 +84,21 @@ final class BenchCommand implements Callable<Integer> {
                 ConvBench.Result r = ConvBench.run(b, g, runs);
                 String shape = g.n() + "," + g.c() + "," + g.h() + "," + g.w() + "," + g.k() + "," + g.r() + "," + g.s() + "," + g.stride() + "," + g.pad();
                 String algo = b.convAlgoFor(g);
-                System.err.printf("%-40s %-10s %10.2f %12.2f %10.1f %7.0f%% %7.0f%%%n", shape, algo, r.forwardMs(), r.totalMs(), r.gflops(),
+                System.err.printf(java.util.Locale.ROOT, "%-40s %-10s %10.2f %12.2f %10.1f %7.0f%% %7.0f%%%n", shape, algo, r.forwardMs(), r.totalMs(), r.gflops(),
                         100 * r.gflops() / peak.gflops(), 100 * r.gflops() / sgemmBest);
                 conv.add(new Json().put("shape", shape).put("algorithm", algo).put("forward_ms", r.forwardMs()).put("forward_backward_ms", r.totalMs())
                         .put("gflops", r.gflops()).put("fraction_of_peak", r.gflops() / peak.gflops()));
             }
-            System.err.printf("%n(c) lenet on %s, batch 64 training, batch 256 inference%n", data);
+            System.err.printf(java.util.Locale.ROOT, "%n(c) lenet on %s, batch 64 training, batch 256 inference%n", data);
             ModelBench.Result m = ModelBench.run(b, sets[0], quick ? sets[1].limit(512) : sets[1], "lenet", quick ? 640 : trainImages, runs);
-            System.err.printf("training  %,10.0f images/s   (%d images per timed pass)%ninference %,10.0f images/s   (%d images)%n",
+            System.err.printf(java.util.Locale.ROOT, "training  %,10.0f images/s   (%d images per timed pass)%ninference %,10.0f images/s   (%d images)%n",
                     m.trainImagesPerSec(), m.trainImages(), m.inferImagesPerSec(), m.inferImages());
             List<Object> models = new ArrayList<>();
             for (String spec : extraModels == null ? List.<String>of() : extraModels) {
                 // models heavier than lenet: fewer images per timed pass, so the section stays minutes long
                 int images = quick ? 320 : Math.min(trainImages, spec.startsWith("resnet") ? 1920 : 3200);
                 ModelBench.Result mr = ModelBench.run(b, sets[0], quick ? sets[1].limit(256) : sets[1].limit(2048), spec, images, Math.min(runs, 3));
-                System.err.printf("%-10s training %,10.0f images/s, inference %,10.0f images/s%n", spec, mr.trainImagesPerSec(), mr.inferImagesPerSec());
+                System.err.printf(java.util.Locale.ROOT, "%-10s training %,10.0f images/s, inference %,10.0f images/s%n", spec, mr.trainImagesPerSec(), mr.inferImagesPerSec());
                 models.add(new Json().put("model", spec).put("train_images_per_sec", mr.trainImagesPerSec()).put("infer_images_per_sec", mr.inferImagesPerSec()));
             }
             ConvGeom small = new ConvGeom(8, 3, 16, 16, 8, 3, 3, 1, 1);
@@ -107,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
                 ref = ConvBench.run(rb, small, Math.min(runs, 3));
             }
             dev = ConvBench.run(b, small, runs);
-            System.err.printf("%n(d) reference backend, conv 8,3,16,16,8,3,3,1,1 forward+backward: %.2f ms (device: %.2f ms, %.0fx)%n",
+            System.err.printf(java.util.Locale.ROOT, "%n(d) reference backend, conv 8,3,16,16,8,3,3,1,1 forward+backward: %.2f ms (device: %.2f ms, %.0fx)%n",
                     ref.totalMs(), dev.totalMs(), ref.totalMs() / dev.totalMs());
             Json out = new Json().put("device", b.name()).put("runs", runs).put("fma_peak_gflops", peak.gflops()).put("gemm", gemm).put("gemm_lenet", lenetGemm).put("conv", conv)
                     .put("train_images_per_sec", m.trainImagesPerSec()).put("infer_images_per_sec", m.inferImagesPerSec())
@@ -123,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private static void printGemm(ClBackend b, GemmBench.Result r) {
         GemmBench.Case c = r.c();
-        System.err.printf("%-12s %-22s %10.1f %10.1f %8.2f  %s%n", c.name(), c.m() + "x" + c.n() + "x" + c.k() + " " + (c.ta() ? "T" : "N") + (c.tb() ? "T" : "N"),
+        System.err.printf(java.util.Locale.ROOT, "%-12s %-22s %10.1f %10.1f %8.2f  %s%n", c.name(), c.m() + "x" + c.n() + "x" + c.k() + " " + (c.ta() ? "T" : "N") + (c.tb() ? "T" : "N"),
                 r.clconvGflops(), r.clblastGflops(), r.ratio(), variant(b, c));
     }
 }

@@ -20,7 +20,7 @@ final class DevicesCommand implements Callable<Integer> {
         DeviceInfo auto = ClDevices.choose(all, "auto");
         List<Object> listed = new ArrayList<>();
         for (DeviceInfo d : all) {
-            System.err.printf("%s %d  %-4s %-45s %s, driver %s, %d compute units, %d MiB%n", d == auto ? "*" : " ", d.index(), d.kind(),
+            System.err.printf(java.util.Locale.ROOT, "%s %d  %-4s %-45s %s, driver %s, %d compute units, %d MiB%n", d == auto ? "*" : " ", d.index(), d.kind(),
                     d.name().strip(), d.platformName().strip(), d.driverVersion().strip(), d.computeUnits(), d.globalMemBytes() >> 20);
             listed.add(new Json().put("index", d.index()).put("name", d.name().strip()).put("type", d.kind())
                     .put("platform", d.platformName().strip()).put("auto", d == auto));

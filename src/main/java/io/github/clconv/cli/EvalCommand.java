@@ -52,7 +52,7 @@ final class EvalCommand implements Callable<Integer> {
             try (DeviceDataset testDev = DeviceDataset.open(b, test, dataBudget)) {
                 Evaluator.evaluate(net, testDev, batch); // warm-up: kernels built, buffers allocated
                 Evaluation e = Evaluator.evaluate(net, testDev, batch);
-                System.err.printf("eval: %s on %s: loss %.4f, accuracy %.4f (top-5 %.4f), %,.0f images/s%n", loaded.describe(), b.name(), e.loss(),
+                System.err.printf(java.util.Locale.ROOT, "eval: %s on %s: loss %.4f, accuracy %.4f (top-5 %.4f), %,.0f images/s%n", loaded.describe(), b.name(), e.loss(),
                         e.accuracy(), e.top5(), e.imagesPerSec());
                 List<String> names = Checkpoint.read(load).classNames();
                 if (names.isEmpty() && test.classNames().size() == e.perClass().length) {
@@ -97,18 +97,18 @@ final class EvalCommand implements Callable<Integer> {
                 width = Math.max(width, String.valueOf(v).length() + 1);
             }
         }
-        StringBuilder head = new StringBuilder(String.format("%-16s", "true \\ predicted"));
+        StringBuilder head = new StringBuilder(String.format(java.util.Locale.ROOT, "%-16s", "true \\ predicted"));
         for (int c = 0; c < m.length; c++) {
-            head.append(String.format("%" + width + "d", c));
+            head.append(String.format(java.util.Locale.ROOT, "%" + width + "d", c));
         }
         System.err.println(head.append("  accuracy"));
         for (int r = 0; r < m.length; r++) {
             String label = r < names.size() ? r + " " + names.get(r) : String.valueOf(r);
-            StringBuilder line = new StringBuilder(String.format("%-16.16s", label));
+            StringBuilder line = new StringBuilder(String.format(java.util.Locale.ROOT, "%-16.16s", label));
             for (int v : m[r]) {
-                line.append(String.format("%" + width + "d", v));
+                line.append(String.format(java.util.Locale.ROOT, "%" + width + "d", v));
             }
-            System.err.println(line.append(String.format("  %8.4f", perClass[r])));
+            System.err.println(line.append(String.format(java.util.Locale.ROOT, "  %8.4f", perClass[r])));
         }
     }
 }

@@ -50,6 +50,18 @@ public final class Main implements Runnable {
     }
 
     static String message(Throwable e) {
+        if (e instanceof java.io.UncheckedIOException && e.getCause() != null) {
+            return message(e.getCause()); // the library's wrapper around a file's problem: the problem is the message
+        }
+        if (e instanceof java.nio.file.NoSuchFileException f) {
+            return f.getFile() + ": no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException f) {
+            return f.getFile() + ": permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getMessage() != null && !f.getMessage().contains(": ")) {
+            return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "cannot be read or written");
+        }
         if (e instanceof ClException || e instanceof IllegalArgumentException || e instanceof Shutdown.StoppedException || e instanceof java.io.IOException
                 || e instanceof IllegalStateException) {
             return e.getMessage();

@@ -92,6 +92,9 @@ final class Plot {
         p.setDomainGridlinePaint(Color.LIGHT_GRAY);
         p.setRangeGridlinePaint(Color.LIGHT_GRAY);
         ((NumberAxis) p.getRangeAxis()).setAutoRangeIncludesZero(false);
+        for (NumberAxis axis : new NumberAxis[]{(NumberAxis) p.getRangeAxis(), (NumberAxis) p.getDomainAxis()}) {
+            axis.setStandardTickUnits(NumberAxis.createStandardTickUnits(java.util.Locale.ROOT)); // 0.75, not 0,75, in any locale
+        }
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer();
         for (int i = 0; i < data.getSeriesCount(); i++) {
             String key = String.valueOf(data.getSeriesKey(i));

@@ -66,10 +66,10 @@ final class PredictCommand implements Callable<Integer> {
             }
             flush.run();
             if (out.size() > SHOWN) {
-                System.err.printf("... and %,d more (all of them in the JSON on stdout)%n", out.size() - SHOWN);
+                System.err.printf(java.util.Locale.ROOT, "... and %,d more (all of them in the JSON on stdout)%n", out.size() - SHOWN);
             }
             if (counts[1] > 0 && out.size() > SHOWN) {
-                System.err.printf("%,d of %,d images look inverted against the training images%n", counts[1], out.size());
+                System.err.printf(java.util.Locale.ROOT, "%,d of %,d images look inverted against the training images%n", counts[1], out.size());
             }
             System.out.println(new Json().put("predictions", out));
         }
@@ -99,7 +99,7 @@ final class PredictCommand implements Callable<Integer> {
                 j.put("looks_inverted", true);
             }
             if (counts[0]++ < SHOWN) {
-                System.err.printf("%-40s class %d%s (p = %.3f)%s%n", names.get(i), p.label(), label != null ? " " + label : "", p.probability(),
+                System.err.printf(java.util.Locale.ROOT, "%-40s class %d%s (p = %.3f)%s%n", names.get(i), p.label(), label != null ? " " + label : "", p.probability(),
                         looksInverted ? String.format(java.util.Locale.ROOT, "  [looks inverted: mean brightness %.2f, the training images' %.2f; invert it if it is"
                                 + " a dark object on a light background]", m, trained) : "");
             }

@@ -66,7 +66,7 @@ final class Progress implements TrainingListener {
         if (terminal) {
             int filled = (int) Math.round(frac * WIDTH);
             double eta = frac > 0 ? secs * (1 - frac) / frac : 0;
-            err.printf("\repoch %d [%s%s] %3.0f%% step %d/%d %,8.0f img/s  loss %.4f  ETA %s ", epoch, "=".repeat(filled),
+            err.printf(java.util.Locale.ROOT, "\repoch %d [%s%s] %3.0f%% step %d/%d %,8.0f img/s  loss %.4f  ETA %s ", epoch, "=".repeat(filled),
                     " ".repeat(WIDTH - filled), 100 * frac, stepInEpoch, stepsPerEpoch, ips, runningLoss, eta(eta));
             if (stepInEpoch == stepsPerEpoch) {
                 err.print("\r" + " ".repeat(WIDTH + 60) + "\r");
@@ -74,14 +74,14 @@ final class Progress implements TrainingListener {
         } else if (stepInEpoch < stepsPerEpoch && ((int) (frac * 10) > lastTenth || System.nanoTime() - lastLine > 30_000_000_000L)) {
             lastTenth = (int) (frac * 10);
             lastLine = System.nanoTime();
-            err.printf("epoch %d: %3.0f%% (step %d/%d), %,.0f img/s, running loss %.4f%n", epoch, 100 * frac, stepInEpoch, stepsPerEpoch, ips, runningLoss);
+            err.printf(java.util.Locale.ROOT, "epoch %d: %3.0f%% (step %d/%d), %,.0f img/s, running loss %.4f%n", epoch, 100 * frac, stepInEpoch, stepsPerEpoch, ips, runningLoss);
         }
         err.flush();
     }
 
     private static String eta(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format("%d:%02d", s / 60, s % 60);
+        return s >= 3600 ? String.format(java.util.Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format(java.util.Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 
     /**

@@ -272,8 +272,8 @@ final class TrainCommand implements Callable<Integer> {
                             metricsFile.epoch(r);
                             trainSeconds[0] += trainImages / r.trainImagesPerSec();
                             Evaluation t = r.test(), v = r.validation();
-                            System.err.printf("epoch %d/%d  train loss %.4f  test loss %.4f  test accuracy %.4f%s  %.1f s (%,.0f img/s)%n", r.epoch(), epochs,
-                                    r.trainLoss(), t.loss(), t.accuracy(), v == null ? "" : String.format("  val loss %.4f  val accuracy %.4f", v.loss(), v.accuracy()),
+                            System.err.printf(java.util.Locale.ROOT, "epoch %d/%d  train loss %.4f  test loss %.4f  test accuracy %.4f%s  %.1f s (%,.0f img/s)%n", r.epoch(), epochs,
+                                    r.trainLoss(), t.loss(), t.accuracy(), v == null ? "" : String.format(java.util.Locale.ROOT, "  val loss %.4f  val accuracy %.4f", v.loss(), v.accuracy()),
                                     r.seconds(), r.trainImagesPerSec());
                         }
                     });
@@ -282,7 +282,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             try (Fit fit = fb.build()) {
                 optRef[0] = fit.optimizer();
-                System.err.printf("train: %s on %s%s; %d training images%s, %d %s; batch %d, %s%n", net.describe(), b.name(),
+                System.err.printf(java.util.Locale.ROOT, "train: %s on %s%s; %d training images%s, %d %s; batch %d, %s%n", net.describe(), b.name(),
                         world == 1 ? "" : " and " + (world - 1) + " more replica" + (world > 2 ? "s" : "") + (Mpi.launched() ? " (MPI ranks)" : " (devices " + devices + ")"),
                         train.size(),
                         val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test",
@@ -294,7 +294,7 @@ final class TrainCommand implements Callable<Integer> {
                 List<TrainingListener.EpochResult> history = fit.run(trainDev, testDev, valDev);
                 if (sync instanceof MpiSync ms) {
                     double[] t = ms.millisPerStep();
-                    System.err.printf("gradient exchange: %.2f ms per step (of which MPI_Allreduce %.2f ms), %d ranks, %,d gradient values%n",
+                    System.err.printf(java.util.Locale.ROOT, "gradient exchange: %.2f ms per step (of which MPI_Allreduce %.2f ms), %d ranks, %,d gradient values%n",
                             t[0], t[1], world, net.parameterCount());
                 }
                 TrainingListener.EpochResult last = history.get(history.size() - 1);

@@ -42,18 +42,18 @@ final class TuneCommand implements Callable<Integer> {
             List<Object> rows = new ArrayList<>();
             List<GemmVariant> extra = candidates == null ? null : candidates.stream().map(GemmVariant::parse).toList();
             GemmTuner.Result r = GemmTuner.tune(b, budget, classes == null ? GemmPlan.CLASSES : classes, extra, t -> {
-                System.err.printf("  %-9s %-44s %s%n", t.shapeClass(), t.variant(),
-                        t.note() == null ? String.format("%8.2f GFLOP/s", t.gflops()) : t.note());
+                System.err.printf(java.util.Locale.ROOT, "  %-9s %-44s %s%n", t.shapeClass(), t.variant(),
+                        t.note() == null ? String.format(java.util.Locale.ROOT, "%8.2f GFLOP/s", t.gflops()) : t.note());
                 rows.add(new Json().put("class", t.shapeClass()).put("variant", t.variant().toString())
                         .put("gflops", Double.isNaN(t.gflops()) ? null : t.gflops()).put("note", t.note()));
             });
             Json plan = new Json();
             for (String c : GemmPlan.CLASSES) {
-                System.err.printf("chosen %-9s %s%n", c, r.plan().variant(c));
+                System.err.printf(java.util.Locale.ROOT, "chosen %-9s %s%n", c, r.plan().variant(c));
                 plan.put(c, r.plan().variant(c).toString());
             }
             GemmTuner.Movement mv = GemmTuner.tuneMovement(b);
-            System.err.printf("data movement (im2col of a lenet layer): a row per work-item %.3f ms, an element per work-item %.3f ms: %s%n",
+            System.err.printf(java.util.Locale.ROOT, "data movement (im2col of a lenet layer): a row per work-item %.3f ms, an element per work-item %.3f ms: %s%n",
                     mv.rowMs(), mv.elementMs(), mv.elementwise() ? "element" : "row");
             plan.put("movement", mv.elementwise() ? "element" : "row");
             if (GemmTuner.forgetConvChoices(b)) {

@@ -74,7 +74,7 @@ final class VerifyCommand implements Callable<Integer> {
                     }
                 }
             }
-            System.err.printf("%d ops, %d cases, %d failed%n", ops.size(), total, failed);
+            System.err.printf(java.util.Locale.ROOT, "%d ops, %d cases, %d failed%n", ops.size(), total, failed);
             System.out.println(new Json().put("ops", ops.size()).put("cases", total).put("failed", failed).put("device", dev.name()));
             return failed == 0 ? 0 : 1;
         }

@@ -26,8 +26,9 @@ public final class CifarReader {
 
     /** Whether dir holds CIFAR-10 or CIFAR-100 binary files. */
     static boolean holds(Path dir) {
-        return Files.isRegularFile(dir.resolve("test_batch.bin")) || Files.isRegularFile(dir.resolve("data_batch_1.bin"))
-                || Files.isRegularFile(dir.resolve("train.bin")) && Files.isRegularFile(dir.resolve("test.bin"));
+        // any one of the names: load() then says what else is missing or wrong, instead of another format's reader naming its own files
+        return Files.exists(dir.resolve("test_batch.bin")) || Files.exists(dir.resolve("data_batch_1.bin"))
+                || Files.exists(dir.resolve("train.bin")) || Files.exists(dir.resolve("test.bin"));
     }
 
     static Dataset[] load(Path dir) throws IOException {

@@ -98,7 +98,7 @@ public final class DeviceDataset implements AutoCloseable {
         long budget = budgetMiB == null ? defaultBudget(b) : budgetMiB >= 1L << 43 ? Long.MAX_VALUE : budgetMiB << 20; // no overflow at Long.MAX_VALUE MiB
         DeviceDataset d = new DeviceDataset(b, data, budget);
         if (!d.resident()) {
-            System.err.printf("%s set: %,d MiB of images is over the data budget of %,d MiB, so it is streamed in chunks of %,d images"
+            System.err.printf(java.util.Locale.ROOT, "%s set: %,d MiB of images is over the data budget of %,d MiB, so it is streamed in chunks of %,d images"
                     + " (--data-budget MiB changes the budget)%n", data.name(), (4L * data.sample().size() * data.size()) >> 20, budget >> 20, d.chunk);
         }
         return d;

@@ -67,7 +67,7 @@ public final class IdxReader {
             int expected = 0x0800 | rank, type = magic >>> 8;
             width[0] = type == 0x08 ? 1 : rank == 1 && type == 0x0B ? 2 : rank == 1 && type == 0x0C ? 4 : 0;
             if ((magic & 0xFFFF00FF) != rank || width[0] == 0) {
-                throw new IOException(String.format("%s: bad magic number 0x%08X, expected 0x%08X (an IDX %s file)", file, magic, expected,
+                throw new IOException(String.format(java.util.Locale.ROOT, "%s: bad magic number 0x%08X, expected 0x%08X (an IDX %s file)", file, magic, expected,
                         rank == 1 ? "label" : "image"));
             }
             long total = 1;

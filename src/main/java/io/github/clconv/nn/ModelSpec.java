@@ -126,7 +126,7 @@ public final class ModelSpec {
         }
         int open = t.indexOf('[');
         if (open >= 0) {
-            String kind = t.substring(0, open).trim().toLowerCase();
+            String kind = t.substring(0, open).trim().toLowerCase(java.util.Locale.ROOT);
             Token probe = new Token(t, at, null, false, null);
             if (!t.endsWith("]")) {
                 throw error(text, probe, "a block ends with ']'");
@@ -305,7 +305,7 @@ public final class ModelSpec {
     private static Function<Token, Layer> maker(String text, Token t) {
         String s = t.text();
         int open = s.indexOf('(');
-        String name = (open < 0 ? s : s.substring(0, open)).trim().toLowerCase();
+        String name = (open < 0 ? s : s.substring(0, open)).trim().toLowerCase(java.util.Locale.ROOT);
         if (open >= 0 && !s.endsWith(")")) {
             throw error(text, t, "missing ')'");
         }

@@ -537,15 +537,15 @@ public final class ClBackend implements Backend {
 
     @Override
     public void activationForward(Activation a, float alpha, Buf x, Buf y) {
-        Checks.elementwise(a.name().toLowerCase(), x, y);
-        Checks.finite(a.name().toLowerCase(), "alpha", alpha);
+        Checks.elementwise(a.name().toLowerCase(java.util.Locale.ROOT), x, y);
+        Checks.finite(a.name().toLowerCase(java.util.Locale.ROOT), "alpha", alpha);
         elementwise.activationForward(a, alpha, x, y);
     }
 
     @Override
     public void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
-        Checks.elementwise(a.name().toLowerCase() + " backward", x, y, dy, dx);
-        Checks.finite(a.name().toLowerCase(), "alpha", alpha);
+        Checks.elementwise(a.name().toLowerCase(java.util.Locale.ROOT) + " backward", x, y, dy, dx);
+        Checks.finite(a.name().toLowerCase(java.util.Locale.ROOT), "alpha", alpha);
         elementwise.activationBackward(a, alpha, x, y, dy, dx);
     }
 

@@ -80,7 +80,7 @@ public final class ClDevices {
             throw new ClException("OpenCL is installed but lists no device. PoCL lists none when it cannot create its kernel cache"
                     + " (~/.cache/pocl): set POCL_CACHE_DIR to a writable folder; otherwise " + INSTALL_HINT);
         }
-        String s = spec == null ? "auto" : spec.trim().toLowerCase();
+        String s = spec == null ? "auto" : spec.trim().toLowerCase(java.util.Locale.ROOT);
         switch (s) {
             case "auto":
                 return all.stream().filter(DeviceInfo::gpu).findFirst()

@@ -116,7 +116,7 @@ final class ConvTuner {
             Double s = t.get(c);
             times.append(times.length() == 0 ? "" : ", ").append(c.label()).append(' ')
                     .append(s == null ? "disagrees with im2col beyond " + TOLERANCE
-                            : s.isInfinite() ? "left out by the pilot" : String.format("%.2f ms", s * 1e3));
+                            : s.isInfinite() ? "left out by the pilot" : String.format(java.util.Locale.ROOT, "%.2f ms", s * 1e3));
             if (s != null && s < t.get(a)) {
                 a = c;
             }
@@ -143,7 +143,7 @@ final class ConvTuner {
                 kept.add(candidates.get(i));
             } else {
                 log.info("convolution {}: {} left out, {} times slower than the fastest at batch {}", key(g), candidates.get(i).label(),
-                        String.format("%.1f", seconds[i] / fastest), pilotBatch);
+                        String.format(java.util.Locale.ROOT, "%.1f", seconds[i] / fastest), pilotBatch);
             }
         }
         return kept;
@@ -200,26 +200,21 @@ final class ConvTuner {
         for (String f : files) {
             h = 31 * h + ClContext.source(f).hashCode();
         }
-        return String.format("%08x", h);
+        return String.format(java.util.Locale.ROOT, "%08x", h);
     }
 
     private void load() {
         Path f = cacheFile(cl.device());
-        if (!Files.isRegularFile(f)) {
+        Properties p = TuningCache.read(f).orElse(null);
+        if (p == null) {
             return;
         }
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(f)) {
-            p.load(r);
-            for (String k : p.stringPropertyNames()) {
-                try {
-                    choices.put(k, Algo.valueOf(p.getProperty(k).trim().toUpperCase(java.util.Locale.ROOT)));
-                } catch (IllegalArgumentException e) {
-                    log.warn("ignoring {} = {} in {}", k, p.getProperty(k), f);
-                }
+        for (String k : p.stringPropertyNames()) {
+            try {
+                choices.put(k, Algo.valueOf(p.getProperty(k).trim().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                TuningCache.ignore(f, k + " = " + p.getProperty(k) + " is no algorithm");
             }
-        } catch (IOException e) {
-            log.warn("ignoring {} ({})", f, e.getMessage());
         }
     }
 
@@ -227,11 +222,7 @@ final class ConvTuner {
         Properties props = new Properties();
         choices.forEach((k, v) -> props.setProperty(k, v.label()));
         try {
-            AtomicFiles.write(cacheFile(cl.device()), out -> {
-                Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-                props.store(w, "clconv convolution algorithm per layer shape for " + cl.device().describe());
-                w.flush();
-            });
+            TuningCache.write(cacheFile(cl.device()), props, "clconv convolution algorithm per layer shape for " + cl.device().describe());
         } catch (IOException e) {
             log.warn("cannot keep the convolution choices in {} ({}); they will be measured again", GemmTuner.cacheDir(), e.getMessage());
         }

@@ -48,50 +48,49 @@ public final class GemmTuner {
     }
 
     public static Path cacheDir() {
-        String dir = System.getProperty("clconv.cache", System.getenv("CLCONV_CACHE"));
-        return dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "clconv");
+        return TuningCache.dir();
     }
 
     static Path cacheFile(DeviceInfo d) {
         return cacheDir().resolve("gemm-" + d.cacheKey().replace('|', '_') + ".properties");
     }
 
-    /** The cached plan of this device; empty when there is none or it is unreadable (said in a warning). */
+    /** The cached plan of this device; empty when there is none, or it is unreadable or unfit for the device (said in a warning). */
     public static Optional<GemmPlan> load(DeviceInfo d) {
         Path f = cacheFile(d);
-        if (!Files.isRegularFile(f)) {
+        Optional<Properties> read = TuningCache.read(f);
+        if (read.isEmpty()) {
             return Optional.empty();
         }
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(f)) {
-            p.load(r);
+        Properties p = read.get();
+        try {
             Map<String, GemmVariant> m = new LinkedHashMap<>();
             for (String c : GemmPlan.CLASSES) {
                 String spec = p.getProperty(c);
                 if (spec == null) {
                     throw new IllegalArgumentException("no entry for " + c + " (written by an older clconv?)");
                 }
-                m.put(c, GemmVariant.parse(spec));
+                GemmVariant v = GemmVariant.parse(spec);
+                if (v.groupSize() > d.maxWorkGroupSize() || v.localBytes() > d.localMemBytes()) {
+                    throw new IllegalArgumentException(c + " = " + spec + " needs " + v.groupSize() + " work-items and " + v.localBytes()
+                            + " bytes of local memory; this device allows " + d.maxWorkGroupSize() + " and " + d.localMemBytes());
+                }
+                m.put(c, v);
             }
             return Optional.of(new GemmPlan(m, p.getProperty("source", "tuned")));
-        } catch (IOException | RuntimeException e) {
-            log.warn("ignoring {} ({}); run `clconv tune` to rewrite it", f, e.getMessage());
+        } catch (RuntimeException e) {
+            TuningCache.ignore(f, e.getMessage());
             return Optional.empty();
         }
     }
 
     static void save(DeviceInfo d, GemmPlan plan) throws IOException {
-        Path f = cacheFile(d);
         Properties props = new Properties();
         props.setProperty("source", plan.source());
         for (String c : GemmPlan.CLASSES) {
             props.setProperty(c, plan.variant(c).toString());
         }
-        AtomicFiles.write(f, out -> {
-            Writer w = new java.io.OutputStreamWriter(out, java.nio.charset.StandardCharsets.UTF_8);
-            props.store(w, "clconv GEMM plan for " + d.describe());
-            w.flush();
-        });
+        TuningCache.write(cacheFile(d), props, "clconv GEMM plan for " + d.describe());
     }
 
     /** The device's cached plan, else a probe's (saved, so that it runs once per device and driver). */
@@ -281,14 +280,14 @@ public final class GemmTuner {
             p.run(g, v, 0.75f, 0.5f); // builds the program: not timed
             double err = p.error(cl.read(p.c));
             if (!(err <= Tolerance.reduction(p.k))) {
-                return new Measured(Double.POSITIVE_INFINITY, String.format("wrong: relative error %.2g", err));
+                return new Measured(Double.POSITIVE_INFINITY, String.format(java.util.Locale.ROOT, "wrong: relative error %.2g", err));
             }
             long t0 = System.nanoTime();
             p.run(g, v, 1f, 0f);
             cl.finish();
             double first = (System.nanoTime() - t0) / 1e9;
             if (first > abandonAbove) {
-                return new Measured(Double.POSITIVE_INFINITY, String.format("abandoned: %.3f s per product", first));
+                return new Measured(Double.POSITIVE_INFINITY, String.format(java.util.Locale.ROOT, "abandoned: %.3f s per product", first));
             }
             int inner = (int) Math.max(1, Math.min(50, 0.02 / first));
             double[] t = new double[reps];

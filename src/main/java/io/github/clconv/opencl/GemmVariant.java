@@ -36,11 +36,11 @@ public record GemmVariant(Kind kind, Map<String, Integer> values) {
         values = Map.copyOf(values);
         for (String key : kind.keys) {
             if (!values.containsKey(key)) {
-                throw new IllegalArgumentException("gemm variant " + kind.name().toLowerCase() + " needs " + key);
+                throw new IllegalArgumentException("gemm variant " + kind.name().toLowerCase(java.util.Locale.ROOT) + " needs " + key);
             }
         }
         if (values.size() != kind.keys.length) {
-            throw new IllegalArgumentException("gemm variant " + kind.name().toLowerCase() + " takes " + String.join(", ", kind.keys));
+            throw new IllegalArgumentException("gemm variant " + kind.name().toLowerCase(java.util.Locale.ROOT) + " takes " + String.join(", ", kind.keys));
         }
         switch (kind) {
             case BLOCKED -> check(in(get(values, "TM"), 1, 16) && vector(get(values, "VW")) && in(get(values, "WG"), 0, 1), values);
@@ -79,7 +79,7 @@ public record GemmVariant(Kind kind, Map<String, Integer> values) {
         String[] parts = spec.trim().split("\\s+");
         Kind kind;
         try {
-            kind = Kind.valueOf(parts[0].toUpperCase());
+            kind = Kind.valueOf(parts[0].toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown gemm variant '" + parts[0] + "' (blocked, nt, tiled or clblast)");
         }
@@ -125,7 +125,7 @@ public record GemmVariant(Kind kind, Map<String, Integer> values) {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(kind.name().toLowerCase());
+        StringBuilder sb = new StringBuilder(kind.name().toLowerCase(java.util.Locale.ROOT));
         for (String key : kind.keys) {
             sb.append(' ').append(key).append('=').append(values.get(key));
         }

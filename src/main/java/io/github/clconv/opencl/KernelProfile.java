@@ -66,9 +66,9 @@ final class KernelProfile {
             System.err.println("profile: the device was released before the last kernels could be read: " + e.getMessage());
         }
         long all = TOTALS.values().stream().mapToLong(t -> t[0]).sum();
-        System.err.printf("%-66s %10s %8s %10s %6s%n", "kernel [global size]", "device ms", "calls", "us/call", "share");
+        System.err.printf(java.util.Locale.ROOT, "%-66s %10s %8s %10s %6s%n", "kernel [global size]", "device ms", "calls", "us/call", "share");
         TOTALS.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(40)
-                .forEach(e -> System.err.printf("%-66s %10.1f %8d %10.1f %5.1f%%%n", e.getKey(), e.getValue()[0] / 1e6, e.getValue()[1],
+                .forEach(e -> System.err.printf(java.util.Locale.ROOT, "%-66s %10.1f %8d %10.1f %5.1f%%%n", e.getKey(), e.getValue()[0] / 1e6, e.getValue()[1],
                         e.getValue()[0] / 1e3 / e.getValue()[1], 100.0 * e.getValue()[0] / all));
     }
 }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 
@@ -42,18 +43,13 @@ final class MovementTuner {
     /** The device's cached choice, else a measurement's (saved). */
     static boolean elementwise(ClContext cl, Scratch scratch) {
         Path f = cacheFile(cl.device());
-        if (Files.isRegularFile(f)) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(f)) {
-                p.load(r);
-                String v = p.getProperty("im2col", "");
-                if (v.equals("row") || v.equals("element")) {
-                    return v.equals("element");
-                }
-                log.warn("ignoring {}: im2col is '{}', not row or element", f, v);
-            } catch (IOException e) {
-                log.warn("ignoring {} ({})", f, e.getMessage());
+        Optional<Properties> cached = TuningCache.read(f);
+        if (cached.isPresent()) {
+            String v = cached.get().getProperty("im2col", "");
+            if (v.equals("row") || v.equals("element")) {
+                return v.equals("element");
             }
+            TuningCache.ignore(f, "im2col is '" + v + "', not row or element");
         }
         Result r = measure(cl, scratch);
         try {
@@ -116,10 +112,6 @@ final class MovementTuner {
         props.setProperty("im2col", r.elementwise() ? "element" : "row");
         props.setProperty("row_ms", String.valueOf(r.rowSeconds() * 1e3));
         props.setProperty("element_ms", String.valueOf(r.elementSeconds() * 1e3));
-        AtomicFiles.write(cacheFile(d), out -> {
-            Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-            props.store(w, "clconv data-movement layout for " + d.describe());
-            w.flush();
-        });
+        TuningCache.write(cacheFile(d), props, "clconv data-movement layout for " + d.describe());
     }
 }

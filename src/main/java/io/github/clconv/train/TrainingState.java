@@ -98,8 +98,8 @@ public final class TrainingState {
                     + " continue from the model alone with --load");
         }
         if (!opt.kind().name().equals(m.get(OPTIMIZER))) {
-            throw new IOException("cannot resume " + model + ": the run used --optimizer " + String.valueOf(m.get(OPTIMIZER)).toLowerCase()
-                    + ", not " + opt.kind().name().toLowerCase());
+            throw new IOException("cannot resume " + model + ": the run used --optimizer " + String.valueOf(m.get(OPTIMIZER)).toLowerCase(java.util.Locale.ROOT)
+                    + ", not " + opt.kind().name().toLowerCase(java.util.Locale.ROOT));
         }
         int epoch = integer(m, EPOCH, f), step = integer(m, STEP, f), optStep = integer(m, OPT_STEP, f), size = integer(m, TRAIN_SIZE, f);
         if (size != trainSize) {
@@ -130,15 +130,20 @@ public final class TrainingState {
         return new Position(epoch, step);
     }
 
+    /** More epochs or steps than any run takes: a counter beyond it is corrupt (Integer.MAX_VALUE steps overflowed at the next one). */
+    static final int MAX_COUNT = 1_000_000_000;
+
     private static int integer(Map<String, String> m, String key, Path f) throws IOException {
+        int v;
         try {
-            int v = Integer.parseInt(m.get(key));
-            if (v < 0) {
-                throw new NumberFormatException();
-            }
-            return v;
+            v = Integer.parseInt(m.get(key));
         } catch (RuntimeException e) {
-            throw new IOException(f + ": " + key + " is missing or not a whole number >= 0");
+            v = -1;
         }
+        if (v < 0 || v > MAX_COUNT) {
+            throw new IOException(f + ": " + key + " is " + (m.get(key) == null ? "missing" : "'" + m.get(key) + "'") + ", not a whole number in [0, "
+                    + MAX_COUNT + "]; the state file is damaged: continue from the model alone with --load");
+        }
+        return v;
     }
 }

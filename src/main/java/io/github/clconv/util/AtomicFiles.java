@@ -113,7 +113,11 @@ public final class AtomicFiles {
 
     /** What a path names once symlinks and relative parts are resolved, to tell whether two paths are one file. */
     public static Path identity(Path p) throws IOException {
-        Path abs = p.toAbsolutePath().normalize();
+        Path abs = p.toAbsolutePath();
+        for (int hops = 0; Files.isSymbolicLink(abs) && hops <= 40; hops++) { // a dangling link names its target, which a write creates
+            abs = abs.getParent().resolve(Files.readSymbolicLink(abs));
+        }
+        abs = abs.normalize();
         if (Files.exists(abs)) {
             return abs.toRealPath();
         }

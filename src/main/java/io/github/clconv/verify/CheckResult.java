@@ -11,11 +11,11 @@ public record CheckResult(String op, String shape, double maxAbs, double maxRel,
     }
 
     public String row() {
-        return String.format("%-26s %-58s %10.3e %10.3e %9.1e  %s", op, shape.length() > 58 ? shape.substring(0, 55) + "..." : shape,
+        return String.format(java.util.Locale.ROOT, "%-26s %-58s %10.3e %10.3e %9.1e  %s", op, shape.length() > 58 ? shape.substring(0, 55) + "..." : shape,
                 maxAbs, maxRel, tolerance, ok() ? "ok" : "FAIL");
     }
 
     public static String header() {
-        return String.format("%-26s %-58s %10s %10s %9s  %s", "op", "shape", "max abs", "max rel", "tol", "ok");
+        return String.format(java.util.Locale.ROOT, "%-26s %-58s %10s %10s %9s  %s", "op", "shape", "max abs", "max rel", "tol", "ok");
     }
 }

@@ -19,7 +19,7 @@ final class ElementwiseCases {
     }
 
     static OpFamily.Check activation(Activation a) {
-        String name = a.name().toLowerCase().replace("_", "");
+        String name = a.name().toLowerCase(java.util.Locale.ROOT).replace("_", "");
         double tol = a == Activation.RELU || a == Activation.LEAKY_RELU ? Tolerance.EXACT : Tolerance.TRANSCENDENTAL;
         return (p, rnd, i) -> {
             Shape s = anyShape(rnd);
@@ -122,7 +122,7 @@ final class ElementwiseCases {
         Buf[] x = p.normal(s, rnd), mask = p.zeros(s), y = p.zeros(s);
         p.run((b, side) -> b.dropoutForward(x[side], prob, seed, mask[side], y[side]));
         // a mask entry that differs is 0 against 1/(1-p): far outside EXACT, so masks must agree bit for bit
-        String shape = s + String.format(" p=%.3f", prob);
+        String shape = s + String.format(java.util.Locale.ROOT, " p=%.3f", prob);
         CheckResult fwd = p.compare("dropout.forward", shape, Tolerance.EXACT, mask, y);
         Buf[] dy = p.normal(s, rnd), dx = p.zeros(s);
         p.run((b, side) -> b.dropoutBackward(dy[side], mask[side], dx[side]));

@@ -49,7 +49,7 @@ final class LinearAlgebraCases {
         Buf[] bm = p.normal(tb ? Shape.of(n, k) : Shape.of(k, n), rnd);
         Buf[] c = p.normal(Shape.of(m, n), rnd);
         p.run((b, s) -> b.gemm(ta, tb, alpha, a[s], bm[s], beta, c[s]));
-        String shape = String.format("m=%d n=%d k=%d %s%s alpha=%.2f beta=%.2f", mm, nn, kk, ta ? "T" : "N", tb ? "T" : "N", alpha, beta);
+        String shape = String.format(java.util.Locale.ROOT, "m=%d n=%d k=%d %s%s alpha=%.2f beta=%.2f", mm, nn, kk, ta ? "T" : "N", tb ? "T" : "N", alpha, beta);
         return List.of(p.compare("gemm", shape, Tolerance.reduction(kk), c));
     }
 

@@ -70,7 +70,7 @@ final class NormOptimCases {
                 Buf[] g = p.normal(s, rnd);
                 p.run((b, side) -> b.sgdUpdate(param[side], g[side], v[side], lr, m, wd, nesterov));
             }
-            return List.of(p.compare(name, s + String.format(" lr=%.3f wd=%.0e, %d steps", lr, wd, STEPS), Tolerance.TRANSCENDENTAL, param, v));
+            return List.of(p.compare(name, s + String.format(java.util.Locale.ROOT, " lr=%.3f wd=%.0e, %d steps", lr, wd, STEPS), Tolerance.TRANSCENDENTAL, param, v));
         };
     }
 
@@ -82,7 +82,7 @@ final class NormOptimCases {
             Buf[] g = p.normal(s, rnd);
             p.run((b, side) -> b.adagradUpdate(param[side], g[side], sum[side], lr, wd, 1e-10f));
         }
-        return List.of(p.compare("adagrad", s + String.format(" lr=%.3f wd=%.0e, %d steps", lr, wd, STEPS), Tolerance.TRANSCENDENTAL, param, sum));
+        return List.of(p.compare("adagrad", s + String.format(java.util.Locale.ROOT, " lr=%.3f wd=%.0e, %d steps", lr, wd, STEPS), Tolerance.TRANSCENDENTAL, param, sum));
     }
 
     static List<CheckResult> adam(Pair p, Random rnd, int i) {
@@ -95,7 +95,7 @@ final class NormOptimCases {
             int step = t;
             p.run((b, side) -> b.adamUpdate(param[side], g[side], m[side], v[side], lr, 0.9f, 0.999f, 1e-8f, wd, decoupled, step));
         }
-        return List.of(p.compare(decoupled ? "adamw" : "adam", s + String.format(" lr=%.4f wd=%.0e, %d steps", lr, wd, STEPS),
+        return List.of(p.compare(decoupled ? "adamw" : "adam", s + String.format(java.util.Locale.ROOT, " lr=%.4f wd=%.0e, %d steps", lr, wd, STEPS),
                 Tolerance.TRANSCENDENTAL, param, m, v));
     }
 }

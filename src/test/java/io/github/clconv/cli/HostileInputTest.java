@@ -53,7 +53,7 @@ class HostileInputTest {
     }
 
     /** Rewrites a safetensors file's header through edit (its tensors stay as they are). */
-    private static void editHeader(Path file, java.util.function.Consumer<JsonObject> edit) throws IOException {
+    static void editHeader(Path file, java.util.function.Consumer<JsonObject> edit) throws IOException {
         byte[] all = Files.readAllBytes(file);
         long len = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         JsonObject h = JsonParser.parseString(new String(all, 8, (int) len, StandardCharsets.UTF_8)).getAsJsonObject();

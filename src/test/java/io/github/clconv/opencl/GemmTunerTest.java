@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -50,6 +51,48 @@ class GemmTunerTest {
             assertTrue(saved.isPresent(), "the probe's plan is kept");
             assertEquals("probe", saved.get().source());
         }
+    }
+
+    /** A cache is advice: a malformed escape, or a plan wider than the device's work-groups, is ignored and the GEMMs still run right. */
+    @Test
+    void aMalformedEscapeOrAPlanTooWideForTheDeviceIsIgnored() throws IOException {
+        DeviceInfo d = TestDevices.cl().context().device();
+        long wide = 2 * d.maxWorkGroupSize(); // TSM/WM x TSN/WN work-items: wide x 1
+        StringBuilder tooWide = new StringBuilder();
+        for (String c : GemmPlan.CLASSES) {
+            tooWide.append(c).append("=tiled TSM=").append(wide).append(" TSN=1 TSK=1 WM=1 WN=1 LOCAL=0\n");
+        }
+        for (String bad : new String[]{"nn.small=blocked TM=8 VW=16 WG=1 \\uZZZZ\n", tooWide.toString()}) {
+            Files.writeString(GemmTuner.cacheFile(d), bad);
+            Files.writeString(MovementTuner.cacheFile(d), "im2col=row\\u12\n");
+            Files.writeString(ConvTuner.cacheFile(d), "\\uXYZW=direct\n");
+            assertEquals(Optional.empty(), GemmTuner.load(d), bad);
+            try (ClBackend b = new ClBackend(d)) {
+                assertEquals("probe", b.gemmPlan().source(), bad);
+                io.github.clconv.tensor.Shape s = io.github.clconv.tensor.Shape.of(37, 41);
+                float[] x = new float[s.size()];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (i % 13) / 13f;
+                }
+                try (io.github.clconv.backend.Buf a = b.upload(s, x); io.github.clconv.backend.Buf c = b.zeros(io.github.clconv.tensor.Shape.of(37, 37))) {
+                    b.gemm(false, true, 1f, a, a, 0f, c);
+                    float[] got = b.download(c);
+                    double want = 0;
+                    for (int k = 0; k < 41; k++) {
+                        want += (double) x[5 * 41 + k] * x[7 * 41 + k];
+                    }
+                    assertEquals(want, got[5 * 37 + 7], 1e-4 * Math.abs(want), bad);
+                }
+            }
+        }
+    }
+
+    /** CLCONV_CACHE= (empty) wrote cache files into the working folder: an empty setting is no setting. */
+    @Test
+    void anEmptyCacheSettingMeansTheDefaultFolder() {
+        System.setProperty("clconv.cache", " ");
+        Path dir = TuningCache.dir();
+        assertEquals(Path.of(System.getProperty("user.home"), ".cache", "clconv"), dir);
     }
 
     @Test
