@@ -54,6 +54,16 @@ public interface Backend extends AutoCloseable {
         return Runtime.getRuntime().maxMemory();
     }
 
+    /**
+     * Runs pass (a model's forward pass at the batch it will train with) so that every choice
+     * the backend makes by measurement for it (a convolution algorithm per layer shape) is made
+     * now, telling tuning of each; returns how many were measured (0: all were known).
+     */
+    default int prepare(Runnable pass, Tuning tuning) {
+        pass.run();
+        return 0;
+    }
+
     float[] download(Buf src);
 
     void copy(Buf src, Buf dst);

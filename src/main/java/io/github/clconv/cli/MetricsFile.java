@@ -22,14 +22,14 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
     private final Writer out;
     private final Path file;
     private boolean failed;
-    final List<double[]> steps = new ArrayList<>(); // {step, loss}
+    final List<double[]> steps = new ArrayList<>(); // {step, loss, accuracy}
     final List<EpochResult> epochs = new ArrayList<>();
 
     private final long start = System.nanoTime();
     private final java.util.function.DoubleSupplier lr;
 
     /** The columns of a .csv metrics file: step and epoch rows in one table, as Lightning's CSVLogger writes it. */
-    static final List<String> CSV_COLUMNS = List.of("type", "epoch", "step", "loss", "lr", "train_loss", "test_loss", "test_accuracy",
+    static final List<String> CSV_COLUMNS = List.of("type", "epoch", "step", "loss", "accuracy", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
             "val_loss", "val_accuracy", "seconds", "time");
     private final boolean csv;
 
@@ -45,15 +45,17 @@ final class MetricsFile implements TrainingListener, AutoCloseable {
     }
 
     @Override
-    public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
-        steps.add(new double[]{step, loss});
-        write(new Json().put("type", "step").put("epoch", epoch).put("step", step).put("loss", loss).put("lr", lr.getAsDouble()).put("time", seconds()));
+    public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss, double accuracy) {
+        steps.add(new double[]{step, loss, accuracy});
+        write(new Json().put("type", "step").put("epoch", epoch).put("step", step).put("loss", loss).put("accuracy", accuracy).put("lr", lr.getAsDouble())
+                .put("time", seconds()));
     }
 
     @Override
     public void epoch(EpochResult r) {
         epochs.add(r);
-        Json j = new Json().put("type", "epoch").put("epoch", r.epoch()).put("train_loss", r.trainLoss()).put("test_loss", r.test().loss())
+        Json j = new Json().put("type", "epoch").put("epoch", r.epoch()).put("train_loss", r.trainLoss()).put("train_accuracy", r.trainAccuracy())
+                .put("test_loss", r.test().loss())
                 .put("test_accuracy", r.test().accuracy()).put("seconds", r.seconds()).put("time", seconds());
         if (r.validation() != null) {
             j.put("val_loss", r.validation().loss()).put("val_accuracy", r.validation().accuracy());

@@ -38,12 +38,19 @@ final class Plot {
     static void write(Path file, List<double[]> steps, List<EpochResult> epochs, int stepsPerEpoch) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYSeries stepLoss = new XYSeries("train (steps)"), trainLoss = new XYSeries("train"), valLoss = new XYSeries("validation"),
-                testLoss = new XYSeries("test"), valAcc = new XYSeries("validation"), testAcc = new XYSeries("test");
-        for (double[] s : steps) {
+                testLoss = new XYSeries("test"), valAcc = new XYSeries("validation"), testAcc = new XYSeries("test"),
+                stepAcc = new XYSeries("train (steps)"), trainAcc = new XYSeries("train");
+        for (double[] s : steps) { // per read-back, so that a one-epoch run has a curve, not a point
             stepLoss.add(s[0] / Math.max(1, stepsPerEpoch), s[1]);
+            if (s.length > 2 && Double.isFinite(s[2])) {
+                stepAcc.add(s[0] / Math.max(1, stepsPerEpoch), s[2]);
+            }
         }
         for (EpochResult e : epochs) {
             trainLoss.add(e.epoch(), e.trainLoss());
+            if (Double.isFinite(e.trainAccuracy())) {
+                trainAcc.add(e.epoch(), e.trainAccuracy());
+            }
             if (e.test() != null) {
                 testLoss.add(e.epoch(), e.test().loss());
                 testAcc.add(e.epoch(), e.test().accuracy());
@@ -54,12 +61,14 @@ final class Plot {
             }
         }
         JFreeChart loss = chart("Loss", "loss", List.of(stepLoss, trainLoss, valLoss, testLoss));
-        JFreeChart acc = chart("Accuracy", "accuracy", List.of(valAcc, testAcc));
+        JFreeChart acc = chart("Accuracy", "accuracy", List.of(stepAcc, trainAcc, valAcc, testAcc));
         boolean svg = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".svg");
         if (svg) {
             SVGGraphics2D g = new SVGGraphics2D(W, H);
             draw(g, loss, acc);
-            byte[] doc = g.getSVGDocument().getBytes(StandardCharsets.UTF_8);
+            // a viewBox lets the chart scale to the page or window that shows it
+            String svgElement = g.getSVGElement(null, true, new org.jfree.svg.ViewBox(0, 0, W, H), null, null);
+            byte[] doc = ("<?xml version=\"1.0\"?>\n" + svgElement + "\n").getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(file, out -> out.write(doc));
             return;
         }
@@ -95,6 +104,9 @@ final class Plot {
         for (NumberAxis axis : new NumberAxis[]{(NumberAxis) p.getRangeAxis(), (NumberAxis) p.getDomainAxis()}) {
             axis.setStandardTickUnits(NumberAxis.createStandardTickUnits(java.util.Locale.ROOT)); // 0.75, not 0,75, in any locale
         }
+        // a single point made a range of nothing, ticked 7.542E-1 ten times: at least a hundredth of loss or accuracy, one epoch
+        ((NumberAxis) p.getRangeAxis()).setAutoRangeMinimumSize(0.01);
+        ((NumberAxis) p.getDomainAxis()).setAutoRangeMinimumSize(1);
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer();
         for (int i = 0; i < data.getSeriesCount(); i++) {
             String key = String.valueOf(data.getSeriesKey(i));

@@ -1,53 +1,74 @@
 package io.github.clconv.cli;
 
+import io.github.clconv.train.Evaluation;
 import io.github.clconv.train.TrainingListener;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * The progress of an epoch on stderr: a bar redrawn in place when stderr is a terminal
- * (step n/N, images/s, running loss, ETA), or a line at each tenth of the epoch or every
- * 30 s when stderr is a file or a pipe (so logs stay short); --progress forces either, or
- * none. It is told of steps when losses are read back (every --log-every steps).
+ * The progress of a training on stderr. On a terminal: one line redrawn in place and fitted
+ * to its width (epoch, bar, percentage, step n/N, images/s, running loss, ETA; when narrow,
+ * the bar shrinks and fields go, the step count and the ETA last), cleared exactly before
+ * each epoch's summary line. Elsewhere (a file, a pipe): a line at each tenth of the epoch or
+ * every 30 s, so logs stay short. --progress forces either, or none. It hears of steps when
+ * losses are read back (every --log-every steps), and of the measuring a first run on a
+ * device does before the first step, shown as its own progress and one summary line.
  */
-final class Progress implements TrainingListener {
-    private static final int WIDTH = 30;
+final class Progress implements TrainingListener, AutoCloseable {
+    private static final int BAR_MIN = 10, BAR_MAX = 30;
     private final PrintStream err = System.err;
-    private final boolean terminal, quiet;
-    private final int batch;
+    private final boolean quiet;
+    private final Terminal terminal; // null: lines
+    private final int batch, epochs;
     private long epochStart, lastLine;
     private int lastTenth;
     private double runningLoss = Double.NaN;
 
-    Progress(int batch) {
-        this(batch, "auto");
+    /** mode: auto (a bar on a terminal, else lines), bar, lines or none. */
+    Progress(int batch, int epochs, String mode) {
+        this.batch = batch;
+        this.epochs = epochs;
+        boolean bar = switch (mode) {
+            case "auto" -> stderrIsTerminal();
+            case "bar" -> true;
+            case "lines", "none" -> false;
+            default -> throw new IllegalArgumentException("--progress " + mode + ": expected bar, lines or none");
+        };
+        quiet = mode.equals("none");
+        terminal = bar ? new Terminal() : null;
     }
 
-    /** mode: auto (a bar on a terminal, else lines), bar, lines or none. */
-    Progress(int batch, String mode) {
-        this.batch = batch;
-        switch (mode) {
-            case "auto" -> {
-                terminal = stderrIsTerminal();
-                quiet = false;
-            }
-            case "bar" -> {
-                terminal = true;
-                quiet = false;
-            }
-            case "lines" -> {
-                terminal = false;
-                quiet = false;
-            }
-            case "none" -> {
-                terminal = false;
-                quiet = true;
-            }
-            default -> throw new IllegalArgumentException("--progress " + mode + ": expected bar, lines or none");
+    @Override
+    public void tuning(int index, int total, String what) {
+        if (quiet) {
+            return;
+        }
+        String text = String.format(Locale.ROOT, "measuring %d/%d: %s (a first run on this device; kept for the next)", index, total, what);
+        if (terminal != null) {
+            terminal.draw(Terminal.fit(Terminal.width() - 1, List.of(Terminal.Field.always(String.format(Locale.ROOT, "measuring %d/%d: %s", index, total, what)),
+                    new Terminal.Field("(a first run on this device; kept for the next)", 0))));
+        } else {
+            err.println(text);
         }
     }
 
-    void startEpoch() {
+    @Override
+    public void tuned(int count, double seconds) {
+        if (quiet) {
+            return;
+        }
+        if (terminal != null) {
+            terminal.clear();
+        }
+        err.printf(Locale.ROOT, "measured %d convolution shape%s in %.1f s (once per device; not in images/s)%n", count,
+                count == 1 ? "" : "s", seconds);
+    }
+
+    @Override
+    public void startEpoch(int epoch) {
         epochStart = System.nanoTime();
         lastLine = epochStart;
         lastTenth = 0;
@@ -63,25 +84,66 @@ final class Progress implements TrainingListener {
         double secs = (System.nanoTime() - epochStart) / 1e9;
         double ips = stepInEpoch * (double) batch / Math.max(secs, 1e-9);
         double frac = (double) stepInEpoch / stepsPerEpoch;
-        if (terminal) {
-            int filled = (int) Math.round(frac * WIDTH);
-            double eta = frac > 0 ? secs * (1 - frac) / frac : 0;
-            err.printf(java.util.Locale.ROOT, "\repoch %d [%s%s] %3.0f%% step %d/%d %,8.0f img/s  loss %.4f  ETA %s ", epoch, "=".repeat(filled),
-                    " ".repeat(WIDTH - filled), 100 * frac, stepInEpoch, stepsPerEpoch, ips, runningLoss, eta(eta));
+        if (terminal != null) {
             if (stepInEpoch == stepsPerEpoch) {
-                err.print("\r" + " ".repeat(WIDTH + 60) + "\r");
+                terminal.clear(); // the epoch's summary line comes next, on a clean row
+                return;
             }
+            terminal.draw(barLine(Terminal.width() - 1, epoch, frac, stepInEpoch, stepsPerEpoch, ips, runningLoss, frac > 0 ? secs * (1 - frac) / frac : 0));
         } else if (stepInEpoch < stepsPerEpoch && ((int) (frac * 10) > lastTenth || System.nanoTime() - lastLine > 30_000_000_000L)) {
             lastTenth = (int) (frac * 10);
             lastLine = System.nanoTime();
-            err.printf(java.util.Locale.ROOT, "epoch %d: %3.0f%% (step %d/%d), %,.0f img/s, running loss %.4f%n", epoch, 100 * frac, stepInEpoch, stepsPerEpoch, ips, runningLoss);
+            err.printf(Locale.ROOT, "epoch %d: %3.0f%% (step %d/%d), %,.0f img/s, running loss %.4f%n", epoch, 100 * frac, stepInEpoch, stepsPerEpoch, ips, runningLoss);
         }
         err.flush();
     }
 
-    private static String eta(double seconds) {
+    /** The live line in at most width columns; the bar takes what the other fields leave, between BAR_MIN and BAR_MAX. */
+    static String barLine(int width, int epoch, double frac, int step, int steps, double ips, double loss, double etaSeconds) {
+        String pct = String.format(Locale.ROOT, "%3.0f%%", 100 * frac);
+        List<Terminal.Field> fields = new ArrayList<>(List.of(Terminal.Field.always("epoch " + epoch), new Terminal.Field(pct, 2),
+                Terminal.Field.always("step " + step + "/" + steps), new Terminal.Field(String.format(Locale.ROOT, "%,.0f img/s", ips), 3),
+                new Terminal.Field(String.format(Locale.ROOT, "loss %.4f", loss), 1), Terminal.Field.always("ETA " + eta(etaSeconds))));
+        String rest = Terminal.fit(width, fields);
+        int room = width - rest.length() - 2 - 2; // two spaces and the brackets
+        if (room >= BAR_MIN) {
+            int w = Math.min(BAR_MAX, room), filled = (int) Math.round(frac * w);
+            fields.add(1, new Terminal.Field("[" + "=".repeat(filled) + " ".repeat(w - filled) + "]", 0));
+            return Terminal.fit(width, fields);
+        }
+        return rest;
+    }
+
+    /** The line that ends an epoch: in full where it fits (and always in a log), shorter on a narrow terminal. */
+    String epochLine(EpochResult r) {
+        Evaluation t = r.test(), v = r.validation();
+        String full = String.format(Locale.ROOT, "epoch %d/%d  train loss %.4f  test loss %.4f  test accuracy %.4f%s  %.1f s (%,.0f img/s)", r.epoch(), epochs,
+                r.trainLoss(), t.loss(), t.accuracy(), v == null ? "" : String.format(Locale.ROOT, "  val loss %.4f  val accuracy %.4f", v.loss(), v.accuracy()),
+                r.seconds(), r.trainImagesPerSec());
+        if (terminal == null || full.length() <= Terminal.width() - 1) {
+            return full;
+        }
+        List<Terminal.Field> fields = new ArrayList<>(List.of(Terminal.Field.always(String.format(Locale.ROOT, "epoch %d/%d", r.epoch(), epochs)),
+                Terminal.Field.always(String.format(Locale.ROOT, "loss %.4f", r.trainLoss())),
+                Terminal.Field.always(String.format(Locale.ROOT, "test %.4f acc %.4f", t.loss(), t.accuracy()))));
+        if (v != null) {
+            fields.add(new Terminal.Field(String.format(Locale.ROOT, "val %.4f acc %.4f", v.loss(), v.accuracy()), 0));
+        }
+        fields.add(new Terminal.Field(String.format(Locale.ROOT, "%.1f s", r.seconds()), 2));
+        fields.add(new Terminal.Field(String.format(Locale.ROOT, "%,.0f img/s", r.trainImagesPerSec()), 1));
+        return Terminal.fit(Terminal.width() - 1, fields);
+    }
+
+    static String eta(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format(java.util.Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format(java.util.Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+
+    @Override
+    public void close() {
+        if (terminal != null) {
+            terminal.close();
+        }
     }
 
     /**

@@ -241,7 +241,6 @@ final class TrainCommand implements Callable<Integer> {
             if (bnSync != null) {
                 net.layers().stream().filter(l -> l instanceof io.github.clconv.nn.BatchNorm).forEach(l -> ((io.github.clconv.nn.BatchNorm) l).synchronise(bnSync));
             }
-            Progress progress = new Progress(batch, progressMode);
             int trainImages = (train.size() / batch) * batch;
             double[] trainSeconds = {0};
             Fit.Builder fb = Fit.builder(net, optConfig).batch(batch).epochs(epochs).seed(seed).shuffle(!noShuffle).logEvery(logEvery)
@@ -255,32 +254,40 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 return 0;
             }
+            Progress progress = new Progress(batch, epochs, progressMode);
             fb.listener(new TrainingListener() {
                         @Override
-                        public void startEpoch(int epoch) {
-                            progress.startEpoch();
+                        public void tuning(int index, int total, String what) {
+                            progress.tuning(index, total, what);
                         }
 
                         @Override
-                        public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
+                        public void tuned(int count, double seconds) {
+                            progress.tuned(count, seconds);
+                        }
+
+                        @Override
+                        public void startEpoch(int epoch) {
+                            progress.startEpoch(epoch);
+                        }
+
+                        @Override
+                        public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss, double accuracy) {
                             progress.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
-                            metricsFile.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
+                            metricsFile.step(epoch, step, stepInEpoch, stepsPerEpoch, loss, accuracy);
                         }
 
                         @Override
                         public void epoch(EpochResult r) {
                             metricsFile.epoch(r);
                             trainSeconds[0] += trainImages / r.trainImagesPerSec();
-                            Evaluation t = r.test(), v = r.validation();
-                            System.err.printf(java.util.Locale.ROOT, "epoch %d/%d  train loss %.4f  test loss %.4f  test accuracy %.4f%s  %.1f s (%,.0f img/s)%n", r.epoch(), epochs,
-                                    r.trainLoss(), t.loss(), t.accuracy(), v == null ? "" : String.format(java.util.Locale.ROOT, "  val loss %.4f  val accuracy %.4f", v.loss(), v.accuracy()),
-                                    r.seconds(), r.trainImagesPerSec());
+                            System.err.println(progress.epochLine(r));
                         }
                     });
             if (save != null) {
                 fb.saveEachEpoch(save, train.classNames(), norm).metadata(java.util.Map.of(Checkpoint.BRIGHTNESS_KEY, String.valueOf(p.brightness())));
             }
-            try (Fit fit = fb.build()) {
+            try (progress; Fit fit = fb.build()) {
                 optRef[0] = fit.optimizer();
                 System.err.printf(java.util.Locale.ROOT, "train: %s on %s%s; %d training images%s, %d %s; batch %d, %s%n", net.describe(), b.name(),
                         world == 1 ? "" : " and " + (world - 1) + " more replica" + (world > 2 ? "s" : "") + (Mpi.launched() ? " (MPI ranks)" : " (devices " + devices + ")"),
@@ -306,7 +313,7 @@ final class TrainCommand implements Callable<Integer> {
                     System.err.println("plotted " + plot);
                 }
                 Json summary = new Json().put("model", net.describe()).put("device", b.name()).put("epochs", epochs)
-                        .put("train_loss", last.trainLoss()).put("test_loss", last.test().loss()).put("test_accuracy", last.test().accuracy());
+                        .put("train_loss", last.trainLoss()).put("train_accuracy", last.trainAccuracy()).put("test_loss", last.test().loss()).put("test_accuracy", last.test().accuracy());
                 if (last.validation() != null) {
                     summary.put("val_loss", last.validation().loss()).put("val_accuracy", last.validation().accuracy());
                 }

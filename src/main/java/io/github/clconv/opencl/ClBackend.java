@@ -256,6 +256,11 @@ public final class ClBackend implements Backend {
         return this;
     }
 
+    @Override
+    public int prepare(Runnable pass, io.github.clconv.backend.Tuning tuning) {
+        return convTuner.prepare(pass, tuning);
+    }
+
     /** The algorithm conv2d uses for g on this device (measuring it now if it has not been). */
     public String convAlgoFor(ConvGeom g) {
         return ClConv1x1.applies(g) ? "1x1" : algo(g).label();

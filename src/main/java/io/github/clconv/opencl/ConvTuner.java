@@ -64,6 +64,32 @@ final class ConvTuner {
     private final Map<String, Algo> choices = new HashMap<>();
     private final Map<ConvGeom, Algo> byGeom = new HashMap<>(); // every call of a training step asks: no key strings then
     private final Algo forced; // null: measure
+    /** While a dry pass runs: the shapes that would be measured, and nothing is measured. */
+    private java.util.Set<String> dry;
+    private io.github.clconv.backend.Tuning tuning;
+    private int total, measured;
+
+    /** Runs pass twice: once dry, to count the shapes to measure, then measuring each, telling t; returns the count. */
+    int prepare(Runnable pass, io.github.clconv.backend.Tuning t) {
+        dry = new java.util.LinkedHashSet<>();
+        try {
+            pass.run();
+        } finally {
+            total = dry.size();
+            dry = null;
+        }
+        if (total == 0) {
+            return 0;
+        }
+        tuning = t;
+        measured = 0;
+        try {
+            pass.run();
+        } finally {
+            tuning = null;
+        }
+        return measured;
+    }
 
     ConvTuner(ClContext cl, Algo forced) {
         this.cl = cl;
@@ -109,6 +135,13 @@ final class ConvTuner {
             byGeom.put(g, a);
             return a;
         }
+        if (dry != null) {
+            dry.add(key(g));
+            return Algo.IM2COL; // not kept: the measuring pass chooses
+        }
+        if (tuning != null) {
+            tuning.measuring(++measured, Math.max(total, measured), "convolution " + key(g));
+        }
         Map<Algo, Double> t = measure.run(g, candidates);
         a = Algo.IM2COL;
         StringBuilder times = new StringBuilder();
@@ -121,7 +154,11 @@ final class ConvTuner {
                 a = c;
             }
         }
-        log.info("convolution {}: {} (forward + both gradients): {}", key(g), times, a.label());
+        // what callers show is the choice (train's progress, bench's table); the times are for a debug log
+        log.debug("convolution {}: {} (forward + both gradients): {}", key(g), times, a.label());
+        if (tuning != null) {
+            tuning.chosen("convolution " + key(g), a.label());
+        }
         choices.put(key(g), a);
         byGeom.put(g, a);
         save();
@@ -142,7 +179,7 @@ final class ConvTuner {
             if (candidates.get(i) == Algo.IM2COL || seconds[i] <= PILOT_DROP * fastest) {
                 kept.add(candidates.get(i));
             } else {
-                log.info("convolution {}: {} left out, {} times slower than the fastest at batch {}", key(g), candidates.get(i).label(),
+                log.debug("convolution {}: {} left out, {} times slower than the fastest at batch {}", key(g), candidates.get(i).label(),
                         String.format(java.util.Locale.ROOT, "%.1f", seconds[i] / fastest), pilotBatch);
             }
         }

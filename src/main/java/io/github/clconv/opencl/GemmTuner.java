@@ -115,7 +115,7 @@ public final class GemmTuner {
             }
         }
         GemmPlan plan = GemmPlan.uniform(best, "probe");
-        log.info("{}: no tuned GEMM plan, a quick probe chose [{}] for every shape; `clconv tune` times every variant per shape class",
+        log.debug("{}: no tuned GEMM plan, a quick probe chose [{}] for every shape; `clconv tune` times every variant per shape class",
                 cl.device().describe(), best);
         try {
             save(cl.device(), plan);
@@ -211,7 +211,10 @@ public final class GemmTuner {
                         all.add(t);
                         progress.accept(t);
                     }
-                    best = finalRound(cl, g, p, timed, best);
+                    best = finalRound(cl, g, p, timed, best, c, t -> {
+                        all.add(t);
+                        progress.accept(t);
+                    });
                 }
                 winners.put(c, best);
             }
@@ -248,7 +251,8 @@ public final class GemmTuner {
      * varies by a third from one second to the next, more than what separates the leaders,
      * so the winner is the best median over the turns, not the luckiest first timing.
      */
-    private static GemmVariant finalRound(ClContext cl, ClGemm g, Problem p, Map<GemmVariant, Double> timed, GemmVariant best) {
+    private static GemmVariant finalRound(ClContext cl, ClGemm g, Problem p, Map<GemmVariant, Double> timed, GemmVariant best, String shapeClass,
+                                          Consumer<Timing> progress) {
         List<GemmVariant> top = timed.entrySet().stream().sorted(Map.Entry.comparingByValue()).limit(FINALISTS).map(Map.Entry::getKey).toList();
         if (top.size() < 2) {
             return best;
@@ -269,6 +273,14 @@ public final class GemmTuner {
                 bestMedian = t.get(1);
                 winner = e.getKey();
             }
+        }
+        // what decided is printed: a finalist's first timing above the winner's in the table is a noisy one
+        for (Map.Entry<GemmVariant, List<Double>> e : turns.entrySet()) {
+            List<Double> t = new ArrayList<>(e.getValue());
+            t.sort(null);
+            double gflops = p.flops() / t.get(1) / 1e9;
+            progress.accept(new Timing(shapeClass, e.getKey(), gflops, String.format(java.util.Locale.ROOT,
+                    "final round, median of 3 turns: %8.2f GFLOP/s%s", gflops, e.getKey().equals(winner) ? "  <- chosen" : "")));
         }
         return winner;
     }

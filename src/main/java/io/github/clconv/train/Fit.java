@@ -223,10 +223,11 @@ public final class Fit implements AutoCloseable {
                             + (start + 1) + " or more");
                 }
             }
+            prepare(train);
             TrainingListener all = new TrainingListener() {
                 @Override
-                public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss) {
-                    c.listeners.forEach(l -> l.step(epoch, step, stepInEpoch, stepsPerEpoch, loss));
+                public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss, double accuracy) {
+                    c.listeners.forEach(l -> l.step(epoch, step, stepInEpoch, stepsPerEpoch, loss, accuracy));
                 }
             };
             for (int e = start + 1; e <= c.epochs; e++) {
@@ -239,7 +240,7 @@ public final class Fit implements AutoCloseable {
                 double secs = (System.nanoTime() - e0) / 1e9;
                 Evaluation testEval = test == null ? null : Evaluator.evaluate(model, test, c.evalBatch);
                 Evaluation valEval = validation == null ? null : Evaluator.evaluate(model, validation, c.evalBatch);
-                TrainingListener.EpochResult r = new TrainingListener.EpochResult(e, trainLoss, testEval, valEval,
+                TrainingListener.EpochResult r = new TrainingListener.EpochResult(e, trainLoss, trainer.lastEpochAccuracy(), testEval, valEval,
                         secs + (testEval == null ? 0 : testEval.seconds()), steps * c.batch / secs);
                 history.add(r);
                 c.listeners.forEach(l -> l.epoch(r));
@@ -264,6 +265,29 @@ public final class Fit implements AutoCloseable {
                     ? "; " + c.save + " holds epoch " + saved + " (--resume it to go on)" : "; this run saved nothing"));
         }
         return history;
+    }
+
+    /**
+     * One forward pass at the training batch before the first step, so that the backend's
+     * measured choices (a first run on a device measures each convolution shape) are made with
+     * listeners told, and the first epoch's images/s counts training alone.
+     */
+    private void prepare(DeviceDataset train) {
+        Backend b = model.backend();
+        io.github.clconv.tensor.Shape s = train.data().sample();
+        long t0 = System.nanoTime();
+        int measured;
+        int[] dims = new int[s.dims().length + 1];
+        dims[0] = c.batch;
+        System.arraycopy(s.dims(), 0, dims, 1, s.dims().length);
+        try (io.github.clconv.backend.Buf x = b.zeros(io.github.clconv.tensor.Shape.of(dims))) {
+            measured = b.prepare(() -> model.forward(x, false), (index, total, what) -> c.listeners.forEach(l -> l.tuning(index, total, what)));
+            b.finish();
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (measured > 0) {
+            c.listeners.forEach(l -> l.tuned(measured, secs));
+        }
     }
 
     @Override

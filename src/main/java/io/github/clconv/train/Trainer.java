@@ -124,6 +124,17 @@ public final class Trainer implements AutoCloseable {
         this.step = globalStep;
     }
 
+    private double lastEpochAccuracy = Double.NaN;
+
+    /**
+     * The share of the last epoch's training images whose most probable class was the label, as the
+     * model was at each step (before the step's update, with dropout and augmentation, as Keras
+     * reports it); with several replicas, this replica's share of each batch.
+     */
+    public double lastEpochAccuracy() {
+        return lastEpochAccuracy;
+    }
+
     /** Every step loss of the last epoch, in order. */
     public double[] lastEpochLosses() {
         return lastEpochLosses.clone();
@@ -137,10 +148,16 @@ public final class Trainer implements AutoCloseable {
         }
         int[] perm = shuffle ? Permutation.shuffled(n, shuffler) : Permutation.identity(n);
         Shape xs = train.data().sample();
-        try (DeviceDataset.Pass pass = train.pass(perm); Buf history = b.zeros(Shape.of(steps))) {
+        int lb = localBatch(), classes = model.output().size();
+        // each step's probabilities are kept on the device until the next read-back, which counts the hits against the
+        // host's labels: training accuracy without a wait per step; a read-back comes sooner when they would pass 16M floats
+        int kept = (int) Math.max(1, Math.min(logEvery, (16L << 20) / ((long) lb * classes)));
+        int[] labels = train.data().labels();
+        try (DeviceDataset.Pass pass = train.pass(perm); Buf history = b.zeros(Shape.of(steps)); Buf probHistory = b.zeros(Shape.of(kept * lb * classes))) {
             Buf x = workspace(xs, false), y = workspace(null, true);
             double[] losses = new double[steps];
-            int reported = 0;
+            int reported = 0, counted = 0;
+            long hits = 0, intervalHits = 0;
             for (int s = 0; s < steps; s++) {
                 pass.batch(s * batch + rank * localBatch(), x, y);
                 Buf input = x;
@@ -156,6 +173,7 @@ public final class Trainer implements AutoCloseable {
                 if (sync == null) {
                     b.copyRange(stepLoss, 0, history, s, 1);
                 }
+                b.copyRange(loss.probs(), 0, probHistory, (s - counted) * lb * classes, lb * classes);
                 model.backward(loss.backward());
                 if (sync != null) { // the gradients are read back each step anyway, so the loss comes with them
                     losses[s] = sync.reduce(model, b.download(stepLoss)[0]);
@@ -165,7 +183,21 @@ public final class Trainer implements AutoCloseable {
                 }
                 optimizer.step();
                 step++;
-                if ((s + 1) % logEvery == 0 || s + 1 == steps) {
+                boolean report = (s + 1) % logEvery == 0 || s + 1 == steps;
+                if (report || s + 1 - counted == kept) {
+                    float[] p = b.download(probHistory);
+                    for (int i = counted; i <= s; i++) {
+                        for (int r = 0; r < lb; r++) {
+                            int at = ((i - counted) * lb + r) * classes, best = 0;
+                            for (int c = 1; c < classes; c++) {
+                                best = p[at + c] > p[at + best] ? c : best;
+                            }
+                            intervalHits += best == labels[perm[i * batch + rank * lb + r]] ? 1 : 0;
+                        }
+                    }
+                    counted = s + 1;
+                }
+                if (report) {
                     float[] h = sync == null ? b.download(history) : null;
                     double interval = 0;
                     for (int i = reported; i <= s; i++) {
@@ -177,10 +209,14 @@ public final class Trainer implements AutoCloseable {
                     }
                     int since = s + 1 - reported;
                     reported = s + 1;
-                    listener.step(epoch, step, s + 1, steps, interval / since); // the mean over the steps since the last report
+                    hits += intervalHits;
+                    // the means over the steps since the last report
+                    listener.step(epoch, step, s + 1, steps, interval / since, (double) intervalHits / ((long) since * lb));
+                    intervalHits = 0;
                 }
             }
             lastEpochLosses = losses;
+            lastEpochAccuracy = (double) hits / ((long) steps * lb);
             double sum = 0;
             for (double l : losses) {
                 sum += l;
