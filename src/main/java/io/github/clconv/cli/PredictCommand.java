@@ -28,7 +28,6 @@ import java.util.concurrent.Callable;
         description = {"Class of each image: PNG or JPEG files (scaled to the model's input; grey or colour as the model takes) or IDX image files (every image inside).",
                 "The last line on stdout is a JSON list of predictions."})
 final class PredictCommand implements Callable<Integer> {
-    static final String[] FASHION = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
     @Option(names = "--load", required = true, description = "Checkpoint (safetensors) written by clconv train.")
     Path load;
@@ -87,9 +86,6 @@ final class PredictCommand implements Callable<Integer> {
             String label = p.name();
             if (label != null) {
                 j.put("label", label);
-            } else if (p.probabilities().length == FASHION.length) {
-                j.put("fashion_mnist_label", FASHION[p.label()]);
-                label = FASHION[p.label()];
             }
             double m = mean(pixels.get(i));
             // as bright as the training images once inverted, and far from them as it is: dark-on-light against light-on-dark

@@ -17,7 +17,24 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
     /** The most classes a data set may have (labels are float-coded on the device, exact far beyond this). */
     public static final int MAX_CLASSES = 65_535;
 
+    /** Every argument is checked here, naming it: a mismatch found later said only "upload: 78400 values for shape [99,1,28,28]". */
     public Dataset {
+        java.util.Objects.requireNonNull(images, "images");
+        java.util.Objects.requireNonNull(labels, "labels");
+        java.util.Objects.requireNonNull(sample, "sample");
+        java.util.Objects.requireNonNull(classNames, "classNames");
+        if (classes < 1 || classes > MAX_CLASSES) {
+            throw new IllegalArgumentException(name + ": classes is " + classes + "; it must lie in [1, " + MAX_CLASSES + "]");
+        }
+        if ((long) labels.length * sample.size() != images.length) {
+            throw new IllegalArgumentException(name + ": images holds " + images.length + " values, but labels has " + labels.length
+                    + " entries of sample shape " + sample + " (" + (long) labels.length * sample.size() + " values); give one label per image");
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IllegalArgumentException(name + ": labels[" + i + "] is " + labels[i] + ", outside [0, " + classes + ")");
+            }
+        }
         classNames = List.copyOf(classNames);
         if (!classNames.isEmpty() && classNames.size() != classes) {
             throw new IllegalArgumentException(name + ": " + classNames.size() + " class names for " + classes + " classes");
@@ -37,7 +54,7 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
     public static Dataset[] load(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": no such folder" + (dir.equals(DEFAULT_DIR)
-                    ? "; install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist` or pass --data DIR" : ""));
+                    ? "; install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist` or give another data folder (--data DIR)" : ""));
         }
         if (CifarReader.holds(dir)) {
             return CifarReader.load(dir);
@@ -47,7 +64,9 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
         }
         Dataset train = load(dir, "train"), test = load(dir, "t10k");
         int classes = Math.max(train.classes, test.classes);
-        return new Dataset[]{train.withClasses(classes), test.withClasses(classes)};
+        // names only where the folder is known to be Fashion-MNIST: any other 10-class IDX set is not labelled with them
+        List<String> names = classes == FASHION_MNIST_CLASSES.size() && isFashionMnist(dir) ? FASHION_MNIST_CLASSES : List.of();
+        return new Dataset[]{train.withClasses(classes).withNames(names), test.withClasses(classes).withNames(names)};
     }
 
     /** One MNIST-format set (prefix train or t10k); its class count is its largest label + 1. */
@@ -118,6 +137,22 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
             }
         }
         return new Dataset(name, x, labels, sample, classes, classNames);
+    }
+
+    /** Fashion-MNIST's class names, in label order. */
+    public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+            "Sneaker", "Bag", "Ankle boot");
+
+    private static boolean isFashionMnist(Path dir) {
+        try {
+            return dir.toRealPath().equals(DEFAULT_DIR.toRealPath());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    Dataset withNames(List<String> names) {
+        return names.isEmpty() ? this : new Dataset(name, images, labels, sample, classes, names);
     }
 
     Dataset withClasses(int n) {

@@ -41,7 +41,7 @@ public final class DeviceDataset implements AutoCloseable {
             chunk = (int) Math.min(data.size(), budgetBytes / perImage);
             if (chunk < 1) {
                 throw new IllegalArgumentException("a data budget of " + budgetBytes + " bytes holds no image of " + data.sample()
-                        + " (" + perImage + " bytes); raise --data-budget");
+                        + " (" + perImage + " bytes); raise the data budget (--data-budget on the command line)");
             }
         }
         for (int i = 0; i < data.size(); i++) {
@@ -99,7 +99,7 @@ public final class DeviceDataset implements AutoCloseable {
         DeviceDataset d = new DeviceDataset(b, data, budget);
         if (!d.resident()) {
             System.err.printf(java.util.Locale.ROOT, "%s set: %,d MiB of images is over the data budget of %,d MiB, so it is streamed in chunks of %,d images"
-                    + " (--data-budget MiB changes the budget)%n", data.name(), (4L * data.sample().size() * data.size()) >> 20, budget >> 20, d.chunk);
+                    + " (the data budget is --data-budget MiB on the command line)%n", data.name(), (4L * data.sample().size() * data.size()) >> 20, budget >> 20, d.chunk);
         }
         return d;
     }
@@ -135,7 +135,7 @@ public final class DeviceDataset implements AutoCloseable {
                 return;
             }
             if (n > chunk) {
-                throw new IllegalArgumentException("a batch of " + n + " images is larger than the " + chunk + " the data budget holds; raise --data-budget");
+                throw new IllegalArgumentException("a batch of " + n + " images is larger than the " + chunk + " the data budget holds; raise the data budget (--data-budget on the command line)");
             }
             if (loaded < 0 || offset < loaded || offset + n > loaded + chunk) {
                 load(offset);

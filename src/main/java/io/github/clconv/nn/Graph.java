@@ -369,4 +369,24 @@ public final class Graph implements Model {
             packed.close();
         }
     }
+
+    @Override
+    public String summary() {
+        List<Summary.Row> rows = new ArrayList<>();
+        for (Node n : nodes.subList(1, nodes.size())) {
+            String kind = switch (n.kind) {
+                case LAYER -> n.layer.spec();
+                case ADD, CONCAT -> n.kind.name().toLowerCase(java.util.Locale.ROOT) + "(" + String.join(", ", n.inputs.stream().map(Node::name).toList()) + ")";
+                case INPUT -> "input";
+            };
+            long params = n.kind == Kind.LAYER ? Summary.params(n.layer, shapes[n.inputs.get(0).id]) : 0;
+            rows.add(new Summary.Row(n.name, kind, shapes[n.id], params));
+        }
+        return Summary.table(describe(), input(), rows);
+    }
+
+    @Override
+    public String toString() {
+        return "Graph " + describe() + " " + input() + " -> " + output() + ", " + parameterCount() + " parameters";
+    }
 }

@@ -24,6 +24,9 @@ public interface Model extends AutoCloseable {
     String spec();
 
     /** A short description for logs: the spec, or the graph's size. */
+    /** A table of the layers (name, kind, output shape per sample, parameters) and the total, as Keras's model.summary(). */
+    String summary();
+
     default String describe() {
         return spec() != null ? spec() : "graph of " + layers().size() + " layers";
     }

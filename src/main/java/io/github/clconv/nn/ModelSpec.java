@@ -71,7 +71,7 @@ public final class ModelSpec {
         boolean preset = PRESETS.containsKey(name);
         String text = PRESETS.getOrDefault(name, name);
         if (text.isEmpty()) {
-            throw new IllegalArgumentException("model spec is empty; try --model lenet");
+            throw new IllegalArgumentException("model spec is empty; try lenet");
         }
         if (text.length() > MAX_CHARS) {
             throw new IllegalArgumentException("model spec is " + text.length() + " characters long; clconv reads at most " + MAX_CHARS);
@@ -154,6 +154,16 @@ public final class ModelSpec {
         Token tok = new Token(t, at, maker(text, probe), false, null);
         tok.make().apply(tok); // reports bad arguments now, not at build time
         return tok;
+    }
+
+    /** One layer from one token of the grammar (conv(16,3,p=1), relu, ...), checked as in a spec; a block or preset is refused. */
+    public static Layer layer(String token) {
+        if (token.length() > MAX_CHARS) {
+            throw new IllegalArgumentException("layer spec of " + token.length() + " characters; at most " + MAX_CHARS);
+        }
+        Token probe = new Token(token, 0, null, false, null);
+        Token tok = new Token(token, 0, maker(token, probe), false, null);
+        return tok.make().apply(tok);
     }
 
     /** Whether the spec needs a graph (blocks or the resnet20 preset) rather than a chain. */

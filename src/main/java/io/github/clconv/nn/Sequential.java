@@ -150,4 +150,22 @@ public final class Sequential implements Model {
             packed.close();
         }
     }
+
+    @Override
+    public String summary() {
+        List<Summary.Row> rows = new java.util.ArrayList<>();
+        Shape in = input;
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            Shape out = l.outputShape(in);
+            rows.add(new Summary.Row(String.valueOf(i), l.spec(), out, Summary.params(l, in)));
+            in = out;
+        }
+        return Summary.table(describe(), input, rows);
+    }
+
+    @Override
+    public String toString() {
+        return "Sequential " + describe() + " " + input + " -> " + output() + ", " + parameterCount() + " parameters";
+    }
 }

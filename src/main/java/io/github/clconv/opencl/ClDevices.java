@@ -87,7 +87,7 @@ public final class ClDevices {
                         .orElseGet(() -> all.stream().filter(DeviceInfo::cpu).findFirst().orElse(all.get(0)));
             case "gpu":
                 return all.stream().filter(DeviceInfo::gpu).findFirst().orElseThrow(() -> new ClException(
-                        "device gpu: no GPU among the OpenCL devices " + names(all) + "; install the GPU vendor's OpenCL driver or use --device cpu"));
+                        "device gpu: no GPU among the OpenCL devices " + names(all) + "; install the GPU vendor's OpenCL driver or choose the cpu device"));
             case "cpu":
                 return all.stream().filter(DeviceInfo::cpu).findFirst().orElseThrow(() -> new ClException(
                         "device cpu: no CPU OpenCL device among " + names(all) + "; `sudo apt-get install pocl-opencl-icd` provides one"));

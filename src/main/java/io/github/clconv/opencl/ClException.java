@@ -18,7 +18,7 @@ public class ClException extends RuntimeException {
         String name = CL.stringFor_errorCode(e.getStatus());
         String hint = switch (e.getStatus()) {
             case CL.CL_MEM_OBJECT_ALLOCATION_FAILURE, CL.CL_OUT_OF_RESOURCES, CL.CL_OUT_OF_HOST_MEMORY, CL.CL_INVALID_BUFFER_SIZE ->
-                    "; the device is out of memory: use a smaller --batch or a smaller model";
+                    "; the device is out of memory: use a smaller batch or a smaller model";
             case CL.CL_DEVICE_NOT_AVAILABLE -> "; the device is busy or gone: check `clconv doctor`";
             default -> "";
         };

@@ -37,7 +37,7 @@ import java.util.Map;
  * state_dict, so the file loads into the equivalent PyTorch model and back.
  */
 public final class Checkpoint {
-    public static final String MODEL_KEY = "clconv.model", INPUT_KEY = "clconv.input", CLASSES_KEY = "clconv.classes",
+    public static final String MODEL_KEY = "clconv.model", GRAPH_KEY = "clconv.graph", INPUT_KEY = "clconv.input", CLASSES_KEY = "clconv.classes",
             MEAN_KEY = "clconv.mean", STD_KEY = "clconv.std", BRIGHTNESS_KEY = "clconv.pixel_mean";
     private static final long MAX_HEADER = 100L << 20;
     /** Values per input image a checkpoint may declare: 4096 x 4096 x 4, far above any image clconv trains on. */
@@ -48,7 +48,7 @@ public final class Checkpoint {
         public String spec(Path file) throws IOException {
             String s = metadata.get(MODEL_KEY);
             if (s == null) {
-                throw new IOException(file + ": no model spec in the metadata (key " + MODEL_KEY + "); pass --model");
+                throw new IOException(file + ": no model spec in the metadata (key " + MODEL_KEY + "); give the model spec it was built with (--model on the command line)");
             }
             return s;
         }
@@ -141,7 +141,7 @@ public final class Checkpoint {
             int bad = nonFinite(v);
             if (bad > 0) {
                 throw new IOException(file + ": not saved: tensor " + p.name() + " holds " + bad + " NaN or infinite values (training diverged;"
-                        + " try a smaller --lr)");
+                        + " try a smaller learning rate)");
             }
             ByteBuffer bb = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
             bb.asFloatBuffer().put(v);
@@ -153,8 +153,10 @@ public final class Checkpoint {
         JsonObject header = new JsonObject();
         JsonObject meta = new JsonObject();
         meta.addProperty("format", "pt");
-        if (model.spec() != null) { // a graph built in Java has none: loading it again needs the same Java
+        if (model.spec() != null) {
             meta.addProperty(MODEL_KEY, model.spec());
+        } else if (model instanceof io.github.clconv.nn.Graph g) { // built in Java: its nodes, so that the file alone rebuilds it
+            meta.addProperty(GRAPH_KEY, io.github.clconv.nn.GraphStructure.write(g));
         }
         Shape in = model.input();
         meta.addProperty(INPUT_KEY, in.dim(0) + "," + in.dim(1) + "," + in.dim(2));
@@ -289,7 +291,7 @@ public final class Checkpoint {
                 int bad = nonFinite(v);
                 if (bad > 0) {
                     throw new IOException(file + ": tensor " + name + " holds " + bad + " NaN or infinite values; it was saved from a"
-                            + " diverged model, retrain it (with a smaller --lr)");
+                            + " diverged model, retrain it with a smaller learning rate");
                 }
                 shapes.put(name, dims.length == 0 ? Shape.of(1) : Shape.of(dims));
                 tensors.put(name, v);
@@ -298,7 +300,7 @@ public final class Checkpoint {
         } catch (NoSuchFileException e) {
             throw new IOException(file + ": no such file");
         } catch (java.nio.file.AccessDeniedException e) {
-            throw new IOException(file + ": permission denied; make it readable or pass another --load");
+            throw new IOException(file + ": permission denied; make it readable or pass another file");
         }
     }
 
@@ -448,8 +450,25 @@ public final class Checkpoint {
      */
     public static Model load(Path file, String spec, Shape input, int classes, Backend b, long seed) throws IOException {
         Contents c = read(file);
-        ModelSpec parsed = ModelSpec.parse(spec != null ? spec : c.spec(file));
         Shape in = input != null ? input : c.input(file);
+        if (spec == null && !c.metadata().containsKey(MODEL_KEY) && c.metadata().containsKey(GRAPH_KEY)) {
+            io.github.clconv.nn.GraphStructure.Parsed g;
+            try {
+                g = io.github.clconv.nn.GraphStructure.read(c.metadata().get(GRAPH_KEY));
+                check(g.builder().paramShapes(in), c, file);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + ": its graph (metadata key " + GRAPH_KEY + ") cannot be rebuilt: " + e.getMessage());
+            }
+            Model m = g.builder().build(g.output(), in, b, seed);
+            try {
+                restore(m, c, file);
+            } catch (IOException | RuntimeException e) {
+                m.close();
+                throw e;
+            }
+            return m;
+        }
+        ModelSpec parsed = ModelSpec.parse(spec != null ? spec : c.spec(file));
         String classifier = parsed.classifierTensor();
         if (classifier != null && c.shapes().containsKey(classifier)) {
             parsed = parsed.withClasses(c.shapes().get(classifier).dim(0));

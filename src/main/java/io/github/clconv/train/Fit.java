@@ -187,6 +187,25 @@ public final class Fit implements AutoCloseable {
         return optimizer;
     }
 
+    public Model model() {
+        return model;
+    }
+
+    private volatile boolean stopRequested;
+
+    /** Ends the run after the current epoch (its evaluation and save included): early stopping, or any listener's rule. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Saves the model as it is now to file, with the run's class names and normalisation (a keep-best listener's copy). */
+    public void saveModel(Path file) throws IOException {
+        Shutdown.critical(() -> {
+            Checkpoint.save(model, file, c.classNames, c.normalization, c.metadata);
+            return null;
+        });
+    }
+
     public Trainer trainer() {
         return trainer;
     }
@@ -223,6 +242,8 @@ public final class Fit implements AutoCloseable {
                             + (start + 1) + " or more");
                 }
             }
+            stopRequested = false;
+            c.listeners.forEach(l -> l.start(this));
             prepare(train);
             TrainingListener all = new TrainingListener() {
                 @Override
@@ -257,12 +278,15 @@ public final class Fit implements AutoCloseable {
                     });
                     saved = e;
                 }
+                if (stopRequested) { // after the save: the epoch that decided it is kept
+                    break;
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (Shutdown.StoppedException e) {
             throw new Shutdown.StoppedException("stopped by a signal in epoch " + current + (c.save == null ? "" : saved > 0
-                    ? "; " + c.save + " holds epoch " + saved + " (--resume it to go on)" : "; this run saved nothing"));
+                    ? "; " + c.save + " holds epoch " + saved + " (resume from it to go on)" : "; this run saved nothing"));
         }
         return history;
     }

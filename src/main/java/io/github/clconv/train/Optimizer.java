@@ -19,7 +19,8 @@ public final class Optimizer implements AutoCloseable {
     public enum Kind { SGD, ADAGRAD, ADAM, ADAMW }
 
     private final Kind kind;
-    private final float baseLr, momentum, weightDecay;
+    private final float momentum, weightDecay;
+    private float baseLr;
     private float lr;
     private final boolean nesterov;
     private final Backend b;
@@ -138,6 +139,15 @@ public final class Optimizer implements AutoCloseable {
     /** The rate the optimiser was made with, which a schedule scales. */
     public float baseLearningRate() {
         return baseLr;
+    }
+
+    /** Scales the base rate (and the current one) by factor: what a schedule scales from now on is the lower rate (reduce-on-plateau). */
+    public void scaleBaseLearningRate(float factor) {
+        if (!(factor > 0) || !Float.isFinite(factor)) {
+            throw new IllegalArgumentException("learning-rate factor must be a finite number > 0, got " + factor);
+        }
+        baseLr *= factor;
+        setLearningRate(lr * factor);
     }
 
     public void setLearningRate(float lr) {

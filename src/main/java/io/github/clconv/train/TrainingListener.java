@@ -3,6 +3,10 @@ package io.github.clconv.train;
 /** Progress of a training run (Fit calls every method; Trainer.epoch only step): epochs starting, step losses as they are read back, each finished epoch. */
 public interface TrainingListener {
     /** Before the first step of an epoch (counting from 1). */
+    /** When the run starts: the listener may keep fit to act on it (stop it, save its model, scale its learning rate). */
+    default void start(Fit fit) {
+    }
+
     /** Before the first step: the backend measures the index-th of total choices it needs (a convolution algorithm for a layer shape). */
     default void tuning(int index, int total, String what) {
     }

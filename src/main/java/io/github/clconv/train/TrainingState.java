@@ -89,22 +89,22 @@ public final class TrainingState {
             c = Checkpoint.read(f);
         } catch (IOException e) {
             throw new IOException("cannot resume " + model + ": its training state " + f + " cannot be read (" + e.getMessage()
-                    + "); continue without it with --load");
+                    + "); start from the model alone instead (--load on the command line)");
         }
         Map<String, String> m = c.metadata();
         String generation = m.get(GENERATION);
         if (generation == null || !generation.equals(modelContents.metadata().get(GENERATION))) {
             throw new IOException("cannot resume " + model + ": " + f + " was saved with another version of the model (a save was cut short?);"
-                    + " continue from the model alone with --load");
+                    + " start from the model alone instead (--load on the command line)");
         }
         if (!opt.kind().name().equals(m.get(OPTIMIZER))) {
-            throw new IOException("cannot resume " + model + ": the run used --optimizer " + String.valueOf(m.get(OPTIMIZER)).toLowerCase(java.util.Locale.ROOT)
+            throw new IOException("cannot resume " + model + ": the run used the optimizer " + String.valueOf(m.get(OPTIMIZER)).toLowerCase(java.util.Locale.ROOT)
                     + ", not " + opt.kind().name().toLowerCase(java.util.Locale.ROOT));
         }
         int epoch = integer(m, EPOCH, f), step = integer(m, STEP, f), optStep = integer(m, OPT_STEP, f), size = integer(m, TRAIN_SIZE, f);
         if (size != trainSize) {
             throw new IOException("cannot resume " + model + ": the run trained on " + size + " images, this one has " + trainSize
-                    + "; resume with the same --data, --limit and --val-split");
+                    + "; resume on the same training set (--data, --limit and --val-split on the command line)");
         }
         List<Buf> state = opt.stateBuffers();
         for (int i = 0; i < state.size(); i++) {
@@ -142,7 +142,7 @@ public final class TrainingState {
         }
         if (v < 0 || v > MAX_COUNT) {
             throw new IOException(f + ": " + key + " is " + (m.get(key) == null ? "missing" : "'" + m.get(key) + "'") + ", not a whole number in [0, "
-                    + MAX_COUNT + "]; the state file is damaged: continue from the model alone with --load");
+                    + MAX_COUNT + "]; the state file is damaged: start from the model alone instead (--load on the command line)");
         }
         return v;
     }

@@ -69,6 +69,13 @@ class ReadmeExampleTest {
                     first[0] = p;
                     label[0] = data[1].labels()[0];
                 }
+                // the file alone rebuilds the graph: its nodes are in the metadata
+                try (Classifier back = Classifier.load(dir.resolve("residual.safetensors"), b)) {
+                    Classifier.Prediction q = back.predict(java.util.Arrays.copyOf(data[1].images(), 28 * 28));
+                    for (int k = 0; k < 10; k++) {
+                        assertEquals(first[0].probabilities()[k], q.probabilities()[k], 1e-5, "class " + k);
+                    }
+                }
             }
         }
         assertEquals(1, accuracies.size(), "the listener heard of the one epoch");
