@@ -40,7 +40,10 @@ final class TrainCommand implements Callable<Integer> {
     String device;
     @Option(names = "--data", description = "Data folder: " + "MNIST-format IDX files (.gz or raw, any class count), CIFAR-10/100 binary batches, or an image folder train/CLASS/*.png|jpg with test/CLASS/..." + ". Default: /usr/share/datasets/fashion-mnist.")
     Path data = Dataset.DEFAULT_DIR;
-    @Option(names = "--model", description = "Model spec or preset (lenet, lenet-bn). Default: lenet, or the spec stored in --load.")
+    @Option(names = "--model", paramLabel = "SPEC", description = {"A preset (" + io.github.clconv.nn.ModelSpec.PRESET_NAMES + ") or a spec: layers joined by '-',"
+            + " e.g. conv(32,3,p=1)-bn-relu-maxpool(2)-flatten-linear(10); layers conv(K,R,s=,p=,g=,bias=), maxpool(K,s=), avgpool(K,s=), gap,"
+            + " relu, leakyrelu(A), sigmoid, tanh, flatten, linear(N), dropout(P), bn; blocks res[BODY|SHORTCUT], cat[A|B] (README: Model specs)."
+            + " Default: lenet, or the model stored in --load."})
     String model;
     @Option(names = "--epochs", defaultValue = "1", description = "Passes over the training set. Default: ${DEFAULT-VALUE}.")
     int epochs;
@@ -95,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
     Path metrics;
     @Option(names = "--log-every", defaultValue = "50", description = "Steps between loss read-backs (metrics, progress). Default: ${DEFAULT-VALUE}.")
     int logEvery;
-    @Option(names = "--plot", paramLabel = "F.png|F.svg", description = "Draw loss and accuracy per epoch (train, validation, test) to this PNG, or SVG when the name ends in .svg.")
+    @Option(names = "--plot", paramLabel = "F.png|F.svg", description = "Draw loss and accuracy (training at every --log-every steps and per epoch; validation and test per epoch) to this PNG, or SVG when the name ends in .svg.")
     Path plot;
     @Option(names = "--data-budget", paramLabel = "MiB", description = "Device memory each of the training and test sets may take;"
             + " a larger one is streamed in chunks of that size. Default: a quarter of the device's memory.")

@@ -165,8 +165,17 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
                 return dir.resolve(name);
             }
         }
-        throw new IOException(dir + ": missing " + base + "(.gz); a data folder holds the four MNIST-format files "
-                + "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte");
+        boolean someIdx;
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            someIdx = files.anyMatch(f -> f.getFileName().toString().contains("-ubyte") || f.getFileName().toString().contains(".idx"));
+        }
+        if (someIdx) {
+            throw new IOException(dir + ": missing " + base + "(.gz); an IDX data folder holds the four MNIST-format files "
+                    + "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte");
+        }
+        throw new IOException(dir + ": not a data folder clconv reads: it takes the four MNIST-format IDX files (train-images-idx3-ubyte ...),"
+                + " CIFAR-10/100 binary batches (data_batch_1.bin ... test_batch.bin, or train.bin and test.bin), or an image folder"
+                + " (train/CLASS/*.png|jpg and test/CLASS/..., or CLASS/*.png|jpg)");
     }
 
     /** The first n samples. */

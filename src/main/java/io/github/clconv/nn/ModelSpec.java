@@ -58,7 +58,55 @@ public final class ModelSpec {
         return text;
     }
 
+    /** The presets by name, for messages and help. */
+    public static final String PRESET_NAMES = "lenet, lenet-bn, resnet20";
+
     public static ModelSpec parse(String spec) {
+        try {
+            return parseSpec(spec);
+        } catch (IllegalArgumentException e) {
+            String near = nearPreset(spec);
+            if (near != null) { // lenet_bn, resnet-20: a preset mistyped, not an unknown layer
+                throw new IllegalArgumentException("model spec '" + abbreviate(spec.trim()) + "' is no preset (did you mean " + near + "?);"
+                        + " the presets are " + PRESET_NAMES + ", and a spec chains layers such as conv(20,5)-relu-maxpool(2)-flatten-linear(10)");
+            }
+            throw e;
+        }
+    }
+
+    /** The preset spec is a misspelling of (case, '-', '_' and two edits at most), or null. */
+    static String nearPreset(String spec) {
+        String s = spec.trim().toLowerCase(java.util.Locale.ROOT);
+        if (s.contains("(") || s.length() > 20) {
+            return null;
+        }
+        for (String p : PRESET_NAMES.split(", ")) {
+            String bare = s.replaceAll("[^a-z0-9]", ""), barePreset = p.replaceAll("[^a-z0-9]", "");
+            if (bare.equals(barePreset) || edits(s, p) <= 2) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static int edits(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static ModelSpec parseSpec(String spec) {
         String name = spec.trim();
         Matcher m = RESNET.matcher(name);
         if (m.matches()) {

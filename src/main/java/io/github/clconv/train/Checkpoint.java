@@ -475,7 +475,16 @@ public final class Checkpoint {
         } else if (classes > 0) {
             parsed = parsed.withClasses(classes);
         }
-        check(parsed.paramShapes(in), c, file);
+        try {
+            check(parsed.paramShapes(in), c, file);
+        } catch (IOException e) {
+            String held = c.metadata().get(MODEL_KEY);
+            if (spec != null && held != null && !held.equals(spec.trim())) { // a spec given over the file's own
+                throw new IOException(e.getMessage() + "; the file holds the model '" + (held.length() > 120 ? held.substring(0, 100) + "..." : held)
+                        + "': load it without a spec (drop --model) to use it as it is");
+            }
+            throw e;
+        }
         Model m = parsed.build(in, b, seed);
         try {
             restore(m, c, file);
