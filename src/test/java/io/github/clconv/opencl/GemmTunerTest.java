@@ -41,6 +41,7 @@ class GemmTunerTest {
     @Test
     void anOldOrBrokenPlanIsReplacedByAProbe() throws IOException {
         DeviceInfo d = TestDevices.cl().context().device();
+        System.out.println("GemmTunerTest: the warnings 'ignoring the tuning cache' that follow are expected: this test breaks the caches");
         for (String bad : new String[]{"tm=8\nvw=16\n", "nn.small=tiled TSM=banana\n", "nn.small=nt TR=4 TC=4 VK=8 WG=1\n"}) {
             Files.writeString(GemmTuner.cacheFile(d), bad);
             assertEquals(Optional.empty(), GemmTuner.load(d), bad);
@@ -57,6 +58,7 @@ class GemmTunerTest {
     @Test
     void aMalformedEscapeOrAPlanTooWideForTheDeviceIsIgnored() throws IOException {
         DeviceInfo d = TestDevices.cl().context().device();
+        System.out.println("GemmTunerTest: the warnings 'ignoring the tuning cache' that follow are expected: this test breaks the caches");
         long wide = 2 * d.maxWorkGroupSize(); // TSM/WM x TSN/WN work-items: wide x 1
         StringBuilder tooWide = new StringBuilder();
         for (String c : GemmPlan.CLASSES) {
