@@ -41,6 +41,14 @@ final class Progress implements TrainingListener, AutoCloseable {
         terminal = bar ? new Terminal() : null;
     }
 
+    /** Lines that open the run: on a terminal each is cut to its width ("..." at the end), elsewhere written whole. */
+    void header(List<String> lines) {
+        int w = Terminal.width() - 1;
+        for (String l : lines) {
+            err.println(terminal != null && l.length() > w ? l.substring(0, w - 3) + "..." : l);
+        }
+    }
+
     @Override
     public void tuning(int index, int total, String what) {
         if (quiet) {

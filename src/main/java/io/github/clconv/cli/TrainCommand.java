@@ -292,12 +292,14 @@ final class TrainCommand implements Callable<Integer> {
             }
             try (progress; Fit fit = fb.build()) {
                 optRef[0] = fit.optimizer();
-                System.err.printf(java.util.Locale.ROOT, "train: %s on %s%s; %d training images%s, %d %s; batch %d, %s%n", net.describe(), b.name(),
-                        world == 1 ? "" : " and " + (world - 1) + " more replica" + (world > 2 ? "s" : "") + (Mpi.launched() ? " (MPI ranks)" : " (devices " + devices + ")"),
-                        train.size(),
-                        val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test",
-                        batch, fit.optimizer().describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
-                                + (aug == null ? "" : ", augment " + aug));
+                // three lines, each cut to a terminal's width (a log keeps them whole): the model, the device, the data and the run
+                progress.header(List.of("train: " + net.describe() + " (" + String.format(java.util.Locale.ROOT, "%,d", net.parameterCount()) + " parameters)",
+                        "  on " + b.name() + (world == 1 ? "" : " and " + (world - 1) + " more replica" + (world > 2 ? "s" : "")
+                                + (Mpi.launched() ? " (MPI ranks)" : " (devices " + devices + ")")),
+                        String.format(java.util.Locale.ROOT, "  %d training images%s, %d %s; batch %d, %s", train.size(),
+                                val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test",
+                                batch, fit.optimizer().describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
+                                        + (aug == null ? "" : ", augment " + aug))));
                 if (resume != null) {
                     System.err.println("resuming " + resume);
                 }
