@@ -1,9 +1,34 @@
 /*
  * activation.cl — element-wise activations, forward and backward, over flat buffers.
  * The code argument matches io.github.clconv.backend.Activation:
- *   0 ReLU, 1 LeakyReLU (slope alpha below 0), 2 sigmoid, 3 tanh.
- * Backward uses the input x for the ReLU family and the output y for sigmoid and tanh.
+ *   0 ReLU, 1 LeakyReLU (slope alpha below 0), 2 sigmoid, 3 tanh,
+ *   4 softplus (PyTorch's: beta 1, x itself above the threshold 20), 5 SiLU x*sigmoid(x),
+ *   6 Mish x*tanh(softplus(x)).
+ * Backward uses the input x for the ReLU family, softplus, SiLU and Mish, and the output y
+ * for sigmoid and tanh.
  */
+
+/* softplus as PyTorch computes it: log1p(exp(v)), and v itself where exp would overflow its use */
+float softplus(float v) {
+    return v > 20.0f ? v : log1p(exp(v));
+}
+
+float sigm(float v) {
+    return 1.0f / (1.0f + exp(-v));
+}
+
+/*
+ * tanh(softplus(v)) as n / d with w = exp(v), n = w^2 + 2w, d = n + 2: exact algebra, and
+ * 1 - tanh^2 = 4 (n + 1) / d^2 without the cancellation of 1 - t*t near t = 1.
+ * Above 20 (where exp(2v) would be near float's range) tanh is 1 in float.
+ */
+float2 mish_parts(float v) {
+    if (v > 20.0f) {
+        return (float2)(1.0f, 0.0f);
+    }
+    const float w = exp(v), n = w * (w + 2.0f), d = n + 2.0f;
+    return (float2)(n / d, 4.0f * (n + 1.0f) / (d * d));
+}
 
 kernel void act_forward(int code, float alpha, global const float* x, global float* y, int n) {
     const int i = get_global_id(0);
@@ -15,8 +40,11 @@ kernel void act_forward(int code, float alpha, global const float* x, global flo
     switch (code) {
         case 0: r = v > 0.0f ? v : 0.0f; break;
         case 1: r = v > 0.0f ? v : alpha * v; break;
-        case 2: r = 1.0f / (1.0f + exp(-v)); break;
-        default: r = tanh(v); break;
+        case 2: r = sigm(v); break;
+        case 3: r = tanh(v); break;
+        case 4: r = softplus(v); break;
+        case 5: r = v * sigm(v); break;
+        default: r = v * mish_parts(v).x; break;
     }
     y[i] = r;
 }
@@ -32,7 +60,18 @@ kernel void act_backward(int code, float alpha, global const float* x, global co
         case 0: slope = x[i] > 0.0f ? 1.0f : 0.0f; break;
         case 1: slope = x[i] > 0.0f ? 1.0f : alpha; break;
         case 2: slope = y[i] * (1.0f - y[i]); break;
-        default: slope = 1.0f - y[i] * y[i]; break;
+        case 3: slope = 1.0f - y[i] * y[i]; break;
+        case 4: slope = x[i] > 20.0f ? 1.0f : sigm(x[i]); break;
+        case 5: {
+            const float s = sigm(x[i]);
+            slope = s + x[i] * s * (1.0f - s);
+            break;
+        }
+        default: {
+            const float2 m = mish_parts(x[i]); /* tanh(softplus(x)), its 1 - tanh^2 */
+            slope = m.x + x[i] * m.y * sigm(x[i]);
+            break;
+        }
     }
     dx[i] = dy[i] * slope;
 }

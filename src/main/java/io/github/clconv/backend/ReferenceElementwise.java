@@ -13,6 +13,9 @@ final class ReferenceElementwise {
                 case LEAKY_RELU -> v > 0 ? v : alpha * v;
                 case SIGMOID -> 1 / (1 + Math.exp(-v));
                 case TANH -> Math.tanh(v);
+                case SOFTPLUS -> softplus(v);
+                case SILU -> v / (1 + Math.exp(-v));
+                case MISH -> v * Math.tanh(softplus(v));
             };
         }
     }
@@ -24,9 +27,24 @@ final class ReferenceElementwise {
                 case LEAKY_RELU -> x[i] > 0 ? 1 : alpha;
                 case SIGMOID -> y[i] * (1 - y[i]);
                 case TANH -> 1 - y[i] * y[i];
+                case SOFTPLUS -> x[i] > 20 ? 1 : sigmoid(x[i]);
+                case SILU -> sigmoid(x[i]) * (1 + x[i] * (1 - sigmoid(x[i])));
+                case MISH -> {
+                    double t = Math.tanh(softplus(x[i]));
+                    yield t + x[i] * (1 - t * t) * (x[i] > 20 ? 1 : sigmoid(x[i]));
+                }
             };
             dx[i] = dy[i] * slope;
         }
+    }
+
+    /** PyTorch's Softplus(beta=1, threshold=20). */
+    static double softplus(double v) {
+        return v > 20 ? v : Math.log1p(Math.exp(v));
+    }
+
+    static double sigmoid(double v) {
+        return 1 / (1 + Math.exp(-v));
     }
 
     static void dropoutForward(double[] x, float p, long seed, double[] mask, double[] y) {

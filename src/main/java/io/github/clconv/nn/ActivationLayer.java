@@ -38,6 +38,9 @@ public final class ActivationLayer implements Layer {
             case LEAKY_RELU -> "leakyrelu(" + alpha + ")";
             case SIGMOID -> "sigmoid";
             case TANH -> "tanh";
+            case SOFTPLUS -> "softplus";
+            case SILU -> "silu";
+            case MISH -> "mish";
         };
     }
 

@@ -29,7 +29,7 @@ public final class ModelSpec {
                     + "-flatten-linear(256)-bn-relu-dropout(0.3)-linear(10)");
     /** Bounds on what a spec (perhaps from a checkpoint's metadata) may ask for before anything is built. */
     public static final int MAX_CHARS = 10_000, MAX_LAYERS = 1_000;
-    private static final String KNOWN = "conv, maxpool, avgpool, gap, relu, leakyrelu, sigmoid, tanh, flatten, linear, dropout, bn, res[...], cat[...]";
+    private static final String KNOWN = "conv, maxpool, avgpool, gap, relu, leakyrelu, sigmoid, tanh, softplus, silu, mish, flatten, linear, dropout, bn, res[...], cat[...]";
     private static final Pattern RESNET = Pattern.compile("resnet20(?:\\((\\d{1,6})\\))?");
     private static final int DEFAULT_CLASSES = 10;
 
@@ -398,6 +398,9 @@ public final class ModelSpec {
             case "relu" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.RELU, 0f));
             case "sigmoid" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.SIGMOID, 0f));
             case "tanh" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.TANH, 0f));
+            case "softplus" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.SOFTPLUS, 0f));
+            case "silu" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.SILU, 0f));
+            case "mish" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.MISH, 0f));
             case "flatten" -> tok -> noArgs(text, tok, a, new Flatten());
             case "bn" -> tok -> noArgs(text, tok, a, new BatchNorm());
             case "leakyrelu" -> tok -> new ActivationLayer(Activation.LEAKY_RELU, (float) new Args(text, tok, a, 0, 1).real(0, 0.01, 0, 1e6));
