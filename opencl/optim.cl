@@ -3,6 +3,16 @@
  * Weight decay is L2: it is added to the gradient before anything else.
  */
 
+/* L1 regularisation: g += lambda * sign(p), the gradient of lambda * sum |p| (sign(0) = 0, as torch.sign). */
+kernel void l1_gradient(global const float* p, global float* g, float lambda, int n) {
+    const int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    const float v = p[i];
+    g[i] += lambda * (v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f);
+}
+
 kernel void sgd_step(global float* p, global const float* g, global float* v, float lr, float momentum,
                      float wd, int nesterov, int n) {
     const int i = get_global_id(0);

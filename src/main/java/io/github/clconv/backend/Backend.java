@@ -210,6 +210,9 @@ public interface Backend extends AutoCloseable {
         }
     }
     // optimisers, as PyTorch's torch.optim updates
+    /** L1 regularisation of p: g += lambda * sign(p) (sign(0) = 0), before an update. */
+    void l1Gradient(Buf p, Buf g, float lambda);
+
     /** v = m*v + g + wd*p; p -= lr*(nesterov ? g + wd*p + m*v : v). With m = 0 it is plain SGD. */
     void sgdUpdate(Buf p, Buf g, Buf velocity, float lr, float momentum, float weightDecay, boolean nesterov);
 

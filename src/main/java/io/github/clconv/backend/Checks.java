@@ -219,6 +219,14 @@ public final class Checks {
         }
     }
 
+    public static void l1(Buf p, Buf g, float lambda) {
+        elementwise("l1_gradient", p, g);
+        finite("l1_gradient", "lambda", lambda);
+        if (lambda < 0) {
+            throw new IllegalArgumentException("l1_gradient: lambda must be >= 0, got " + lambda);
+        }
+    }
+
     public static void sgd(Buf p, Buf g, Buf v, float lr, float momentum, float wd) {
         optimiser("sgd", p, g, v, lr, wd);
         range("sgd", "momentum", momentum, 0, 1);

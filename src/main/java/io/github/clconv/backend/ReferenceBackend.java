@@ -305,6 +305,12 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void l1Gradient(Buf p, Buf g, float lambda) {
+        Checks.l1(p, g, lambda);
+        ReferenceOptim.l1Gradient(d(p), d(g), lambda);
+    }
+
+    @Override
     public void sgdUpdate(Buf p, Buf g, Buf velocity, float lr, float momentum, float weightDecay, boolean nesterov) {
         Checks.sgd(p, g, velocity, lr, momentum, weightDecay);
         ReferenceOptim.sgd(d(p), d(g), d(velocity), lr, momentum, weightDecay, nesterov);

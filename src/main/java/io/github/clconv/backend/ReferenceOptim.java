@@ -5,6 +5,12 @@ final class ReferenceOptim {
     private ReferenceOptim() {
     }
 
+    static void l1Gradient(double[] p, double[] g, double lambda) {
+        for (int i = 0; i < p.length; i++) {
+            g[i] += lambda * Math.signum(p[i]);
+        }
+    }
+
     static void sgd(double[] p, double[] g, double[] v, double lr, double momentum, double wd, boolean nesterov) {
         for (int i = 0; i < p.length; i++) {
             double grad = g[i] + wd * p[i];

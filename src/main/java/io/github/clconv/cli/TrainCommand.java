@@ -77,6 +77,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean nesterov;
     @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay. Default: ${DEFAULT-VALUE}.")
     float weightDecay;
+    @Option(names = "--l1", defaultValue = "0", paramLabel = "LAMBDA", description = "L1 regularisation: LAMBDA * sign(w) added to the gradient of"
+            + " every convolution and linear weight (not biases or normalisation parameters), beside --weight-decay. Default: ${DEFAULT-VALUE}.")
+    float l1;
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and dropout. Default: ${DEFAULT-VALUE}.")
     long seed;
     @Option(names = "--save", defaultValue = "runs/last.safetensors",
@@ -178,7 +181,7 @@ final class TrainCommand implements Callable<Integer> {
             val = val == null ? null : val.normalized(norm[0], norm[1]);
         }
         Optimizer.Config optConfig = new Optimizer.Config(Optimizer.kind(optimizer), lr, Optimizer.kind(optimizer) == Optimizer.Kind.SGD ? momentum : 0f,
-                nesterov, weightDecay);
+                nesterov, weightDecay, l1);
         Prepared p = new Prepared(train, test, val, norm, optConfig, sched, aug, noTest, t0, Math.max(train.classes(), test.classes()), brightness);
         if (Mpi.launched()) { // under mpirun: this process is one rank; MPI says which
             Mpi mpi = Mpi.get();
@@ -344,7 +347,7 @@ final class TrainCommand implements Callable<Integer> {
         a.add("training data (--data, --limit, --val-split, --normalize)", train.sample() + "/" + train.classes() + "/" + java.util.Arrays.toString(train.labels()))
                 .add("training data (--data, --limit, --val-split, --normalize)", train.images());
         Object[][] options = {{"--batch", batch}, {"--epochs", epochs}, {"--lr", lr}, {"--optimizer", optimizer}, {"--momentum", momentum},
-                {"--nesterov", nesterov}, {"--weight-decay", weightDecay}, {"--schedule", schedule}, {"--warmup", warmup}, {"--augment", augment},
+                {"--nesterov", nesterov}, {"--weight-decay", weightDecay}, {"--l1", l1}, {"--schedule", schedule}, {"--warmup", warmup}, {"--augment", augment},
                 {"--label-smoothing", labelSmoothing}, {"--seed", seed}, {"--no-shuffle", noShuffle}, {"--sync-bn", syncBn},
                 {"--resume", resume != null}};
         for (Object[] o : options) {

@@ -667,6 +667,12 @@ public final class ClBackend implements Backend {
     }
 
     @Override
+    public void l1Gradient(Buf p, Buf g, float lambda) {
+        Checks.l1(p, g, lambda);
+        optim.l1Gradient(p, g, lambda);
+    }
+
+    @Override
     public void sgdUpdate(Buf p, Buf g, Buf velocity, float lr, float momentum, float weightDecay, boolean nesterov) {
         Checks.sgd(p, g, velocity, lr, momentum, weightDecay);
         optim.sgd(p, g, velocity, lr, momentum, weightDecay, nesterov);

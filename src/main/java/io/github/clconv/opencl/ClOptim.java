@@ -5,12 +5,18 @@ import io.github.clconv.backend.Buf;
 /** Launches opencl/optim.cl: SGD (momentum, Nesterov), AdaGrad and Adam steps. */
 final class ClOptim {
     private static final KernelRef SGD_STEP = new KernelRef("optim.cl", "sgd_step");
+    private static final KernelRef L1_GRADIENT = new KernelRef("optim.cl", "l1_gradient");
     private static final KernelRef ADAGRAD_STEP = new KernelRef("optim.cl", "adagrad_step");
     private static final KernelRef ADAM_STEP = new KernelRef("optim.cl", "adam_step");
     private final ClContext cl;
 
     ClOptim(ClContext cl) {
         this.cl = cl;
+    }
+
+    void l1Gradient(Buf p, Buf g, float lambda) {
+        int n = p.shape().size();
+        cl.kernel(L1_GRADIENT).args(p, g, lambda, n).run(n);
     }
 
     void sgd(Buf p, Buf g, Buf v, float lr, float momentum, float wd, boolean nesterov) {

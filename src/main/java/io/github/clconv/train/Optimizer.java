@@ -32,8 +32,16 @@ public final class Optimizer implements AutoCloseable {
      * What an optimiser is, by name: {@code Optimizer.Config.sgd(0.01f).withMomentum(0.9f)},
      * {@code Optimizer.Config.adam(1e-3f)}, {@code Optimizer.Config.adamw(1e-3f).withWeightDecay(0.01f)}.
      */
-    public record Config(Kind kind, float lr, float momentum, boolean nesterov, float weightDecay) {
+    public record Config(Kind kind, float lr, float momentum, boolean nesterov, float weightDecay, float l1) {
+        /** Without L1 regularisation. */
+        public Config(Kind kind, float lr, float momentum, boolean nesterov, float weightDecay) {
+            this(kind, lr, momentum, nesterov, weightDecay, 0f);
+        }
+
         public Config {
+            if (!(l1 >= 0) || !Float.isFinite(l1)) {
+                throw new IllegalArgumentException("the L1 strength must be >= 0, got " + l1);
+            }
             if (!(lr > 0) || !Float.isFinite(lr)) {
                 throw new IllegalArgumentException("the learning rate must be a positive number, got " + lr);
             }
@@ -70,21 +78,38 @@ public final class Optimizer implements AutoCloseable {
         }
 
         public Config withMomentum(float m) {
-            return new Config(kind, lr, m, nesterov, weightDecay);
+            return new Config(kind, lr, m, nesterov, weightDecay, l1);
         }
 
         public Config withNesterov() {
-            return new Config(kind, lr, momentum, true, weightDecay);
+            return new Config(kind, lr, momentum, true, weightDecay, l1);
         }
 
         public Config withWeightDecay(float wd) {
-            return new Config(kind, lr, momentum, nesterov, wd);
+            return new Config(kind, lr, momentum, nesterov, wd, l1);
+        }
+
+        /** L1 regularisation: lambda * sign(w) added to the gradient of every convolution and linear weight (not biases or normalisation parameters). */
+        public Config withL1(float lambda) {
+            return new Config(kind, lr, momentum, nesterov, weightDecay, lambda);
         }
     }
 
     public Optimizer(Model model, Config c) {
         this(model, c.kind(), c.lr(), c.momentum(), c.nesterov(), c.weightDecay());
+        this.l1 = c.l1();
+        if (l1 > 0) {
+            for (io.github.clconv.nn.Layer layer : model.layers()) {
+                if (layer instanceof io.github.clconv.nn.Conv2d || layer instanceof io.github.clconv.nn.Linear) {
+                    layer.params().stream().filter(p -> p.name().equals("weight") && p.trainable()).forEach(l1Targets::add);
+                }
+            }
+        }
     }
+
+    private float l1;
+    /** The tensors L1 regularises: convolution and linear weights. */
+    private final List<Param> l1Targets = new ArrayList<>();
 
     public Optimizer(Model model, Kind kind, float lr, float momentum, boolean nesterov, float weightDecay) {
         new Config(kind, lr, kind == Kind.SGD ? momentum : 0f, nesterov, weightDecay); // checks the values
@@ -158,17 +183,21 @@ public final class Optimizer implements AutoCloseable {
     }
 
     public String describe() {
+        String l1s = l1 > 0 ? ", l1=" + l1 : "";
         return switch (kind) {
-            case SGD -> "sgd(lr=" + lr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ", weight_decay=" + weightDecay + ")";
-            case ADAGRAD -> "adagrad(lr=" + lr + ", weight_decay=" + weightDecay + ")";
-            case ADAM -> "adam(lr=" + lr + ", betas=(0.9, 0.999), weight_decay=" + weightDecay + ")";
-            case ADAMW -> "adamw(lr=" + lr + ", betas=(0.9, 0.999), weight_decay=" + weightDecay + ", decoupled)";
+            case SGD -> "sgd(lr=" + lr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ", weight_decay=" + weightDecay + l1s + ")";
+            case ADAGRAD -> "adagrad(lr=" + lr + ", weight_decay=" + weightDecay + l1s + ")";
+            case ADAM -> "adam(lr=" + lr + ", betas=(0.9, 0.999), weight_decay=" + weightDecay + l1s + ")";
+            case ADAMW -> "adamw(lr=" + lr + ", betas=(0.9, 0.999), weight_decay=" + weightDecay + ", decoupled" + l1s + ")";
         };
     }
 
     /** One update of every parameter from its gradient. */
     public void step() {
         step++;
+        for (Param p : l1Targets) {
+            b.l1Gradient(p.value(), p.grad(), l1);
+        }
         for (int i = 0; i < params.size(); i++) {
             Param p = params.get(i);
             Buf[] s = state.get(i);

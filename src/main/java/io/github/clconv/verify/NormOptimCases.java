@@ -60,6 +60,19 @@ final class NormOptimCases {
 
     private static final int STEPS = 3;
 
+    static List<CheckResult> l1(Pair p, Random rnd, int i) {
+        Shape s = Shape.of(Shapes.size(rnd, 3000));
+        float lambda = 1e-4f + rnd.nextFloat() * 0.01f;
+        float[] w = new float[s.size()];
+        for (int k = 0; k < w.length; k++) {
+            w[k] = i % 2 == 1 && k % 3 == 0 ? 0f : (float) rnd.nextGaussian(); // exact zeros too, whose sign is 0
+        }
+        Buf[] param = p.data(s, w), g = p.normal(s, rnd);
+        p.run((b, side) -> b.l1Gradient(param[side], g[side], lambda));
+        return List.of(p.compare("l1_gradient", s + String.format(java.util.Locale.ROOT, " lambda=%.4f%s", lambda, i % 2 == 1 ? " with zeros" : ""),
+                Tolerance.EXACT, g));
+    }
+
     static OpFamily.Check sgd(boolean momentum, boolean nesterov) {
         String name = nesterov ? "sgd_nesterov" : momentum ? "sgd_momentum" : "sgd";
         return (p, rnd, i) -> {

@@ -37,6 +37,7 @@ public final class OpCatalog {
                 new OpFamily("batchnorm2d", NormOptimCases.batchNorm(true)),
                 new OpFamily("batchnorm1d", NormOptimCases.batchNorm(false)),
                 new OpFamily("batchnorm_relu", NormOptimCases::batchNormRelu),
+                new OpFamily("l1_gradient", NormOptimCases::l1),
                 new OpFamily("sgd", NormOptimCases.sgd(false, false)),
                 new OpFamily("sgd_momentum", NormOptimCases.sgd(true, false)),
                 new OpFamily("sgd_nesterov", NormOptimCases.sgd(true, true)),

@@ -118,4 +118,33 @@ class LibraryTest {
         assertTrue(data()[0].classNames().isEmpty());
         assertFalse(Dataset.FASHION_MNIST_CLASSES.isEmpty());
     }
+
+    /** L1 moves every convolution and linear weight by lr * lambda * sign(w) (here with a zero loss gradient) and leaves biases alone. */
+    @Test
+    void l1ShrinksWeightsAndNotBiases() {
+        Backend b = TestDevices.cl();
+        try (Model m = ModelSpec.parse("conv(2,3)-bn-flatten-linear(3)").build(Shape.of(1, 5, 5), b, SEED);
+             Optimizer o = new Optimizer(m, Optimizer.Config.sgd(0.1f).withL1(0.01f))) {
+            java.util.Map<String, float[]> before = new java.util.LinkedHashMap<>();
+            for (io.github.clconv.nn.NamedParam p : m.params()) {
+                before.put(p.name(), b.download(p.param().value()));
+                if (p.param().trainable()) {
+                    b.write(p.param().grad(), new float[p.param().grad().shape().size()]);
+                }
+            }
+            o.step();
+            int weights = 0;
+            for (io.github.clconv.nn.NamedParam p : m.params()) {
+                float[] was = before.get(p.name()), now = b.download(p.param().value());
+                boolean l1 = p.name().equals("0.weight") || p.name().equals("3.weight");
+                weights += l1 ? 1 : 0;
+                for (int k = 0; k < was.length; k++) {
+                    float want = l1 ? was[k] - 0.1f * 0.01f * Math.signum(was[k]) : was[k];
+                    assertEquals(want, now[k], 1e-7, p.name() + "[" + k + "]");
+                }
+            }
+            assertEquals(2, weights, "the conv and linear weights are named 0.weight and 3.weight: " + before.keySet());
+            assertTrue(o.describe().contains("l1=0.01"), o.describe());
+        }
+    }
 }
