@@ -6,7 +6,10 @@
  *   6 Mish x*tanh(softplus(x)).
  * Backward uses the input x for the ReLU family, softplus, SiLU and Mish, and the output y
  * for sigmoid and tanh.
+ * PReLU (prelu_*) learns one slope a[c] per channel of x [N, C, S]: y = x > 0 ? x : a[c] * x.
  */
+
+#include "reduction.h"
 
 /* softplus as PyTorch computes it: log1p(exp(v)), and v itself where exp would overflow its use */
 float softplus(float v) {
@@ -74,4 +77,38 @@ kernel void act_backward(int code, float alpha, global const float* x, global co
         }
     }
     dx[i] = dy[i] * slope;
+}
+
+kernel void prelu_forward(global const float* x, global const float* a, global float* y, int C, int S, int n) {
+    const int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    const float v = x[i];
+    y[i] = v > 0.0f ? v : a[(i / S) % C] * v;
+}
+
+kernel void prelu_backward_dx(global const float* x, global const float* a, global const float* dy, global float* dx, int C, int S, int n) {
+    const int i = get_global_id(0);
+    if (i >= n) {
+        return;
+    }
+    dx[i] = x[i] > 0.0f ? dy[i] : a[(i / S) % C] * dy[i];
+}
+
+/* da[c] = the sum of dy * x where x <= 0 over the channel's N*S values: a work-group per channel, a fixed-order tree. */
+kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
+void prelu_backward_da(global const float* x, global const float* dy, global float* da, int N, int C, int S) {
+    local float s[RED];
+    const int c = get_group_id(0), l = get_local_id(0);
+    float part = 0.0f;
+    for (int j = l; j < N * S; j += RED) {
+        const int n = j / S;
+        const long i = ((long)n * C + c) * S + (j - n * S);
+        part += x[i] > 0.0f ? 0.0f : dy[i] * x[i];
+    }
+    const float sum = group_sum(s, part);
+    if (l == 0) {
+        da[c] = sum;
+    }
 }

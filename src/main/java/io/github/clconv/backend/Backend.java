@@ -209,6 +209,24 @@ public interface Backend extends AutoCloseable {
             batchNormBackward(x, gamma, saveMean, saveInvStd, masked, dx, dgamma, dbeta);
         }
     }
+    /** PReLU: y = x > 0 ? x : a[c] * x, one learned slope per channel c of x [N, C] or [N, C, H, W] (PyTorch's PReLU(C)). */
+    void preluForward(Buf x, Buf a, Buf y);
+
+    /** The backward of preluForward: dx, and da [C] (overwritten) summed over the batch and the plane. */
+    void preluBackward(Buf x, Buf a, Buf dy, Buf dx, Buf da);
+
+    /**
+     * Group normalisation of x [N, C] or [N, C, H, W] in groups of C/groups channels per sample
+     * (GroupNorm; InstanceNorm is groups = C, LayerNorm groups = 1), biased variance, as PyTorch:
+     * y = (x - mean) * invstd * gamma + beta, with gamma and beta per channel [C] or, for
+     * LayerNorm's elementwise affine, of x's per-sample shape; saveMean, saveInvStd [N*groups]
+     * receive the statistics backward needs.
+     */
+    void groupNormForward(Buf x, int groups, Buf gamma, Buf beta, float eps, Buf y, Buf saveMean, Buf saveInvStd);
+
+    /** The backward of groupNormForward: dx, and dgamma and dbeta of gamma's shape (overwritten). */
+    void groupNormBackward(Buf x, int groups, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta);
+
     // optimisers, as PyTorch's torch.optim updates
     /** L1 regularisation of p: g += lambda * sign(p) (sign(0) = 0), before an update. */
     void l1Gradient(Buf p, Buf g, float lambda);

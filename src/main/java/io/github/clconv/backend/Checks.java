@@ -219,6 +219,31 @@ public final class Checks {
         }
     }
 
+    /** x [N, C] or [N, C, H, W]; groups divides C; affine tensors per channel or per element of a sample; statistics [N*groups]. */
+    public static void groupNorm(String op, Buf x, int groups, Buf gamma, Buf beta, Buf saveMean, Buf saveInvStd) {
+        rank(op, "input", x, 2, 4);
+        int c = x.shape().dim(1), perSample = x.shape().size() / x.shape().dim(0);
+        if (groups < 1 || c % groups != 0) {
+            throw new IllegalArgumentException(op + ": " + groups + " groups do not divide " + c + " channels");
+        }
+        if (gamma.shape().size() != c && gamma.shape().size() != perSample) {
+            throw new IllegalArgumentException(op + ": gamma has " + gamma.shape() + "; it must hold one value per channel (" + c
+                    + ") or per element of a sample (" + perSample + ")");
+        }
+        shape(op, "beta", beta, gamma.shape());
+        Shape stats = Shape.of(x.shape().dim(0) * groups);
+        shape(op, "saved mean", saveMean, stats);
+        shape(op, "saved inverse std", saveInvStd, stats);
+    }
+
+    /** x [N, C] or [N, C, H, W]; the slopes and their gradient one per channel. */
+    public static void prelu(String op, Buf x, Buf... perChannel) {
+        rank(op, "input", x, 2, 4);
+        for (Buf b : perChannel) {
+            shape(op, "per-channel slope", b, Shape.of(x.shape().dim(1)));
+        }
+    }
+
     public static void l1(Buf p, Buf g, float lambda) {
         elementwise("l1_gradient", p, g);
         finite("l1_gradient", "lambda", lambda);

@@ -305,6 +305,42 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void preluForward(Buf x, Buf a, Buf y) {
+        Checks.prelu("prelu forward", x, a);
+        Checks.elementwise("prelu forward", x, y);
+        Shape s = x.shape();
+        ReferenceElementwise.preluForward(d(x), d(a), s.dim(1), s.size() / s.dim(0) / s.dim(1), d(y));
+    }
+
+    @Override
+    public void preluBackward(Buf x, Buf a, Buf dy, Buf dx, Buf da) {
+        Checks.prelu("prelu backward", x, a, da);
+        Checks.elementwise("prelu backward", x, dy, dx);
+        Shape s = x.shape();
+        ReferenceElementwise.preluBackward(d(x), d(a), s.dim(1), s.size() / s.dim(0) / s.dim(1), d(dy), d(dx), d(da));
+    }
+
+    @Override
+    public void groupNormForward(Buf x, int groups, Buf gamma, Buf beta, float eps, Buf y, Buf saveMean, Buf saveInvStd) {
+        Checks.groupNorm("groupnorm forward", x, groups, gamma, beta, saveMean, saveInvStd);
+        Checks.elementwise("groupnorm forward", x, y);
+        Checks.batchNormHyper("groupnorm forward", 0f, eps);
+        Shape s = x.shape();
+        ReferenceGroupNorm.forward(d(x), s.dim(0), s.dim(1), s.size() / s.dim(0) / s.dim(1), groups, d(gamma), d(beta), eps, d(y), d(saveMean),
+                d(saveInvStd));
+    }
+
+    @Override
+    public void groupNormBackward(Buf x, int groups, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+        Checks.groupNorm("groupnorm backward", x, groups, gamma, dgamma, saveMean, saveInvStd);
+        Checks.elementwise("groupnorm backward", x, dy, dx);
+        Checks.shape("groupnorm backward", "dbeta", dbeta, gamma.shape());
+        Shape s = x.shape();
+        ReferenceGroupNorm.backward(d(x), s.dim(0), s.dim(1), s.size() / s.dim(0) / s.dim(1), groups, d(gamma), d(saveMean), d(saveInvStd), d(dy),
+                d(dx), d(dgamma), d(dbeta));
+    }
+
+    @Override
     public void l1Gradient(Buf p, Buf g, float lambda) {
         Checks.l1(p, g, lambda);
         ReferenceOptim.l1Gradient(d(p), d(g), lambda);

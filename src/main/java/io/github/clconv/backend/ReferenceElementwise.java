@@ -38,6 +38,22 @@ final class ReferenceElementwise {
         }
     }
 
+    /** PReLU over x [N, C, S]: the slope of channel c below 0. */
+    static void preluForward(double[] x, double[] a, int C, int S, double[] y) {
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] > 0 ? x[i] : a[i / S % C] * x[i];
+        }
+    }
+
+    static void preluBackward(double[] x, double[] a, int C, int S, double[] dy, double[] dx, double[] da) {
+        java.util.Arrays.fill(da, 0);
+        for (int i = 0; i < x.length; i++) {
+            int c = i / S % C;
+            dx[i] = x[i] > 0 ? dy[i] : a[c] * dy[i];
+            da[c] += x[i] > 0 ? 0 : dy[i] * x[i];
+        }
+    }
+
     /** PyTorch's Softplus(beta=1, threshold=20). */
     static double softplus(double v) {
         return v > 20 ? v : Math.log1p(Math.exp(v));

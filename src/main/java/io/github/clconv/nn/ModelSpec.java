@@ -29,7 +29,7 @@ public final class ModelSpec {
                     + "-flatten-linear(256)-bn-relu-dropout(0.3)-linear(10)");
     /** Bounds on what a spec (perhaps from a checkpoint's metadata) may ask for before anything is built. */
     public static final int MAX_CHARS = 10_000, MAX_LAYERS = 1_000;
-    private static final String KNOWN = "conv, maxpool, avgpool, gap, relu, leakyrelu, sigmoid, tanh, softplus, silu, mish, flatten, linear, dropout, bn, res[...], cat[...]";
+    private static final String KNOWN = "conv, maxpool, avgpool, gap, relu, leakyrelu, sigmoid, tanh, softplus, silu, mish, prelu, flatten, linear, dropout, bn, gn(G), in, ln, res[...], cat[...]";
     private static final Pattern RESNET = Pattern.compile("resnet20(?:\\((\\d{1,6})\\))?");
     private static final int DEFAULT_CLASSES = 10;
 
@@ -403,6 +403,10 @@ public final class ModelSpec {
             case "mish" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.MISH, 0f));
             case "flatten" -> tok -> noArgs(text, tok, a, new Flatten());
             case "bn" -> tok -> noArgs(text, tok, a, new BatchNorm());
+            case "gn" -> tok -> GroupNorm.groups(new Args(text, tok, a, 1, 1).pos(0, 1));
+            case "in" -> tok -> noArgs(text, tok, a, GroupNorm.instance());
+            case "prelu" -> tok -> noArgs(text, tok, a, new PRelu());
+            case "ln" -> tok -> noArgs(text, tok, a, GroupNorm.layer());
             case "leakyrelu" -> tok -> new ActivationLayer(Activation.LEAKY_RELU, (float) new Args(text, tok, a, 0, 1).real(0, 0.01, 0, 1e6));
             case "linear" -> tok -> new Linear(new Args(text, tok, a, 1, 1).pos(0, 1));
             case "dropout" -> tok -> new Dropout((float) new Args(text, tok, a, 1, 1).real(0, 0.5, 0, 0.999999));

@@ -40,6 +40,7 @@ public final class ClBackend implements Backend {
     private final ClLoss loss;
     private final ClNorm norm;
     private final ClOptim optim;
+    private final ClGroupNorm groupNorm;
 
     private final boolean ownsContext;
 
@@ -75,6 +76,7 @@ public final class ClBackend implements Backend {
         this.loss = new ClLoss(cl, scratch);
         this.norm = new ClNorm(cl, conv.elementwise());
         this.optim = new ClOptim(cl);
+        this.groupNorm = new ClGroupNorm(cl);
     }
 
     /** Opens the device a --device value names (auto, gpu, cpu or an index). */
@@ -664,6 +666,36 @@ public final class ClBackend implements Backend {
         Checks.batchNorm("batchnorm_relu backward", x, gamma, saveMean, saveInvStd, dgamma, dbeta);
         Checks.elementwise("batchnorm_relu backward", x, y, dy, dx);
         norm.backward(x, gamma, saveMean, saveInvStd, y, dy, dx, dgamma, dbeta);
+    }
+
+    @Override
+    public void preluForward(Buf x, Buf a, Buf y) {
+        Checks.prelu("prelu forward", x, a);
+        Checks.elementwise("prelu forward", x, y);
+        elementwise.preluForward(x, a, y);
+    }
+
+    @Override
+    public void preluBackward(Buf x, Buf a, Buf dy, Buf dx, Buf da) {
+        Checks.prelu("prelu backward", x, a, da);
+        Checks.elementwise("prelu backward", x, dy, dx);
+        elementwise.preluBackward(x, a, dy, dx, da);
+    }
+
+    @Override
+    public void groupNormForward(Buf x, int groups, Buf gamma, Buf beta, float eps, Buf y, Buf saveMean, Buf saveInvStd) {
+        Checks.groupNorm("groupnorm forward", x, groups, gamma, beta, saveMean, saveInvStd);
+        Checks.elementwise("groupnorm forward", x, y);
+        Checks.batchNormHyper("groupnorm forward", 0f, eps);
+        groupNorm.forward(x, groups, gamma, beta, eps, y, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void groupNormBackward(Buf x, int groups, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+        Checks.groupNorm("groupnorm backward", x, groups, gamma, dgamma, saveMean, saveInvStd);
+        Checks.elementwise("groupnorm backward", x, dy, dx);
+        Checks.shape("groupnorm backward", "dbeta", dbeta, gamma.shape());
+        groupNorm.backward(x, groups, gamma, saveMean, saveInvStd, dy, dx, dgamma, dbeta);
     }
 
     @Override

@@ -11,6 +11,9 @@ final class ClElementwise {
     private static final KernelRef COPY_CHANNELS = new KernelRef("tensor.cl", "copy_channels");
     private static final KernelRef ACT_FORWARD = new KernelRef("activation.cl", "act_forward");
     private static final KernelRef ACT_BACKWARD = new KernelRef("activation.cl", "act_backward");
+    private static final KernelRef PRELU_FORWARD = new KernelRef("activation.cl", "prelu_forward");
+    private static final KernelRef PRELU_BACKWARD_DX = new KernelRef("activation.cl", "prelu_backward_dx");
+    private static final KernelRef PRELU_BACKWARD_DA = new KernelRef("activation.cl", "prelu_backward_da");
     private static final KernelRef DROPOUT_FORWARD = new KernelRef("dropout.cl", "dropout_forward");
     private static final KernelRef DROPOUT_BACKWARD = new KernelRef("dropout.cl", "dropout_backward");
     private final ClContext cl;
@@ -41,6 +44,19 @@ final class ClElementwise {
             cl.kernel(COPY_CHANNELS).args(src, src.shape().dim(1), srcC0, dst, dst.shape().dim(1), dstC0, count, plane, (int) total)
                     .run(total);
         }
+    }
+
+    void preluForward(Buf x, Buf a, Buf y) {
+        io.github.clconv.tensor.Shape s = x.shape();
+        int c = s.dim(1), p = s.size() / s.dim(0) / c;
+        cl.kernel(PRELU_FORWARD).args(x, a, y, c, p, s.size()).run(s.size());
+    }
+
+    void preluBackward(Buf x, Buf a, Buf dy, Buf dx, Buf da) {
+        io.github.clconv.tensor.Shape s = x.shape();
+        int n = s.dim(0), c = s.dim(1), p = s.size() / n / c;
+        cl.kernel(PRELU_BACKWARD_DX).args(x, a, dy, dx, c, p, s.size()).run(s.size());
+        cl.kernel(PRELU_BACKWARD_DA).args(x, dy, da, n, c, p).runGroups(cl.reductionWidth(), c);
     }
 
     void activationForward(Activation a, float alpha, Buf x, Buf y) {

@@ -37,6 +37,18 @@ final class ElementwiseCases {
         };
     }
 
+    /** PReLU over images and flat inputs, slopes of both signs, a zero among the inputs. */
+    static List<CheckResult> prelu(Pair p, Random rnd, int i) {
+        int n = 1 + Shapes.size(rnd, 9), c = Shapes.size(rnd, 17);
+        Shape s = i % 3 == 2 ? Shape.of(n, c) : Shape.of(n, c, Shapes.size(rnd, 13), Shapes.size(rnd, 11)), ch = Shape.of(c);
+        Buf[] x = p.normal(s, rnd), a = p.uniform(ch, rnd, -0.5f, 0.5f), y = p.zeros(s);
+        p.run((b, side) -> b.preluForward(x[side], a[side], y[side]));
+        CheckResult fwd = p.compare("prelu.forward", s.toString(), Tolerance.EXACT, y);
+        Buf[] dy = p.normal(s, rnd), dx = p.zeros(s), da = p.zeros(ch);
+        p.run((b, side) -> b.preluBackward(x[side], a[side], dy[side], dx[side], da[side]));
+        return List.of(fwd, p.compare("prelu.backward", s.toString(), Tolerance.reduction((long) s.size() / c), dx, da));
+    }
+
     static OpFamily.Check softmax(boolean log) {
         String name = log ? "logsoftmax" : "softmax";
         return (p, rnd, i) -> {

@@ -36,6 +36,34 @@ final class NormOptimCases {
         };
     }
 
+    /**
+     * Group normalisation in its four uses, by case: GroupNorm (groups a divisor of C), InstanceNorm
+     * (groups = C), GroupNorm(1) and LayerNorm (groups = 1, gamma and beta per element of a sample),
+     * images and flat inputs, shapes that are multiples of nothing.
+     */
+    static List<CheckResult> groupNorm(Pair p, Random rnd, int i) {
+        int n = 1 + Shapes.size(rnd, 7), kind = i % 4;
+        int groups = 1 + rnd.nextInt(5), c = kind == 1 ? Shapes.size(rnd, 13) : groups * Shapes.size(rnd, 7);
+        groups = kind == 1 ? c : kind >= 2 ? 1 : groups;
+        boolean flat = kind == 3 && i % 8 == 7;
+        c = flat ? c + 1 : c; // LayerNorm over one feature is beta alone, and its 1/sqrt(eps) = 316 only tests rsqrt's last bits
+        Shape s = flat ? Shape.of(n, c) : Shape.of(n, c, Shapes.size(rnd, 11), Shapes.size(rnd, 12));
+        Shape affine = kind == 3 ? (flat ? Shape.of(c) : Shape.of(c, s.dim(2), s.dim(3))) : Shape.of(c);
+        Shape stats = Shape.of(n * groups);
+        String what = s + " groups=" + groups + (kind == 3 ? " elementwise affine" : "");
+        int g = groups;
+        Buf[] x = p.normal(s, rnd), gamma = p.uniform(affine, rnd, 0.5f, 1.5f), beta = p.normal(affine, rnd);
+        Buf[] y = p.zeros(s), mean = p.zeros(stats), inv = p.zeros(stats);
+        p.run((b, side) -> b.groupNormForward(x[side], g, gamma[side], beta[side], 1e-5f, y[side], mean[side], inv[side]));
+        long m = s.size() / n / groups;
+        List<CheckResult> out = new ArrayList<>();
+        out.add(p.compare("groupnorm.forward", what, Tolerance.reduction(m), y, mean, inv));
+        Buf[] dy = p.normal(s, rnd), dx = p.zeros(s), dg = p.zeros(affine), db = p.zeros(affine);
+        p.run((b, side) -> b.groupNormBackward(x[side], g, gamma[side], mean[side], inv[side], dy[side], dx[side], dg[side], db[side]));
+        out.add(p.compare("groupnorm.backward", what, Tolerance.reduction(Math.max(m, (long) n * s.size() / n / c)) * 4, dx, dg, db));
+        return out;
+    }
+
     /** Batch norm with the ReLU fused (the device's one pass) against the reference's bn then relu. */
     static List<CheckResult> batchNormRelu(Pair p, Random rnd, int i) {
         int n = 1 + Shapes.size(rnd, 9), c = Shapes.size(rnd, 21);
