@@ -214,6 +214,40 @@ class GradientCheckTest {
         }
     }
 
+    /** GroupNorm (3 groups), InstanceNorm (groups = C), LayerNorm (1 group, elementwise affine), on images and a flat input. */
+    @Test
+    void groupNormInEachUse() {
+        Object[][] cases = {{Shape.of(2, 6, 3, 2), 3, false}, {Shape.of(3, 4, 2, 3), 4, false}, {Shape.of(2, 3, 2, 2), 1, true}, {Shape.of(4, 5), 1, true},
+                {Shape.of(4, 6), 2, false}};
+        for (Object[] c : cases) {
+            Shape s = (Shape) c[0];
+            int groups = (int) c[1];
+            Shape affine = (boolean) c[2] ? Shape.of(java.util.Arrays.copyOfRange(s.dims(), 1, s.rank())) : Shape.of(s.dim(1)), stats = Shape.of(s.dim(0) * groups);
+            Buf x = rand(s), gamma = rand(affine), beta = rand(affine), y = ref.zeros(s), mean = ref.zeros(stats), inv = ref.zeros(stats), r = rand(s);
+            Buf dx = ref.zeros(s), dg = ref.zeros(affine), db = ref.zeros(affine);
+            Runnable fwd = () -> ref.groupNormForward(x, groups, gamma, beta, 1e-5f, y, mean, inv);
+            fwd.run();
+            ref.groupNormBackward(x, groups, gamma, mean, inv, r, dx, dg, db);
+            String what = s + " groups " + groups + ((boolean) c[2] ? " elementwise" : "");
+            check("groupnorm dx " + what, x, fwd, y, ref.raw(r), dx);
+            check("groupnorm dgamma " + what, gamma, fwd, y, ref.raw(r), dg);
+            check("groupnorm dbeta " + what, beta, fwd, y, ref.raw(r), db);
+        }
+    }
+
+    @Test
+    void prelu() {
+        for (Shape s : new Shape[]{Shape.of(2, 3, 2, 3), Shape.of(4, 5)}) {
+            Shape ch = Shape.of(s.dim(1));
+            Buf x = rand(s), a = rand(ch), y = ref.zeros(s), r = rand(s), dx = ref.zeros(s), da = ref.zeros(ch);
+            Runnable fwd = () -> ref.preluForward(x, a, y);
+            fwd.run();
+            ref.preluBackward(x, a, r, dx, da);
+            check("prelu dx " + s, x, fwd, y, ref.raw(r), dx);
+            check("prelu da " + s, a, fwd, y, ref.raw(r), da);
+        }
+    }
+
     @Test
     void theCheckItselfCatchesAWrongGradient() {
         Shape s = Shape.of(2, 3);
