@@ -37,7 +37,7 @@ class HostileInputTest {
         data = SyntheticData.folder(Files.createDirectory(dir.resolve("data")), 128, 32, 12, false, 5L);
     }
 
-    private static void failsInOneLine(CommandsTest.Run r, String expected) {
+    static void failsInOneLine(CommandsTest.Run r, String expected) {
         assertEquals(2, r.status(), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         assertTrue(r.err().contains(expected), "'" + expected + "' in: " + r.err());
