@@ -10,10 +10,7 @@ import io.github.clconv.tensor.PoolGeom;
 import io.github.clconv.tensor.Shape;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,10 +28,7 @@ public final class ClBackend implements Backend {
     private final ClGemm gemm;
     private final ClConv conv;
     private final ClLinear linear;
-    private final ClConv1x1 conv1x1;
-    private final ClWinograd winograd2, winograd4;
-    private final ClDirect direct;
-    private ConvTuner convTuner;
+    private final ConvRouter convs;
     private final ClPool pool;
     private final ClElementwise elementwise;
     private final ClLoss loss;
@@ -66,11 +60,7 @@ public final class ClBackend implements Backend {
         this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
         this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
         this.linear = new ClLinear(cl, gemm);
-        this.conv1x1 = new ClConv1x1(cl, gemm, scratch, conv.elementwise());
-        this.winograd2 = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise(), 2);
-        this.winograd4 = new ClWinograd(cl, gemm, scratch, colBudgetBytes, conv.elementwise(), 4);
-        this.direct = new ClDirect(cl, scratch, conv.elementwise());
-        this.convTuner = new ConvTuner(cl, null);
+        this.convs = new ConvRouter(cl, gemm, scratch, conv, colBudgetBytes);
         this.pool = new ClPool(cl, conv.elementwise());
         this.elementwise = new ClElementwise(cl);
         this.loss = new ClLoss(cl, scratch);
@@ -254,230 +244,57 @@ public final class ClBackend implements Backend {
      * the choice measured per layer shape (ConvTuner); returns this.
      */
     public ClBackend convAlgo(String algo) {
-        convTuner = new ConvTuner(cl, ConvTuner.parse(algo));
+        convs.force(ConvTuner.parse(algo));
         return this;
     }
 
     @Override
     public int prepare(Runnable pass, io.github.clconv.backend.Tuning tuning) {
-        return convTuner.prepare(pass, tuning);
+        return convs.prepare(pass, tuning);
     }
 
     /** The algorithm conv2d uses for g on this device (measuring it now if it has not been). */
     public String convAlgoFor(ConvGeom g) {
-        return ClConv1x1.applies(g) ? "1x1" : algo(g).label();
-    }
-
-    private final ConvTuner.Measure measure = this::measureConv;
-
-    private ConvTuner.Algo algo(ConvGeom g) {
-        return ClConv1x1.applies(g) ? ConvTuner.Algo.IM2COL : convTuner.choose(g, measure);
-    }
-
-    /** A training step's convolution work (forward, input and weight gradients) by algorithm a; kept: keptShape(a, g)'s buffer, or null. */
-    private void step(ConvTuner.Algo a, Buf x, Buf w, ConvGeom g, Buf y, Buf dx, Buf dw, ClBuffer kept) {
-        switch (a) {
-            case IM2COL -> {
-                conv.forward(x, w, null, g, y, kept);
-                conv.backward(x, w, y, g, dx, dw, null, kept);
-            }
-            case WINOGRAD2, WINOGRAD4 -> {
-                winograd(a).forward(x, w, null, g, y, kept);
-                winograd(a).backward(x, w, y, g, dx, dw, null, kept);
-            }
-            case DIRECT -> {
-                direct.forward(x, w, null, g, y, kept);
-                direct.backward(x, w, y, g, dx, dw, null, kept);
-            }
-        }
-    }
-
-    /** What algorithm a's training forward keeps for backward on g (null: nothing). */
-    private Shape keptShape(ConvTuner.Algo a, ConvGeom g) {
-        return switch (a) {
-            case IM2COL -> conv.keptShape(g);
-            case DIRECT -> direct.paddedInput(g) <= Integer.MAX_VALUE ? Shape.of((int) direct.paddedInput(g)) : null; // x behind zero guards
-            case WINOGRAD2, WINOGRAD4 -> winograd(a).keptShape(g); // x's transform
-        };
-    }
-
-    private ClWinograd winograd(ConvTuner.Algo a) {
-        return a == ConvTuner.Algo.WINOGRAD4 ? winograd4 : winograd2;
-    }
-
-    /**
-     * Seconds per candidate for g on random data; those that disagree with im2col are left out. First a pilot at an
-     * eighth of the batch drops the candidates more than ConvTuner.PILOT_DROP times slower than the best there (on rusticl a
-     * direct step of the 56x56 layer took 49 s where Winograd took 0.5 s). The survivors then run in turns and keep
-     * their best time, for at least five rounds and until MEASURE_SECONDS have passed: with five rounds of a 3 ms
-     * layer, 50 ms in all, a burst of load on a shared machine once made one 1.8x slower win.
-     */
-    private Map<ConvTuner.Algo, Double> measureConv(ConvGeom g, List<ConvTuner.Algo> candidates) {
-        List<ConvTuner.Algo> timed = pilot(g, candidates);
-        int c = timed.size();
-        List<ClBuffer> bufs = new ArrayList<>();
-        try (ClBuffer x = cl.alloc(g.input(), false); ClBuffer w = cl.alloc(g.weight(), false)) {
-            cl.write(x, ConvTuner.random(g.input().size(), 1));
-            cl.write(w, ConvTuner.random(g.weight().size(), 2));
-            ClBuffer[][] out = new ClBuffer[c][];
-            for (int i = 0; i < c; i++) {
-                out[i] = trialBuffers(timed.get(i), g, bufs);
-                runTrial(timed.get(i), x, w, g, out[i]);
-            }
-            float[][] want = {cl.read(out[0][0]), cl.read(out[0][1]), cl.read(out[0][2])}; // timed.get(0) is im2col
-            boolean[] agrees = new boolean[c];
-            for (int i = 0; i < c; i++) {
-                agrees[i] = true;
-                for (int j = 0; j < 3; j++) {
-                    agrees[i] &= ConvTuner.relativeDifference(cl.read(out[i][j]), want[j]) <= ConvTuner.TOLERANCE;
-                }
-            }
-            double[] best = new double[c];
-            Arrays.fill(best, Double.POSITIVE_INFINITY);
-            long start = System.nanoTime();
-            for (int round = 0; round < MAX_ROUNDS && (round < 5 || System.nanoTime() - start < MEASURE_SECONDS * 1e9); round++) {
-                for (int i = 0; i < c; i++) {
-                    if (agrees[i]) {
-                        best[i] = Math.min(best[i], timeTrial(timed.get(i), x, w, g, out[i]));
-                    }
-                }
-            }
-            Map<ConvTuner.Algo, Double> t = new EnumMap<>(ConvTuner.Algo.class);
-            for (ConvTuner.Algo a : candidates) {
-                if (!timed.contains(a)) {
-                    t.put(a, Double.POSITIVE_INFINITY); // the pilot dropped it
-                }
-            }
-            for (int i = 0; i < c; i++) {
-                if (agrees[i]) {
-                    t.put(timed.get(i), best[i]);
-                }
-            }
-            return t;
-        } finally {
-            bufs.forEach(ClBuffer::close);
-        }
-    }
-
-    private static final int MAX_ROUNDS = 30;
-    private static final double MEASURE_SECONDS = 0.3;
-
-    /** candidates less those far slower than the best at an eighth of g's batch (ConvTuner.pilotSurvivors). */
-    private List<ConvTuner.Algo> pilot(ConvGeom g, List<ConvTuner.Algo> candidates) {
-        if (g.n() < 8) {
-            return candidates;
-        }
-        ConvGeom p = g.withBatch(g.n() / 8);
-        double[] s = new double[candidates.size()];
-        List<ClBuffer> bufs = new ArrayList<>();
-        try (ClBuffer x = cl.alloc(p.input(), false); ClBuffer w = cl.alloc(p.weight(), false)) {
-            cl.write(x, ConvTuner.random(p.input().size(), 1));
-            cl.write(w, ConvTuner.random(p.weight().size(), 2));
-            for (int i = 0; i < s.length; i++) {
-                ClBuffer[] out = trialBuffers(candidates.get(i), p, bufs);
-                runTrial(candidates.get(i), x, w, p, out); // builds its kernels
-                s[i] = timeTrial(candidates.get(i), x, w, p, out);
-            }
-        } finally {
-            bufs.forEach(ClBuffer::close);
-        }
-        return ConvTuner.pilotSurvivors(g, p.n(), candidates, s);
-    }
-
-    /** y, dx, dW and (where a uses one) the buffer a's forward keeps for its backward, added to bufs. */
-    private ClBuffer[] trialBuffers(ConvTuner.Algo a, ConvGeom g, List<ClBuffer> bufs) {
-        Shape k = keptShape(a, g);
-        ClBuffer[] out = {cl.alloc(g.output(), false), cl.alloc(g.input(), false), cl.alloc(g.weight(), false),
-                k == null ? null : cl.alloc(k, false)};
-        for (ClBuffer b : out) {
-            if (b != null) {
-                bufs.add(b);
-            }
-        }
-        return out;
-    }
-
-    /** Timed as training runs it: the forward keeps what the backward reuses. */
-    private void runTrial(ConvTuner.Algo a, Buf x, Buf w, ConvGeom g, ClBuffer[] out) {
-        step(a, x, w, g, out[0], out[1], out[2], out[3]);
-    }
-
-    private double timeTrial(ConvTuner.Algo a, Buf x, Buf w, ConvGeom g, ClBuffer[] out) {
-        cl.finish();
-        long t0 = System.nanoTime();
-        runTrial(a, x, w, g, out);
-        cl.finish();
-        return (System.nanoTime() - t0) / 1e9;
+        return convs.label(g);
     }
 
     @Override
     public void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
         Checks.conv(g, x, w, bias, y);
-        if (ClConv1x1.applies(g)) {
-            conv1x1.forward(x, w, bias, g, y);
-            return;
-        }
-        ConvTuner.Algo a = algo(g);
-        switch (a) {
-            case WINOGRAD2, WINOGRAD4 -> winograd(a).forward(x, w, bias, g, y, null);
-            case DIRECT -> direct.forward(x, w, bias, g, y, null);
-            default -> conv.forward(x, w, bias, g, y);
-        }
+        convs.of(g).forward(x, w, bias, g, y, null);
     }
 
     @Override
     public void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         Checks.convBackward(g, x, w, dy, dx, dw, dbias);
-        if (ClConv1x1.applies(g)) {
-            conv1x1.backward(x, w, dy, g, dx, dw, dbias);
-            return;
-        }
-        ConvTuner.Algo a = algo(g);
-        switch (a) {
-            case WINOGRAD2, WINOGRAD4 -> winograd(a).backward(x, w, dy, g, dx, dw, dbias, null);
-            case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias, null);
-            default -> conv.backward(x, w, dy, g, dx, dw, dbias);
-        }
+        convs.of(g).backward(x, w, dy, g, dx, dw, dbias, null);
     }
 
     @Override
     public Shape convKept(ConvGeom g) {
-        if (ClConv1x1.applies(g)) {
-            return null;
-        }
-        return keptShape(algo(g), g);
+        return convs.of(g).keptShape(g);
     }
 
     @Override
     public void conv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, Buf kept) {
-        Shape k = convKept(g);
-        if (k == null) {
-            conv2dForward(x, w, bias, g, y);
-            return;
-        }
+        ConvAlgorithm a = convs.of(g);
+        Shape k = a.keptShape(g);
         Checks.conv(g, x, w, bias, y);
-        Checks.shape("conv2d", "kept", kept, k);
-        switch (algo(g)) {
-            case DIRECT -> direct.forward(x, w, bias, g, y, cl(kept));
-            case WINOGRAD2, WINOGRAD4 -> winograd(algo(g)).forward(x, w, bias, g, y, cl(kept));
-            default -> conv.forward(x, w, bias, g, y, cl(kept));
+        if (k != null) {
+            Checks.shape("conv2d", "kept", kept, k);
         }
+        a.forward(x, w, bias, g, y, k == null ? null : cl(kept));
     }
 
     @Override
     public void conv2dBackwardKept(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, Buf kept) {
-        Shape k = convKept(g);
-        if (k == null) {
-            conv2dBackward(x, w, dy, g, dx, dw, dbias);
-            return;
-        }
+        ConvAlgorithm a = convs.of(g);
+        Shape k = a.keptShape(g);
         Checks.convBackward(g, x, w, dy, dx, dw, dbias);
-        Checks.shape("conv2d backward", "kept", kept, k);
-        switch (algo(g)) {
-            case DIRECT -> direct.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
-            case WINOGRAD2, WINOGRAD4 -> winograd(algo(g)).backward(x, w, dy, g, dx, dw, dbias, cl(kept));
-            default -> conv.backward(x, w, dy, g, dx, dw, dbias, cl(kept));
+        if (k != null) {
+            Checks.shape("conv2d backward", "kept", kept, k);
         }
+        a.backward(x, w, dy, g, dx, dw, dbias, k == null ? null : cl(kept));
     }
 
     @Override

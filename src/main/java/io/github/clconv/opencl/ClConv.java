@@ -15,7 +15,7 @@ import io.github.clconv.tensor.Shape;
  * A training pass whose batch is one chunk keeps the forward's col in a buffer of its
  * layer (Backend.convKept), so backward does not recompute it.
  */
-final class ClConv {
+final class ClConv implements ConvAlgorithm {
     private static final KernelRef IM2COL_ELEM = new KernelRef("im2col.cl", "im2col_elem");
     private static final KernelRef IM2COL = new KernelRef("im2col.cl", "im2col");
     private static final KernelRef COL2IM_ELEM = new KernelRef("im2col.cl", "col2im_elem");
@@ -82,7 +82,13 @@ final class ClConv {
      * [C*R*S, ld] when the whole batch's im2col fits the column budget (one chunk): a training
      * forward pass then leaves it for the backward pass, which skips recomputing it.
      */
-    Shape keptShape(ConvGeom g) {
+    @Override
+    public boolean applies(ConvGeom g) {
+        return true; // every geometry: the reference the others are checked against
+    }
+
+    @Override
+    public Shape keptShape(ConvGeom g) {
         int p = g.oh() * g.ow();
         return chunk(g) < g.n() ? null : Shape.of(g.colRows(), paddedLd(g.n() * p));
     }
@@ -92,7 +98,8 @@ final class ClConv {
     }
 
     /** kept, when given (of keptShape(g)), receives the im2col matrix in place of the scratch. */
-    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
+    @Override
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
         int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p), kg = g.kg(), crsg = crs / g.groups();
         ClBuffer col = kept != null ? kept : scratch.get("conv.col", (long) crs * ld);
         ClBuffer out = scratch.get("conv.out", (long) g.k() * ld);
@@ -115,7 +122,8 @@ final class ClConv {
     }
 
     /** kept: x's im2col from forward (one chunk), read and left unchanged. */
-    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
+    @Override
+    public void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
         int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p), kg = g.kg(), crsg = crs / g.groups();
         ClBuffer dxCols = scratch.get("conv.col", (long) crs * ld);
         ClBuffer col = kept != null ? kept : dxCols;

@@ -2,6 +2,7 @@ package io.github.clconv.opencl;
 
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
 
 /**
  * 1x1 convolutions with stride 1 and no padding: im2col would copy the input unchanged,
@@ -10,7 +11,7 @@ import io.github.clconv.tensor.ConvGeom;
  *   forward : y[n] = W[K, C] * x[n][C, H*W] + bias
  *   backward: dW = sum over n of dy[n] * x[n]^T;  dx[n] = W^T * dy[n];  db = sums of dy's rows
  */
-final class ClConv1x1 {
+final class ClConv1x1 implements ConvAlgorithm {
     private static final KernelRef ADD_BIAS_CHANNELS = new KernelRef("tensor.cl", "add_bias_channels");
     private final ClContext cl;
     private final ClGemm gemm;
@@ -26,7 +27,27 @@ final class ClConv1x1 {
         this.scratch = scratch;
     }
 
-    static boolean applies(ConvGeom g) {
+    @Override
+    public boolean applies(ConvGeom g) {
+        return appliesTo(g);
+    }
+
+    @Override
+    public Shape keptShape(ConvGeom g) {
+        return null; // x itself is the GEMM's operand: nothing to keep
+    }
+
+    @Override
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
+        forward(x, w, bias, g, y);
+    }
+
+    @Override
+    public void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
+        backward(x, w, dy, g, dx, dw, db);
+    }
+
+    static boolean appliesTo(ConvGeom g) {
         return g.r() == 1 && g.s() == 1 && g.stride() == 1 && g.pad() == 0 && g.groups() == 1;
     }
 

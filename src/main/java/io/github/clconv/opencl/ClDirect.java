@@ -2,6 +2,7 @@ package io.github.clconv.opencl;
 
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
 
 /**
  * Direct convolution on the device (opencl/direct.cl) for stride-1 "same" layers: odd square
@@ -16,7 +17,7 @@ import io.github.clconv.tensor.ConvGeom;
  * picks the width: a wide vector per work-item where work-items run one after another (CPU
  * runtimes), one pixel per work-item where they run in SIMD lanes.
  */
-final class ClDirect {
+final class ClDirect implements ConvAlgorithm {
     private static final KernelRef DIRECT_PAD = new KernelRef("direct.cl", "direct_pad");
     private static final KernelRef DIRECT_PAD_ROWS = new KernelRef("direct.cl", "direct_pad_rows");
     private final ClContext cl;
@@ -43,7 +44,18 @@ final class ClDirect {
         this.local = vw > 1 ? new long[]{1, 1, 1} : null;
     }
 
-    static boolean applies(ConvGeom g) {
+    @Override
+    public boolean applies(ConvGeom g) {
+        return appliesTo(g);
+    }
+
+    /** A (x's) copy behind zero guards that backward reuses; null where it would not fit one buffer. */
+    @Override
+    public Shape keptShape(ConvGeom g) {
+        return paddedInput(g) <= Integer.MAX_VALUE ? Shape.of((int) paddedInput(g)) : null;
+    }
+
+    static boolean appliesTo(ConvGeom g) {
         return g.r() == g.s() && g.r() % 2 == 1 && g.r() > 1 && g.r() <= 7 && g.stride() == 1 && g.pad() == (g.r() - 1) / 2
                 && g.groups() == 1;
     }
@@ -74,7 +86,8 @@ final class ClDirect {
     }
 
     /** kept, when given (paddedInput(g) floats), receives x's padded copy for backward. */
-    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
+    @Override
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
         int p = g.h() * g.w(), guard = guard(g);
         ClBuffer xp = pad(x, g.n() * g.c(), p, guard, "direct.x", kept);
         conv(xp, w, bias, g.c(), g.k(), g, false, y);
@@ -98,7 +111,8 @@ final class ClDirect {
     }
 
     /** kept: x's padded copy from forward, or null. */
-    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
+    @Override
+    public void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
         int p = g.h() * g.w(), guard = guard(g);
         boolean lanes = dw != null && lanes(g);
         int kl = (g.k() + 15) / 16 * 16;

@@ -11,7 +11,7 @@ import io.github.clconv.tensor.Shape;
  * budget; the (m+2)^2 products per chunk are GEMMs of the tuned family. The weight gradient
  * is the dual algorithm F(3x3, m x m) on the same tiles: (m+2)^2 GEMMs that sum over the tiles.
  */
-final class ClWinograd {
+final class ClWinograd implements ConvAlgorithm {
     private static final KernelRef PAD_PLANES_ROWS = new KernelRef("tensor.cl", "pad_planes_rows");
     private final ClContext cl;
     private final ClGemm gemm;
@@ -66,7 +66,12 @@ final class ClWinograd {
         this.elementwise = elementwise;
     }
 
-    static boolean applies(ConvGeom g) {
+    @Override
+    public boolean applies(ConvGeom g) {
+        return appliesTo(g);
+    }
+
+    static boolean appliesTo(ConvGeom g) {
         return g.r() == 3 && g.s() == 3 && g.stride() == 1 && g.groups() == 1 && g.pad() <= 2;
     }
 
@@ -99,7 +104,8 @@ final class ClWinograd {
      * The transformed input of a training forward pass, kept for the weight gradient (the same
      * B^T d B), when the batch is one chunk; null otherwise.
      */
-    Shape keptShape(ConvGeom g) {
+    @Override
+    public Shape keptShape(ConvGeom g) {
         int tiles = tiles(g.oh()) * tiles(g.ow());
         if (step(g.n(), g.c(), g.k(), tiles) < g.n()) {
             return null;
@@ -109,7 +115,8 @@ final class ClWinograd {
     }
 
     /** y = conv(x, w) + bias for g (3x3, stride 1); kept (of keptShape(g)) or null receives x's transform. */
-    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
+    @Override
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
         run(x, w, false, bias, g.n(), g.c(), g.h(), g.w(), g.k(), g.pad(), y, kept);
     }
 
@@ -118,7 +125,8 @@ final class ClWinograd {
      * gradient goes first: where its zero-padded copy of dy covers the whole batch, the weight gradient's transform of
      * dy reads it too instead of padding dy again.
      */
-    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
+    @Override
+    public void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
         Padded shared = dx != null ? backwardData(w, dy, g, dx) : null;
         if (dw != null) {
             backwardWeights(x, dy, g, dw, db, kept, g.pad() <= 1 ? shared : null);

@@ -50,8 +50,8 @@ final class ConvTuner {
         boolean applies(ConvGeom g) {
             return switch (this) {
                 case IM2COL -> true;
-                case WINOGRAD2, WINOGRAD4 -> ClWinograd.applies(g);
-                case DIRECT -> ClDirect.applies(g);
+                case WINOGRAD2, WINOGRAD4 -> ClWinograd.appliesTo(g);
+                case DIRECT -> ClDirect.appliesTo(g);
             };
         }
 

@@ -1,0 +1,26 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
+
+/**
+ * One way to compute a convolution and both its gradients on a device (im2col + GEMM,
+ * Winograd F(2x2) or F(4x4), direct, 1x1 as one GEMM), as dlprimitives' Conv2DForward is:
+ * it says where it applies and what workspace its training forward keeps for its backward,
+ * and ConvRouter chooses among those that apply by measurement (ConvTuner). A new algorithm
+ * is a class implementing this, a ConvTuner.Algo constant (its name in the tuning cache and
+ * in --conv-algo), and one line in ConvRouter.
+ */
+interface ConvAlgorithm {
+    boolean applies(ConvGeom g);
+
+    /** The buffer a training forward fills for the backward to reuse on g (x's im2col, transform or padded copy); null: none. */
+    Shape keptShape(ConvGeom g);
+
+    /** y = conv(x, w) + bias (bias may be null); kept, of keptShape(g), or null. */
+    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept);
+
+    /** dx, dw and db (null: no bias) from dy; kept: what forward left there, or null. */
+    void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept);
+}
