@@ -52,6 +52,9 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
      * when the test set is null). Both sets have one class count.
      */
     public static Dataset[] load(Path dir) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException(dir + ": is a file, not a data folder; pass the folder that holds the data files");
+        }
         if (!Files.isDirectory(dir)) {
             throw new IOException(dir + ": no such folder" + (dir.equals(DEFAULT_DIR)
                     ? "; install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist` or give another data folder (--data DIR)" : ""));

@@ -164,6 +164,7 @@ class RobustnessTest {
         failsInOneLine(run("predict", "--load", ckpt.toString(), fifo.toString()), "not a regular file");
         failsInOneLine(run("eval", "--load", fifo.toString(), "--data", data.toString()), "not a regular file");
         failsInOneLine(train("--load", fifo.toString()), "not a regular file");
+        failsInOneLine(run("train", "--data", fifo.toString()), "is a file, not a data folder");
         assertTrue((System.nanoTime() - t0) / 1e9 < 30, "no hang on a FIFO");
     }
 
