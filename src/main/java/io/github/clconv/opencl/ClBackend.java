@@ -19,7 +19,6 @@ import java.util.Optional;
  * queued on one in-order queue; only download() and finish() wait.
  */
 public final class ClBackend implements Backend {
-    private static final KernelRef AUGMENT = new KernelRef("augment.cl", "augment");
     /** Upper bound for one im2col chunk; bigger batches are convolved in several chunks. */
     public static final long COL_BUDGET_BYTES = 128L << 20;
 
@@ -426,9 +425,7 @@ public final class ClBackend implements Backend {
     @Override
     public void augment(Buf x, boolean hflip, int pad, long seed, Buf y) {
         Checks.augment(x, pad, y);
-        Shape s = x.shape();
-        cl.kernel(AUGMENT).args(x, y, s.dim(1), s.dim(2), s.dim(3), pad, hflip, (int) seed, (int) (seed >>> 32), s.size())
-                .run(s.size());
+        elementwise.augment(x, hflip, pad, seed, y);
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.github.clconv.opencl;
 import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 
-/** Launches opencl/activation.cl, opencl/dropout.cl and the plain kernels of opencl/tensor.cl. */
+/** Launches opencl/activation.cl (with PReLU), opencl/dropout.cl, opencl/augment.cl and the plain kernels of opencl/tensor.cl. */
 final class ClElementwise {
     private static final KernelRef FILL = new KernelRef("tensor.cl", "fill");
     private static final KernelRef GATHER_ROWS = new KernelRef("tensor.cl", "gather_rows");
@@ -11,6 +11,7 @@ final class ClElementwise {
     private static final KernelRef COPY_CHANNELS = new KernelRef("tensor.cl", "copy_channels");
     private static final KernelRef ACT_FORWARD = new KernelRef("activation.cl", "act_forward");
     private static final KernelRef ACT_BACKWARD = new KernelRef("activation.cl", "act_backward");
+    private static final KernelRef AUGMENT = new KernelRef("augment.cl", "augment");
     private static final KernelRef PRELU_FORWARD = new KernelRef("activation.cl", "prelu_forward");
     private static final KernelRef PRELU_BACKWARD_DX = new KernelRef("activation.cl", "prelu_backward_dx");
     private static final KernelRef PRELU_BACKWARD_DA = new KernelRef("activation.cl", "prelu_backward_da");
@@ -44,6 +45,12 @@ final class ClElementwise {
             cl.kernel(COPY_CHANNELS).args(src, src.shape().dim(1), srcC0, dst, dst.shape().dim(1), dstC0, count, plane, (int) total)
                     .run(total);
         }
+    }
+
+    /** A random horizontal flip and/or crop after zero padding of each image of x [N, C, H, W], drawn from seed (augment.cl). */
+    void augment(Buf x, boolean hflip, int pad, long seed, Buf y) {
+        io.github.clconv.tensor.Shape s = x.shape();
+        cl.kernel(AUGMENT).args(x, y, s.dim(1), s.dim(2), s.dim(3), pad, hflip, (int) seed, (int) (seed >>> 32), s.size()).run(s.size());
     }
 
     void preluForward(Buf x, Buf a, Buf y) {
