@@ -52,11 +52,11 @@ final class TuneCommand implements Callable<Integer> {
                 System.err.printf(java.util.Locale.ROOT, "chosen %-9s %s%n", c, r.plan().variant(c));
                 plan.put(c, r.plan().variant(c).toString());
             }
-            GemmTuner.Movement mv = GemmTuner.tuneMovement(b);
+            io.github.clconv.opencl.Tuners.Movement mv = io.github.clconv.opencl.Tuners.tuneMovement(b);
             System.err.printf(java.util.Locale.ROOT, "data movement (im2col of a lenet layer): a row per work-item %.3f ms, an element per work-item %.3f ms: %s%n",
                     mv.rowMs(), mv.elementMs(), mv.elementwise() ? "element" : "row");
             plan.put("movement", mv.elementwise() ? "element" : "row");
-            if (GemmTuner.forgetConvChoices(b)) {
+            if (io.github.clconv.opencl.Tuners.forgetConvChoices(b)) {
                 System.err.println("the per-layer convolution choices (im2col, Winograd or direct) will be measured again with this plan as layers come");
             }
             System.err.println("saved under " + GemmTuner.cacheDir());

@@ -226,7 +226,7 @@ final class ConvTuner {
         for (Algo a : Algo.values()) {
             set.append(a.label().charAt(0)).append(a.label().replaceAll("[^0-9]", ""));
         }
-        return GemmTuner.cacheDir().resolve("convalgo-" + set + "-" + KERNELS_HASH + "-" + d.cacheKey().replace('|', '_') + ".properties");
+        return TuningCache.dir().resolve("convalgo-" + set + "-" + KERNELS_HASH + "-" + d.cacheKey().replace('|', '_') + ".properties");
     }
 
     /** The sources every candidate's kernels come from, hashed. */
@@ -261,7 +261,7 @@ final class ConvTuner {
         try {
             TuningCache.write(cacheFile(cl.device()), props, "clconv convolution algorithm per layer shape for " + cl.device().describe());
         } catch (IOException e) {
-            log.warn("cannot keep the convolution choices in {} ({}); they will be measured again", GemmTuner.cacheDir(), e.getMessage());
+            log.warn("cannot keep the convolution choices in {} ({}); they will be measured again", TuningCache.dir(), e.getMessage());
         }
     }
 }

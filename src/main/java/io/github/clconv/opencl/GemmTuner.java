@@ -2,7 +2,7 @@ package io.github.clconv.opencl;
 
 import io.github.clconv.tensor.Shape;
 import io.github.clconv.util.AtomicFiles;
-import io.github.clconv.verify.Tolerance;
+import io.github.clconv.backend.Tolerance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +47,7 @@ public final class GemmTuner {
     private GemmTuner() {
     }
 
+    /** The folder of every tuner's files (TuningCache.dir()). */
     public static Path cacheDir() {
         return TuningCache.dir();
     }
@@ -225,25 +226,6 @@ public final class GemmTuner {
     }
 
     private record Measured(double seconds, String note) {
-    }
-
-    /** The convolution data-movement layout measured by MovementTuner. */
-    public record Movement(boolean elementwise, double rowMs, double elementMs) {
-    }
-
-    /**
-     * Forgets the per-layer convolution choices of backend's device (measured with the GEMMs and
-     * layout it had): after a new plan they are measured again as layers come. Returns whether
-     * there were any.
-     */
-    public static boolean forgetConvChoices(ClBackend backend) throws IOException {
-        return java.nio.file.Files.deleteIfExists(ConvTuner.cacheFile(backend.context().device()));
-    }
-
-    /** Measures the data-movement layouts on backend's device and keeps the faster (`clconv tune` runs it after the GEMMs). */
-    public static Movement tuneMovement(ClBackend backend) throws IOException {
-        MovementTuner.Result r = MovementTuner.tune(backend.context());
-        return new Movement(r.elementwise(), r.rowSeconds() * 1e3, r.elementSeconds() * 1e3);
     }
 
     /**

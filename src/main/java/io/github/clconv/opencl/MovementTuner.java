@@ -37,7 +37,7 @@ final class MovementTuner {
     }
 
     static Path cacheFile(DeviceInfo d) {
-        return GemmTuner.cacheDir().resolve("movement-" + d.cacheKey().replace('|', '_') + ".properties");
+        return TuningCache.dir().resolve("movement-" + d.cacheKey().replace('|', '_') + ".properties");
     }
 
     /** The device's cached choice, else a measurement's (saved). */
@@ -55,7 +55,7 @@ final class MovementTuner {
         try {
             save(cl.device(), r);
         } catch (IOException e) {
-            log.warn("cannot keep the data-movement choice in {} ({}); it will be measured again", GemmTuner.cacheDir(), e.getMessage());
+            log.warn("cannot keep the data-movement choice in {} ({}); it will be measured again", TuningCache.dir(), e.getMessage());
         }
         return r.elementwise();
     }

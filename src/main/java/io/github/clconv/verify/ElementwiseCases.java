@@ -1,5 +1,6 @@
 package io.github.clconv.verify;
 
+import io.github.clconv.backend.Tolerance;
 import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.Shape;

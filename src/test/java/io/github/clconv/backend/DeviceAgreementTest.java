@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every op family, device against reference, on 24 seeded shapes each (the first five
  * fixed edge cases, then random). The tolerance of each comparison stands in
- * io.github.clconv.verify.Tolerance with its reason; a failure prints the first mismatches.
+ * io.github.clconv.backend.Tolerance with its reason; a failure prints the first mismatches.
  */
 class DeviceAgreementTest {
     static final long SEED = 20261123L;

@@ -1,4 +1,4 @@
-package io.github.clconv.verify;
+package io.github.clconv.backend;
 
 /** The tolerances of the agreement checks, relative to max |reference|, with their reasons. */
 public final class Tolerance {
