@@ -9,7 +9,6 @@ import io.github.clconv.data.Dataset;
 import io.github.clconv.data.DeviceDataset;
 import io.github.clconv.nn.BatchNormFolding;
 import io.github.clconv.nn.Model;
-import io.github.clconv.nn.NamedParam;
 import io.github.clconv.train.Evaluation;
 import io.github.clconv.train.Evaluator;
 import picocli.CommandLine.Command;

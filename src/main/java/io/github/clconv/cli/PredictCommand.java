@@ -4,21 +4,15 @@ import io.github.clconv.train.Checkpoint;
 import io.github.clconv.train.Classifier;
 
 import io.github.clconv.backend.Backend;
-import io.github.clconv.backend.Buf;
 import io.github.clconv.data.IdxReader;
-import io.github.clconv.nn.BatchNormFolding;
 import io.github.clconv.nn.Model;
-import io.github.clconv.nn.NamedParam;
 import io.github.clconv.tensor.Shape;
-import io.github.clconv.train.Evaluator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

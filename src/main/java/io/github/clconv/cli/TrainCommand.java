@@ -12,8 +12,6 @@ import io.github.clconv.data.Permutation;
 import io.github.clconv.nn.Model;
 import io.github.clconv.nn.NamedParam;
 import io.github.clconv.train.Checkpoint;
-import io.github.clconv.train.Evaluation;
-import io.github.clconv.train.Evaluator;
 import io.github.clconv.train.Optimizer;
 import io.github.clconv.train.Trainer;
 import io.github.clconv.train.TrainingListener;

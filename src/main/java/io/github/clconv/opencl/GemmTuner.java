@@ -1,15 +1,11 @@
 package io.github.clconv.opencl;
 
 import io.github.clconv.tensor.Shape;
-import io.github.clconv.util.AtomicFiles;
 import io.github.clconv.backend.Tolerance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.io.Writer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

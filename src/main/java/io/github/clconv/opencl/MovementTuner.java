@@ -2,16 +2,10 @@ package io.github.clconv.opencl;
 
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
-import io.github.clconv.util.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Reader;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Optional;

@@ -4,7 +4,6 @@ import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.data.DeviceDataset;
 import io.github.clconv.nn.Model;
-import io.github.clconv.nn.NamedParam;
 import io.github.clconv.tensor.Shape;
 
 /** Loss and accuracy of a model in inference mode, in batches (the last one may be shorter). */

@@ -5,7 +5,6 @@ import io.github.clconv.backend.Buf;
 import io.github.clconv.data.DeviceDataset;
 import io.github.clconv.data.Permutation;
 import io.github.clconv.nn.Model;
-import io.github.clconv.nn.NamedParam;
 import io.github.clconv.tensor.Shape;
 
 import java.util.Random;

@@ -5,7 +5,6 @@ import io.github.clconv.backend.Buf;
 import io.github.clconv.nn.Dropout;
 import io.github.clconv.nn.Layer;
 import io.github.clconv.nn.Model;
-import io.github.clconv.nn.NamedParam;
 
 import java.io.IOException;
 import java.nio.file.Path;
