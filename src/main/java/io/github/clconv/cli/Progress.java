@@ -43,9 +43,9 @@ final class Progress implements TrainingListener, AutoCloseable {
 
     /** Lines that open the run: on a terminal each is cut to its width ("..." at the end), elsewhere written whole. */
     void header(List<String> lines) {
-        int w = Terminal.width() - 1;
+        int w = terminal != null ? Terminal.width() - 1 : Integer.MAX_VALUE; // the width only where there is a terminal
         for (String l : lines) {
-            err.println(terminal != null && l.length() > w ? l.substring(0, w - 3) + "..." : l);
+            err.println(l.length() > w ? l.substring(0, w - 3) + "..." : l);
         }
     }
 

@@ -1,12 +1,7 @@
 package io.github.clconv.cli;
 
-import com.sun.jna.Library;
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLong;
-import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.List;
@@ -18,12 +13,9 @@ import java.util.List;
  * row; the next update draws it again below.
  */
 final class Terminal implements AutoCloseable {
-    private interface LibC extends Library {
-        int ioctl(int fd, NativeLong request, Pointer out);
-    }
-
-    private static final LibC LIBC = load();
-    private static final long TIOCGWINSZ = 0x5413; // Linux's request number on x86 and ARM
+    /** The width, asked of stty at most every two seconds (a resize shows within two). */
+    private static volatile int cachedWidth;
+    private static volatile long widthAsked;
 
     private final PrintStream out, installed;
     private int drawn; // columns of the status line now on the screen
@@ -63,29 +55,39 @@ final class Terminal implements AutoCloseable {
         }
     }
 
-    private static LibC load() {
-        try {
-            return Platform.isLinux() ? Native.load("c", LibC.class) : null;
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return null;
+    /**
+     * Columns of the terminal on stderr: `stty size` on it (what /proc/self/fd/2 names), else
+     * $COLUMNS, else 80. Not through JNA's libc: with JNA loaded, two PoCL devices in one
+     * process failed to build programs (PoCL's kernel cache lost its temporary files).
+     */
+    static int width() {
+        long now = System.nanoTime();
+        if (cachedWidth > 0 && now - widthAsked < 2_000_000_000L) {
+            return cachedWidth;
         }
+        widthAsked = now;
+        cachedWidth = ask();
+        return cachedWidth;
     }
 
-    /** Columns of the terminal on stderr: its window size, else $COLUMNS, else 80. */
-    static int width() {
-        if (LIBC != null) {
-            try {
-                Memory ws = new Memory(8);
-                ws.clear();
-                if (LIBC.ioctl(2, new NativeLong(TIOCGWINSZ), ws) == 0) {
-                    int cols = ws.getShort(2) & 0xffff;
+    private static int ask() {
+        try {
+            java.nio.file.Path tty = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2"));
+            if (tty.toString().startsWith("/dev/")) {
+                Process p = new ProcessBuilder("stty", "size").redirectInput(tty.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim();
+                if (p.waitFor(2, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    String[] rc = out.split("\\s+");
+                    int cols = Integer.parseInt(rc[rc.length - 1]);
                     if (cols >= 20) {
                         return cols;
                     }
                 }
-            } catch (RuntimeException | UnsatisfiedLinkError ignored) {
-                // not a terminal, or no libc: the fallbacks below
             }
+        } catch (IOException | RuntimeException e) {
+            // no terminal, no stty: the fallbacks below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         try {
             int c = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", ""));
