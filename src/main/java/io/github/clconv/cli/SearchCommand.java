@@ -192,11 +192,22 @@ final class SearchCommand implements Callable<Integer> {
             if (!identity.equals(head.get("search").getAsString())) {
                 throw new IllegalArgumentException(log + " holds another search (other options or data); pass another --log, or delete it to start over");
             }
-            for (String l : lines.subList(1, lines.size())) {
+            for (int i = 1; i < lines.size(); i++) {
+                String l = lines.get(i);
                 if (l.isBlank()) {
                     continue;
                 }
-                JsonObject r = JsonParser.parseString(l).getAsJsonObject();
+                JsonObject r;
+                try {
+                    r = JsonParser.parseString(l).getAsJsonObject();
+                } catch (RuntimeException cut) {
+                    if (i == lines.size() - 1) { // the last line of a search stopped while writing it: dropped, that trial runs again
+                        List<String> whole = lines.subList(0, i);
+                        AtomicFiles.write(log, out -> out.write((String.join("\n", whole) + "\n").getBytes(StandardCharsets.UTF_8)));
+                        continue;
+                    }
+                    throw cut;
+                }
                 int t = r.get("trial").getAsInt() - 1;
                 if (t >= 0 && t < planned && r.has("val_accuracy") && r.has("val_loss")) {
                     done.put(t, r);

@@ -78,11 +78,12 @@ class SearchTest {
         assertTrue(Arrays.equals(first, accuracies(b.summary())), "the same seed, the same trials: " + Arrays.toString(first) + " " + b.out());
         // an interrupted search: the log holds its head and the first trial only
         List<String> lines = Files.readAllLines(dir.resolve("b.jsonl"));
-        Files.write(dir.resolve("b.jsonl"), lines.subList(0, 2));
+        Files.write(dir.resolve("b.jsonl"), List.of(lines.get(0), lines.get(1), lines.get(2).substring(0, 20))); // the third cut short
         CommandsTest.Run c = run(cat(base, "--log", dir.resolve("b.jsonl").toString(), "--train-best"));
         assertEquals(0, c.status(), c.err());
         assertEquals(1, c.err().lines().filter(l -> l.contains("(from the log)")).count(), c.err());
         assertTrue(Arrays.equals(first, accuracies(c.summary())), "resumed: " + c.out());
+        assertEquals(4, Files.readAllLines(dir.resolve("b.jsonl")).size(), "the cut line dropped, trials 2 and 3 appended whole");
         assertTrue(c.summary().get("test_accuracy").getAsDouble() > 0.1, c.out());
         CommandsTest.Run d = run("search", "--data", data.toString(), "--trials", "2", "--lr", "0.1,0.2", "--log", dir.resolve("a.jsonl").toString());
         assertEquals(2, d.status());
