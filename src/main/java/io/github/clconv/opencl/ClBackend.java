@@ -18,16 +18,17 @@ import java.util.Optional;
  * each op to the small class that launches that op family's kernels. Launches are
  * queued on one in-order queue; only download() and finish() wait.
  */
-public final class ClBackend implements Backend {
+public final class ClBackend extends Backend {
     /** Upper bound for one im2col chunk; bigger batches are convolved in several chunks. */
     public static final long COL_BUDGET_BYTES = 128L << 20;
 
     private final ClContext cl;
+    private final boolean ownsContext;
     private final Scratch scratch;
     private final ClGemm gemm;
     private final ClConv conv;
-    private final ClLinear linear;
     private final ConvRouter convs;
+    private final ClLinear linear;
     private final ClPool pool;
     private final ClElementwise elementwise;
     private final ClLoss loss;
@@ -35,31 +36,20 @@ public final class ClBackend implements Backend {
     private final ClOptim optim;
     private final ClGroupNorm groupNorm;
 
-    private final boolean ownsContext;
-
+    /** On device, with its cached GEMM plan and data-movement layout (measured now where it has none). */
     public ClBackend(DeviceInfo device) {
-        this(device, null);
+        this(new ClContext(device), null, null, true);
     }
 
-    /** plan null: the device's cached plan, or a quick probe's. */
-    public ClBackend(DeviceInfo device, GemmPlan plan) {
-        this(new ClContext(device), plan, null, COL_BUDGET_BYTES, true);
-    }
-
-    /** plan null: the device's cached plan, or a quick probe's when it has none (GemmTuner.planFor). */
-    private ClBackend(ClContext cl, GemmPlan gemmPlan, long colBudgetBytes, boolean ownsContext) {
-        this(cl, gemmPlan, null, colBudgetBytes, ownsContext);
-    }
-
-    /** elementwise null: the device's measured data-movement layout (MovementTuner). */
-    private ClBackend(ClContext cl, GemmPlan gemmPlan, Boolean elementwise, long colBudgetBytes, boolean ownsContext) {
+    /** gemmPlan null: the device's (GemmTuner.planFor); elementwise null: its measured data-movement layout (MovementTuner). */
+    private ClBackend(ClContext cl, GemmPlan gemmPlan, Boolean elementwise, boolean ownsContext) {
         this.cl = cl;
         this.ownsContext = ownsContext;
         this.scratch = new Scratch(cl);
         this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
-        this.conv = new ClConv(cl, gemm, scratch, colBudgetBytes, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
+        this.conv = new ClConv(cl, gemm, scratch, COL_BUDGET_BYTES, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
+        this.convs = new ConvRouter(cl, gemm, scratch, conv, COL_BUDGET_BYTES);
         this.linear = new ClLinear(cl, gemm);
-        this.convs = new ConvRouter(cl, gemm, scratch, conv, colBudgetBytes);
         this.pool = new ClPool(cl, conv.elementwise());
         this.elementwise = new ClElementwise(cl);
         this.loss = new ClLoss(cl, scratch);
@@ -70,27 +60,25 @@ public final class ClBackend implements Backend {
 
     /** Opens the device a --device value names (auto, gpu, cpu or an index). */
     public static ClBackend open(String deviceSpec) {
-        return open(deviceSpec, null);
+        return open(deviceSpec, null, null);
     }
 
-    /** The same with a given GEMM plan (null: the device's own). */
-    public static ClBackend open(String deviceSpec, GemmPlan plan) {
-        return open(deviceSpec, plan, null);
-    }
-
-    /** elementwise: the convolution data-movement layout, element (true) or row (false) per work-item; null: the device's measured one. */
+    /**
+     * The same with a given GEMM plan (null: the device's own) and convolution data-movement layout, an element
+     * (true) or a row (false) per work-item (null: the device's measured one).
+     */
     public static ClBackend open(String deviceSpec, GemmPlan plan, Boolean elementwise) {
-        return new ClBackend(new ClContext(ClDevices.choose(ClDevices.list(), deviceSpec)), plan, elementwise, COL_BUDGET_BYTES, true);
+        return new ClBackend(new ClContext(ClDevices.choose(ClDevices.list(), deviceSpec)), plan, elementwise, true);
     }
 
-    /** A backend on the same device and context whose GEMM follows another plan (for tuning, tests and benchmarks). */
+    /** A backend on the same context whose GEMM follows another plan (for tuning, tests and benchmarks). */
     public ClBackend withGemmPlan(GemmPlan plan) {
-        return new ClBackend(cl, plan, COL_BUDGET_BYTES, false);
+        return new ClBackend(cl, plan, conv.elementwise(), false);
     }
 
     /** A backend on the same context whose convolution data movement uses the given layout (tests, verify --movement). */
     public ClBackend withMovement(boolean elementwise) {
-        return new ClBackend(cl, gemm.plan(), elementwise, COL_BUDGET_BYTES, false);
+        return new ClBackend(cl, gemm.plan(), elementwise, false);
     }
 
     /** Whether the convolution's data movement runs an element per work-item (else a row). */
@@ -137,27 +125,7 @@ public final class ClBackend implements Backend {
 
     @Override
     public Optional<Packed> pack(List<Shape> shapes) {
-        long align = cl.sliceAlignment(), total = 0;
-        long[] offsets = new long[shapes.size()];
-        for (int i = 0; i < offsets.length; i++) {
-            offsets[i] = total;
-            total += (shapes.get(i).size() + align - 1) / align * align;
-        }
-        if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("pack: " + total + " elements do not fit one buffer");
-        }
-        ClBuffer flat = (ClBuffer) zeros(Shape.of((int) Math.max(total, 1)));
-        List<Buf> parts = new ArrayList<>();
-        try {
-            for (int i = 0; i < offsets.length; i++) {
-                parts.add(cl.slice(flat, offsets[i], shapes.get(i)));
-            }
-        } catch (RuntimeException e) {
-            parts.forEach(Buf::close);
-            flat.close();
-            throw e;
-        }
-        return Optional.of(new Packed(flat, parts));
+        return Optional.of(cl.pack(shapes, this::zeros));
     }
 
     @Override
@@ -186,32 +154,27 @@ public final class ClBackend implements Backend {
     }
 
     @Override
-    public void copy(Buf src, Buf dst) {
-        Checks.sameSize("copy", "source", src, "destination", dst);
+    protected void doCopy(Buf src, Buf dst) {
         cl.copy(cl(src), 0, cl(dst), 0, src.shape().size());
     }
 
     @Override
-    public void fill(Buf dst, float value) {
-        Checks.finite("fill", "value", value);
+    protected void doFill(Buf dst, float value) {
         elementwise.fill(dst, value);
     }
 
     @Override
-    public void gatherRows(Buf src, Buf idx, int offset, Buf dst) {
-        Checks.gather(src, idx, offset, dst);
+    protected void doGatherRows(Buf src, Buf idx, int offset, Buf dst) {
         elementwise.gatherRows(src, idx, offset, dst);
     }
 
     @Override
-    public void copyRange(Buf src, int srcOffset, Buf dst, int dstOffset, int count) {
-        Checks.range(src, srcOffset, dst, dstOffset, count);
+    protected void doCopyRange(Buf src, int srcOffset, Buf dst, int dstOffset, int count) {
         cl.copy(cl(src), srcOffset, cl(dst), dstOffset, count);
     }
 
     @Override
-    public Buf reshape(Buf b, Shape shape) {
-        Checks.reshape(b, shape);
+    protected Buf doReshape(Buf b, Shape shape) {
         return cl(b).view(shape);
     }
 
@@ -221,21 +184,18 @@ public final class ClBackend implements Backend {
     }
 
     @Override
-    public void im2col(Buf x, ConvGeom g, Buf col) {
-        Checks.im2col(g, x, col);
+    protected void doIm2col(Buf x, ConvGeom g, Buf col) {
         conv.im2col(x, g, col, 0, g.n());
     }
 
     @Override
-    public void col2im(Buf col, ConvGeom g, Buf x) {
-        Checks.im2col(g, x, col);
+    protected void doCol2im(Buf col, ConvGeom g, Buf x) {
         conv.col2im(col, g, x, 0, g.n());
     }
 
     @Override
-    public void gemm(boolean ta, boolean tb, float alpha, Buf a, Buf b, float beta, Buf c) {
-        int[] mnk = Checks.gemm(ta, tb, alpha, a, b, beta, c);
-        gemm.run(ta, tb, mnk[0], mnk[1], mnk[2], alpha, a, b, beta, c);
+    protected void doGemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, Buf b, float beta, Buf c) {
+        gemm.run(ta, tb, m, n, k, alpha, a, b, beta, c);
     }
 
     /**
@@ -258,14 +218,12 @@ public final class ClBackend implements Backend {
     }
 
     @Override
-    public void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
-        Checks.conv(g, x, w, bias, y);
+    protected void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
         convs.of(g).forward(x, w, bias, g, y, null);
     }
 
     @Override
-    public void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
-        Checks.convBackward(g, x, w, dy, dx, dw, dbias);
+    protected void doConv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         convs.of(g).backward(x, w, dy, g, dx, dw, dbias, null);
     }
 
@@ -275,266 +233,190 @@ public final class ClBackend implements Backend {
     }
 
     @Override
-    public void conv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, Buf kept) {
-        ConvAlgorithm a = convs.of(g);
-        Shape k = a.keptShape(g);
-        Checks.conv(g, x, w, bias, y);
-        if (k != null) {
-            Checks.shape("conv2d", "kept", kept, k);
-        }
-        a.forward(x, w, bias, g, y, k == null ? null : cl(kept));
+    protected void doConv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, Buf kept) {
+        convs.of(g).forward(x, w, bias, g, y, kept == null ? null : cl(kept));
     }
 
     @Override
-    public void conv2dBackwardKept(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, Buf kept) {
-        ConvAlgorithm a = convs.of(g);
-        Shape k = a.keptShape(g);
-        Checks.convBackward(g, x, w, dy, dx, dw, dbias);
-        if (k != null) {
-            Checks.shape("conv2d backward", "kept", kept, k);
-        }
-        a.backward(x, w, dy, g, dx, dw, dbias, k == null ? null : cl(kept));
+    protected void doConv2dBackwardKept(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, Buf kept) {
+        convs.of(g).backward(x, w, dy, g, dx, dw, dbias, kept == null ? null : cl(kept));
     }
 
     @Override
-    public void linearForward(Buf x, Buf w, Buf bias, Buf y) {
-        Checks.linear(x, w, bias, y);
+    protected void doLinearForward(Buf x, Buf w, Buf bias, Buf y) {
         linear.linearForward(x, w, bias, y);
     }
 
     @Override
-    public void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf dbias) {
-        Checks.linearBackward(x, w, dy, dx, dw, dbias);
+    protected void doLinearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf dbias) {
         linear.linearBackward(x, w, dy, dx, dw, dbias);
     }
 
     @Override
-    public void maxPoolForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
-        Checks.pool("maxpool2d", g, x, y);
-        Checks.shape("maxpool2d", "argmax", argmax, g.output());
+    protected void doMaxPoolForward(Buf x, PoolGeom g, Buf y, Buf argmax) {
         pool.maxForward(x, g, y, argmax);
     }
 
     @Override
-    public void maxPoolBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) {
-        Checks.pool("maxpool2d backward", g, dx, dy);
-        Checks.shape("maxpool2d backward", "argmax", argmax, g.output());
+    protected void doMaxPoolBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) {
         pool.maxBackward(dy, argmax, g, dx);
     }
 
     @Override
-    public void globalAvgPoolForward(Buf x, Buf y) {
-        Checks.globalAvgPool("globalavgpool", x, y);
+    protected void doGlobalAvgPoolForward(Buf x, Buf y) {
         pool.globalAvgForward(x, y);
     }
 
     @Override
-    public void globalAvgPoolBackward(Buf dy, Buf dx) {
-        Checks.globalAvgPool("globalavgpool backward", dx, dy);
+    protected void doGlobalAvgPoolBackward(Buf dy, Buf dx) {
         pool.globalAvgBackward(dy, dx);
     }
 
     @Override
-    public void add(Buf a, Buf b, Buf y) {
-        Checks.elementwise("add", a, b, y);
+    protected void doAdd(Buf a, Buf b, Buf y) {
         elementwise.add(a, b, y);
     }
 
     @Override
-    public void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
-        Checks.copyChannels(src, srcC0, dst, dstC0, count);
+    protected void doCopyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
         elementwise.copyChannels(src, srcC0, dst, dstC0, count);
     }
 
     @Override
-    public void avgPoolForward(Buf x, PoolGeom g, Buf y) {
-        Checks.pool("avgpool2d", g, x, y);
+    protected void doAvgPoolForward(Buf x, PoolGeom g, Buf y) {
         pool.avgForward(x, g, y);
     }
 
     @Override
-    public void avgPoolBackward(Buf dy, PoolGeom g, Buf dx) {
-        Checks.pool("avgpool2d backward", g, dx, dy);
+    protected void doAvgPoolBackward(Buf dy, PoolGeom g, Buf dx) {
         pool.avgBackward(dy, g, dx);
     }
 
     @Override
-    public void activationForward(Activation a, float alpha, Buf x, Buf y) {
-        Checks.elementwise(a.name().toLowerCase(java.util.Locale.ROOT), x, y);
-        Checks.finite(a.name().toLowerCase(java.util.Locale.ROOT), "alpha", alpha);
+    protected void doActivationForward(Activation a, float alpha, Buf x, Buf y) {
         elementwise.activationForward(a, alpha, x, y);
     }
 
     @Override
-    public void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
-        Checks.elementwise(a.name().toLowerCase(java.util.Locale.ROOT) + " backward", x, y, dy, dx);
-        Checks.finite(a.name().toLowerCase(java.util.Locale.ROOT), "alpha", alpha);
+    protected void doActivationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
         elementwise.activationBackward(a, alpha, x, y, dy, dx);
     }
 
     @Override
-    public void softmaxForward(Buf x, Buf y, boolean log) {
-        Checks.rows("softmax", x);
-        Checks.elementwise("softmax", x, y);
+    protected void doSoftmaxForward(Buf x, Buf y, boolean log) {
         loss.softmaxForward(x, y, log);
     }
 
     @Override
-    public void softmaxBackward(Buf y, Buf dy, Buf dx, boolean log) {
-        Checks.rows("softmax backward", y);
-        Checks.elementwise("softmax backward", y, dy, dx);
+    protected void doSoftmaxBackward(Buf y, Buf dy, Buf dx, boolean log) {
         loss.softmaxBackward(y, dy, dx, log);
     }
 
     @Override
-    public void softmaxXentForward(Buf logits, Buf labels, float smoothing, Buf probs, Buf lossOut) {
-        Checks.labels("softmax_xent", logits, labels);
-        Checks.elementwise("softmax_xent", logits, probs);
-        Checks.shape("softmax_xent", "loss", lossOut, Shape.of(1));
-        Checks.range("softmax_xent", "label smoothing", smoothing, 0, 1);
+    protected void doSoftmaxXentForward(Buf logits, Buf labels, float smoothing, Buf probs, Buf lossOut) {
         loss.xentForward(logits, labels, smoothing, probs, lossOut);
     }
 
     @Override
-    public void softmaxXentBackward(Buf probs, Buf labels, float smoothing, Buf dlogits) {
-        Checks.labels("softmax_xent backward", probs, labels);
-        Checks.elementwise("softmax_xent backward", probs, dlogits);
-        Checks.range("softmax_xent backward", "label smoothing", smoothing, 0, 1);
+    protected void doSoftmaxXentBackward(Buf probs, Buf labels, float smoothing, Buf dlogits) {
         loss.xentBackward(probs, labels, smoothing, dlogits);
     }
 
     @Override
-    public void mseForward(Buf y, Buf target, Buf lossOut) {
-        Checks.elementwise("mse", y, target);
-        Checks.shape("mse", "loss", lossOut, Shape.of(1));
+    protected void doMseForward(Buf y, Buf target, Buf lossOut) {
         loss.mseForward(y, target, lossOut);
     }
 
     @Override
-    public void mseBackward(Buf y, Buf target, Buf dy) {
-        Checks.elementwise("mse backward", y, target, dy);
+    protected void doMseBackward(Buf y, Buf target, Buf dy) {
         loss.mseBackward(y, target, dy);
     }
 
     @Override
-    public void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {
-        Checks.dropout(x, p, mask, y);
+    protected void doDropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {
         elementwise.dropoutForward(x, p, seed, mask, y);
     }
 
     @Override
-    public void augment(Buf x, boolean hflip, int pad, long seed, Buf y) {
-        Checks.augment(x, pad, y);
+    protected void doAugment(Buf x, boolean hflip, int pad, long seed, Buf y) {
         elementwise.augment(x, hflip, pad, seed, y);
     }
 
     @Override
-    public void dropoutBackward(Buf dy, Buf mask, Buf dx) {
-        Checks.elementwise("dropout backward", dy, mask, dx);
+    protected void doDropoutBackward(Buf dy, Buf mask, Buf dx) {
         elementwise.dropoutBackward(dy, mask, dx);
     }
 
     @Override
-    public void batchNormTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
+    protected void doBatchNormTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
                                       Buf y, Buf saveMean, Buf saveInvStd) {
-        Checks.batchNorm("batchnorm", x, gamma, beta, runMean, runVar, saveMean, saveInvStd);
-        Checks.elementwise("batchnorm", x, y);
-        Checks.batchNormHyper("batchnorm", momentum, eps);
         norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, false);
     }
 
     @Override
-    public void batchNormInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
-        Checks.batchNorm("batchnorm", x, gamma, beta, runMean, runVar);
-        Checks.elementwise("batchnorm", x, y);
-        Checks.batchNormHyper("batchnorm", 0, eps);
+    protected void doBatchNormInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
         norm.inferForward(x, gamma, beta, runMean, runVar, eps, y, false);
     }
 
     @Override
-    public void batchNormBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
-        Checks.batchNorm("batchnorm backward", x, gamma, saveMean, saveInvStd, dgamma, dbeta);
-        Checks.elementwise("batchnorm backward", x, dy, dx);
+    protected void doBatchNormBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         norm.backward(x, gamma, saveMean, saveInvStd, null, dy, dx, dgamma, dbeta);
     }
 
     @Override
-    public void batchNormReluTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
+    protected void doBatchNormReluTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
                                           Buf y, Buf saveMean, Buf saveInvStd) {
-        Checks.batchNorm("batchnorm_relu", x, gamma, beta, runMean, runVar, saveMean, saveInvStd);
-        Checks.elementwise("batchnorm_relu", x, y);
-        Checks.batchNormHyper("batchnorm_relu", momentum, eps);
         norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, true);
     }
 
     @Override
-    public void batchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
-        Checks.batchNorm("batchnorm_relu", x, gamma, beta, runMean, runVar);
-        Checks.elementwise("batchnorm_relu", x, y);
-        Checks.batchNormHyper("batchnorm_relu", 0, eps);
+    protected void doBatchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
         norm.inferForward(x, gamma, beta, runMean, runVar, eps, y, true);
     }
 
     @Override
-    public void batchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
-        Checks.batchNorm("batchnorm_relu backward", x, gamma, saveMean, saveInvStd, dgamma, dbeta);
-        Checks.elementwise("batchnorm_relu backward", x, y, dy, dx);
+    protected void doBatchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         norm.backward(x, gamma, saveMean, saveInvStd, y, dy, dx, dgamma, dbeta);
     }
 
     @Override
-    public void preluForward(Buf x, Buf a, Buf y) {
-        Checks.prelu("prelu forward", x, a);
-        Checks.elementwise("prelu forward", x, y);
+    protected void doPreluForward(Buf x, Buf a, Buf y) {
         elementwise.preluForward(x, a, y);
     }
 
     @Override
-    public void preluBackward(Buf x, Buf a, Buf dy, Buf dx, Buf da) {
-        Checks.prelu("prelu backward", x, a, da);
-        Checks.elementwise("prelu backward", x, dy, dx);
+    protected void doPreluBackward(Buf x, Buf a, Buf dy, Buf dx, Buf da) {
         elementwise.preluBackward(x, a, dy, dx, da);
     }
 
     @Override
-    public void groupNormForward(Buf x, int groups, Buf gamma, Buf beta, float eps, Buf y, Buf saveMean, Buf saveInvStd) {
-        Checks.groupNorm("groupnorm forward", x, groups, gamma, beta, saveMean, saveInvStd);
-        Checks.elementwise("groupnorm forward", x, y);
-        Checks.batchNormHyper("groupnorm forward", 0f, eps);
+    protected void doGroupNormForward(Buf x, int groups, Buf gamma, Buf beta, float eps, Buf y, Buf saveMean, Buf saveInvStd) {
         groupNorm.forward(x, groups, gamma, beta, eps, y, saveMean, saveInvStd);
     }
 
     @Override
-    public void groupNormBackward(Buf x, int groups, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
-        Checks.groupNorm("groupnorm backward", x, groups, gamma, dgamma, saveMean, saveInvStd);
-        Checks.elementwise("groupnorm backward", x, dy, dx);
-        Checks.shape("groupnorm backward", "dbeta", dbeta, gamma.shape());
+    protected void doGroupNormBackward(Buf x, int groups, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         groupNorm.backward(x, groups, gamma, saveMean, saveInvStd, dy, dx, dgamma, dbeta);
     }
 
     @Override
-    public void l1Gradient(Buf p, Buf g, float lambda) {
-        Checks.l1(p, g, lambda);
+    protected void doL1Gradient(Buf p, Buf g, float lambda) {
         optim.l1Gradient(p, g, lambda);
     }
 
     @Override
-    public void sgdUpdate(Buf p, Buf g, Buf velocity, float lr, float momentum, float weightDecay, boolean nesterov) {
-        Checks.sgd(p, g, velocity, lr, momentum, weightDecay);
+    protected void doSgdUpdate(Buf p, Buf g, Buf velocity, float lr, float momentum, float weightDecay, boolean nesterov) {
         optim.sgd(p, g, velocity, lr, momentum, weightDecay, nesterov);
     }
 
     @Override
-    public void adagradUpdate(Buf p, Buf g, Buf sumSq, float lr, float weightDecay, float eps) {
-        Checks.optimiser("adagrad", p, g, sumSq, lr, weightDecay);
-        Checks.finite("adagrad", "eps", eps);
+    protected void doAdagradUpdate(Buf p, Buf g, Buf sumSq, float lr, float weightDecay, float eps) {
         optim.adagrad(p, g, sumSq, lr, weightDecay, eps);
     }
 
     @Override
-    public void adamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled,
+    protected void doAdamUpdate(Buf p, Buf g, Buf m, Buf v, float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled,
                            int step) {
-        Checks.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step);
         optim.adam(p, g, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
     }
 

@@ -1,5 +1,7 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.backend.Buf;
+import io.github.clconv.backend.Packed;
 import io.github.clconv.tensor.Shape;
 import org.jocl.CL;
 import org.jocl.CLException;
@@ -21,11 +23,14 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * One device's context and in-order queue, the programs built on it (cached by source
@@ -150,15 +155,38 @@ public final class ClContext implements AutoCloseable {
         return (config[0] & CL.CL_FP_FMA) != 0;
     }
 
-    /** Elements a sub-buffer's start must be a multiple of (CL_DEVICE_MEM_BASE_ADDR_ALIGN, in bits). */
-    int sliceAlignment() {
+    /**
+     * Zeroed tensors of these shapes as views of one flat buffer (Backend.pack), each starting at a multiple of
+     * CL_DEVICE_MEM_BASE_ADDR_ALIGN as sub-buffers must; zeros allocates the flat buffer.
+     */
+    Packed pack(List<Shape> shapes, Function<Shape, Buf> zeros) {
         int[] bits = new int[1];
         CL.clGetDeviceInfo(device.device(), CL.CL_DEVICE_MEM_BASE_ADDR_ALIGN, Sizeof.cl_uint, Pointer.to(bits), null);
-        return Math.max(1, bits[0] / (8 * Sizeof.cl_float));
+        long align = Math.max(1, bits[0] / (8 * Sizeof.cl_float)), total = 0;
+        long[] offsets = new long[shapes.size()];
+        for (int i = 0; i < offsets.length; i++) {
+            offsets[i] = total;
+            total += (shapes.get(i).size() + align - 1) / align * align;
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pack: " + total + " elements do not fit one buffer");
+        }
+        ClBuffer flat = (ClBuffer) zeros.apply(Shape.of((int) Math.max(total, 1)));
+        List<Buf> parts = new ArrayList<>();
+        try {
+            for (int i = 0; i < offsets.length; i++) {
+                parts.add(slice(flat, offsets[i], shapes.get(i)));
+            }
+        } catch (RuntimeException e) {
+            parts.forEach(Buf::close);
+            flat.close();
+            throw e;
+        }
+        return new Packed(flat, parts);
     }
 
-    /** A view of shape.size() elements of parent from element offset (a multiple of sliceAlignment()). */
-    ClBuffer slice(ClBuffer parent, long offset, Shape shape) {
+    /** A view of shape.size() elements of parent from element offset (a multiple of the base address alignment). */
+    private ClBuffer slice(ClBuffer parent, long offset, Shape shape) {
         cl_buffer_region region = new cl_buffer_region(offset * Sizeof.cl_float, (long) shape.size() * Sizeof.cl_float);
         try {
             cl_mem m = CL.clCreateSubBuffer(parent.mem(), CL.CL_MEM_READ_WRITE, CL.CL_BUFFER_CREATE_TYPE_REGION, region, null);
