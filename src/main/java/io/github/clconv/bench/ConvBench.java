@@ -1,5 +1,7 @@
 package io.github.clconv.bench;
 
+import io.github.clconv.tuning.Timer;
+
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
@@ -39,10 +41,10 @@ public final class ConvBench {
              Buf bias = b.zeros(Shape.of(g.k())); Buf y = b.zeros(g.output()); Buf dy = b.upload(g.output(), GemmBench.random(g.output().size(), rnd));
              Buf dx = b.zeros(g.input()); Buf dw = b.zeros(g.weight()); Buf db = b.zeros(Shape.of(g.k()))) {
             int reps = (int) Math.max(1, Math.min(20, 1e9 / forwardFlops(g)));
-            double fwd = Timer.median(b, 1, runs, reps, () -> b.conv2dForward(x, w, bias, g, y));
+            double fwd = Timer.median(b::finish, 1, runs, reps, () -> b.conv2dForward(x, w, bias, g, y));
             Shape keep = b.convKept(g); // as a training step: the forward keeps what the backward reuses
             try (Buf kept = keep != null ? b.zeros(keep) : null) {
-                double both = Timer.median(b, 1, runs, reps, () -> {
+                double both = Timer.median(b::finish, 1, runs, reps, () -> {
                     if (kept != null) {
                         b.conv2dForwardKeeping(x, w, bias, g, y, kept);
                         b.conv2dBackwardKept(x, w, dy, g, dx, dw, db, kept);

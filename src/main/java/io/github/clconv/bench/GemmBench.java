@@ -1,5 +1,7 @@
 package io.github.clconv.bench;
 
+import io.github.clconv.tuning.Timer;
+
 import io.github.clconv.backend.Buf;
 import io.github.clconv.opencl.ClBackend;
 import io.github.clconv.opencl.ClBlastGemm;
@@ -46,9 +48,9 @@ public final class GemmBench {
              Buf bm = b.upload(c.tb() ? Shape.of(c.n(), c.k()) : Shape.of(c.k(), c.n()), random(c.k() * c.n(), rnd));
              Buf out = b.zeros(Shape.of(c.m(), c.n()))) {
             int reps = (int) Math.max(1, Math.min(50, 2e9 / c.flops())); // about 0.05 s per run at 40 GFLOP/s
-            double ours = Timer.median(b, 2, runs, reps, () -> b.gemm(c.ta(), c.tb(), 1f, a, bm, 0f, out));
+            double ours = Timer.median(b::finish, 2, runs, reps, () -> b.gemm(c.ta(), c.tb(), 1f, a, bm, 0f, out));
             double theirs = blast == null ? Double.NaN
-                    : Timer.median(b, 2, runs, reps, () -> blast.run(c.ta(), c.tb(), c.m(), c.n(), c.k(), 1f, a, bm, 0f, out));
+                    : Timer.median(b::finish, 2, runs, reps, () -> blast.run(c.ta(), c.tb(), c.m(), c.n(), c.k(), 1f, a, bm, 0f, out));
             return new Result(c, c.flops() / ours / 1e9, c.flops() / theirs / 1e9);
         }
     }

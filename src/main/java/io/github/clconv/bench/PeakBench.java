@@ -1,5 +1,7 @@
 package io.github.clconv.bench;
 
+import io.github.clconv.tuning.Timer;
+
 import io.github.clconv.opencl.ClBackend;
 import io.github.clconv.opencl.ClBuffer;
 import io.github.clconv.opencl.ClContext;
@@ -38,7 +40,7 @@ public final class PeakBench {
             double seconds;
             while (true) {
                 int n = iters;
-                seconds = Timer.median(b, 1, runs, 1, () -> launch(cl, vw, out, items, n));
+                seconds = Timer.median(b::finish, 1, runs, 1, () -> launch(cl, vw, out, items, n));
                 if (seconds >= 0.02 || iters >= 1 << 24) {
                     break;
                 }

@@ -186,6 +186,13 @@ final class ClGemm {
     }
 
     /** Dense row-major matrices: leading dimensions follow from the shapes. */
+    /** c = alpha * op(a) * op(b) + beta * c with variant v whatever the plan says, the operands checked as Backend.gemm checks them. */
+    void runChecked(GemmVariant v, boolean ta, boolean tb, float alpha, Buf a, Buf b, float beta, Buf c) {
+        int[] mnk = io.github.clconv.backend.Checks.gemm(ta, tb, alpha, a, b, beta, c);
+        int m = mnk[0], n = mnk[1], k = mnk[2];
+        run(v, ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
+    }
+
     void run(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, Buf b, float beta, Buf c) {
         run(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
     }

@@ -3,9 +3,10 @@ package io.github.clconv.opencl;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
+import io.github.clconv.tuning.Check;
+import io.github.clconv.tuning.Timer;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +64,8 @@ final class ConvRouter {
     /**
      * Seconds per candidate for g on random data; those that disagree with im2col are left out. First a pilot at an
      * eighth of the batch drops the candidates more than ConvTuner.PILOT_DROP times slower than the best there (on rusticl a
-     * direct step of the 56x56 layer took 49 s where Winograd took 0.5 s). The survivors then run in turns and keep
-     * their best time, for at least five rounds and until MEASURE_SECONDS have passed: with five rounds of a 3 ms
+     * direct step of the 56x56 layer took 49 s where Winograd took 0.5 s). The survivors then run in turns (Timer.inTurns, the median
+     * of each), for at least five rounds and until MEASURE_SECONDS have passed: with five rounds of a 3 ms
      * layer, 50 ms in all, a burst of load on a shared machine once made one 1.8x slower win.
      */
     private Map<ConvTuner.Algo, Double> measure(ConvGeom g, List<ConvTuner.Algo> candidates) {
@@ -80,23 +81,17 @@ final class ConvRouter {
                 step(algorithms.get(timed.get(i)), x, w, g, out[i]);
             }
             float[][] want = {cl.read(out[0][0]), cl.read(out[0][1]), cl.read(out[0][2])}; // timed.get(0) is im2col
-            boolean[] agrees = new boolean[c];
+            Runnable[] agreeing = new Runnable[c]; // null: disagrees with im2col, not timed
             for (int i = 0; i < c; i++) {
-                agrees[i] = true;
+                boolean agrees = true;
                 for (int j = 0; j < 3; j++) {
-                    agrees[i] &= ConvTuner.relativeDifference(cl.read(out[i][j]), want[j]) <= ConvTuner.TOLERANCE;
+                    agrees &= Check.agrees(cl.read(out[i][j]), want[j], ConvTuner.TOLERANCE);
                 }
+                ConvAlgorithm a = algorithms.get(timed.get(i));
+                ClBuffer[] o = out[i];
+                agreeing[i] = agrees ? () -> step(a, x, w, g, o) : null;
             }
-            double[] best = new double[c];
-            Arrays.fill(best, Double.POSITIVE_INFINITY);
-            long start = System.nanoTime();
-            for (int round = 0; round < MAX_ROUNDS && (round < 5 || System.nanoTime() - start < MEASURE_SECONDS * 1e9); round++) {
-                for (int i = 0; i < c; i++) {
-                    if (agrees[i]) {
-                        best[i] = Math.min(best[i], time(algorithms.get(timed.get(i)), x, w, g, out[i]));
-                    }
-                }
-            }
+            double[] best = Timer.inTurns(cl::finish, agreeing, 1, 5, MAX_ROUNDS, MEASURE_SECONDS);
             Map<ConvTuner.Algo, Double> t = new EnumMap<>(ConvTuner.Algo.class);
             for (ConvTuner.Algo a : candidates) {
                 if (!timed.contains(a)) {
@@ -104,7 +99,7 @@ final class ConvRouter {
                 }
             }
             for (int i = 0; i < c; i++) {
-                if (agrees[i]) {
+                if (agreeing[i] != null) {
                     t.put(timed.get(i), best[i]);
                 }
             }
@@ -132,7 +127,7 @@ final class ConvRouter {
                 ConvAlgorithm a = algorithms.get(candidates.get(i));
                 ClBuffer[] out = trialBuffers(a, p, bufs);
                 step(a, x, w, p, out); // builds its kernels
-                s[i] = time(a, x, w, p, out);
+                s[i] = Timer.once(cl::finish, 1, () -> step(a, x, w, p, out));
             }
         } finally {
             bufs.forEach(ClBuffer::close);
@@ -151,13 +146,5 @@ final class ConvRouter {
             }
         }
         return out;
-    }
-
-    private double time(ConvAlgorithm a, Buf x, Buf w, ConvGeom g, ClBuffer[] out) {
-        cl.finish();
-        long t0 = System.nanoTime();
-        step(a, x, w, g, out);
-        cl.finish();
-        return (System.nanoTime() - t0) / 1e9;
     }
 }

@@ -1,11 +1,10 @@
 package io.github.clconv.opencl;
 
 import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tuning.TuningCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,8 +19,8 @@ import java.util.Random;
  * (forward, input and weight gradients) on random data, after a pilot at a smaller batch
  * has dropped those far slower than the fastest (pilotSurvivors); a candidate must first agree with
  * im2col within TOLERANCE on all three results, else it cannot win. The choice is kept per
- * device and driver in convalgo-SET-HASH-DEVICE.properties beside the GEMM plan (SET names the
- * candidates, e.g. i2w2w4d, and HASH their kernels' sources, so that a new or changed one is measured).
+ * device and driver in a TuningCache keyed by the candidates (e.g. i2w2w4d) and their kernels' sources,
+ * so that a new or changed one is measured.
  */
 final class ConvTuner {
     private static final Logger log = LoggerFactory.getLogger(ConvTuner.class);
@@ -198,45 +197,29 @@ final class ConvTuner {
         return v;
     }
 
-    static double relativeDifference(float[] a, float[] b) {
-        double d = 0, s = 1e-6;
-        for (int i = 0; i < a.length; i++) {
-            d = Math.max(d, Math.abs(a[i] - b[i]));
-            s = Math.max(s, Math.abs(b[i]));
-        }
-        return d / s;
-    }
-
     Map<String, Algo> choices() {
         return Map.copyOf(choices);
     }
 
     /**
-     * Named after the candidates and a hash of the kernels they run too: a file from before a candidate existed, or
-     * from before its kernels changed, would keep choices that no longer hold.
+     * Keyed by the candidates and the kernels they run too: a file from before a candidate existed, or from before its
+     * kernels changed, would keep choices that no longer hold.
      */
-    static Path cacheFile(DeviceInfo d) {
+    static TuningCache cache(DeviceInfo d) {
         StringBuilder set = new StringBuilder();
         for (Algo a : Algo.values()) {
             set.append(a.label().charAt(0)).append(a.label().replaceAll("[^0-9]", ""));
         }
-        return TuningCache.dir().resolve("convalgo-" + set + "-" + KERNELS_HASH + "-" + d.cacheKey().replace('|', '_') + ".properties");
+        return TuningCache.of("convalgo", d.cacheKey(), d.describe(), set + "-" + KERNELS_HASH);
     }
 
     /** The sources every candidate's kernels come from, hashed. */
-    private static final String KERNELS_HASH = kernelsHash("im2col.cl", "gemm.cl", "winograd.cl", "direct.cl", "tensor.cl", "madd.h", "reduction.h");
-
-    private static String kernelsHash(String... files) {
-        int h = 1;
-        for (String f : files) {
-            h = 31 * h + ClContext.source(f).hashCode();
-        }
-        return String.format(java.util.Locale.ROOT, "%08x", h);
-    }
+    private static final String KERNELS_HASH = TuningCache.hash(ClContext::source,
+            "im2col.cl", "gemm.cl", "winograd.cl", "direct.cl", "tensor.cl", "madd.h", "reduction.h");
 
     private void load() {
-        Path f = cacheFile(cl.device());
-        Properties p = TuningCache.read(f).orElse(null);
+        TuningCache cache = cache(cl.device());
+        Properties p = cache.read().orElse(null);
         if (p == null) {
             return;
         }
@@ -244,7 +227,7 @@ final class ConvTuner {
             try {
                 choices.put(k, Algo.valueOf(p.getProperty(k).trim().toUpperCase(java.util.Locale.ROOT)));
             } catch (IllegalArgumentException e) {
-                TuningCache.ignore(f, k + " = " + p.getProperty(k) + " is no algorithm");
+                cache.ignore(k + " = " + p.getProperty(k) + " is no algorithm");
             }
         }
     }
@@ -252,10 +235,6 @@ final class ConvTuner {
     private void save() {
         Properties props = new Properties();
         choices.forEach((k, v) -> props.setProperty(k, v.label()));
-        try {
-            TuningCache.write(cacheFile(cl.device()), props, "clconv convolution algorithm per layer shape for " + cl.device().describe());
-        } catch (IOException e) {
-            log.warn("cannot keep the convolution choices in {} ({}); they will be measured again", TuningCache.dir(), e.getMessage());
-        }
+        cache(cl.device()).write(props);
     }
 }

@@ -2,6 +2,9 @@ package io.github.clconv.opencl;
 
 import io.github.clconv.tensor.Shape;
 import io.github.clconv.backend.Tolerance;
+import io.github.clconv.tuning.Check;
+import io.github.clconv.tuning.Timer;
+import io.github.clconv.tuning.TuningCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +22,7 @@ import java.util.function.Consumer;
 
 /**
  * Chooses each GEMM shape class's variant on a device by measurement and keeps the plan
- * on disk per device name and driver version (~/.cache/clconv/gemm-DEVICE.properties, or
- * under the directory that -Dclconv.cache or CLCONV_CACHE names). Every candidate is
+ * on disk per device name and driver version (a TuningCache of kind gemm). Every candidate is
  * checked against a double-precision host product before its time counts, so a variant
  * that a driver miscompiles cannot win. A device with no plan gets a quick probe (three
  * variants on one shape, well under a second on a CPU) and a log line that `clconv tune`
@@ -48,14 +50,14 @@ public final class GemmTuner {
         return TuningCache.dir();
     }
 
-    static Path cacheFile(DeviceInfo d) {
-        return cacheDir().resolve("gemm-" + d.cacheKey().replace('|', '_') + ".properties");
+    static TuningCache cache(DeviceInfo d) {
+        return TuningCache.of("gemm", d.cacheKey(), d.describe(), TuningCache.hash(ClContext::source, "gemm.cl", "madd.h"));
     }
 
     /** The cached plan of this device; empty when there is none, or it is unreadable or unfit for the device (said in a warning). */
     public static Optional<GemmPlan> load(DeviceInfo d) {
-        Path f = cacheFile(d);
-        Optional<Properties> read = TuningCache.read(f);
+        TuningCache cache = cache(d);
+        Optional<Properties> read = cache.read();
         if (read.isEmpty()) {
             return Optional.empty();
         }
@@ -76,18 +78,18 @@ public final class GemmTuner {
             }
             return Optional.of(new GemmPlan(m, p.getProperty("source", "tuned")));
         } catch (RuntimeException e) {
-            TuningCache.ignore(f, e.getMessage());
+            cache.ignore(e.getMessage());
             return Optional.empty();
         }
     }
 
-    static void save(DeviceInfo d, GemmPlan plan) throws IOException {
+    static void save(DeviceInfo d, GemmPlan plan) {
         Properties props = new Properties();
         props.setProperty("source", plan.source());
         for (String c : GemmPlan.CLASSES) {
             props.setProperty(c, plan.variant(c).toString());
         }
-        TuningCache.write(cacheFile(d), props, "clconv GEMM plan for " + d.describe());
+        cache(d).write(props);
     }
 
     /** The device's cached plan, else a probe's (saved, so that it runs once per device and driver). */
@@ -114,11 +116,7 @@ public final class GemmTuner {
         GemmPlan plan = GemmPlan.uniform(best, "probe");
         log.debug("{}: no tuned GEMM plan, a quick probe chose [{}] for every shape; `clconv tune` times every variant per shape class",
                 cl.device().describe(), best);
-        try {
-            save(cl.device(), plan);
-        } catch (IOException e) {
-            log.warn("cannot keep the GEMM probe's choice in {} ({}); it will be probed again", cacheDir(), e.getMessage());
-        }
+        save(cl.device(), plan);
         return plan;
     }
 
@@ -235,28 +233,34 @@ public final class GemmTuner {
         if (top.size() < 2) {
             return best;
         }
-        Map<GemmVariant, List<Double>> turns = new LinkedHashMap<>();
-        for (int round = 0; round < 3; round++) {
-            for (GemmVariant v : top) {
-                Measured r = measure(cl, g, v, p, Double.POSITIVE_INFINITY, 5);
-                turns.computeIfAbsent(v, k -> new ArrayList<>()).add(r.note == null ? r.seconds : Double.POSITIVE_INFINITY);
-            }
+        Runnable[] bodies = new Runnable[top.size()];
+        int[] inner = new int[top.size()];
+        for (int i = 0; i < bodies.length; i++) {
+            GemmVariant v = top.get(i);
+            inner[i] = (int) Math.max(1, Math.min(50, 0.02 / timed.get(v)));
+            int n = inner[i];
+            bodies[i] = () -> {
+                for (int r = 0; r < n; r++) {
+                    p.run(g, v, 1f, 0f);
+                }
+            };
+        }
+        double[] median = Timer.inTurns(cl::finish, bodies, 1, 3, 3, 0);
+        Map<GemmVariant, Double> turns = new LinkedHashMap<>();
+        for (int i = 0; i < bodies.length; i++) {
+            turns.put(top.get(i), median[i] / inner[i]);
         }
         GemmVariant winner = best;
         double bestMedian = Double.POSITIVE_INFINITY;
-        for (Map.Entry<GemmVariant, List<Double>> e : turns.entrySet()) {
-            List<Double> t = new ArrayList<>(e.getValue());
-            t.sort(null);
-            if (t.get(1) < bestMedian) {
-                bestMedian = t.get(1);
+        for (Map.Entry<GemmVariant, Double> e : turns.entrySet()) {
+            if (e.getValue() < bestMedian) {
+                bestMedian = e.getValue();
                 winner = e.getKey();
             }
         }
         // what decided is printed: a finalist's first timing above the winner's in the table is a noisy one
-        for (Map.Entry<GemmVariant, List<Double>> e : turns.entrySet()) {
-            List<Double> t = new ArrayList<>(e.getValue());
-            t.sort(null);
-            double gflops = p.flops() / t.get(1) / 1e9;
+        for (Map.Entry<GemmVariant, Double> e : turns.entrySet()) {
+            double gflops = p.flops() / e.getValue() / 1e9;
             progress.accept(new Timing(shapeClass, e.getKey(), gflops, String.format(java.util.Locale.ROOT,
                     "final round, median of 3 turns: %8.2f GFLOP/s%s", gflops, e.getKey().equals(winner) ? "  <- chosen" : "")));
         }
@@ -280,18 +284,7 @@ public final class GemmTuner {
                 return new Measured(Double.POSITIVE_INFINITY, String.format(java.util.Locale.ROOT, "abandoned: %.3f s per product", first));
             }
             int inner = (int) Math.max(1, Math.min(50, 0.02 / first));
-            double[] t = new double[reps];
-            for (int r = 0; r < reps; r++) {
-                cl.finish();
-                long s = System.nanoTime();
-                for (int i = 0; i < inner; i++) {
-                    p.run(g, v, 1f, 0f);
-                }
-                cl.finish();
-                t[r] = (System.nanoTime() - s) / 1e9 / inner;
-            }
-            Arrays.sort(t);
-            return new Measured(t[reps / 2], null);
+            return new Measured(Timer.median(cl::finish, 0, reps, inner, () -> p.run(g, v, 1f, 0f)), null);
         } catch (ClException e) {
             String msg = e.getMessage();
             return new Measured(Double.POSITIVE_INFINITY, "failed: " + msg.lines().findFirst().orElse(msg));
@@ -350,12 +343,7 @@ public final class GemmTuner {
                     }
                 }
             }
-            double maxErr = 0, maxRef = 0;
-            for (int i = 0; i < want.length; i++) {
-                maxErr = Math.max(maxErr, Math.abs(got[i] - want[i]));
-                maxRef = Math.max(maxRef, Math.abs(want[i]));
-            }
-            return Double.isNaN(maxErr) ? Double.NaN : maxErr / Math.max(maxRef, 1e-30);
+            return Check.relativeError(got, want);
         }
 
         private static float[] random(SplittableRandom rnd, int size) {

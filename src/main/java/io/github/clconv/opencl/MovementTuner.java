@@ -2,12 +2,12 @@ package io.github.clconv.opencl;
 
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
+import io.github.clconv.tuning.Check;
+import io.github.clconv.tuning.Timer;
+import io.github.clconv.tuning.TuningCache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
@@ -30,32 +30,28 @@ final class MovementTuner {
     private MovementTuner() {
     }
 
-    static Path cacheFile(DeviceInfo d) {
-        return TuningCache.dir().resolve("movement-" + d.cacheKey().replace('|', '_') + ".properties");
+    static TuningCache cache(DeviceInfo d) {
+        return TuningCache.of("movement", d.cacheKey(), d.describe(), TuningCache.hash(ClContext::source, "im2col.cl"));
     }
 
     /** The device's cached choice, else a measurement's (saved). */
     static boolean elementwise(ClContext cl, Scratch scratch) {
-        Path f = cacheFile(cl.device());
-        Optional<Properties> cached = TuningCache.read(f);
+        TuningCache cache = cache(cl.device());
+        Optional<Properties> cached = cache.read();
         if (cached.isPresent()) {
             String v = cached.get().getProperty("im2col", "");
             if (v.equals("row") || v.equals("element")) {
                 return v.equals("element");
             }
-            TuningCache.ignore(f, "im2col is '" + v + "', not row or element");
+            cache.ignore("im2col is '" + v + "', not row or element");
         }
         Result r = measure(cl, scratch);
-        try {
-            save(cl.device(), r);
-        } catch (IOException e) {
-            log.warn("cannot keep the data-movement choice in {} ({}); it will be measured again", TuningCache.dir(), e.getMessage());
-        }
+        save(cl.device(), r);
         return r.elementwise();
     }
 
     /** Times both layouts (after checking that they agree) and saves the faster. */
-    static Result tune(ClContext cl) throws IOException {
+    static Result tune(ClContext cl) {
         try (Scratch scratch = new Scratch(cl)) {
             Result r = measure(cl, scratch);
             save(cl.device(), r);
@@ -78,34 +74,21 @@ final class MovementTuner {
             ClConv elems = new ClConv(cl, null, scratch, ClBackend.COL_BUDGET_BYTES, true);
             rows.im2col(x, g, a, 0, g.n());
             elems.im2col(x, g, b, 0, g.n());
-            if (!Arrays.equals(cl.read(a), cl.read(b))) {
+            if (!Check.agrees(cl.read(b), cl.read(a), 0)) { // the same copies: equal to the bit
                 log.warn("{}: the element-wise im2col disagrees with the row-wise one; keeping rows", cl.device().describe());
                 return new Result(false, Double.NaN, Double.NaN);
             }
-            double tr = Double.POSITIVE_INFINITY, te = Double.POSITIVE_INFINITY;
-            for (int round = 0; round < 5; round++) { // in turns, the best of five: noise only adds time
-                tr = Math.min(tr, time(cl, () -> rows.im2col(x, g, a, 0, g.n())));
-                te = Math.min(te, time(cl, () -> elems.im2col(x, g, b, 0, g.n())));
-            }
-            return new Result(te < tr, tr, te);
+            double[] t = Timer.inTurns(cl::finish, new Runnable[]{() -> rows.im2col(x, g, a, 0, g.n()), () -> elems.im2col(x, g, b, 0, g.n())},
+                    5, 5, 5, 0);
+            return new Result(t[1] < t[0], t[0], t[1]);
         }
     }
 
-    private static double time(ClContext cl, Runnable r) {
-        cl.finish();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < 5; i++) {
-            r.run();
-        }
-        cl.finish();
-        return (System.nanoTime() - t0) / 5e9;
-    }
-
-    private static void save(DeviceInfo d, Result r) throws IOException {
+    private static void save(DeviceInfo d, Result r) {
         Properties props = new Properties();
         props.setProperty("im2col", r.elementwise() ? "element" : "row");
         props.setProperty("row_ms", String.valueOf(r.rowSeconds() * 1e3));
         props.setProperty("element_ms", String.valueOf(r.elementSeconds() * 1e3));
-        TuningCache.write(cacheFile(d), props, "clconv data-movement layout for " + d.describe());
+        cache(d).write(props);
     }
 }

@@ -40,7 +40,7 @@ class ConvTunerTest {
             return times;
         });
         assertEquals(Algo.WINOGRAD2, chosen);
-        assertTrue(Files.isRegularFile(ConvTuner.cacheFile(cl.device())));
+        assertTrue(Files.isRegularFile(ConvTuner.cache(cl.device()).file()));
         Algo again = new ConvTuner(cl, null).choose(G, (g, candidates) -> {
             throw new AssertionError("a kept choice is not measured again");
         });

@@ -3,6 +3,7 @@ package io.github.clconv.opencl;
 import io.github.clconv.TemporaryCache;
 import io.github.clconv.TestDevices;
 import io.github.clconv.backend.ReferenceBackend;
+import io.github.clconv.tuning.TuningCache;
 import io.github.clconv.verify.CheckResult;
 import io.github.clconv.verify.OpCatalog;
 import io.github.clconv.verify.OpFamily;
@@ -43,7 +44,7 @@ class GemmTunerTest {
         DeviceInfo d = TestDevices.cl().context().device();
         System.out.println("GemmTunerTest: the warnings 'ignoring the tuning cache' that follow are expected: this test breaks the caches");
         for (String bad : new String[]{"tm=8\nvw=16\n", "nn.small=tiled TSM=banana\n", "nn.small=nt TR=4 TC=4 VK=8 WG=1\n"}) {
-            Files.writeString(GemmTuner.cacheFile(d), bad);
+            Files.writeString(GemmTuner.cache(d).file(), bad);
             assertEquals(Optional.empty(), GemmTuner.load(d), bad);
             try (ClBackend b = new ClBackend(d)) {
                 assertEquals("probe", b.gemmPlan().source(), bad);
@@ -65,9 +66,10 @@ class GemmTunerTest {
             tooWide.append(c).append("=tiled TSM=").append(wide).append(" TSN=1 TSK=1 WM=1 WN=1 LOCAL=0\n");
         }
         for (String bad : new String[]{"nn.small=blocked TM=8 VW=16 WG=1 \\uZZZZ\n", tooWide.toString()}) {
-            Files.writeString(GemmTuner.cacheFile(d), bad);
-            Files.writeString(MovementTuner.cacheFile(d), "im2col=row\\u12\n");
-            Files.writeString(ConvTuner.cacheFile(d), "\\uXYZW=direct\n");
+            // valid headers, bad entries: each tuner's own rules must refuse them
+            writeWithHeader(GemmTuner.cache(d), bad);
+            writeWithHeader(MovementTuner.cache(d), "im2col=row\\u12\n");
+            writeWithHeader(ConvTuner.cache(d), "\\uXYZW=direct\n");
             assertEquals(Optional.empty(), GemmTuner.load(d), bad);
             try (ClBackend b = new ClBackend(d)) {
                 assertEquals("probe", b.gemmPlan().source(), bad);
@@ -87,6 +89,11 @@ class GemmTunerTest {
                 }
             }
         }
+    }
+
+    private static void writeWithHeader(TuningCache cache, String entries) throws IOException {
+        cache.write(new java.util.Properties());
+        Files.writeString(cache.file(), entries, java.nio.file.StandardOpenOption.APPEND);
     }
 
     /** CLCONV_CACHE= (empty) wrote cache files into the working folder: an empty setting is no setting. */
