@@ -206,21 +206,20 @@ public final class Graph implements Model {
         }
     }
 
-    /** A bn node whose only reader is a relu node does the relu in its own pass. */
+    /** A layer node and the layer node that alone reads it (the graph's output is read by the caller too). */
     private void fuseBatchNormRelu() {
         int[] readers = new int[nodes.size()];
         for (Node n : nodes) {
             n.inputs.forEach(in -> readers[in.id]++);
         }
-        readers[output.id]++; // the graph's output is read by the caller
+        readers[output.id]++;
+        List<Fusion.Link> links = new ArrayList<>();
         for (Node n : nodes) {
-            if (n.kind == Kind.LAYER && n.layer instanceof ActivationLayer a && a.kind == io.github.clconv.backend.Activation.RELU) {
-                Node in = n.inputs.get(0);
-                if (in.kind == Kind.LAYER && in.layer instanceof BatchNorm bn && readers[in.id] == 1) {
-                    bn.fuseRelu(a);
-                }
+            if (n.kind == Kind.LAYER && n.inputs.size() == 1 && n.inputs.get(0).kind == Kind.LAYER && readers[n.inputs.get(0).id] == 1) {
+                links.add(new Fusion.Link(n.inputs.get(0).layer, n.layer));
             }
         }
+        Fusion.apply(links);
     }
 
     @Override

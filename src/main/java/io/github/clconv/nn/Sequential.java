@@ -41,14 +41,15 @@ public final class Sequential implements Model {
         }
     }
 
-    /** bn followed by relu: one pass (unless a max pool follows the relu, which then runs first). */
+    /** Each layer is read by the next alone, except a relu before a max pool: forward runs that pool first. */
     private void fuseBatchNormRelu() {
+        List<Fusion.Link> links = new ArrayList<>();
         for (int i = 0; i + 1 < layers.size(); i++) {
-            if (layers.get(i) instanceof BatchNorm bn && layers.get(i + 1) instanceof ActivationLayer a && a.kind == Activation.RELU
-                    && !reluBeforeMaxPool(i + 1)) {
-                bn.fuseRelu(a);
+            if (!reluBeforeMaxPool(i + 1)) {
+                links.add(new Fusion.Link(layers.get(i), layers.get(i + 1)));
             }
         }
+        Fusion.apply(links);
     }
 
     private void packTrainable() {

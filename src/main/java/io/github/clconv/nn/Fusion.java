@@ -1,0 +1,28 @@
+package io.github.clconv.nn;
+
+import io.github.clconv.backend.Activation;
+
+import java.util.List;
+
+/**
+ * The fusions every model type gets, decided in one place: a model describes its data flow as
+ * links from a layer to the one layer that alone reads its output, and this pass fuses what
+ * it can. Today that is a ReLU into the batch norm before it (one pass over the data forward
+ * and backward, BatchNorm.fuseRelu); a new fusion is one more rule here, not one per model type.
+ */
+final class Fusion {
+    private Fusion() {
+    }
+
+    /** producer's output is read by soleReader and by nothing else (not by the model's caller either). */
+    record Link(Layer producer, Layer soleReader) {
+    }
+
+    static void apply(List<Link> links) {
+        for (Link l : links) {
+            if (l.producer() instanceof BatchNorm bn && l.soleReader() instanceof ActivationLayer a && a.kind == Activation.RELU) {
+                bn.fuseRelu(a);
+            }
+        }
+    }
+}
