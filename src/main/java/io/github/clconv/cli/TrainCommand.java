@@ -16,9 +16,9 @@ import io.github.clconv.train.Optimizer;
 import io.github.clconv.train.Trainer;
 import io.github.clconv.train.TrainingListener;
 import io.github.clconv.train.Fit;
-import io.github.clconv.parallel.DataParallel;
 import io.github.clconv.parallel.Mpi;
 import io.github.clconv.parallel.MpiSync;
+import io.github.clconv.parallel.ParallelFit;
 import io.github.clconv.parallel.RankAgreement;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -181,37 +181,13 @@ final class TrainCommand implements Callable<Integer> {
         Optimizer.Config optConfig = new Optimizer.Config(Optimizer.kind(optimizer), lr, Optimizer.kind(optimizer) == Optimizer.Kind.SGD ? momentum : 0f,
                 nesterov, weightDecay, l1);
         Prepared p = new Prepared(train, test, val, norm, optConfig, sched, aug, noTest, t0, Math.max(train.classes(), test.classes()), brightness);
-        if (Mpi.launched()) { // under mpirun: this process is one rank; MPI says which
-            Mpi mpi = Mpi.get();
-            if (devices != null) {
-                throw new IllegalArgumentException("--devices and mpirun do not mix: each MPI rank trains on its --device");
-            }
-            try {
-                MpiSync ms = new MpiSync(mpi);
-                return replica(p, mpi.rank(), mpi.size(), ms, syncBn ? ms.stats() : null, device);
-            } catch (RankAgreement.DisagreementException e) {
-                throw e; // every rank found the same difference and ends by itself
-            } catch (Exception | Error e) {
-                if (mpi.size() > 1) {
-                    System.err.println("clconv: rank " + mpi.rank() + ": " + e.getMessage() + "; ending the MPI job");
-                    mpi.abort(2); // the other ranks must not wait in an allreduce for this one
-                }
-                throw e;
-            }
+        boolean mpi = Mpi.launched(); // under mpirun: this process is one rank; MPI says which
+        if (mpi && devices != null) {
+            throw new IllegalArgumentException("--devices and mpirun do not mix: each MPI rank trains on its --device");
         }
-        List<String> devs = devices == null ? List.of(device) : Backends.deviceList(devices);
-        if (devs.size() > 1) {
-            return DataParallel.run(devs.size(), REPLICA_TIMEOUT_S,
-                    (rank, world, sync) -> replica(p, rank, world, sync.member(rank), syncBn ? sync.stats(rank) : null, devs.get(rank)));
-        }
-        if (syncBn) {
-            throw new IllegalArgumentException("--sync-bn synchronises batch norms across replicas; it needs --devices with two or more, or mpirun");
-        }
-        return replica(p, 0, 1, null, null, devs.get(0));
+        List<String> devs = mpi ? null : devices == null ? List.of(device) : Backends.deviceList(devices);
+        return ParallelFit.run(devs, syncBn, (rank, world, sync, bnSync) -> replica(p, rank, world, sync, bnSync, mpi ? device : devs.get(rank)));
     }
-
-    /** Wait at most this long for the other replicas at a gradient exchange before stopping with an error. */
-    static final long REPLICA_TIMEOUT_S = 600;
 
     private record Prepared(Dataset train, Dataset test, Dataset val, double[][] norm, Optimizer.Config optConfig, Schedule sched,
                             Augmentation aug, boolean noTest, long t0, int classes, double brightness) {

@@ -106,6 +106,32 @@ class DataParallelTest {
         return single;
     }
 
+    /** The library's ParallelFit (what TrainCommand uses) on two devices follows the same losses as on one. */
+    @Test
+    void theLibraryTrainsOnTwoDevicesAsOnOne() throws Exception {
+        Map<String, String> env = Map.of("POCL_DEVICES", "pthread pthread");
+        double[] one = libraryLosses("0", env), two = libraryLosses("0,1", env);
+        assertEquals(7, one.length, "35 steps logged every 5");
+        for (int i = 0; i < one.length; i++) {
+            assertTrue(Math.abs(one[i] - two[i]) <= 1e-5 * Math.abs(one[i]) + 1e-6, "step " + 5 * (i + 1) + ": two devices " + two[i] + ", one " + one[i]);
+        }
+    }
+
+    private static double[] libraryLosses(String devices, Map<String, String> env) throws Exception {
+        Path out = dir.resolve("library-" + devices.replace(',', '_') + ".txt");
+        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), LibraryParallelFit.class.getName(), devices, data.toString()))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).redirectOutput(out.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        if (!p.waitFor(240, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("LibraryParallelFit " + devices + " did not finish in 240 s");
+        }
+        assertEquals(0, p.exitValue(), "LibraryParallelFit " + devices + ":\n" + Files.readString(out));
+        return Files.readAllLines(out).stream().filter(l -> l.startsWith("loss ")).mapToDouble(l -> Double.parseDouble(l.substring(5))).toArray();
+    }
+
     @Test
     void twoDevicesInOneProcessReproduceOneDevice() throws Exception {
         double[] one = single();
