@@ -74,8 +74,8 @@ final class Backends {
         if (movement != null && !movement.equals("row") && !movement.equals("element")) {
             throw new IllegalArgumentException("--movement " + movement + ": expected row or element");
         }
-        if (convAlgo != null && !java.util.List.of("auto", "im2col", "winograd2", "winograd4", "direct").contains(convAlgo)) {
-            throw new IllegalArgumentException("--conv-algo " + convAlgo + ": expected auto, im2col, winograd2, winograd4 or direct");
+        if (convAlgo != null && !ClBackend.convAlgorithms().contains(convAlgo)) {
+            throw new IllegalArgumentException("--conv-algo " + convAlgo + ": expected one of " + String.join(", ", ClBackend.convAlgorithms()));
         }
         ClBackend b = ClBackend.open(spec, gemm == null ? null : GemmPlan.uniform(GemmVariant.parse(gemm), "--gemm"),
                 movement == null ? null : movement.equals("element"));

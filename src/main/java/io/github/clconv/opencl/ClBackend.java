@@ -103,8 +103,13 @@ public final class ClBackend extends Backend {
      * the choice measured per layer shape (ConvTuner); returns this.
      */
     public ClBackend convAlgo(String algo) {
-        convs.force(ConvTuner.parse(algo));
+        convs.force(algo);
         return this;
+    }
+
+    /** The names convAlgo takes: auto and every registered convolution algorithm. */
+    public static List<String> convAlgorithms() {
+        return ConvRouter.names();
     }
 
     /** The algorithm conv2d uses for g on this device (measuring it now if it has not been). */

@@ -9,8 +9,8 @@ import io.github.clconv.tensor.Shape;
  * Winograd F(2x2) or F(4x4), direct, 1x1 as one GEMM), as dlprimitives' Conv2DForward is:
  * it says where it applies and what workspace its training forward keeps for its backward,
  * and ConvRouter chooses among those that apply by measurement (ConvTuner). A new algorithm
- * is a class implementing this, a ConvTuner.Algo constant (its name in the tuning cache and
- * in --conv-algo), and one line in ConvRouter.
+ * is a class implementing this, its kernels' .cl file, and one Registration line in
+ * ConvRouter.ALGORITHMS (its name there is its name in the tuning cache and in --conv-algo).
  */
 interface ConvAlgorithm {
     boolean applies(ConvGeom g);

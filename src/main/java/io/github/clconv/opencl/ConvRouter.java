@@ -5,50 +5,102 @@ import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
 import io.github.clconv.tuning.Check;
 import io.github.clconv.tuning.Timer;
+import io.github.clconv.tuning.TuningCache;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Which convolution algorithm runs a layer shape on this device: a 1x1 convolution is one
- * GEMM, always; for the rest, the registered algorithms that apply are measured once per
- * shape (ConvTuner keeps the choice per device and driver) and the fastest that agrees with
- * im2col wins. The measuring harness lives here: a pilot at an eighth of the batch, then the
+ * GEMM, always; for the rest, the algorithms registered in ALGORITHMS that apply are measured
+ * once per shape (ConvTuner keeps the choice per device and driver) and the fastest that
+ * agrees with im2col wins. Adding an algorithm: its class (ConvAlgorithm), its kernels' .cl
+ * file, and one Registration line here. The measuring harness lives here: a pilot at an eighth of the batch, then the
  * survivors timed in turns as training runs them (the forward keeping what the backward reuses).
  */
 final class ConvRouter {
+    /** What an algorithm is built from: the device's context, GEMM, scratch, the im2col launcher and data-movement layout. */
+    record Parts(ClContext cl, ClGemm gemm, Scratch scratch, ClConv im2col, long budgetBytes, boolean elementwise) {
+    }
+
+    /** An algorithm's name (in the tuning cache and --conv-algo), the kernel sources it runs and how it is built. */
+    record Registration(String name, List<String> sources, java.util.function.Function<Parts, ConvAlgorithm> build) {
+    }
+
+    /** The algorithms measured against each other, im2col first (the reference of the others). A new one is one line here. */
+    static final List<Registration> ALGORITHMS = List.of(
+            new Registration(ConvTuner.REFERENCE, List.of("im2col.cl", "gemm.cl", "madd.h"), Parts::im2col),
+            new Registration("winograd2", List.of("winograd.cl", "gemm.cl", "tensor.cl", "madd.h"),
+                    p -> new ClWinograd(p.cl(), p.gemm(), p.scratch(), p.budgetBytes(), p.elementwise(), 2)),
+            new Registration("winograd4", List.of("winograd.cl", "gemm.cl", "tensor.cl", "madd.h"),
+                    p -> new ClWinograd(p.cl(), p.gemm(), p.scratch(), p.budgetBytes(), p.elementwise(), 4)),
+            new Registration("direct", List.of("direct.cl", "tensor.cl", "madd.h", "reduction.h"), p -> new ClDirect(p.cl(), p.scratch(), p.elementwise())));
+
+    /** The names --conv-algo takes: auto (measure) and every registered algorithm. */
+    static List<String> names() {
+        List<String> n = new ArrayList<>(List.of("auto"));
+        ALGORITHMS.forEach(r -> n.add(r.name()));
+        return n;
+    }
+
+    /** The convolution choices' cache: keyed by the registered names and their kernels, so a new or changed one is measured. */
+    static TuningCache cache(DeviceInfo d) {
+        StringBuilder set = new StringBuilder();
+        java.util.Set<String> sources = new java.util.TreeSet<>();
+        for (Registration r : ALGORITHMS) {
+            set.append(r.name().charAt(0)).append(r.name().replaceAll("[^0-9]", ""));
+            sources.addAll(r.sources());
+        }
+        return TuningCache.of("convalgo", d.cacheKey(), d.describe(), set + "-" + TuningCache.hash(ClContext::source, sources.toArray(String[]::new)));
+    }
+
     private final ClContext cl;
     private final ConvAlgorithm oneByOne;
-    /** The algorithms ConvTuner chooses among, by their name in its cache; im2col first, the reference of the others. */
-    private final Map<ConvTuner.Algo, ConvAlgorithm> algorithms = new EnumMap<>(ConvTuner.Algo.class);
-    private ConvTuner tuner;
+    private final Map<String, ConvAlgorithm> algorithms = new LinkedHashMap<>();
+    private final ConvTuner tuner;
     private final ConvTuner.Measure measure = this::measure;
+    private String forced; // null: measure
 
     ConvRouter(ClContext cl, ClGemm gemm, Scratch scratch, ClConv im2col, long budgetBytes) {
         this.cl = cl;
-        boolean elementwise = im2col.elementwise();
-        oneByOne = new ClConv1x1(cl, gemm, scratch, elementwise);
-        algorithms.put(ConvTuner.Algo.IM2COL, im2col);
-        algorithms.put(ConvTuner.Algo.WINOGRAD2, new ClWinograd(cl, gemm, scratch, budgetBytes, elementwise, 2));
-        algorithms.put(ConvTuner.Algo.WINOGRAD4, new ClWinograd(cl, gemm, scratch, budgetBytes, elementwise, 4));
-        algorithms.put(ConvTuner.Algo.DIRECT, new ClDirect(cl, scratch, elementwise));
-        tuner = new ConvTuner(cl, null);
+        Parts parts = new Parts(cl, gemm, scratch, im2col, budgetBytes, im2col.elementwise());
+        oneByOne = new ClConv1x1(cl, gemm, scratch, im2col.elementwise());
+        ALGORITHMS.forEach(r -> algorithms.put(r.name(), r.build().apply(parts)));
+        tuner = new ConvTuner(cache(cl.device()), algorithms.keySet());
     }
 
-    /** Forces one algorithm where it applies (null: measure). */
-    void force(ConvTuner.Algo a) {
-        tuner = new ConvTuner(cl, a);
+    /** Forces one algorithm by name (winograd: winograd2) where it applies; auto: measure. */
+    void force(String name) {
+        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        n = n.equals("winograd") ? "winograd2" : n;
+        if (!n.equals("auto") && !algorithms.containsKey(n)) {
+            throw new IllegalArgumentException("convolution algorithm '" + name + "': expected one of " + String.join(", ", names()));
+        }
+        forced = n.equals("auto") ? null : n;
     }
 
     /** The algorithm for g, measuring the candidates now if this device has not met g's shape. */
     ConvAlgorithm of(ConvGeom g) {
-        return oneByOne.applies(g) ? oneByOne : algorithms.get(tuner.choose(g, measure));
+        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g));
     }
 
     String label(ConvGeom g) {
-        return oneByOne.applies(g) ? "1x1" : tuner.choose(g, measure).label();
+        return oneByOne.applies(g) ? "1x1" : choose(g);
+    }
+
+    private String choose(ConvGeom g) {
+        if (forced != null) {
+            return algorithms.get(forced).applies(g) ? forced : ConvTuner.REFERENCE;
+        }
+        List<String> candidates = new ArrayList<>();
+        algorithms.forEach((n, a) -> {
+            if (a.applies(g)) {
+                candidates.add(n);
+            }
+        });
+        return tuner.choose(g, candidates, measure);
     }
 
     int prepare(Runnable pass, io.github.clconv.backend.Tuning tuning) {
@@ -68,8 +120,8 @@ final class ConvRouter {
      * of each), for at least five rounds and until MEASURE_SECONDS have passed: with five rounds of a 3 ms
      * layer, 50 ms in all, a burst of load on a shared machine once made one 1.8x slower win.
      */
-    private Map<ConvTuner.Algo, Double> measure(ConvGeom g, List<ConvTuner.Algo> candidates) {
-        List<ConvTuner.Algo> timed = pilot(g, candidates);
+    private Map<String, Double> measure(ConvGeom g, List<String> candidates) {
+        List<String> timed = pilot(g, candidates);
         int c = timed.size();
         List<ClBuffer> bufs = new ArrayList<>();
         try (ClBuffer x = cl.alloc(g.input(), false); ClBuffer w = cl.alloc(g.weight(), false)) {
@@ -92,8 +144,8 @@ final class ConvRouter {
                 agreeing[i] = agrees ? () -> step(a, x, w, g, o) : null;
             }
             double[] best = Timer.inTurns(cl::finish, agreeing, 1, 5, MAX_ROUNDS, MEASURE_SECONDS);
-            Map<ConvTuner.Algo, Double> t = new EnumMap<>(ConvTuner.Algo.class);
-            for (ConvTuner.Algo a : candidates) {
+            Map<String, Double> t = new java.util.HashMap<>();
+            for (String a : candidates) {
                 if (!timed.contains(a)) {
                     t.put(a, Double.POSITIVE_INFINITY); // the pilot dropped it
                 }
@@ -113,7 +165,7 @@ final class ConvRouter {
     private static final double MEASURE_SECONDS = 0.3;
 
     /** candidates less those far slower than the best at an eighth of g's batch (ConvTuner.pilotSurvivors). */
-    private List<ConvTuner.Algo> pilot(ConvGeom g, List<ConvTuner.Algo> candidates) {
+    private List<String> pilot(ConvGeom g, List<String> candidates) {
         if (g.n() < 8) {
             return candidates;
         }

@@ -14,7 +14,8 @@ import java.util.Random;
 
 /**
  * Chooses the convolution algorithm per layer shape by measurement: im2col + GEMM, Winograd
- * F(2x2, 3x3) or F(4x4, 3x3), or direct convolution, among those that apply. The first time a shape
+ * F(2x2, 3x3) or F(4x4, 3x3), direct convolution, or whatever ConvRouter registers, among those
+ * that apply (the tuner knows them by name only). The first time a shape
  * (channels, size, filters, padding) comes, each candidate runs a training step's work
  * (forward, input and weight gradients) on random data, after a pilot at a smaller batch
  * has dropped those far slower than the fastest (pilotSurvivors); a candidate must first agree with
@@ -37,26 +38,12 @@ final class ConvTuner {
      */
     static final double TOLERANCE = 1e-4;
 
-    enum Algo {
-        IM2COL, WINOGRAD2, WINOGRAD4, DIRECT;
+    /** The reference every candidate is checked against and the fallback; the first of every candidate list. */
+    static final String REFERENCE = "im2col";
 
-        boolean applies(ConvGeom g) {
-            return switch (this) {
-                case IM2COL -> true;
-                case WINOGRAD2, WINOGRAD4 -> ClWinograd.appliesTo(g);
-                case DIRECT -> ClDirect.appliesTo(g);
-            };
-        }
-
-        String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
-    private final ClContext cl;
-    private final Map<String, Algo> choices = new HashMap<>();
-    private final Map<ConvGeom, Algo> byGeom = new HashMap<>(); // every call of a training step asks: no key strings then
-    private final Algo forced; // null: measure
+    private final TuningCache cache;
+    private final Map<String, String> choices = new HashMap<>();
+    private final Map<ConvGeom, String> byGeom = new HashMap<>(); // every call of a training step asks: no key strings then
     /** While a dry pass runs: the shapes that would be measured, and nothing is measured. */
     private java.util.Set<String> dry;
     private io.github.clconv.backend.Tuning tuning;
@@ -84,63 +71,43 @@ final class ConvTuner {
         return measured;
     }
 
-    ConvTuner(ClContext cl, Algo forced) {
-        this.cl = cl;
-        this.forced = forced;
-        load();
-    }
-
-    static Algo parse(String s) {
-        return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "auto" -> null;
-            case "im2col" -> Algo.IM2COL;
-            case "winograd2", "winograd" -> Algo.WINOGRAD2;
-            case "winograd4" -> Algo.WINOGRAD4;
-            case "direct" -> Algo.DIRECT;
-            default -> throw new IllegalArgumentException("convolution algorithm '" + s + "': expected auto, im2col, winograd2, winograd4 or direct");
-        };
+    /** names: the algorithms a cached choice may name (the others are ignored). */
+    ConvTuner(TuningCache cache, java.util.Collection<String> names) {
+        this.cache = cache;
+        load(names);
     }
 
     static String key(ConvGeom g) {
         return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-p" + g.pad();
     }
 
-    /** The algorithm for g: forced (where it applies), cached, or measured now with measure. */
-    Algo choose(ConvGeom g, Measure measure) {
-        List<Algo> candidates = new ArrayList<>();
-        for (Algo a : Algo.values()) {
-            if (a.applies(g)) {
-                candidates.add(a);
-            }
-        }
+    /** The algorithm for g among candidates (those that apply, REFERENCE first): cached, or measured now with measure. */
+    String choose(ConvGeom g, List<String> candidates, Measure measure) {
         if (candidates.size() == 1) {
-            return Algo.IM2COL;
+            return REFERENCE;
         }
-        if (forced != null) {
-            return forced.applies(g) ? forced : Algo.IM2COL;
-        }
-        Algo known = byGeom.get(g);
+        String known = byGeom.get(g);
         if (known != null) {
             return known;
         }
-        Algo a = choices.get(key(g));
-        if (a != null && a.applies(g)) {
+        String a = choices.get(key(g));
+        if (a != null && candidates.contains(a)) {
             byGeom.put(g, a);
             return a;
         }
         if (dry != null) {
             dry.add(key(g));
-            return Algo.IM2COL; // not kept: the measuring pass chooses
+            return REFERENCE; // not kept: the measuring pass chooses
         }
         if (tuning != null) {
             tuning.measuring(++measured, Math.max(total, measured), "convolution " + key(g));
         }
-        Map<Algo, Double> t = measure.run(g, candidates);
-        a = Algo.IM2COL;
+        Map<String, Double> t = measure.run(g, candidates);
+        a = REFERENCE;
         StringBuilder times = new StringBuilder();
-        for (Algo c : candidates) {
+        for (String c : candidates) {
             Double s = t.get(c);
-            times.append(times.length() == 0 ? "" : ", ").append(c.label()).append(' ')
+            times.append(times.length() == 0 ? "" : ", ").append(c).append(' ')
                     .append(s == null ? "disagrees with im2col beyond " + TOLERANCE
                             : s.isInfinite() ? "left out by the pilot" : String.format(java.util.Locale.ROOT, "%.2f ms", s * 1e3));
             if (s != null && s < t.get(a)) {
@@ -148,9 +115,9 @@ final class ConvTuner {
             }
         }
         // what callers show is the choice (train's progress, bench's table); the times are for a debug log
-        log.debug("convolution {}: {} (forward + both gradients): {}", key(g), times, a.label());
+        log.debug("convolution {}: {} (forward + both gradients): {}", key(g), times, a);
         if (tuning != null) {
-            tuning.chosen("convolution " + key(g), a.label());
+            tuning.chosen("convolution " + key(g), a);
         }
         choices.put(key(g), a);
         byGeom.put(g, a);
@@ -165,14 +132,14 @@ final class ConvTuner {
      * candidates less those more than PILOT_DROP times slower than the fastest, seconds[i] being candidate i's
      * time at the pilot's batch; im2col stays whatever its time, as the reference the others are checked against.
      */
-    static List<Algo> pilotSurvivors(ConvGeom g, int pilotBatch, List<Algo> candidates, double[] seconds) {
+    static List<String> pilotSurvivors(ConvGeom g, int pilotBatch, List<String> candidates, double[] seconds) {
         double fastest = java.util.Arrays.stream(seconds).min().orElseThrow();
-        List<Algo> kept = new ArrayList<>();
+        List<String> kept = new ArrayList<>();
         for (int i = 0; i < seconds.length; i++) {
-            if (candidates.get(i) == Algo.IM2COL || seconds[i] <= PILOT_DROP * fastest) {
+            if (candidates.get(i).equals(REFERENCE) || seconds[i] <= PILOT_DROP * fastest) {
                 kept.add(candidates.get(i));
             } else {
-                log.debug("convolution {}: {} left out, {} times slower than the fastest at batch {}", key(g), candidates.get(i).label(),
+                log.debug("convolution {}: {} left out, {} times slower than the fastest at batch {}", key(g), candidates.get(i),
                         String.format(java.util.Locale.ROOT, "%.1f", seconds[i] / fastest), pilotBatch);
             }
         }
@@ -185,7 +152,7 @@ final class ConvTuner {
          * Seconds per candidate for a training step's work on g; a candidate whose results disagree with im2col's is
          * left out, one the pilot dropped has infinite seconds.
          */
-        Map<Algo, Double> run(ConvGeom g, List<Algo> candidates);
+        Map<String, Double> run(ConvGeom g, List<String> candidates);
     }
 
     static float[] random(int n, long seed) {
@@ -197,44 +164,28 @@ final class ConvTuner {
         return v;
     }
 
-    Map<String, Algo> choices() {
+    Map<String, String> choices() {
         return Map.copyOf(choices);
     }
 
-    /**
-     * Keyed by the candidates and the kernels they run too: a file from before a candidate existed, or from before its
-     * kernels changed, would keep choices that no longer hold.
-     */
-    static TuningCache cache(DeviceInfo d) {
-        StringBuilder set = new StringBuilder();
-        for (Algo a : Algo.values()) {
-            set.append(a.label().charAt(0)).append(a.label().replaceAll("[^0-9]", ""));
-        }
-        return TuningCache.of("convalgo", d.cacheKey(), d.describe(), set + "-" + KERNELS_HASH);
-    }
-
-    /** The sources every candidate's kernels come from, hashed. */
-    private static final String KERNELS_HASH = TuningCache.hash(ClContext::source,
-            "im2col.cl", "gemm.cl", "winograd.cl", "direct.cl", "tensor.cl", "madd.h", "reduction.h");
-
-    private void load() {
-        TuningCache cache = cache(cl.device());
+    private void load(java.util.Collection<String> names) {
         Properties p = cache.read().orElse(null);
         if (p == null) {
             return;
         }
         for (String k : p.stringPropertyNames()) {
-            try {
-                choices.put(k, Algo.valueOf(p.getProperty(k).trim().toUpperCase(java.util.Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                cache.ignore(k + " = " + p.getProperty(k) + " is no algorithm");
+            String v = p.getProperty(k).trim();
+            if (names.contains(v)) {
+                choices.put(k, v);
+            } else {
+                cache.ignore(k + " = " + v + " is no algorithm");
             }
         }
     }
 
     private void save() {
         Properties props = new Properties();
-        choices.forEach((k, v) -> props.setProperty(k, v.label()));
-        cache(cl.device()).write(props);
+        props.putAll(choices);
+        cache.write(props);
     }
 }

@@ -24,6 +24,6 @@ public final class Tuners {
 
     /** Forgets backend's device's per-layer convolution choices, to be measured again as layers come; whether there were any. */
     public static boolean forgetConvChoices(ClBackend backend) throws IOException {
-        return ConvTuner.cache(backend.context().device()).delete();
+        return ConvRouter.cache(backend.context().device()).delete();
     }
 }

@@ -69,7 +69,7 @@ class GemmTunerTest {
             // valid headers, bad entries: each tuner's own rules must refuse them
             writeWithHeader(GemmTuner.cache(d), bad);
             writeWithHeader(MovementTuner.cache(d), "im2col=row\\u12\n");
-            writeWithHeader(ConvTuner.cache(d), "\\uXYZW=direct\n");
+            writeWithHeader(ConvRouter.cache(d), "\\uXYZW=direct\n");
             assertEquals(Optional.empty(), GemmTuner.load(d), bad);
             try (ClBackend b = new ClBackend(d)) {
                 assertEquals("probe", b.gemmPlan().source(), bad);
