@@ -5,7 +5,7 @@ import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.Shape;
 
-/** ReLU, LeakyReLU(alpha), sigmoid or tanh. */
+/** An element-wise activation (Activation), alpha the slope below 0 where it takes one. */
 public final class ActivationLayer implements Layer {
     final Activation kind;
     final float alpha;
@@ -33,15 +33,7 @@ public final class ActivationLayer implements Layer {
 
     @Override
     public String spec() {
-        return switch (kind) {
-            case RELU -> "relu";
-            case LEAKY_RELU -> "leakyrelu(" + alpha + ")";
-            case SIGMOID -> "sigmoid";
-            case TANH -> "tanh";
-            case SOFTPLUS -> "softplus";
-            case SILU -> "silu";
-            case MISH -> "mish";
-        };
+        return kind.takesAlpha() ? kind.token + "(" + alpha + ")" : kind.token;
     }
 
     @Override

@@ -29,7 +29,9 @@ public final class ModelSpec {
                     + "-flatten-linear(256)-bn-relu-dropout(0.3)-linear(10)");
     /** Bounds on what a spec (perhaps from a checkpoint's metadata) may ask for before anything is built. */
     public static final int MAX_CHARS = 10_000, MAX_LAYERS = 1_000;
-    private static final String KNOWN = "conv, maxpool, avgpool, gap, relu, leakyrelu, sigmoid, tanh, softplus, silu, mish, prelu, flatten, linear, dropout, bn, gn(G), in, ln, res[...], cat[...]";
+    private static final String KNOWN = "conv, maxpool, avgpool, gap, "
+            + java.util.Arrays.stream(Activation.values()).map(x -> x.token).collect(java.util.stream.Collectors.joining(", "))
+            + ", prelu, flatten, linear, dropout, bn, gn(G), in, ln, res[...], cat[...]";
     private static final Pattern RESNET = Pattern.compile("resnet20(?:\\((\\d{1,6})\\))?");
     private static final int DEFAULT_CLASSES = 10;
 
@@ -395,12 +397,6 @@ public final class ModelSpec {
                 return new Pool2d(name.equals("maxpool"), k, p.named("s", k, 1));
             };
             case "gap" -> tok -> noArgs(text, tok, a, new GlobalAvgPool());
-            case "relu" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.RELU, 0f));
-            case "sigmoid" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.SIGMOID, 0f));
-            case "tanh" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.TANH, 0f));
-            case "softplus" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.SOFTPLUS, 0f));
-            case "silu" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.SILU, 0f));
-            case "mish" -> tok -> noArgs(text, tok, a, new ActivationLayer(Activation.MISH, 0f));
             case "flatten" -> tok -> noArgs(text, tok, a, new Flatten());
             case "bn" -> tok -> noArgs(text, tok, a, new BatchNorm());
             case "gn" -> tok -> GroupNorm.groups(new Args(text, tok, a, 1, 1).pos(0, 1));
@@ -410,7 +406,11 @@ public final class ModelSpec {
             case "leakyrelu" -> tok -> new ActivationLayer(Activation.LEAKY_RELU, (float) new Args(text, tok, a, 0, 1).real(0, 0.01, 0, 1e6));
             case "linear" -> tok -> new Linear(new Args(text, tok, a, 1, 1).pos(0, 1));
             case "dropout" -> tok -> new Dropout((float) new Args(text, tok, a, 1, 1).real(0, 0.5, 0, 0.999999));
-            default -> throw error(text, t, "unknown layer '" + name + "' (known: " + KNOWN + ")");
+            default -> {
+                Activation act = Activation.byToken(name).filter(x -> !x.takesAlpha())
+                        .orElseThrow(() -> error(text, t, "unknown layer '" + name + "' (known: " + KNOWN + ")"));
+                yield tok -> noArgs(text, tok, a, new ActivationLayer(act, 0f));
+            }
         };
     }
 
