@@ -3,8 +3,8 @@
  * The code argument matches io.github.clconv.backend.Activation:
  *   0 ReLU, 1 LeakyReLU (slope alpha below 0), 2 sigmoid, 3 tanh,
  *   4 softplus (PyTorch's: beta 1, x itself above the threshold 20), 5 SiLU x*sigmoid(x),
- *   6 Mish x*tanh(softplus(x)).
- * Backward uses the input x for the ReLU family, softplus, SiLU and Mish, and the output y
+ *   6 Mish x*tanh(softplus(x)), 7 ReLU6 min(max(x, 0), 6) (PyTorch's: no gradient at 0 and 6).
+ * Backward uses the input x for the ReLU family (ReLU6 too), softplus, SiLU and Mish, and the output y
  * for sigmoid and tanh.
  * PReLU (prelu_*) learns one slope a[c] per channel of x [N, C, S]: y = x > 0 ? x : a[c] * x.
  */
@@ -47,6 +47,7 @@ kernel void act_forward(int code, float alpha, global const float* x, global flo
         case 3: r = tanh(v); break;
         case 4: r = softplus(v); break;
         case 5: r = v * sigm(v); break;
+        case 7: r = clamp(v, 0.0f, 6.0f); break;
         default: r = v * mish_parts(v).x; break;
     }
     y[i] = r;
@@ -65,6 +66,7 @@ kernel void act_backward(int code, float alpha, global const float* x, global co
         case 2: slope = y[i] * (1.0f - y[i]); break;
         case 3: slope = 1.0f - y[i] * y[i]; break;
         case 4: slope = x[i] > 20.0f ? 1.0f : sigm(x[i]); break;
+        case 7: slope = x[i] > 0.0f && x[i] < 6.0f ? 1.0f : 0.0f; break;
         case 5: {
             const float s = sigm(x[i]);
             slope = s + x[i] * s * (1.0f - s);

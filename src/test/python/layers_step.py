@@ -1,8 +1,8 @@
 """
-The textbook layers clconv added (GroupNorm, InstanceNorm2d, PReLU, LayerNorm, Mish, SiLU,
+The textbook layers clconv added (GroupNorm, InstanceNorm2d, PReLU, LayerNorm, ReLU6, Mish, SiLU,
 Softplus) as a PyTorch module with the names of the clconv spec
 
-    conv(4,3,p=1)-gn(2)-mish-conv(6,3,p=1)-in-prelu-ln-silu-softplus-flatten-linear(3)
+    conv(4,3,p=1)-gn(2)-mish-conv(6,3,p=1)-in-prelu-ln-relu6-silu-softplus-flatten-linear(3)
 
 on 1x6x5 inputs. It loads clconv's checkpoint with strict=True, writes the module's output on x,
 then takes one SGD step (lr 0.1, no momentum) on the mean cross-entropy for the labels and
@@ -23,7 +23,7 @@ def module():
     return nn.Sequential(
         nn.Conv2d(1, 4, 3, padding=1), nn.GroupNorm(2, 4), nn.Mish(),
         nn.Conv2d(4, 6, 3, padding=1), nn.InstanceNorm2d(6, affine=True), nn.PReLU(6),
-        nn.LayerNorm([6, 6, 5]), nn.SiLU(), nn.Softplus(), nn.Flatten(), nn.Linear(180, 3))
+        nn.LayerNorm([6, 6, 5]), nn.ReLU6(), nn.SiLU(), nn.Softplus(), nn.Flatten(), nn.Linear(180, 3))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ final class ReferenceElementwise {
                 case SOFTPLUS -> softplus(v);
                 case SILU -> v / (1 + Math.exp(-v));
                 case MISH -> v * Math.tanh(softplus(v));
+                case RELU6 -> Math.min(Math.max(v, 0), 6);
             };
         }
     }
@@ -24,6 +25,7 @@ final class ReferenceElementwise {
         for (int i = 0; i < x.length; i++) {
             double slope = switch (a) {
                 case RELU -> x[i] > 0 ? 1 : 0;
+                case RELU6 -> x[i] > 0 && x[i] < 6 ? 1 : 0; // as PyTorch's hardtanh: none at either corner
                 case LEAKY_RELU -> x[i] > 0 ? 1 : alpha;
                 case SIGMOID -> y[i] * (1 - y[i]);
                 case TANH -> 1 - y[i] * y[i];

@@ -21,12 +21,13 @@ final class ElementwiseCases {
 
     static OpFamily.Check activation(Activation a) {
         String name = a.name().toLowerCase(java.util.Locale.ROOT).replace("_", "");
-        double tol = a == Activation.RELU || a == Activation.LEAKY_RELU ? Tolerance.EXACT : Tolerance.TRANSCENDENTAL;
+        double tol = a == Activation.RELU || a == Activation.LEAKY_RELU || a == Activation.RELU6 ? Tolerance.EXACT : Tolerance.TRANSCENDENTAL;
         return (p, rnd, i) -> {
             Shape s = anyShape(rnd);
             float alpha = a == Activation.LEAKY_RELU ? 0.01f + 0.3f * rnd.nextFloat() : 0f;
-            // every third case also reaches softplus's threshold (20) and the far tails, where exp overflows a naive formula
-            boolean wide = i % 3 == 2 && (a == Activation.SOFTPLUS || a == Activation.SILU || a == Activation.MISH);
+            // every third case also reaches softplus's threshold (20) and the far tails, where exp overflows a naive formula,
+            // and ReLU6's upper corner
+            boolean wide = i % 3 == 2 && (a == Activation.SOFTPLUS || a == Activation.SILU || a == Activation.MISH || a == Activation.RELU6);
             Buf[] x = wide ? p.uniform(s, rnd, -40, 40) : p.normal(s, rnd), y = p.zeros(s);
             p.run((b, side) -> b.activationForward(a, alpha, x[side], y[side]));
             CheckResult fwd = p.compare(name + ".forward", s + (wide ? " x in [-40,40]" : ""), tol, y);

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -153,6 +154,24 @@ class GradientCheckTest {
             ref.activationBackward(a, 0.1f, x, y, r, dx);
             check(a.name(), x, fwd, y, ref.raw(r), dx);
         }
+    }
+
+    /** ReLU6 away from its corners (central differences are undefined there), below 0, between, and above 6. */
+    @Test
+    void relu6AcrossBothCorners() {
+        Shape s = Shape.of(4, 9);
+        float[] v = new float[s.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = -7.7f + 0.43f * i; // from -7.7 to 7.78, none within 0.01 of 0 or 6
+        }
+        Buf x = ref.upload(s, v), y = ref.zeros(s), r = rand(s), dx = ref.zeros(s);
+        Runnable fwd = () -> ref.activationForward(Activation.RELU6, 0f, x, y);
+        fwd.run();
+        ref.activationBackward(Activation.RELU6, 0f, x, y, r, dx);
+        check("relu6", x, fwd, y, ref.raw(r), dx);
+        double[] out = ref.raw(y);
+        assertEquals(0.0, out[0]);
+        assertEquals(6.0, out[v.length - 1]);
     }
 
     @Test

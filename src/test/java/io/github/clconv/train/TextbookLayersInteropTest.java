@@ -21,14 +21,14 @@ import static io.github.clconv.train.ResNetInteropTest.python;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * GroupNorm, InstanceNorm, PReLU, LayerNorm, Mish, SiLU and Softplus against PyTorch's modules
+ * GroupNorm, InstanceNorm, PReLU, LayerNorm, ReLU6, Mish, SiLU and Softplus against PyTorch's modules
  * (src/test/python/layers_step.py, Debian's python3-torch): clconv's checkpoint, with every
  * normalisation scale, shift and slope randomised, loads into the module with strict=True
  * (PyTorch's state_dict names), the outputs agree, and one SGD step on the cross-entropy gives
  * the same parameters. Without python3-torch the test fails with the package to install.
  */
 class TextbookLayersInteropTest {
-    static final String SPEC = "conv(4,3,p=1)-gn(2)-mish-conv(6,3,p=1)-in-prelu-ln-silu-softplus-flatten-linear(3)";
+    static final String SPEC = "conv(4,3,p=1)-gn(2)-mish-conv(6,3,p=1)-in-prelu-ln-relu6-silu-softplus-flatten-linear(3)";
     static final long SEED = 20261205L;
 
     @Test
