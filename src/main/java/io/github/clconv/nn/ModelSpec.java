@@ -392,9 +392,9 @@ public final class ModelSpec {
                 return new Conv2d(out, k, p.named("s", 1, 1), pad, groups, bias == 1);
             };
             case "maxpool", "avgpool" -> tok -> {
-                Args p = new Args(text, tok, a, 1, 1, "s");
+                Args p = new Args(text, tok, a, 1, 1, "s", "p");
                 int k = p.pos(0, 1);
-                return new Pool2d(name.equals("maxpool"), k, p.named("s", k, 1));
+                return new Pool2d(name.equals("maxpool"), k, p.named("s", k, 1), p.named("p", 0, 0));
             };
             case "gap" -> tok -> noArgs(text, tok, a, new GlobalAvgPool());
             case "flatten" -> tok -> noArgs(text, tok, a, new Flatten());

@@ -5,36 +5,48 @@ import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.PoolGeom;
 import io.github.clconv.tensor.Shape;
 
-/** Max or average pooling with a square window; stride defaults to the kernel size, as in PyTorch. */
+/**
+ * Max or average pooling with a square window; stride defaults to the kernel size, as in PyTorch;
+ * pad zero-pads each side (at most half the kernel): a max never picks the padding, an average
+ * counts it (count_include_pad=True). ResNet's stem is maxpool(3,s=2,p=1).
+ */
 public final class Pool2d implements Layer {
     final boolean max;
-    final int kernel, stride;
+    final int kernel, stride, pad;
     private final Workspace ws = new Workspace();
     private Backend b;
     private Shape in;
     private PoolGeom g;
 
     public Pool2d(boolean max, int kernel, int stride) {
+        this(max, kernel, stride, 0);
+    }
+
+    public Pool2d(boolean max, int kernel, int stride, int pad) {
+        if (pad < 0 || 2 * pad > kernel) {
+            throw new IllegalArgumentException((max ? "maxpool" : "avgpool") + ": padding " + pad + " must be between 0 and half the kernel " + kernel);
+        }
         this.max = max;
         this.kernel = kernel;
         this.stride = stride;
+        this.pad = pad;
     }
 
     @Override
     public Layer fresh() {
-        return new Pool2d(max, kernel, stride);
+        return new Pool2d(max, kernel, stride, pad);
     }
 
     @Override
     public String spec() {
-        return (max ? "maxpool(" : "avgpool(") + kernel + (stride != kernel ? ",s=" + stride : "") + ")";
+        return (max ? "maxpool(" : "avgpool(") + kernel + (stride != kernel ? ",s=" + stride : "") + (pad != 0 ? ",p=" + pad : "") + ")";
     }
 
     private PoolGeom geom(int n, Shape in) {
         if (in.rank() != 3) {
             throw new IllegalArgumentException(spec() + " needs an image input [C,H,W], got " + in);
         }
-        return new PoolGeom(n, in.dim(0), in.dim(1), in.dim(2), kernel, stride, 0);
+        return new PoolGeom(n, in.dim(0), in.dim(1), in.dim(2), kernel, stride, pad);
     }
 
     @Override

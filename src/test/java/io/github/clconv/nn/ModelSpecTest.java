@@ -33,6 +33,25 @@ class ModelSpecTest {
         assertEquals(ModelSpec.PRESETS.get("lenet"), String.join("-", layers.stream().map(Layer::spec).toList()));
     }
 
+    /** ResNet's stem pool: padding on max and average pooling, in the spec and through the model (the reference). */
+    @Test
+    void paddedPooling() {
+        String spec = "maxpool(3,s=2,p=1)-avgpool(3,s=1,p=1)-relu6";
+        List<Layer> layers = ModelSpec.parse(spec).layers(Shape.of(2, 7, 7));
+        assertEquals(spec, String.join("-", layers.stream().map(Layer::spec).toList()));
+        assertEquals(Shape.of(2, 4, 4), layers.get(0).outputShape(Shape.of(2, 7, 7)));
+        assertEquals(Shape.of(2, 4, 4), layers.get(1).outputShape(Shape.of(2, 4, 4)));
+        rejects("maxpool(3,p=2)", Shape.of(2, 7, 7), "padding 2", "half the kernel");
+        try (io.github.clconv.backend.ReferenceBackend b = new io.github.clconv.backend.ReferenceBackend();
+             Model m = ModelSpec.parse("maxpool(3,s=2,p=1)").build(Shape.of(1, 3, 3), b, 1)) {
+            float[] x = {-1, -2, -3, -4, -5, -6, -7, -8, -9}; // all negative: a padded zero would win if padding counted
+            try (io.github.clconv.backend.Buf in = b.upload(Shape.of(1, 1, 3, 3), x)) {
+                float[] y = b.download(m.forward(in, false));
+                assertEquals(List.of(-1f, -2f, -4f, -5f), List.of(y[0], y[1], y[2], y[3])); // each window's top-left real element
+            }
+        }
+    }
+
     @Test
     void namedArgumentsAndAllLayerKinds() {
         String spec = "conv(8,3,s=2,p=1)-bn-leakyrelu(0.2)-avgpool(2,s=1)-conv(4,1)-tanh-maxpool(2)-flatten-dropout(0.25)-linear(7)-bn-sigmoid";
