@@ -1,7 +1,8 @@
 /**
- * The operations a network needs, forward and backward, as one interface (Backend) with two
- * implementations: the pure-Java ReferenceBackend, written from the definitions in double
- * precision, and the OpenCL one in opencl/. Buffers (Buf, HostBuf), activations, the Philox
- * random stream shared by both, and the argument checks (Checks) every op runs.
+ * The operations a network needs, forward and backward: Backend, whose final methods check
+ * each op's arguments (Checks) once for every implementation and call its doOp; the pure-Java
+ * ReferenceBackend, written from the definitions in double precision; the OpenCL one is in
+ * opencl/. Also buffers (Buf, HostBuf), activations, tolerances and the Philox random stream
+ * shared by both.
  */
 package io.github.clconv.backend;

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The README's "Use from Maven" example, line for line but on generated 28x28 data (in place
+ * The README's "Use from Java" example, line for line but on generated 28x28 data (in place
  * of Fashion-MNIST) and in a temporary folder, so the README cannot rot; the prints are
  * collected and checked.
  */
