@@ -37,6 +37,18 @@ final class Models {
      * resnet20) takes; 0 when there is no training data (eval, predict), where such a preset
      * in a checkpoint's metadata takes the count from the file's classifier tensor.
      */
+    /** open, then checkFits: a model whose output does not fit the data's classes is closed and refused. */
+    static Model openFitting(String modelSpec, Path load, Shape dataInput, int classes, Backend b, long seed) throws IOException {
+        Model net = open(modelSpec, load, dataInput, classes, b, seed);
+        try {
+            checkFits(net, classes);
+            return net;
+        } catch (RuntimeException e) {
+            net.close();
+            throw e;
+        }
+    }
+
     static Model open(String modelSpec, Path load, Shape dataInput, int classes, Backend b, long seed) throws IOException {
         if (load == null) {
             ModelSpec spec = ModelSpec.parse(modelSpec);

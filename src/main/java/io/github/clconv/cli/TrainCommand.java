@@ -5,15 +5,11 @@ import io.github.clconv.train.Schedule;
 import io.github.clconv.train.Augmentation;
 import io.github.clconv.train.TrainingState;
 
-import io.github.clconv.backend.Backend;
 import io.github.clconv.data.Dataset;
-import io.github.clconv.data.DeviceDataset;
-import io.github.clconv.data.Permutation;
 import io.github.clconv.nn.Model;
 import io.github.clconv.nn.NamedParam;
 import io.github.clconv.train.Checkpoint;
 import io.github.clconv.train.Optimizer;
-import io.github.clconv.train.Trainer;
 import io.github.clconv.train.TrainingListener;
 import io.github.clconv.train.Fit;
 import io.github.clconv.parallel.Mpi;
@@ -27,7 +23,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -155,13 +150,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         Dataset train = limit != null ? sets[0].limit(limit) : sets[0], test = sets[1], val = null;
         if (valSplit > 0) {
-            int[] order = Permutation.shuffled(train.size(), new Random(seed ^ 0xA5A5A5A5L));
-            int keep = (int) Math.round(train.size() * (1 - valSplit));
-            if (keep < 1 || keep >= train.size()) {
-                throw new IllegalArgumentException("--val-split " + valSplit + " leaves " + keep + " of " + train.size() + " images for training");
-            }
-            val = train.select("validation", order, keep, train.size());
-            train = train.select("train", order, 0, keep);
+            Dataset[] split = train.split(valSplit, seed);
+            train = split[0];
+            val = split[1];
             if (noTest) { // the held-out images are all there is to evaluate on
                 test = val;
                 val = null;
@@ -180,135 +171,152 @@ final class TrainCommand implements Callable<Integer> {
         }
         Optimizer.Config optConfig = new Optimizer.Config(Optimizer.kind(optimizer), lr, Optimizer.kind(optimizer) == Optimizer.Kind.SGD ? momentum : 0f,
                 nesterov, weightDecay, l1);
-        Prepared p = new Prepared(train, test, val, norm, optConfig, sched, aug, noTest, t0, Math.max(train.classes(), test.classes()), brightness);
+        int classes = Math.max(train.classes(), test.classes());
         boolean mpi = Mpi.launched(); // under mpirun: this process is one rank; MPI says which
         if (mpi && devices != null) {
             throw new IllegalArgumentException("--devices and mpirun do not mix: each MPI rank trains on its --device");
         }
-        List<String> devs = mpi ? null : devices == null ? List.of(device) : Backends.deviceList(devices);
-        return ParallelFit.run(devs, syncBn, (rank, world, sync, bnSync) -> replica(p, rank, world, sync, bnSync, mpi ? device : devs.get(rank)));
-    }
-
-    private record Prepared(Dataset train, Dataset test, Dataset val, double[][] norm, Optimizer.Config optConfig, Schedule sched,
-                            Augmentation aug, boolean noTest, long t0, int classes, double brightness) {
-    }
-
-    /**
-     * One replica's run (the whole run when world is 1): replica 0 evaluates, reports, and
-     * writes the checkpoint, metrics and plot; the others only train their share.
-     */
-    private int replica(Prepared p, int rank, int world, Trainer.GradientSync sync, io.github.clconv.nn.BatchNorm.StatsSync bnSync, String deviceSpec)
-            throws Exception {
-        boolean lead = rank == 0;
-        Dataset train = p.train(), test = lead ? p.test() : null, val = lead ? p.val() : null;
-        double[][] norm = p.norm();
-        Optimizer.Config optConfig = p.optConfig();
-        Schedule sched = p.sched();
-        Augmentation aug = p.aug();
-        boolean noTest = p.noTest();
-        long t0 = p.t0();
-        Optimizer[] optRef = new Optimizer[1]; // the metrics' learning rate, once the run has its optimiser
-        try (Backend b = Backends.open(deviceSpec, null, null, convAlgo);
-             Model net = Models.open(model == null && load == null ? "lenet" : model, load, train.sample(), p.classes(), b, seed);
-             DeviceDataset trainDev = DeviceDataset.open(b, train, dataBudget);
-             DeviceDataset testDev = test == null ? null : DeviceDataset.open(b, test, dataBudget);
-             DeviceDataset valDev = val == null ? null : DeviceDataset.open(b, val, dataBudget);
-             MetricsFile metricsFile = new MetricsFile(lead ? metrics : null, () -> optRef[0].learningRate())) {
-            Models.checkFits(net, p.classes());
-            if (sync instanceof MpiSync ms) {
-                agreement(net, train).check(ms.mpi());
-            }
-            if (bnSync != null) {
-                net.layers().stream().filter(l -> l instanceof io.github.clconv.nn.BatchNorm).forEach(l -> ((io.github.clconv.nn.BatchNorm) l).synchronise(bnSync));
-            }
-            int trainImages = (train.size() / batch) * batch;
-            double[] trainSeconds = {0};
-            Fit.Builder fb = Fit.builder(net, optConfig).batch(batch).epochs(epochs).seed(seed).shuffle(!noShuffle).logEvery(logEvery)
-                    .evalBatch(evalBatch).labelSmoothing(labelSmoothing).schedule(sched).augment(aug).resume(resume);
-            if (sync != null) {
-                fb.replica(rank, world, sync);
-            }
-            if (!lead) {
-                try (Fit fit = fb.build()) {
-                    fit.run(trainDev, null, null);
+        ParallelFit fit = mpi ? ParallelFit.underMpi().device(device) : ParallelFit.onDevices(devices == null ? List.of(device) : Backends.deviceList(devices));
+        Dataset trainSet = train;
+        double[][] normalization = norm;
+        fit.open(spec -> Backends.open(spec, null, null, convAlgo))
+                .model(b -> Models.openFitting(model == null && load == null ? "lenet" : model, load, trainSet.sample(), classes, b, seed))
+                .optimizer(optConfig).syncBatchNorm(syncBn).agreement(net -> agreement(net, trainSet));
+        boolean leadProcess = !mpi || Mpi.get().rank() == 0;
+        Report report = new Report(train, val, test, noTest, sched, aug, t0);
+        try (MetricsFile metricsFile = new MetricsFile(leadProcess ? metrics : null, () -> report.optimizer.learningRate());
+             Progress progress = new Progress(batch, epochs, progressMode)) {
+            fit.configure((replica, fb) -> {
+                fb.batch(batch).epochs(epochs).seed(seed).shuffle(!noShuffle).logEvery(logEvery).evalBatch(evalBatch).labelSmoothing(labelSmoothing)
+                        .schedule(sched).augment(aug).resume(resume).dataBudgetMiB(dataBudget);
+                if (replica.lead()) {
+                    report.lead(replica, fb, progress, metricsFile);
+                    if (save != null) {
+                        fb.saveEachEpoch(save, trainSet.classNames(), normalization).metadata(java.util.Map.of(Checkpoint.BRIGHTNESS_KEY, String.valueOf(brightness)));
+                    }
                 }
+            });
+            List<TrainingListener.EpochResult> history = fit.run(train, test, val);
+            if (!leadProcess) {
                 return 0;
             }
-            Progress progress = new Progress(batch, epochs, progressMode);
-            fb.listener(new TrainingListener() {
-                        @Override
-                        public void tuning(int index, int total, String what) {
-                            progress.tuning(index, total, what);
-                        }
+            report.finish(history, metricsFile);
+            return 0;
+        }
+    }
 
-                        @Override
-                        public void tuned(int count, double seconds) {
-                            progress.tuned(count, seconds);
-                        }
+    /** What the lead replica reports: a header when the run starts, a line per epoch, and the files and summary at the end. */
+    private final class Report implements TrainingListener {
+        private final Dataset train, val, test;
+        private final boolean noTest;
+        private final Schedule sched;
+        private final Augmentation aug;
+        private final long t0;
+        private ParallelFit.Replica replica;
+        private Progress progress;
+        private MetricsFile metricsFile;
+        private String modelName, deviceName;
+        private long parameterCount;
+        volatile Optimizer optimizer; // the metrics' learning rate, once the run has its optimiser
+        private double trainSeconds;
 
-                        @Override
-                        public void startEpoch(int epoch) {
-                            progress.startEpoch(epoch);
-                        }
+        Report(Dataset train, Dataset val, Dataset test, boolean noTest, Schedule sched, Augmentation aug, long t0) {
+            this.train = train;
+            this.val = val;
+            this.test = test;
+            this.noTest = noTest;
+            this.sched = sched;
+            this.aug = aug;
+            this.t0 = t0;
+        }
 
-                        @Override
-                        public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss, double accuracy) {
-                            progress.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
-                            metricsFile.step(epoch, step, stepInEpoch, stepsPerEpoch, loss, accuracy);
-                        }
+        void lead(ParallelFit.Replica r, Fit.Builder fb, Progress progress, MetricsFile metricsFile) {
+            this.replica = r;
+            this.progress = progress;
+            this.metricsFile = metricsFile;
+            this.modelName = r.model().describe();
+            this.deviceName = r.backend().name();
+            this.parameterCount = r.model().parameterCount();
+            fb.listener(this);
+        }
 
-                        @Override
-                        public void epoch(EpochResult r) {
-                            metricsFile.epoch(r);
-                            trainSeconds[0] += trainImages / r.trainImagesPerSec();
-                            System.err.println(progress.epochLine(r));
-                        }
-                    });
+        private int trainImages() {
+            return (train.size() / batch) * batch;
+        }
+
+        @Override
+        public void start(Fit fit) {
+            optimizer = fit.optimizer();
+            int world = replica.world();
+            // three lines, each cut to a terminal's width (a log keeps them whole): the model, the device, the data and the run
+            progress.header(List.of("train: " + modelName + " (" + String.format(java.util.Locale.ROOT, "%,d", parameterCount) + " parameters)",
+                    "  on " + deviceName + (world == 1 ? "" : " and " + (world - 1) + " more replica" + (world > 2 ? "s" : "")
+                            + (Mpi.launched() ? " (MPI ranks)" : " (devices " + devices + ")")),
+                    String.format(java.util.Locale.ROOT, "  %d training images%s, %d %s; batch %d, %s", train.size(),
+                            val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test",
+                            batch, fit.optimizer().describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
+                                    + (aug == null ? "" : ", augment " + aug))));
+            if (resume != null) {
+                System.err.println("resuming " + resume);
+            }
+        }
+
+        @Override
+        public void tuning(int index, int total, String what) {
+            progress.tuning(index, total, what);
+        }
+
+        @Override
+        public void tuned(int count, double seconds) {
+            progress.tuned(count, seconds);
+        }
+
+        @Override
+        public void startEpoch(int epoch) {
+            progress.startEpoch(epoch);
+        }
+
+        @Override
+        public void step(int epoch, int step, int stepInEpoch, int stepsPerEpoch, double loss, double accuracy) {
+            progress.step(epoch, step, stepInEpoch, stepsPerEpoch, loss);
+            metricsFile.step(epoch, step, stepInEpoch, stepsPerEpoch, loss, accuracy);
+        }
+
+        @Override
+        public void epoch(EpochResult r) {
+            metricsFile.epoch(r);
+            trainSeconds += trainImages() / r.trainImagesPerSec();
+            System.err.println(progress.epochLine(r));
+        }
+
+        void finish(List<EpochResult> history, MetricsFile metricsFile) throws java.io.IOException {
+            if (replica.sync() instanceof MpiSync ms) {
+                double[] t = ms.millisPerStep();
+                System.err.printf(java.util.Locale.ROOT, "gradient exchange: %.2f ms per step (of which MPI_Allreduce %.2f ms), %d ranks, %,d gradient values%n",
+                        t[0], t[1], replica.world(), parameterCount);
+            }
+            EpochResult last = history.get(history.size() - 1);
             if (save != null) {
-                fb.saveEachEpoch(save, train.classNames(), norm).metadata(java.util.Map.of(Checkpoint.BRIGHTNESS_KEY, String.valueOf(p.brightness())));
+                System.err.println("saved " + save + " (and " + TrainingState.stateFile(save).getFileName() + ")");
             }
-            try (progress; Fit fit = fb.build()) {
-                optRef[0] = fit.optimizer();
-                // three lines, each cut to a terminal's width (a log keeps them whole): the model, the device, the data and the run
-                progress.header(List.of("train: " + net.describe() + " (" + String.format(java.util.Locale.ROOT, "%,d", net.parameterCount()) + " parameters)",
-                        "  on " + b.name() + (world == 1 ? "" : " and " + (world - 1) + " more replica" + (world > 2 ? "s" : "")
-                                + (Mpi.launched() ? " (MPI ranks)" : " (devices " + devices + ")")),
-                        String.format(java.util.Locale.ROOT, "  %d training images%s, %d %s; batch %d, %s", train.size(),
-                                val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test",
-                                batch, fit.optimizer().describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
-                                        + (aug == null ? "" : ", augment " + aug))));
-                if (resume != null) {
-                    System.err.println("resuming " + resume);
-                }
-                List<TrainingListener.EpochResult> history = fit.run(trainDev, testDev, valDev);
-                if (sync instanceof MpiSync ms) {
-                    double[] t = ms.millisPerStep();
-                    System.err.printf(java.util.Locale.ROOT, "gradient exchange: %.2f ms per step (of which MPI_Allreduce %.2f ms), %d ranks, %,d gradient values%n",
-                            t[0], t[1], world, net.parameterCount());
-                }
-                TrainingListener.EpochResult last = history.get(history.size() - 1);
-                if (save != null) {
-                    System.err.println("saved " + save + " (and " + TrainingState.stateFile(save).getFileName() + ")");
-                }
-                if (plot != null) {
-                    Plot.write(plot, metricsFile.steps, metricsFile.epochs, train.size() / batch);
-                    System.err.println("plotted " + plot);
-                }
-                Json summary = new Json().put("model", net.describe()).put("device", b.name()).put("epochs", epochs)
-                        .put("train_loss", last.trainLoss()).put("train_accuracy", last.trainAccuracy()).put("test_loss", last.test().loss()).put("test_accuracy", last.test().accuracy());
-                if (last.validation() != null) {
-                    summary.put("val_loss", last.validation().loss()).put("val_accuracy", last.validation().accuracy());
-                }
-                if (noTest) {
-                    summary.put("test_set", "held out by --val-split " + valSplit);
-                }
-                summary.put("images_per_sec", trainImages * history.size() / trainSeconds[0]).put("seconds", (System.nanoTime() - t0) / 1e9);
-                if (save != null) {
-                    summary.put("checkpoint", save.toString());
-                }
-                System.out.println(summary);
-                return 0;
+            if (plot != null) {
+                Plot.write(plot, metricsFile.steps, metricsFile.epochs, train.size() / batch);
+                System.err.println("plotted " + plot);
             }
+            Json summary = new Json().put("model", modelName).put("device", deviceName).put("epochs", epochs)
+                    .put("train_loss", last.trainLoss()).put("train_accuracy", last.trainAccuracy()).put("test_loss", last.test().loss())
+                    .put("test_accuracy", last.test().accuracy());
+            if (last.validation() != null) {
+                summary.put("val_loss", last.validation().loss()).put("val_accuracy", last.validation().accuracy());
+            }
+            if (noTest) {
+                summary.put("test_set", "held out by --val-split " + valSplit);
+            }
+            summary.put("images_per_sec", trainImages() * history.size() / trainSeconds).put("seconds", (System.nanoTime() - t0) / 1e9);
+            if (save != null) {
+                summary.put("checkpoint", save.toString());
+            }
+            System.out.println(summary);
         }
     }
 

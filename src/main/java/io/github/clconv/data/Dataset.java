@@ -190,6 +190,19 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
     }
 
     /** Samples [from, to) in the given order. */
+    /**
+     * {training, validation}: a random share fraction of the images (drawn from seed) held out
+     * for validation, the rest kept for training; both keep the class names.
+     */
+    public Dataset[] split(double fraction, long seed) {
+        int[] order = Permutation.shuffled(size(), new java.util.Random(seed ^ 0xA5A5A5A5L));
+        int keep = (int) Math.round(size() * (1 - fraction));
+        if (keep < 1 || keep >= size()) {
+            throw new IllegalArgumentException("--val-split " + fraction + " leaves " + keep + " of " + size() + " images for training");
+        }
+        return new Dataset[]{select("train", order, 0, keep), select("validation", order, keep, size())};
+    }
+
     public Dataset select(String newName, int[] order, int from, int to) {
         int per = sample.size();
         float[] x = new float[(to - from) * per];

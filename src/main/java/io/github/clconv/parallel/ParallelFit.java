@@ -31,8 +31,8 @@ public final class ParallelFit {
     /** Wait at most this long for the other replicas at a gradient exchange before stopping with an error. */
     public static final long REPLICA_TIMEOUT_S = 600;
 
-    /** One replica as configure and part see it: replica 0 (lead()) evaluates, reports and saves. */
-    public record Replica(int rank, int world, Backend backend, Model model) {
+    /** One replica as configure sees it (sync: its gradient exchange, null alone): replica 0 (lead()) evaluates, reports and saves. */
+    public record Replica(int rank, int world, Backend backend, Model model, Trainer.GradientSync sync) {
         public boolean lead() {
             return rank == 0;
         }
@@ -50,11 +50,11 @@ public final class ParallelFit {
     private final List<String> devices; // null: under MPI, each rank on device
     private String device = "auto";
     private Function<String, Backend> open = ClBackend::open;
-    private Function<Backend, Model> model;
+    private ModelFactory model;
     private Optimizer.Config optimizer;
     private BiConsumer<Replica, Fit.Builder> configure = (r, f) -> { };
     private boolean syncBatchNorm;
-    private Function<Model, RankAgreement> agreement = m -> new RankAgreement();
+    private Function<Model, RankAgreement> agreement; // null: the model, its weights and the training data
 
     private ParallelFit(List<String> devices) {
         this.devices = devices;
@@ -88,8 +88,14 @@ public final class ParallelFit {
         return this;
     }
 
+    /** Builds a replica's model on its backend (from a spec, a checkpoint, a graph). */
+    @FunctionalInterface
+    public interface ModelFactory {
+        Model build(Backend b) throws Exception;
+    }
+
     /** Builds each replica's model on its backend; every replica must build the same weights (a fixed seed or a checkpoint). */
-    public ParallelFit model(Function<Backend, Model> model) {
+    public ParallelFit model(ModelFactory model) {
         this.model = model;
         return this;
     }
@@ -111,7 +117,7 @@ public final class ParallelFit {
         return this;
     }
 
-    /** Under MPI: what the ranks must share beyond the model's weights and the data (options, by the name a user would change). */
+    /** Under MPI: what the ranks must share, each by the name a user would change (default: the model, its starting weights, the training data). */
     public ParallelFit agreement(Function<Model, RankAgreement> agreement) {
         this.agreement = agreement;
         return this;
@@ -123,9 +129,10 @@ public final class ParallelFit {
             throw new IllegalStateException("ParallelFit needs model(...) and optimizer(...) before run");
         }
         return run(devices, syncBatchNorm, (rank, world, sync, bnSync) -> {
-            try (Backend b = open.apply(devices == null ? device : devices.get(rank)); Model net = model.apply(b)) {
+            try (Backend b = open.apply(devices == null ? device : devices.get(rank)); Model net = model.build(b)) {
                 if (sync instanceof MpiSync ms) {
-                    agreement.apply(net).add("training data", train.images()).add("weights", weights(net)).check(ms.mpi());
+                    (agreement != null ? agreement.apply(net) : new RankAgreement().add("model", net.describe()).add("starting weights", weights(net))
+                            .add("training data", train.images())).check(ms.mpi());
                 }
                 if (bnSync != null) {
                     net.layers().stream().filter(l -> l instanceof BatchNorm).forEach(l -> ((BatchNorm) l).synchronise(bnSync));
@@ -134,7 +141,7 @@ public final class ParallelFit {
                 if (sync != null) {
                     fb.replica(rank, world, sync);
                 }
-                configure.accept(new Replica(rank, world, b, net), fb);
+                configure.accept(new Replica(rank, world, b, net, sync), fb);
                 try (Fit fit = fb.build()) {
                     return fit.run(train, rank == 0 ? test : null, rank == 0 ? validation : null);
                 }
