@@ -116,8 +116,8 @@ final class ConvRouter {
     /**
      * Seconds per candidate for g on random data; those that disagree with im2col are left out. First a pilot at an
      * eighth of the batch drops the candidates more than ConvTuner.PILOT_DROP times slower than the best there (on rusticl a
-     * direct step of the 56x56 layer took 49 s where Winograd took 0.5 s). The survivors then run in turns (Timer.inTurns, the median
-     * of each), for at least five rounds and until MEASURE_SECONDS have passed: with five rounds of a 3 ms
+     * direct step of the 56x56 layer took 49 s where Winograd took 0.5 s). The survivors then run in turns and keep
+     * their best time (Timer.inTurns), for at least five rounds and until MEASURE_SECONDS have passed: with five rounds of a 3 ms
      * layer, 50 ms in all, a burst of load on a shared machine once made one 1.8x slower win.
      */
     private Map<String, Double> measure(ConvGeom g, List<String> candidates) {
@@ -143,7 +143,7 @@ final class ConvRouter {
                 ClBuffer[] o = out[i];
                 agreeing[i] = agrees ? () -> step(a, x, w, g, o) : null;
             }
-            double[] best = Timer.inTurns(cl::finish, agreeing, 1, 5, MAX_ROUNDS, MEASURE_SECONDS);
+            double[] best = Timer.inTurns(cl::finish, agreeing, 1, 5, MAX_ROUNDS, MEASURE_SECONDS).best();
             Map<String, Double> t = new java.util.HashMap<>();
             for (String a : candidates) {
                 if (!timed.contains(a)) {

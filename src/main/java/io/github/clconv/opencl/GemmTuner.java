@@ -245,7 +245,7 @@ public final class GemmTuner {
                 }
             };
         }
-        double[] median = Timer.inTurns(cl::finish, bodies, 1, 3, 3, 0);
+        double[] median = Timer.inTurns(cl::finish, bodies, 1, 3, 3, 0).median();
         Map<GemmVariant, Double> turns = new LinkedHashMap<>();
         for (int i = 0; i < bodies.length; i++) {
             turns.put(top.get(i), median[i] / inner[i]);

@@ -5,8 +5,10 @@ import java.util.Arrays;
 /**
  * The one way clconv times kernels, for tuners and benchmarks alike. What the noise of a small
  * shared machine taught: time after a warm-up (the first call builds programs); take medians,
- * not means (a burst of load adds seconds to one round); and when candidates compete, time
- * them in turns, round after round, so that a burst hits them alike instead of one of them.
+ * not means, to report (a burst of load adds seconds to one round); when candidates compete,
+ * time them in turns, round after round, so that a burst hits them alike instead of one of
+ * them, and compare their best rounds (noise only adds time: with medians of five rounds the
+ * convolution tuner once chose an algorithm 10% slower than the one best rounds choose).
  * sync waits until the device is idle (Backend.finish).
  */
 public final class Timer {
@@ -37,12 +39,24 @@ public final class Timer {
         return (System.nanoTime() - t0) / 1e9 / reps;
     }
 
+    /** Each candidate's seconds per call over the rounds of inTurns: best() to choose, median() to report. */
+    public record Turns(double[][] seconds) {
+        /** The fastest round of each: noise on a shared machine only adds time, so the least time is the closest to the truth. */
+        public double[] best() {
+            return java.util.Arrays.stream(seconds).mapToDouble(t -> java.util.Arrays.stream(t).min().orElse(Double.POSITIVE_INFINITY)).toArray();
+        }
+
+        public double[] median() {
+            return java.util.Arrays.stream(seconds).mapToDouble(Timer::median).toArray();
+        }
+    }
+
     /**
      * Seconds per call of each body, timed in turns: at least minRounds rounds and, while
-     * under maxRounds, until minSeconds have passed; each body's median over its rounds.
-     * A null body is not timed (its result is infinite). The bodies have run before (built).
+     * under maxRounds, until minSeconds have passed. A null body is not timed (its rounds are
+     * infinite). The bodies have run before (built).
      */
-    public static double[] inTurns(Runnable sync, Runnable[] bodies, int reps, int minRounds, int maxRounds, double minSeconds) {
+    public static Turns inTurns(Runnable sync, Runnable[] bodies, int reps, int minRounds, int maxRounds, double minSeconds) {
         double[][] t = new double[bodies.length][maxRounds];
         long start = System.nanoTime();
         int rounds = 0;
@@ -52,11 +66,10 @@ public final class Timer {
             }
             rounds++;
         }
-        double[] med = new double[bodies.length];
         for (int i = 0; i < bodies.length; i++) {
-            med[i] = median(Arrays.copyOf(t[i], rounds));
+            t[i] = Arrays.copyOf(t[i], rounds);
         }
-        return med;
+        return new Turns(t);
     }
 
     static double median(double[] t) {

@@ -69,9 +69,13 @@ class TuningCacheTest {
 
     @Test
     void timerTakesTheMedianOfTurnsAndSkipsNullBodies() {
-        double[] t = Timer.inTurns(() -> { }, new Runnable[]{() -> { }, null}, 1, 5, 5, 0);
+        Timer.Turns turns = Timer.inTurns(() -> { }, new Runnable[]{() -> { }, null}, 1, 5, 5, 0);
+        double[] t = turns.median();
         assertTrue(t[0] >= 0 && t[0] < 1, "seconds " + t[0]);
         assertEquals(Double.POSITIVE_INFINITY, t[1]);
+        assertEquals(5, turns.seconds()[0].length);
+        assertEquals(2.0, new Timer.Turns(new double[][]{{9, 2, 3}}).best()[0]);
+        assertEquals(3.0, new Timer.Turns(new double[][]{{9, 2, 3}}).median()[0]);
         assertEquals(2.0, Timer.median(new double[]{9, 1, 2}));
     }
 
