@@ -32,11 +32,6 @@ final class Models {
         }
     }
 
-    /**
-     * classes: the training data's class count, which a preset named without one (lenet,
-     * resnet20) takes; 0 when there is no training data (eval, predict), where such a preset
-     * in a checkpoint's metadata takes the count from the file's classifier tensor.
-     */
     /** open, then checkFits: a model whose output does not fit the data's classes is closed and refused. */
     static Model openFitting(String modelSpec, Path load, Shape dataInput, int classes, Backend b, long seed) throws IOException {
         Model net = open(modelSpec, load, dataInput, classes, b, seed);
@@ -49,6 +44,11 @@ final class Models {
         }
     }
 
+    /**
+     * classes: the training data's class count, which a preset named without one (lenet,
+     * resnet20) takes; 0 when there is no training data (eval, predict), where such a preset
+     * in a checkpoint's metadata takes the count from the file's classifier tensor.
+     */
     static Model open(String modelSpec, Path load, Shape dataInput, int classes, Backend b, long seed) throws IOException {
         if (load == null) {
             ModelSpec spec = ModelSpec.parse(modelSpec);

@@ -32,13 +32,15 @@ public final class ModelSpec {
     private static final String KNOWN = "conv, maxpool, avgpool, gap, "
             + java.util.Arrays.stream(Activation.values()).map(x -> x.token).collect(java.util.stream.Collectors.joining(", "))
             + ", prelu, flatten, linear, dropout, bn, gn(G), in, ln, res[...], cat[...]";
-    private static final Pattern RESNET = Pattern.compile("resnet20(?:\\((\\d{1,6})\\))?");
+    private static final Pattern RESNET = Pattern.compile("(resnet(?:20|18|34|50))(?:\\((\\d{1,6})\\))?");
     private static final int DEFAULT_CLASSES = 10;
 
     private final String text;
     private final List<Token> tokens;
-    /** The class count of resnet20, 0 for a chain or block spec. */
+    /** The class count of a ResNet preset, 0 for a chain or block spec. */
     private final int resnetClasses;
+    /** The ResNet preset's name (resnet20, resnet18, resnet34, resnet50), or null. */
+    private final String resnet;
     /** Whether the class count may still follow the data: a preset named without one. */
     private final boolean openClasses;
 
@@ -49,9 +51,10 @@ public final class ModelSpec {
         }
     }
 
-    private ModelSpec(String text, List<Token> tokens, int resnetClasses, boolean openClasses) {
+    private ModelSpec(String text, List<Token> tokens, String resnet, int resnetClasses, boolean openClasses) {
         this.text = text;
         this.tokens = tokens;
+        this.resnet = resnet;
         this.resnetClasses = resnetClasses;
         this.openClasses = openClasses;
     }
@@ -61,7 +64,7 @@ public final class ModelSpec {
     }
 
     /** The presets by name, for messages and help. */
-    public static final String PRESET_NAMES = "lenet, lenet-bn, resnet20";
+    public static final String PRESET_NAMES = "lenet, lenet-bn, resnet20, resnet18, resnet34, resnet50";
 
     public static ModelSpec parse(String spec) {
         try {
@@ -112,11 +115,11 @@ public final class ModelSpec {
         String name = spec.trim();
         Matcher m = RESNET.matcher(name);
         if (m.matches()) {
-            int classes = m.group(1) == null ? DEFAULT_CLASSES : Integer.parseInt(m.group(1));
+            int classes = m.group(2) == null ? DEFAULT_CLASSES : Integer.parseInt(m.group(2));
             if (classes < 1 || classes > 65_535) {
-                throw new IllegalArgumentException("model spec: resnet20(" + classes + "): the class count must lie in [1, 65535]");
+                throw new IllegalArgumentException("model spec: " + m.group(1) + "(" + classes + "): the class count must lie in [1, 65535]");
             }
-            return new ModelSpec(name, List.of(), classes, m.group(1) == null);
+            return new ModelSpec(name, List.of(), m.group(1), classes, m.group(2) == null);
         }
         boolean preset = PRESETS.containsKey(name);
         String text = PRESETS.getOrDefault(name, name);
@@ -144,7 +147,7 @@ public final class ModelSpec {
         }
         int[] count = {0};
         List<Token> tokens = chain(text, 0, text.length(), count, false);
-        return new ModelSpec(text, tokens, 0, preset);
+        return new ModelSpec(text, tokens, null, 0, preset);
     }
 
     /** The tokens of text[from, to) split at '-' outside parentheses and brackets; count: layers so far, bounded. */
@@ -231,7 +234,7 @@ public final class ModelSpec {
             return this;
         }
         if (resnetClasses > 0) {
-            return parse("resnet20(" + classes + ")");
+            return parse(resnet + "(" + classes + ")");
         }
         return parse(text.substring(0, text.length() - ("linear(" + DEFAULT_CLASSES + ")").length()) + "linear(" + classes + ")");
     }
@@ -324,7 +327,7 @@ public final class ModelSpec {
     /** A fresh graph of this spec: node names are token indices, "i.body.j" / "i.shortcut.j" in res, "i.k.j" in cat's branch k. */
     private ResNet.Recipe recipe() {
         if (resnetClasses > 0) {
-            return ResNet.resnet20(resnetClasses);
+            return resnet.equals("resnet20") ? ResNet.resnet20(resnetClasses) : ResNet.torchvision(Integer.parseInt(resnet.substring(6)), resnetClasses);
         }
         Graph.Builder g = new Graph.Builder();
         return new ResNet.Recipe(g, chainNodes(g, g.input(), tokens, ""));

@@ -34,6 +34,7 @@ import java.util.Map;
  * state_dict, so the file loads into the equivalent PyTorch model and back.
  */
 public final class Checkpoint {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Checkpoint.class);
     public static final String MODEL_KEY = "clconv.model", GRAPH_KEY = "clconv.graph", INPUT_KEY = "clconv.input", CLASSES_KEY = "clconv.classes",
             MEAN_KEY = "clconv.mean", STD_KEY = "clconv.std", BRIGHTNESS_KEY = "clconv.pixel_mean";
     private static final long MAX_HEADER = 100L << 20;
@@ -210,9 +211,12 @@ public final class Checkpoint {
         });
     }
 
-    /** Reads and validates a file: every size and offset is checked against the file before anything is allocated. */
+    /** Reads and validates a safetensors file, or a state_dict PyTorch saved (TorchFile): every size and offset is checked before anything is allocated. */
     public static Contents read(Path file) throws IOException {
         io.github.clconv.util.InputFiles.checkReadable(file);
+        if (TorchFile.isZip(file)) {
+            return TorchFile.read(file); // PyTorch's .pth/.pt: a state_dict, no metadata
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -402,20 +406,36 @@ public final class Checkpoint {
      * clconv allocate more than the file holds.
      */
     public static void check(Map<String, Shape> wanted, Contents c, Path file) throws IOException {
+        java.util.List<String> missing = new java.util.ArrayList<>(), unexpected = new java.util.ArrayList<>(), mismatched = new java.util.ArrayList<>();
         for (Map.Entry<String, Shape> w : wanted.entrySet()) {
             Shape got = c.shapes().get(w.getKey());
             if (got == null) {
-                throw new IOException(file + ": tensor " + w.getKey() + " (shape " + w.getValue() + ") is missing; the checkpoint was saved from another model");
-            }
-            if (!got.equals(w.getValue())) {
-                throw new IOException(file + ": tensor " + w.getKey() + " has shape " + got + " in the file but the model needs " + w.getValue());
+                missing.add(w.getKey() + " " + w.getValue());
+            } else if (!got.equals(w.getValue())) {
+                mismatched.add(w.getKey() + ": " + got + " in the file, " + w.getValue() + " in the model");
             }
         }
         for (String name : c.shapes().keySet()) {
             if (!wanted.containsKey(name)) {
-                throw new IOException(file + ": tensor " + name + " belongs to no layer of the model; the checkpoint was saved from another model");
+                unexpected.add(name);
             }
         }
+        if (missing.isEmpty() && unexpected.isEmpty() && mismatched.isEmpty()) {
+            return;
+        }
+        // all three lists, as PyTorch's load_state_dict(strict=True) reports them: the first few of each, with counts
+        StringBuilder m = new StringBuilder(file + ": the checkpoint does not fit the model (saved from another model?):");
+        String sep = " ";
+        for (Object[] part : new Object[][]{{"missing", missing}, {"unexpected", unexpected}, {"shape mismatch", mismatched}}) {
+            @SuppressWarnings("unchecked")
+            java.util.List<String> names = (java.util.List<String>) part[1];
+            if (!names.isEmpty()) {
+                m.append(sep).append(part[0]).append(' ').append(names.size()).append(" (").append(String.join(", ", names.subList(0, Math.min(4, names.size()))))
+                        .append(names.size() > 4 ? ", ..." : "").append(')');
+                sep = "; ";
+            }
+        }
+        throw new IOException(m.toString());
     }
 
     private static String abbreviate(String s) {
@@ -424,13 +444,22 @@ public final class Checkpoint {
 
     /** Copies the file's tensors into model; every model tensor must be present with its exact shape. */
     public static void restore(Model model, Contents c, Path file) throws IOException {
+        restore(model, c, file, java.util.Set.of());
+    }
+
+    /** The same, leaving the tensors named in fresh as the model initialised them (a new classifier). */
+    public static void restore(Model model, Contents c, Path file, java.util.Set<String> fresh) throws IOException {
         Map<String, Shape> wanted = new LinkedHashMap<>();
         for (NamedParam p : model.params()) {
-            wanted.put(p.name(), p.param().value().shape());
+            if (!fresh.contains(p.name())) {
+                wanted.put(p.name(), p.param().value().shape());
+            }
         }
         check(wanted, c, file);
         for (NamedParam p : model.params()) {
-            model.backend().write(p.param().value(), c.tensors().get(p.name()));
+            if (!fresh.contains(p.name())) {
+                model.backend().write(p.param().value(), c.tensors().get(p.name()));
+            }
         }
     }
 
@@ -467,13 +496,25 @@ public final class Checkpoint {
         }
         ModelSpec parsed = ModelSpec.parse(spec != null ? spec : c.spec(file));
         String classifier = parsed.classifierTensor();
+        boolean newHead = false;
         if (classifier != null && c.shapes().containsKey(classifier)) {
-            parsed = parsed.withClasses(c.shapes().get(classifier).dim(0));
+            int held = c.shapes().get(classifier).dim(0);
+            // fine-tuning: the data's classes differ from the file's (1000 for ImageNet weights), so the classifier starts afresh
+            newHead = classes > 0 && classes != held;
+            parsed = parsed.withClasses(newHead ? classes : held);
+            if (newHead) {
+                log.warn("{}: its classifier {} has {} classes and the data {}; the classifier starts afresh, the rest is loaded", file,
+                        classifier.substring(0, classifier.lastIndexOf('.')), held, classes);
+                c = withoutHead(c, classifier);
+            }
         } else if (classes > 0) {
             parsed = parsed.withClasses(classes);
         }
+        java.util.Set<String> fresh = newHead ? java.util.Set.of(classifier, head(classifier) + ".bias") : java.util.Set.of();
         try {
-            check(parsed.paramShapes(in), c, file);
+            Map<String, Shape> wanted = new LinkedHashMap<>(parsed.paramShapes(in));
+            wanted.keySet().removeAll(fresh);
+            check(wanted, c, file);
         } catch (IOException e) {
             String held = c.metadata().get(MODEL_KEY);
             if (spec != null && held != null && !held.equals(spec.trim())) { // a spec given over the file's own
@@ -484,11 +525,26 @@ public final class Checkpoint {
         }
         Model m = parsed.build(in, b, seed);
         try {
-            restore(m, c, file);
+            restore(m, c, file, fresh);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
         }
         return m;
+    }
+
+    private static String head(String classifierWeight) {
+        return classifierWeight.substring(0, classifierWeight.lastIndexOf('.'));
+    }
+
+    /** c without the classifier's weight and bias. */
+    private static Contents withoutHead(Contents c, String classifier) {
+        Map<String, Shape> shapes = new LinkedHashMap<>(c.shapes());
+        Map<String, float[]> tensors = new LinkedHashMap<>(c.tensors());
+        for (String n : new String[]{classifier, head(classifier) + ".bias"}) {
+            shapes.remove(n);
+            tensors.remove(n);
+        }
+        return new Contents(c.metadata(), shapes, tensors);
     }
 }

@@ -100,8 +100,8 @@ class HostileInputTest {
         editHeader(wide, h -> h.getAsJsonObject("__metadata__").addProperty("clconv.input", "1,600,600"));
         editHeader(deep, h -> h.getAsJsonObject("__metadata__").addProperty("clconv.model", "relu-".repeat(20_000) + "flatten-linear(10)"));
         long t0 = System.nanoTime();
-        failsInOneLine(run("eval", "--load", big.toString(), "--data", data.toString()), "the model needs");
-        failsInOneLine(run("predict", "--load", wide.toString(), data.resolve("t10k-images-idx3-ubyte").toString()), "the model needs");
+        failsInOneLine(run("eval", "--load", big.toString(), "--data", data.toString()), "does not fit the model");
+        failsInOneLine(run("predict", "--load", wide.toString(), data.resolve("t10k-images-idx3-ubyte").toString()), "does not fit the model");
         failsInOneLine(run("eval", "--load", deep.toString(), "--data", data.toString()), "at most");
         assertTrue(System.nanoTime() - t0 < 20e9, "rejected before anything large is built");
     }
