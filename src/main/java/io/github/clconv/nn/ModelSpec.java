@@ -32,14 +32,14 @@ public final class ModelSpec {
     private static final String KNOWN = "conv, maxpool, avgpool, gap, "
             + java.util.Arrays.stream(Activation.values()).map(x -> x.token).collect(java.util.stream.Collectors.joining(", "))
             + ", prelu, flatten, linear, dropout, bn, gn(G), in, ln, res[...], cat[...]";
-    private static final Pattern RESNET = Pattern.compile("(resnet(?:20|18|34|50))(?:\\((\\d{1,6})\\))?");
+    private static final Pattern RESNET = Pattern.compile("(resnet(?:20|18|34|50)|mobilenet_v2)(?:\\((\\d{1,6})\\))?");
     private static final int DEFAULT_CLASSES = 10;
 
     private final String text;
     private final List<Token> tokens;
     /** The class count of a ResNet preset, 0 for a chain or block spec. */
     private final int resnetClasses;
-    /** The ResNet preset's name (resnet20, resnet18, resnet34, resnet50), or null. */
+    /** The graph preset's name (resnet20, resnet18, resnet34, resnet50, mobilenet_v2), or null. */
     private final String resnet;
     /** Whether the class count may still follow the data: a preset named without one. */
     private final boolean openClasses;
@@ -64,7 +64,7 @@ public final class ModelSpec {
     }
 
     /** The presets by name, for messages and help. */
-    public static final String PRESET_NAMES = "lenet, lenet-bn, resnet20, resnet18, resnet34, resnet50";
+    public static final String PRESET_NAMES = "lenet, lenet-bn, resnet20, resnet18, resnet34, resnet50, mobilenet_v2";
 
     public static ModelSpec parse(String spec) {
         try {
@@ -241,7 +241,7 @@ public final class ModelSpec {
 
     /** For a preset whose class count follows the data: the tensor whose first dimension is that count, else null. */
     public String classifierTensor() {
-        return openClasses && resnetClasses > 0 ? "fc.weight" : null;
+        return openClasses && resnetClasses > 0 ? (resnet.startsWith("mobilenet") ? "classifier.1.weight" : "fc.weight") : null;
     }
 
     /** Fresh layers of a chain spec for an input of shape [C,H,W] (per sample); checks every size stays >= 1. */
@@ -327,7 +327,11 @@ public final class ModelSpec {
     /** A fresh graph of this spec: node names are token indices, "i.body.j" / "i.shortcut.j" in res, "i.k.j" in cat's branch k. */
     private ResNet.Recipe recipe() {
         if (resnetClasses > 0) {
-            return resnet.equals("resnet20") ? ResNet.resnet20(resnetClasses) : ResNet.torchvision(Integer.parseInt(resnet.substring(6)), resnetClasses);
+            return switch (resnet) {
+                case "resnet20" -> ResNet.resnet20(resnetClasses);
+                case "mobilenet_v2" -> MobileNet.v2(resnetClasses);
+                default -> ResNet.torchvision(Integer.parseInt(resnet.substring(6)), resnetClasses);
+            };
         }
         Graph.Builder g = new Graph.Builder();
         return new ResNet.Recipe(g, chainNodes(g, g.input(), tokens, ""));

@@ -66,6 +66,11 @@ class TorchvisionInteropTest {
 
     /** Fine-tuning: data of 4 classes on a 10-class file; the classifier starts afresh at 4, every other tensor is the file's. */
     @Test
+    void mobilenetV2FromATorchvisionPthGivesTorchvisionsOutputs() throws Exception {
+        agrees("mobilenet_v2", 5, 48);
+    }
+
+    @Test
     void aNewHeadWhenTheDataHasOtherClasses() throws Exception {
         ResNetInteropTest.python("torchvision_pth.py", "resnet18", "10", "32", dir.toString());
         Path pth = dir.resolve("resnet18.pth");
