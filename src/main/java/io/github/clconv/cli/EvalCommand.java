@@ -30,6 +30,10 @@ final class EvalCommand implements Callable<Integer> {
     String device;
     @Option(names = "--data", description = "Data folder (any format train --data takes); its test set is used. Default: /usr/share/datasets/fashion-mnist.")
     Path data = Dataset.DEFAULT_DIR;
+    @Option(names = "--image-size", paramLabel = "N", description = "An image folder's photos become N x N: the shorter side resized"
+            + " (bilinear, antialiased) to N/0.875 and the centre cropped, as torchvision evaluates; an N x N image is used as it is."
+            + " Default: the images' own size when they all share one, else 224.")
+    int imageSize;
     @Option(names = "--model", description = "Model spec, when the checkpoint holds none.")
     String model;
     @Option(names = "--batch", defaultValue = "256", description = "Batch size. Default: ${DEFAULT-VALUE}.")
@@ -40,7 +44,7 @@ final class EvalCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
         }
-        Dataset test = Dataset.loadTest(data);
+        Dataset test = Dataset.loadTest(data, imageSize);
         double[][] norm = Checkpoint.read(load).normalization(load);
         if (norm != null) {
             test = test.normalized(norm[0], norm[1]);

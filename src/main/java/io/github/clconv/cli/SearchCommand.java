@@ -40,6 +40,10 @@ final class SearchCommand implements Callable<Integer> {
     String device;
     @Option(names = "--data", description = "Data folder, as for train. Default: /usr/share/datasets/fashion-mnist.")
     Path data = Dataset.DEFAULT_DIR;
+    @Option(names = "--image-size", paramLabel = "N", description = "An image folder's photos become N x N: the shorter side resized"
+            + " (bilinear, antialiased) to N/0.875 and the centre cropped, as torchvision evaluates; an N x N image is used as it is."
+            + " Default: the images' own size when they all share one, else 224.")
+    int imageSize;
     @Option(names = "--model", paramLabel = "SPEC", defaultValue = "lenet", description = "Model spec or preset, as for train. Default: ${DEFAULT-VALUE}.")
     String model;
     @Option(names = "--epochs", defaultValue = "1", description = "Epochs per trial (and per fold). Default: ${DEFAULT-VALUE}.")
@@ -115,7 +119,7 @@ final class SearchCommand implements Callable<Integer> {
         if (save != null) {
             AtomicFiles.checkWritable(save);
         }
-        Dataset[] sets = Dataset.load(data);
+        Dataset[] sets = Dataset.load(data, imageSize);
         Dataset train = limit != null ? sets[0].limit(limit) : sets[0], test = sets[1];
         String identity = identity(train);
         Map<Integer, JsonObject> done = resume(identity, plan.size());

@@ -33,6 +33,10 @@ final class TrainCommand implements Callable<Integer> {
     String device;
     @Option(names = "--data", description = "Data folder: " + "MNIST-format IDX files (.gz or raw, any class count), CIFAR-10/100 binary batches, or an image folder train/CLASS/*.png|jpg with test/CLASS/..." + ". Default: /usr/share/datasets/fashion-mnist.")
     Path data = Dataset.DEFAULT_DIR;
+    @Option(names = "--image-size", paramLabel = "N", description = "An image folder's photos become N x N: the shorter side resized"
+            + " (bilinear, antialiased) to N/0.875 and the centre cropped, as torchvision evaluates; an N x N image is used as it is."
+            + " Default: the images' own size when they all share one, else 224.")
+    int imageSize;
     @Option(names = "--model", paramLabel = "SPEC", description = {"A preset (" + io.github.clconv.nn.ModelSpec.PRESET_NAMES + ") or a spec: layers joined by '-',"
             + " e.g. conv(32,3,p=1)-bn-relu-maxpool(2)-flatten-linear(10); layers conv(K,R,s=,p=,g=,bias=), maxpool(K,s=), avgpool(K,s=), gap,"
             + " relu, leakyrelu(A), sigmoid, tanh, flatten, linear(N), dropout(P), bn; blocks res[BODY|SHORTCUT], cat[A|B] (README: Model specs)."
@@ -138,7 +142,7 @@ final class TrainCommand implements Callable<Integer> {
         if (metrics != null) {
             AtomicFiles.checkWritable(metrics, true);
         }
-        Dataset[] sets = Dataset.load(data);
+        Dataset[] sets = Dataset.load(data, imageSize);
         boolean noTest = sets[1] == null;
         if (noTest && valSplit == 0) {
             throw new IllegalArgumentException(data + " has no test set (no test/CLASS/ folders); pass --val-split 0.1 to hold out a tenth of the"

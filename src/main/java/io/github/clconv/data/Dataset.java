@@ -52,6 +52,14 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
      * when the test set is null). Both sets have one class count.
      */
     public static Dataset[] load(Path dir) throws IOException {
+        return load(dir, 0);
+    }
+
+    /** The same, image folders' images brought to imageSize x imageSize (0: their own size when they share one; see ImageFolderReader). */
+    public static Dataset[] load(Path dir, int imageSize) throws IOException {
+        if (imageSize < 0 || imageSize > 4096) {
+            throw new IllegalArgumentException("--image-size " + imageSize + ": expected a side between 1 and 4096 pixels");
+        }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException(dir + ": is a file, not a data folder; pass the folder that holds the data files");
         }
@@ -59,11 +67,14 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
             throw new IOException(dir + ": no such folder" + (dir.equals(DEFAULT_DIR)
                     ? "; install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist` or give another data folder (--data DIR)" : ""));
         }
+        if (ImageFolderReader.holds(dir) && !CifarReader.holds(dir)) {
+            return ImageFolderReader.load(dir, imageSize); // its test set may be null
+        }
+        if (imageSize != 0) {
+            throw new IllegalArgumentException("--image-size resizes the photos of an image folder; " + dir + " holds IDX or CIFAR files of one size");
+        }
         if (CifarReader.holds(dir)) {
             return CifarReader.load(dir);
-        }
-        if (ImageFolderReader.holds(dir)) {
-            return ImageFolderReader.load(dir); // its test set may be null
         }
         Dataset train = load(dir, "train"), test = load(dir, "t10k");
         int classes = Math.max(train.classes, test.classes);
@@ -90,10 +101,15 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
 
     /** The test set of a data folder (for eval: the training set of an IDX folder is not read). */
     public static Dataset loadTest(Path dir) throws IOException {
-        if (Files.isDirectory(dir) && !CifarReader.holds(dir) && !ImageFolderReader.holds(dir)) {
+        return loadTest(dir, 0);
+    }
+
+    /** The test set, an image folder's photos brought to imageSize x imageSize (0: see load). */
+    public static Dataset loadTest(Path dir, int imageSize) throws IOException {
+        if (Files.isDirectory(dir) && !CifarReader.holds(dir) && !ImageFolderReader.holds(dir) && imageSize == 0) {
             return load(dir, "t10k");
         }
-        Dataset test = load(dir)[1];
+        Dataset test = load(dir, imageSize)[1];
         if (test == null) {
             throw new IOException(dir + ": this image folder has no test/CLASS/ folders to evaluate on; pass a folder that has them");
         }

@@ -22,9 +22,10 @@ import java.util.stream.Stream;
  * torchvision's ImageFolder does; without DIR/test, or with the class folders directly in
  * DIR (DIR/CLASS/...), there is no test set and train's --val-split holds one out. Classes
  * are the train folder's sub-folders in name order; the test folder may not name a class
- * the train folder lacks. Images are decoded in
- * parallel; all must have one size (the first one's: a different one is refused with its
- * file named); grey images give one channel, and a set with any colour image three.
+ * the train folder lacks. Images are decoded in parallel; when they differ in size (or a
+ * size is asked for) each is resized and centre-cropped to one square size as torchvision's
+ * evaluation transform does (ImageTransform); grey images give one channel, and a set with
+ * any colour image three.
  */
 public final class ImageFolderReader {
     private ImageFolderReader() {
@@ -60,6 +61,15 @@ public final class ImageFolderReader {
 
     /** {train, test}; test is null when the folder has none. */
     static Dataset[] load(Path dir) throws IOException {
+        return load(dir, 0);
+    }
+
+    /**
+     * {train, test}; test is null when the folder has none. size: every image becomes size x size
+     * (ImageTransform.resizeCrop: the shorter side resized, the centre cropped; an image of that
+     * size unchanged); 0: the images' own size when they all share one, else DEFAULT_SIZE.
+     */
+    static Dataset[] load(Path dir, int size) throws IOException {
         Path trainDir = trainDir(dir), testDir = dir.resolve("test");
         List<String> classes = subfolders(trainDir);
         if (classes.size() > Dataset.MAX_CLASSES) {
@@ -82,44 +92,68 @@ public final class ImageFolderReader {
         if (trainFiles.isEmpty() || (hasTest && testFiles.isEmpty())) {
             throw new IOException((trainFiles.isEmpty() ? trainDir : testDir) + ": no .png or .jpg images in its class folders");
         }
-        BufferedImage first = read(trainFiles.get(0));
+        List<Path> all = new ArrayList<>(trainFiles);
+        all.addAll(testFiles);
+        int[] first = header(all.get(0));
+        boolean oneSize = true;
+        for (Path f : size == 0 ? all : List.<Path>of()) { // headers only: a bad or huge file is named before anything is decoded
+            oneSize &= java.util.Arrays.equals(header(f), first);
+        }
+        if (!oneSize) {
+            size = DEFAULT_SIZE;
+            log.warn("{}: the images differ in size; each is resized and centre-cropped to {} x {} (--image-size N chooses another size)", dir, size, size);
+        }
+        int h = size > 0 ? size : first[0], w = size > 0 ? size : first[1];
         Decoded train, test;
         try {
-            train = decode(trainFiles, first);
-            test = decode(testFiles, first);
+            train = decode(trainFiles, size, first);
+            test = decode(testFiles, size, first);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         int channels = train.colour || test.colour ? 3 : 1;
-        Shape sample = Shape.of(channels, first.getHeight(), first.getWidth());
+        Shape sample = Shape.of(channels, h, w);
         return new Dataset[]{dataset("train", train, trainLabels, sample, classes), hasTest ? dataset("test", test, testLabels, sample, classes) : null};
     }
 
-    private record Decoded(BufferedImage[] images, boolean colour) {
+    /** The side images of different sizes are brought to when no size is given: ImageNet's. */
+    public static final int DEFAULT_SIZE = 224;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ImageFolderReader.class);
+
+    /** Each image's three planes at the output size (a grey image's value in all three), and whether any was in colour. */
+    private record Decoded(float[][] images, boolean colour) {
     }
 
-    private static Decoded decode(List<Path> files, BufferedImage reference) {
-        BufferedImage[] out = new BufferedImage[files.size()];
+    /** size 0: every image must be first's height x width. */
+    private static Decoded decode(List<Path> files, int size, int[] first) {
+        float[][] out = new float[files.size()][];
+        boolean[] colour = new boolean[files.size()];
         IntStream.range(0, files.size()).parallel().forEach(i -> {
-                try {
-                    out[i] = read(files.get(i));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            if (out[i].getWidth() != reference.getWidth() || out[i].getHeight() != reference.getHeight()) {
-                throw new UncheckedIOException(new IOException(files.get(i) + " is " + out[i].getWidth() + " x " + out[i].getHeight()
-                        + " but the first image is " + reference.getWidth() + " x " + reference.getHeight() + "; all images must have one size"));
+            BufferedImage im;
+            try {
+                im = read(files.get(i));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
+            int h = im.getHeight(), w = im.getWidth();
+            if (size == 0 && (h != first[0] || w != first[1])) {
+                throw new UncheckedIOException(new IOException(files.get(i) + " is " + w + " x " + h + " but the first image is " + first[1] + " x "
+                        + first[0] + "; all images must have one size (or give --image-size N)"));
+            }
+            colour[i] = im.getColorModel().getNumColorComponents() >= 3;
+            float[] planes = new float[3 * h * w];
+            pixels(im, 3, planes, 0);
+            out[i] = size == 0 ? planes : ImageTransform.resizeCrop(planes, 3, h, w, size);
         });
-        boolean colour = false;
-        for (BufferedImage im : out) {
-            colour |= im.getColorModel().getNumColorComponents() >= 3;
+        boolean any = false;
+        for (boolean c : colour) {
+            any |= c;
         }
-        return new Decoded(out, colour);
+        return new Decoded(out, any);
     }
 
     private static Dataset dataset(String name, Decoded d, List<Integer> labels, Shape sample, List<String> classes) {
-        int c = sample.dim(0), h = sample.dim(1), w = sample.dim(2), per = c * h * w;
+        int c = sample.dim(0), per = sample.size();
         if ((long) per * d.images.length > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(name + ": " + d.images.length + " images of " + sample + " do not fit one array");
         }
@@ -127,9 +161,42 @@ public final class ImageFolderReader {
         int[] y = new int[d.images.length];
         for (int n = 0; n < d.images.length; n++) {
             y[n] = labels.get(n);
-            pixels(d.images[n], c, x, n * per);
+            System.arraycopy(d.images[n], 0, x, n * per, per); // a grey set (c = 1) keeps the first of its three equal planes
+            d.images[n] = null;
         }
         return new Dataset(name, x, y, sample, classes.size(), classes);
+    }
+
+    /** {height, width} from the file's header, without decoding it; a claim beyond MAX_PIXELS is refused. */
+    static int[] header(Path f) throws IOException {
+        if (!Files.isRegularFile(f)) {
+            throw new IOException(f + ": " + (Files.exists(f) ? "not a regular file" : "no such file"));
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
+            Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException(f + ": not an image Java can decode (PNG, JPEG, BMP or GIF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w < 1 || h < 1 || w * h > MAX_PIXELS) {
+                    throw new IOException(f + ": its header claims " + w + " x " + h + " pixels; clconv reads images of at most "
+                            + (MAX_PIXELS >> 20) + " megapixels (resize it, or remove it from the folder)");
+                }
+                return new int[]{(int) h, (int) w};
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(f.toString())) {
+                throw e;
+            }
+            throw new IOException(f + ": cannot be decoded (" + e.getMessage() + ")");
+        } catch (RuntimeException e) {
+            throw new IOException(f + ": cannot be decoded (" + e.getMessage() + ")");
+        }
     }
 
     /**

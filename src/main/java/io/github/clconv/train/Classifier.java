@@ -127,12 +127,28 @@ public final class Classifier implements AutoCloseable {
     }
 
     /**
-     * An image as the model takes it: scaled to in's height and width (grey images stay grey,
-     * so their values are not passed through a colour conversion), then grey (one channel, a
-     * colour image's mean) or R, G, B planes in [0, 1], as the image-folder reader gives them.
+     * An image as the model takes it: for a square input of N, the shorter side resized and the
+     * centre N x N cropped as train's image folders are (ImageTransform; an N x N image as it is),
+     * for another input shape scaled to it; then grey (one channel: a grey image's value, a colour
+     * image's mean) or R, G, B planes in [0, 1], as the image-folder reader gives them.
      */
     public static float[] pixels(BufferedImage img, Shape in) {
-        int h = in.dim(1), w = in.dim(2);
+        int c = in.dim(0), h = in.dim(1), w = in.dim(2);
+        if (h == w) {
+            int ih = img.getHeight(), iw = img.getWidth();
+            float[] planes = new float[3 * ih * iw];
+            io.github.clconv.data.ImageFolderReader.pixels(img, 3, planes, 0);
+            float[] sq = io.github.clconv.data.ImageTransform.resizeCrop(planes, 3, ih, iw, h);
+            if (c == 3) {
+                return sq;
+            }
+            boolean grey = img.getColorModel().getNumColorComponents() == 1;
+            float[] v = new float[h * w];
+            for (int i = 0; i < v.length; i++) { // a grey image's three planes are equal; a colour one's mean, as ImageFolderReader.pixels
+                v[i] = grey ? sq[i] : (sq[i] + sq[i + v.length] + sq[i + 2 * v.length]) / 3f;
+            }
+            return v;
+        }
         BufferedImage src = img;
         if (img.getWidth() != w || img.getHeight() != h) {
             boolean grey = img.getColorModel().getNumColorComponents() == 1;
@@ -142,7 +158,7 @@ public final class Classifier implements AutoCloseable {
             g.dispose();
         }
         float[] v = new float[in.size()];
-        io.github.clconv.data.ImageFolderReader.pixels(src, in.dim(0), v, 0);
+        io.github.clconv.data.ImageFolderReader.pixels(src, c, v, 0);
         return v;
     }
 
