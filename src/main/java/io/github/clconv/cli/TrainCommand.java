@@ -33,6 +33,10 @@ final class TrainCommand implements Callable<Integer> {
     String device;
     @Option(names = "--data", description = "Data folder: " + "MNIST-format IDX files (.gz or raw, any class count), CIFAR-10/100 binary batches, or an image folder train/CLASS/*.png|jpg with test/CLASS/..." + ". Default: /usr/share/datasets/fashion-mnist.")
     Path data = Dataset.DEFAULT_DIR;
+    @Option(names = "--freeze", split = ",", paramLabel = "WHAT", description = "Fine-tuning: keep these tensors as loaded: backbone (everything"
+            + " but the final classifier) and/or state_dict name prefixes (conv1,layer1). They get no optimiser state, backward stops where"
+            + " nothing before it trains, and their batch norms keep their running statistics.")
+    List<String> freeze = List.of();
     @Option(names = "--image-size", paramLabel = "N", description = "An image folder's photos become N x N: the shorter side resized"
             + " (bilinear, antialiased) to N/0.875 and the centre cropped, as torchvision evaluates; an N x N image is used as it is."
             + " Default: the images' own size when they all share one, else 224.")
@@ -192,7 +196,7 @@ final class TrainCommand implements Callable<Integer> {
              Progress progress = new Progress(batch, epochs, progressMode)) {
             fit.configure((replica, fb) -> {
                 fb.batch(batch).epochs(epochs).seed(seed).shuffle(!noShuffle).logEvery(logEvery).evalBatch(evalBatch).labelSmoothing(labelSmoothing)
-                        .schedule(sched).augment(aug).resume(resume).dataBudgetMiB(dataBudget);
+                        .schedule(sched).augment(aug).resume(resume).dataBudgetMiB(dataBudget).freeze(freeze);
                 if (replica.lead()) {
                     report.lead(replica, fb, progress, metricsFile);
                     if (save != null) {
@@ -256,13 +260,22 @@ final class TrainCommand implements Callable<Integer> {
             progress.header(List.of("train: " + modelName + " (" + String.format(java.util.Locale.ROOT, "%,d", parameterCount) + " parameters)",
                     "  on " + deviceName + (world == 1 ? "" : " and " + (world - 1) + " more replica" + (world > 2 ? "s" : "")
                             + (Mpi.launched() ? " (MPI ranks)" : " (devices " + devices + ")")),
-                    String.format(java.util.Locale.ROOT, "  %d training images%s, %d %s; batch %d, %s", train.size(),
+                    String.format(java.util.Locale.ROOT, "  %d training images%s, %d %s; batch %d, %s%s", train.size(),
                             val == null ? "" : " (+" + val.size() + " validation)", test.size(), noTest ? "held out (no test set: they stand in for it)" : "test",
                             batch, fit.optimizer().describe() + (sched.kind().equals("constant") && warmup == 0 ? "" : ", schedule " + sched)
-                                    + (aug == null ? "" : ", augment " + aug))));
+                                    + (aug == null ? "" : ", augment " + aug), frozenNote(replica.model()))));
             if (resume != null) {
                 System.err.println("resuming " + resume);
             }
+        }
+
+        /** "; frozen: N of M parameters" when --freeze froze some. */
+        private String frozenNote(Model m) {
+            if (m.frozen().isEmpty()) {
+                return "";
+            }
+            long frozenCount = m.params().stream().filter(p -> m.frozen().contains(p.name())).mapToLong(p -> p.param().value().shape().size()).sum();
+            return String.format(java.util.Locale.ROOT, "; frozen: %,d of %,d parameters (%s)", frozenCount, m.parameterCount(), String.join(",", freeze));
         }
 
         @Override
@@ -334,7 +347,7 @@ final class TrainCommand implements Callable<Integer> {
                 .add("training data (--data, --limit, --val-split, --normalize)", train.images());
         Object[][] options = {{"--batch", batch}, {"--epochs", epochs}, {"--lr", lr}, {"--optimizer", optimizer}, {"--momentum", momentum},
                 {"--nesterov", nesterov}, {"--weight-decay", weightDecay}, {"--l1", l1}, {"--schedule", schedule}, {"--warmup", warmup}, {"--augment", augment},
-                {"--label-smoothing", labelSmoothing}, {"--seed", seed}, {"--no-shuffle", noShuffle}, {"--sync-bn", syncBn},
+                {"--label-smoothing", labelSmoothing}, {"--freeze", freeze}, {"--image-size", imageSize}, {"--seed", seed}, {"--no-shuffle", noShuffle}, {"--sync-bn", syncBn},
                 {"--resume", resume != null}};
         for (Object[] o : options) {
             a.add((String) o[0], String.valueOf(o[1]));

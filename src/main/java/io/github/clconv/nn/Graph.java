@@ -179,6 +179,9 @@ public final class Graph implements Model {
     private final List<Layer> layers;
     private final Workspace ws = new Workspace();
     private final Buf[] outs, grads;
+    private java.util.Set<String> frozen = java.util.Set.of();
+    /** Per node: it or a node before it trains (backward runs through it); and whether it runs as in inference (a frozen batch norm). */
+    private boolean[] live, inference;
     private PackedParams packed;
 
     private Graph(List<Node> nodes, Node output, Shape[] shapes, Backend b, long seed, String spec) {
@@ -269,7 +272,7 @@ public final class Graph implements Model {
         for (Node node : nodes.subList(1, output.id + 1)) {
             Buf in0 = outs[node.inputs.get(0).id];
             outs[node.id] = switch (node.kind) {
-                case LAYER -> node.layer.forward(in0, training);
+                case LAYER -> node.layer.forward(in0, training && (inference == null || !inference[node.id]));
                 case ADD -> {
                     Buf y = ws.get(backend, node.name, batch(n, shapes[node.id]));
                     backend.add(in0, outs[node.inputs.get(1).id], y);
@@ -298,24 +301,25 @@ public final class Graph implements Model {
         for (int i = output.id; i >= 1; i--) {
             Node node = nodes.get(i);
             Buf g = grads[i];
-            if (g == null) {
-                continue; // nothing downstream of this node reaches the output
+            if (g == null || (live != null && !live[i])) {
+                continue; // nothing downstream of this node reaches the output, or nothing before it trains
             }
             switch (node.kind) {
                 case LAYER -> {
                     Node in = node.inputs.get(0);
-                    Buf d = node.layer.backward(g, in.id != 0);
-                    if (in.id != 0) {
+                    boolean needDx = in.id != 0 && (live == null || live[in.id]);
+                    Buf d = node.layer.backward(g, needDx);
+                    if (needDx) {
                         accumulate(in, d);
                     }
                 }
-                case ADD -> node.inputs.forEach(in -> accumulate(in, g));
+                case ADD -> node.inputs.stream().filter(in -> live == null || live[in.id]).forEach(in -> accumulate(in, g));
                 case CONCAT -> {
                     int at = 0;
                     for (int j = 0; j < node.inputs.size(); j++) {
                         Node in = node.inputs.get(j);
                         int c = shapes[in.id].dim(0);
-                        if (in.id != 0) {
+                        if (in.id != 0 && (live == null || live[in.id])) {
                             Buf slice = ws.get(backend, node.name + ".d" + j, batch(g.shape().dim(0), shapes[in.id]));
                             backend.copyChannels(g, at, slice, 0, c);
                             accumulate(in, slice);
@@ -353,6 +357,28 @@ public final class Graph implements Model {
             }
         }
         return out;
+    }
+
+    @Override
+    public void freeze(java.util.Set<String> names) {
+        boolean[] l = new boolean[nodes.size()], inf = new boolean[nodes.size()];
+        for (Node n : nodes) {
+            boolean upstream = n.inputs.stream().anyMatch(in -> l[in.id]);
+            if (n.kind == Kind.LAYER) {
+                inf[n.id] = Freezing.inference(n.layer, n.name, names, upstream);
+                l[n.id] = upstream || Freezing.trains(n.layer, n.name, names);
+            } else {
+                l[n.id] = upstream;
+            }
+        }
+        frozen = java.util.Set.copyOf(names);
+        live = names.isEmpty() ? null : l;
+        inference = names.isEmpty() ? null : inf;
+    }
+
+    @Override
+    public java.util.Set<String> frozen() {
+        return frozen;
     }
 
     @Override

@@ -46,6 +46,16 @@ public interface Model extends AutoCloseable {
     /** Every trainable value and its gradient as one flat pair, when the backend packed them. */
     Optional<Param> flatTrainable();
 
+    /**
+     * Freezes these trainable tensors (state_dict names, Freezing.select): backward skips what
+     * nothing trainable precedes, and frozen batch norms there use their running statistics.
+     * The optimiser leaves them alone (frozen()).
+     */
+    void freeze(java.util.Set<String> names);
+
+    /** The frozen tensors' names (empty: everything trains). */
+    java.util.Set<String> frozen();
+
     default long parameterCount() {
         return params().stream().filter(p -> p.param().trainable()).mapToLong(p -> p.param().value().shape().size()).sum();
     }

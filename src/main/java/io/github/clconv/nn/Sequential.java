@@ -19,6 +19,9 @@ public final class Sequential implements Model {
     private final Shape input;
     private final Backend backend;
     private PackedParams packed;
+    private java.util.Set<String> frozen = java.util.Set.of();
+    /** Per layer: it or a layer before it trains; whether it runs as in inference (a frozen batch norm). Null: all train. */
+    private boolean[] live, inference;
 
     /** Builds every layer on b for inputs of shape [N, ...input], initialised from seed. */
     public Sequential(List<Layer> layers, Shape input, Backend b, Init init, long seed) {
@@ -108,7 +111,7 @@ public final class Sequential implements Model {
                 i++;
                 continue;
             }
-            h = layers.get(i).forward(h, training);
+            h = layers.get(i).forward(h, training && (inference == null || !inference[i]));
         }
         return h;
     }
@@ -121,15 +124,33 @@ public final class Sequential implements Model {
     @Override
     public void backward(Buf dOut) {
         Buf d = dOut;
-        for (int i = layers.size() - 1; i >= 0; i--) {
+        for (int i = layers.size() - 1; i >= 0 && (live == null || live[i]); i--) {
             if (i >= 1 && reluBeforeMaxPool(i - 1)) { // forward ran the pool (i) before the relu (i - 1)
                 d = layers.get(i - 1).backward(d, true);
-                d = layers.get(i).backward(d, i - 1 > 0);
+                d = layers.get(i).backward(d, i - 1 > 0 && (live == null || live[i - 2]));
                 i--;
                 continue;
             }
-            d = layers.get(i).backward(d, i > 0);
+            d = layers.get(i).backward(d, i > 0 && (live == null || live[i - 1]));
         }
+    }
+
+    @Override
+    public void freeze(java.util.Set<String> names) {
+        boolean[] l = new boolean[layers.size()], inf = new boolean[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            boolean upstream = i > 0 && l[i - 1];
+            inf[i] = Freezing.inference(layers.get(i), String.valueOf(i), names, upstream);
+            l[i] = upstream || Freezing.trains(layers.get(i), String.valueOf(i), names);
+        }
+        frozen = java.util.Set.copyOf(names);
+        live = names.isEmpty() ? null : l;
+        inference = names.isEmpty() ? null : inf;
+    }
+
+    @Override
+    public java.util.Set<String> frozen() {
+        return frozen;
     }
 
     /** Every tensor with its state_dict name, in layer order. */

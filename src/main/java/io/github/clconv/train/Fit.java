@@ -46,6 +46,7 @@ public final class Fit implements AutoCloseable {
         private double[][] normalization;
         private java.util.Map<String, String> metadata = java.util.Map.of();
         private Long dataBudgetMiB;
+        private List<String> freeze = List.of();
         private int rank, world = 1;
         private Trainer.GradientSync sync;
 
@@ -143,6 +144,17 @@ public final class Fit implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Freezes trainable tensors for a fine-tune: "backbone" (all but the classifier, the last layer with
+         * trainable tensors) and/or state_dict name prefixes (Freezing.select). Frozen tensors get no optimiser
+         * update or state, no gradient where nothing before them trains, and frozen batch norms there keep their
+         * running statistics: the saved checkpoint holds them bit for bit.
+         */
+        public Builder freeze(List<String> specs) {
+            this.freeze = List.copyOf(specs);
+            return this;
+        }
+
         /** Makes this run replica rank of world in data-parallel training (see Trainer.replica). */
         public Builder replica(int rank, int world, Trainer.GradientSync sync) {
             this.rank = rank;
@@ -163,6 +175,7 @@ public final class Fit implements AutoCloseable {
     private Fit(Builder c) {
         this.c = c;
         this.model = c.model;
+        c.model.freeze(c.freeze.isEmpty() ? java.util.Set.of() : io.github.clconv.nn.Freezing.select(c.model, c.freeze));
         this.optimizer = new Optimizer(c.model, c.optimizer);
         Trainer t;
         try {

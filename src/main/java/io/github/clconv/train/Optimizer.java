@@ -99,9 +99,11 @@ public final class Optimizer implements AutoCloseable {
         this(model, c.kind(), c.lr(), c.momentum(), c.nesterov(), c.weightDecay());
         this.l1 = c.l1();
         if (l1 > 0) {
+            java.util.Set<Param> frozen = new java.util.HashSet<>();
+            model.params().stream().filter(p -> model.frozen().contains(p.name())).forEach(p -> frozen.add(p.param()));
             for (io.github.clconv.nn.Layer layer : model.layers()) {
                 if (layer instanceof io.github.clconv.nn.Conv2d || layer instanceof io.github.clconv.nn.Linear) {
-                    layer.params().stream().filter(p -> p.name().equals("weight") && p.trainable()).forEach(l1Targets::add);
+                    layer.params().stream().filter(p -> p.name().equals("weight") && p.trainable() && !frozen.contains(p)).forEach(l1Targets::add);
                 }
             }
         }
@@ -120,9 +122,11 @@ public final class Optimizer implements AutoCloseable {
         this.nesterov = nesterov;
         this.weightDecay = weightDecay;
         this.b = model.backend();
-        // One launch per step over the flat buffers where the model has them, else one per tensor.
-        model.flatTrainable().ifPresentOrElse(params::add,
-                () -> model.params().stream().map(NamedParam::param).filter(Param::trainable).forEach(params::add));
+        // One launch per step over the flat buffers where the model has them and nothing is frozen, else one per tensor
+        // that trains: a frozen tensor gets no update and no state
+        java.util.Set<String> frozen = model.frozen();
+        model.flatTrainable().filter(f -> frozen.isEmpty()).ifPresentOrElse(params::add,
+                () -> model.params().stream().filter(p -> p.param().trainable() && !frozen.contains(p.name())).map(NamedParam::param).forEach(params::add));
         for (Param p : params) {
             Buf s1 = b.zeros(p.value().shape());
             state.add(kind == Kind.ADAM || kind == Kind.ADAMW ? new Buf[]{s1, b.zeros(p.value().shape())} : new Buf[]{s1});
