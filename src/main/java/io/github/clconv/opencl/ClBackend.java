@@ -99,7 +99,7 @@ public final class ClBackend extends Backend {
     }
 
     /**
-     * Forces one convolution algorithm where it applies (auto, im2col, winograd2, winograd4, direct), instead of
+     * Forces one convolution algorithm where it applies (auto or a name of convAlgorithms()), instead of
      * the choice measured per layer shape (ConvTuner); returns this.
      */
     public ClBackend convAlgo(String algo) {

@@ -77,8 +77,10 @@ final class ConvTuner {
         load(names);
     }
 
+    /** The layer shape a choice is kept for: every field but the batch (a 3x3 and a 5x5, or a dense and a depthwise layer, differ). */
     static String key(ConvGeom g) {
-        return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-p" + g.pad();
+        return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-" + g.r() + "x" + g.s() + "-s" + g.stride() + "-p" + g.pad()
+                + (g.groups() == 1 ? "" : "-g" + g.groups());
     }
 
     /** The algorithm for g among candidates (those that apply, REFERENCE first): cached, or measured now with measure. */

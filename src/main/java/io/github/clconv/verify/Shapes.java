@@ -43,6 +43,10 @@ public final class Shapes {
             case 20: return new ConvGeom(2, 3, 19, 23, 4, 3, 3, 1, 1); // 23 columns: the last group overlaps, its last tile partial
             case 21: return new ConvGeom(1, 2, 17, 18, 3, 3, 3, 1, 2); // pad 2: 19 x 20 outputs
             case 22: return new ConvGeom(2, 2, 18, 34, 3, 3, 3, 1, 0); // pad 0: 32 columns, whole groups
+            // depthwise (groups = C = K), beside case 9: MobileNet's strided 3x3, a 5x5 without padding, a 1-pixel plane
+            case 23: return new ConvGeom(2, 13, 11, 9, 13, 3, 3, 2, 1, 13);
+            case 24: return new ConvGeom(3, 5, 8, 10, 5, 5, 5, 1, 0, 5);
+            case 25: return new ConvGeom(2, 3, 1, 1, 3, 3, 3, 1, 1, 3);
             default:
         }
         while (true) {

@@ -76,6 +76,13 @@ class DeviceAgreementTest {
      * square filters, stride 1, "same" padding, no groups: the fixed cases 1, 6, 13, 15-20 and
      * random ones), so that it is checked against the reference whatever the tuner picks on this device.
      */
+    /** Depthwise convolution forced (the fixed cases 9 and 23 to 25, groups = C = K), with and without bias, any stride and padding. */
+    @TestFactory
+    List<DynamicTest> depthwiseConvolutionAgreesWithTheReference() {
+        return List.of(DynamicTest.dynamicTest("conv2d, depthwise forced, x" + 2 * CASES + " (seed " + SEED + ")",
+                () -> forcedCases("depthwise", null, 2 * CASES, 4, "the four fixed depthwise cases")));
+    }
+
     @TestFactory
     List<DynamicTest> directConvolutionAgreesWithTheReference() {
         List<DynamicTest> tests = new ArrayList<>();
