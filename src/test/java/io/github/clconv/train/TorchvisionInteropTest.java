@@ -70,26 +70,42 @@ class TorchvisionInteropTest {
         agrees("mobilenet_v2", 5, 48);
     }
 
-    /** One SGD step in training mode from a torchvision .pth matches torchvision's step: every tensor, running statistics too. */
+    /**
+     * One SGD step in training mode from a torchvision .pth matches torchvision's step, every tensor, running statistics
+     * too: resnet18 on the device against PyTorch in float32; resnet50 on the float64 reference against PyTorch in
+     * float64, because at batch 2 its training-mode step is so ill-conditioned that PyTorch's own float32 and float64
+     * steps differ by 3% in the first layers.
+     */
     @Test
     void oneSgdStepFromAPthMatchesTorchvisionsStep() throws Exception {
-        for (String[] a : new String[][]{{"resnet18", "10", "40"}}) { // no dropout: its masks are each side's own; resnet50: see #27's note
+        for (String[] a : new String[][]{{"resnet18", "10", "40", "float"}, {"resnet50", "6", "40", "double"}}) { // no dropout in either
             String arch = a[0];
             int classes = Integer.parseInt(a[1]), size = Integer.parseInt(a[2]);
+            boolean f64 = a[3].equals("double");
             ResNetInteropTest.python("torchvision_pth.py", arch, a[1], a[2], dir.toString());
-            assertTrue(ResNetInteropTest.python("torchvision_step.py", arch, a[1], a[2], dir.toString()).contains("ok"));
-            Backend b = TestDevices.cl();
-            try (Model m = Checkpoint.load(dir.resolve(arch + ".pth"), arch, Shape.of(3, size, size), classes, b, 1L);
-                 Optimizer opt = new Optimizer(m, Optimizer.Config.sgd(0.1f)); SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(b);
-                 Buf x = b.upload(Shape.of(2, 3, size, size), floats(dir.resolve("x.f32"))); Buf y = b.uploadLabels(new int[]{0, 1 % classes}, classes)) {
-                Buf logits = m.forward(x, true);
-                loss.forward(logits, y);
-                m.backward(loss.backward());
-                opt.step();
-                Checkpoint.Contents after = Checkpoint.read(dir.resolve("stepped.safetensors"));
-                for (io.github.clconv.nn.NamedParam p : m.params()) {
-                    ResNetInteropTest.assertClose(after.tensors().get(p.name()), b.download(p.param().value()), 1e-4, arch + " " + p.name() + " after one SGD step");
+            assertTrue(ResNetInteropTest.python("torchvision_step.py", arch, a[1], a[2], dir.toString(), a[3]).contains("ok"));
+            if (f64) {
+                try (Backend b = new io.github.clconv.backend.ReferenceBackend()) {
+                    step(arch, classes, size, b);
                 }
+            } else {
+                step(arch, classes, size, TestDevices.cl()); // the shared device backend stays open
+            }
+        }
+    }
+
+    private void step(String arch, int classes, int size, Backend b) throws Exception {
+        try (Model m = Checkpoint.load(dir.resolve(arch + ".pth"), arch, Shape.of(3, size, size), classes, b, 1L);
+             Optimizer opt = new Optimizer(m, Optimizer.Config.sgd(0.1f)); SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(b);
+             Buf x = b.upload(Shape.of(2, 3, size, size), floats(dir.resolve("x.f32"))); Buf y = b.uploadLabels(new int[]{0, 1 % classes}, classes)) {
+            Buf logits = m.forward(x, true);
+            loss.forward(logits, y);
+            m.backward(loss.backward());
+            opt.step();
+            Checkpoint.Contents after = Checkpoint.read(dir.resolve("stepped.safetensors"));
+            for (io.github.clconv.nn.NamedParam p : m.params()) {
+                ResNetInteropTest.assertClose(after.tensors().get(p.name()), b.download(p.param().value()), 1e-4,
+                        arch + " on " + b.name() + ": " + p.name() + " after one SGD step");
             }
         }
     }
