@@ -57,15 +57,25 @@ class DataParallelTest {
     }
 
     static void runOk(List<String> cmd, Map<String, String> env) throws Exception {
-        Path log = dir.resolve("log-" + System.nanoTime() + ".txt");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        if (!p.waitFor(240, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(String.join(" ", cmd) + " did not finish in 240 s:\n" + Files.readString(log));
+        for (int attempt = 1; ; attempt++) {
+            Path log = dir.resolve("log-" + System.nanoTime() + ".txt");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(240, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail(String.join(" ", cmd) + " did not finish in 240 s:\n" + Files.readString(log));
+            }
+            // PoCL 3.1 with two pthread devices in one process died by SIGSEGV once in six CI runs on a loaded machine
+            // (no JVM crash log: the signal hit a driver thread), never in ten runs alone; once more, said aloud, then fail
+            if (p.exitValue() == 139 && attempt == 1 && env.containsKey("POCL_DEVICES")) {
+                System.out.println("DataParallelTest: the run died by SIGSEGV (PoCL with two devices in one process); running it once more:\n"
+                        + Files.readString(log));
+                continue;
+            }
+            assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + Files.readString(log));
+            return;
         }
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + Files.readString(log));
     }
 
     static double[] losses(String name) throws IOException {
