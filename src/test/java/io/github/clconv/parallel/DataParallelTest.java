@@ -66,16 +66,26 @@ class DataParallelTest {
                 p.destroyForcibly();
                 fail(String.join(" ", cmd) + " did not finish in 240 s:\n" + Files.readString(log));
             }
-            // PoCL 3.1 with two pthread devices in one process died by SIGSEGV once in six CI runs on a loaded machine
-            // (no JVM crash log: the signal hit a driver thread), never in ten runs alone; once more, said aloud, then fail
-            if (p.exitValue() == 139 && attempt == 1 && env.containsKey("POCL_DEVICES")) {
-                System.out.println("DataParallelTest: the run died by SIGSEGV (PoCL with two devices in one process); running it once more:\n"
-                        + Files.readString(log));
+            if (crashedOnTwoDevices(p.exitValue(), attempt, env, log)) {
                 continue;
             }
             assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + Files.readString(log));
             return;
         }
+    }
+
+    /**
+     * Two PoCL 3.1 pthread devices in one process die by SIGSEGV now and then on a loaded machine (about one run in ten
+     * with both cores busy; no JVM crash log: the signal hits a driver thread): up to two more attempts, each said
+     * aloud with its log, then the test fails. The crash itself is an open question (see the closing note of 2026-12-06).
+     */
+    static boolean crashedOnTwoDevices(int status, int attempt, Map<String, String> env, Path log) throws IOException {
+        if (status != 139 || attempt >= 3 || !env.containsKey("POCL_DEVICES")) {
+            return false;
+        }
+        System.out.println("DataParallelTest: attempt " + attempt + " died by SIGSEGV (PoCL with two devices in one process); again:\n"
+                + Files.readString(log));
+        return true;
     }
 
     static double[] losses(String name) throws IOException {
@@ -129,17 +139,22 @@ class DataParallelTest {
 
     private static double[] libraryLosses(String devices, Map<String, String> env) throws Exception {
         Path out = dir.resolve("library-" + devices.replace(',', '_') + ".txt");
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), LibraryParallelFit.class.getName(), devices, data.toString()))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).redirectOutput(out.toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        if (!p.waitFor(240, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("LibraryParallelFit " + devices + " did not finish in 240 s");
+        for (int attempt = 1; ; attempt++) {
+            ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), LibraryParallelFit.class.getName(), devices, data.toString()))
+                    .redirectErrorStream(true).redirectOutput(out.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(240, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("LibraryParallelFit " + devices + " did not finish in 240 s");
+            }
+            if (crashedOnTwoDevices(p.exitValue(), attempt, env, out)) {
+                continue;
+            }
+            assertEquals(0, p.exitValue(), "LibraryParallelFit " + devices + ":\n" + Files.readString(out));
+            return Files.readAllLines(out).stream().filter(l -> l.startsWith("loss ")).mapToDouble(l -> Double.parseDouble(l.substring(5))).toArray();
         }
-        assertEquals(0, p.exitValue(), "LibraryParallelFit " + devices + ":\n" + Files.readString(out));
-        return Files.readAllLines(out).stream().filter(l -> l.startsWith("loss ")).mapToDouble(l -> Double.parseDouble(l.substring(5))).toArray();
     }
 
     @Test
