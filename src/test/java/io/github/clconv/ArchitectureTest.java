@@ -27,9 +27,10 @@ class ArchitectureTest {
             Map.entry("util", 0), Map.entry("tensor", 0),
             Map.entry("backend", 1), Map.entry("tuning", 1),
             Map.entry("opencl", 2), Map.entry("verify", 2), Map.entry("data", 2), Map.entry("nn", 2),
-            Map.entry("train", 3),
-            Map.entry("parallel", 4), Map.entry("bench", 4),
-            Map.entry("cli", 5));
+            Map.entry("onnx", 3),
+            Map.entry("train", 4),
+            Map.entry("parallel", 5), Map.entry("bench", 5),
+            Map.entry("cli", 6));
     private static final Pattern USE = Pattern.compile("io\\.github\\.clconv\\.([a-z]+)\\.");
 
     @Test

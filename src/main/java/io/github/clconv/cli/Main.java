@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "clconv", mixinStandardHelpOptions = true, version = "clconv 0.1.0",
         description = "Convolutional networks in Java on OpenCL devices, checked against a pure-Java reference.",
         footer = {"", "From a checkout, `bin/clconv test` runs the whole test suite (mvn verify, then every kernel under oclgrind)."},
-        subcommands = {TrainCommand.class, SearchCommand.class, EvalCommand.class, PredictCommand.class, DevicesCommand.class, VerifyCommand.class, BenchCommand.class, TuneCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, SearchCommand.class, EvalCommand.class, PredictCommand.class, ExportCommand.class, DevicesCommand.class, VerifyCommand.class, BenchCommand.class, TuneCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) throws InterruptedException {

@@ -26,6 +26,14 @@ public final class ActivationLayer implements Layer {
         this.alpha = alpha;
     }
 
+    public Activation kind() {
+        return kind;
+    }
+
+    public float alpha() {
+        return alpha;
+    }
+
     @Override
     public Layer fresh() {
         return new ActivationLayer(kind, alpha);

@@ -46,8 +46,29 @@ public final class Conv2d implements Layer {
         this.bias = bias;
     }
 
-    private int padding() {
+    /** The padding on every side, p=same resolved. */
+    public int padding() {
         return pad == SAME ? (kernel - 1) / 2 : pad;
+    }
+
+    public int outChannels() {
+        return out;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int groups() {
+        return groups;
+    }
+
+    public boolean hasBias() {
+        return bias;
     }
 
     @Override

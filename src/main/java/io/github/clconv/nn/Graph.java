@@ -55,6 +55,23 @@ public final class Graph implements Model {
         public String name() {
             return name;
         }
+
+        public int id() {
+            return id;
+        }
+
+        public Kind kind() {
+            return kind;
+        }
+
+        /** The layer of a LAYER node, else null. */
+        public Layer layer() {
+            return layer;
+        }
+
+        public List<Node> inputs() {
+            return inputs;
+        }
     }
 
     /** Collects nodes; build() makes a Graph of them. Layers given to a builder belong to the graph it builds. */
@@ -68,6 +85,10 @@ public final class Graph implements Model {
 
         public Node input() {
             return nodes.get(0);
+        }
+
+        List<Node> nodes() {
+            return nodes;
         }
 
         /** name: the state_dict prefix of the layer's tensors; unique within the graph. */
@@ -245,11 +266,12 @@ public final class Graph implements Model {
         return spec;
     }
 
-    List<Node> nodes() {
+    /** Every node in the order they run, the input first (exporters walk these). */
+    public List<Node> nodes() {
         return nodes;
     }
 
-    Node outputNode() {
+    public Node outputNode() {
         return output;
     }
 

@@ -21,8 +21,17 @@ public final class GraphStructure {
 
     /** The structure of g, for a checkpoint's metadata. */
     public static String write(Graph g) {
+        return write(g.nodes(), g.outputNode());
+    }
+
+    /** The structure of a graph not built yet (one imported from a file). */
+    public static String write(Graph.Builder b, Graph.Node output) {
+        return write(b.nodes(), output);
+    }
+
+    private static String write(List<Graph.Node> all, Graph.Node output) {
         JsonArray nodes = new JsonArray();
-        for (Graph.Node n : g.nodes().subList(1, g.nodes().size())) {
+        for (Graph.Node n : all.subList(1, all.size())) {
             JsonObject o = new JsonObject();
             o.addProperty("name", n.name);
             JsonArray in = new JsonArray();
@@ -40,18 +49,28 @@ public final class GraphStructure {
         }
         JsonObject root = new JsonObject();
         root.add("nodes", nodes);
-        root.addProperty("output", g.outputNode().id);
+        root.addProperty("output", output.id);
         return root.toString();
     }
 
     /** A builder and its output node, made from write()'s text; anything malformed is an IllegalArgumentException saying what. */
-    public record Parsed(Graph.Builder builder, Graph.Node output) {
+    public record Parsed(Graph.Builder builder, Graph.Node output, String newHead) {
     }
 
     public static Parsed read(String json) {
+        return read(json, 0);
+    }
+
+    /**
+     * classes > 0: when the output node is a linear layer of another size (an ImageNet
+     * classifier and the data's few classes), it is made anew at that size; newHead names it.
+     */
+    public static Parsed read(String json, int classes) {
         try {
             JsonObject root = JsonParser.parseString(json).getAsJsonObject();
             JsonArray nodes = root.getAsJsonArray("nodes");
+            int out = root.get("output").getAsInt();
+            String newHead = null;
             if (nodes.size() > ModelSpec.MAX_LAYERS) {
                 throw new IllegalArgumentException(nodes.size() + " nodes; clconv builds at most " + ModelSpec.MAX_LAYERS);
             }
@@ -65,7 +84,12 @@ public final class GraphStructure {
                     if (in.size() != 1) {
                         throw new IllegalArgumentException("layer node " + name + " needs one input");
                     }
-                    made.add(b.layer(name, ModelSpec.layer(o.get("layer").getAsString()), in.get(0)));
+                    Layer layer = ModelSpec.layer(o.get("layer").getAsString());
+                    if (made.size() == out && classes > 0 && layer instanceof Linear head && head.out != classes) {
+                        layer = new Linear(classes);
+                        newHead = name;
+                    }
+                    made.add(b.layer(name, layer, in.get(0)));
                 } else if (o.has("add")) {
                     List<Graph.Node> in = inputs(o.getAsJsonArray("add"), made, name);
                     if (in.size() != 2) {
@@ -78,11 +102,10 @@ public final class GraphStructure {
                     throw new IllegalArgumentException("node " + name + " is neither a layer, an add nor a concat");
                 }
             }
-            int out = root.get("output").getAsInt();
             if (out < 1 || out >= made.size()) {
                 throw new IllegalArgumentException("output node " + out + " does not exist");
             }
-            return new Parsed(b, made.get(out));
+            return new Parsed(b, made.get(out), newHead);
         } catch (IllegalStateException | NullPointerException | UnsupportedOperationException | ClassCastException
                  | com.google.gson.JsonParseException | NumberFormatException e) {
             throw new IllegalArgumentException("malformed graph structure (" + e.getMessage() + ")");

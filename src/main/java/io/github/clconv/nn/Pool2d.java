@@ -32,6 +32,22 @@ public final class Pool2d implements Layer {
         this.pad = pad;
     }
 
+    public boolean isMax() {
+        return max;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+
+    public int stride() {
+        return stride;
+    }
+
+    public int padding() {
+        return pad;
+    }
+
     @Override
     public Layer fresh() {
         return new Pool2d(max, kernel, stride, pad);

@@ -37,6 +37,8 @@ public final class Checkpoint {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Checkpoint.class);
     public static final String MODEL_KEY = "clconv.model", GRAPH_KEY = "clconv.graph", INPUT_KEY = "clconv.input", CLASSES_KEY = "clconv.classes",
             MEAN_KEY = "clconv.mean", STD_KEY = "clconv.std", BRIGHTNESS_KEY = "clconv.pixel_mean";
+    /** What an import changed on the way (a dropped softmax), said when the model is loaded. */
+    static final String NOTES_KEY = "clconv.import_notes";
     private static final long MAX_HEADER = 100L << 20;
     /** Values per input image a checkpoint may declare: 4096 x 4096 x 4, far above any image clconv trains on. */
     private static final int MAX_INPUT = 1 << 26;
@@ -214,6 +216,9 @@ public final class Checkpoint {
     /** Reads and validates a safetensors file, or a state_dict PyTorch saved (TorchFile): every size and offset is checked before anything is allocated. */
     public static Contents read(Path file) throws IOException {
         io.github.clconv.util.InputFiles.checkReadable(file);
+        if (io.github.clconv.onnx.OnnxFile.isOnnx(file)) {
+            return onnx(file);
+        }
         if (TorchFile.isZip(file)) {
             return TorchFile.read(file); // PyTorch's .pth/.pt: a state_dict, no metadata
         }
@@ -479,15 +484,27 @@ public final class Checkpoint {
         Shape in = input != null ? input : c.input(file);
         if (spec == null && !c.metadata().containsKey(MODEL_KEY) && c.metadata().containsKey(GRAPH_KEY)) {
             io.github.clconv.nn.GraphStructure.Parsed g;
+            java.util.Set<String> fresh = java.util.Set.of();
+            if (c.metadata().containsKey(NOTES_KEY)) {
+                c.metadata().get(NOTES_KEY).lines().forEach(log::info);
+            }
             try {
-                g = io.github.clconv.nn.GraphStructure.read(c.metadata().get(GRAPH_KEY));
-                check(g.builder().paramShapes(in), c, file);
-            } catch (IllegalArgumentException e) {
+                g = io.github.clconv.nn.GraphStructure.read(c.metadata().get(GRAPH_KEY), classes);
+                Map<String, Shape> wanted = new LinkedHashMap<>(g.builder().paramShapes(in));
+                if (g.newHead() != null) {
+                    fresh = java.util.Set.of(g.newHead() + ".weight", g.newHead() + ".bias");
+                    log.warn("{}: its classifier {} has {} classes and the data {}; the classifier starts afresh, the rest is loaded", file,
+                            g.newHead(), c.shapes().get(g.newHead() + ".bias").dim(0), classes);
+                    c = withoutHead(c, g.newHead() + ".weight");
+                    wanted.keySet().removeAll(fresh);
+                }
+                check(wanted, c, file);
+            } catch (IllegalArgumentException | NullPointerException e) {
                 throw new IOException(file + ": its graph (metadata key " + GRAPH_KEY + ") cannot be rebuilt: " + e.getMessage());
             }
             Model m = g.builder().build(g.output(), in, b, seed);
             try {
-                restore(m, c, file);
+                restore(m, c, file, fresh);
             } catch (IOException | RuntimeException e) {
                 m.close();
                 throw e;
@@ -531,6 +548,40 @@ public final class Checkpoint {
             throw e;
         }
         return m;
+    }
+
+    /** An ONNX model as Contents: its graph as clconv's graph structure, its tensors, and the clconv metadata it carries. */
+    private static Contents onnx(Path file) throws IOException {
+        io.github.clconv.onnx.OnnxImport.Imported im = io.github.clconv.onnx.OnnxImport.read(file);
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (String k : new String[]{CLASSES_KEY, MEAN_KEY, STD_KEY, BRIGHTNESS_KEY}) {
+            if (im.properties().containsKey(k)) {
+                meta.put(k, im.properties().get(k));
+            }
+        }
+        meta.put(GRAPH_KEY, io.github.clconv.nn.GraphStructure.write(im.builder(), im.output()));
+        meta.put(INPUT_KEY, im.input().dim(0) + "," + im.input().dim(1) + "," + im.input().dim(2));
+        if (!im.notes().isEmpty()) {
+            meta.put(NOTES_KEY, String.join("\n", im.notes()));
+        }
+        return new Contents(meta, im.shapes(), im.tensors());
+    }
+
+    /** The metadata clconv would write beside a model (input shape, classes, normalisation), for an export to another format. */
+    public static Map<String, String> describe(Model model, java.util.List<String> classNames, double[][] normalization) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        Shape in = model.input();
+        meta.put(INPUT_KEY, in.dim(0) + "," + in.dim(1) + "," + in.dim(2));
+        if (normalization != null) {
+            meta.put(MEAN_KEY, join(normalization[0]));
+            meta.put(STD_KEY, join(normalization[1]));
+        }
+        if (!classNames.isEmpty()) {
+            com.google.gson.JsonArray names = new com.google.gson.JsonArray();
+            classNames.forEach(names::add);
+            meta.put(CLASSES_KEY, names.toString());
+        }
+        return meta;
     }
 
     private static String head(String classifierWeight) {
