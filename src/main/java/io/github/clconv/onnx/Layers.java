@@ -77,7 +77,7 @@ final class Layers {
                 imp.note(where + " dropped: clconv's models output scores (logits), and its loss and predict apply the softmax");
                 imp.alias(n, x);
             }
-            default -> throw new IOException(where + ": clconv cannot import the operator " + n.getOpType() + "; it imports " + OnnxImport.SUPPORTED);
+            default -> throw new IOException(where + ": clconv cannot import the operator " + OnnxFile.printable(n.getOpType()) + "; it imports " + OnnxImport.SUPPORTED);
         }
     }
 
@@ -280,7 +280,7 @@ final class Layers {
                 }
                 throw new IOException(where + " pads " + auto + " with stride " + stride + " and kernel " + k + ", which pads sides unequally");
             }
-            default -> throw new IOException(where + ": unknown auto_pad '" + auto + "'");
+            default -> throw new IOException(where + ": unknown auto_pad '" + OnnxFile.printable(auto) + "'");
         }
     }
 

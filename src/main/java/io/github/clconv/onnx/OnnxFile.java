@@ -53,8 +53,17 @@ public final class OnnxFile {
             }
             return m;
         } catch (InvalidProtocolBufferException e) {
-            throw new IOException(file + ": not a readable ONNX model (" + e.getMessage() + ")");
+            String why = String.valueOf(e.getMessage());
+            why = why.contains("too large") || why.contains("truncated") ? "it ends in the middle of a field: cut short or corrupt"
+                    : why.contains("nesting") ? "messages nested too deep" : why.replaceAll("\\s+", " ");
+            throw new IOException(file + ": not a readable ONNX model (" + why + ")");
         }
+    }
+
+    /** A name from the file as a message can show it: one line, not too long. */
+    static String printable(String s) {
+        String t = s.replaceAll("\\p{Cntrl}", "?");
+        return t.length() <= 80 ? t : t.substring(0, 77) + "...";
     }
 
     /** A constant: its dimensions and values (integers held exactly, up to 2^53). */

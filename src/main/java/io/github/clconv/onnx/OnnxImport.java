@@ -103,9 +103,9 @@ public final class OnnxImport {
                 continue;
             }
             NodeProto n = graph.getNode(i);
-            String where = file + ": node '" + n.getName() + "' (" + n.getOpType() + ")";
+            String where = file + ": node '" + OnnxFile.printable(n.getName()) + "' (" + OnnxFile.printable(n.getOpType()) + ")";
             if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
-                throw new IOException(where + " is of the operator domain '" + n.getDomain() + "', which clconv does not import; it imports " + SUPPORTED);
+                throw new IOException(where + " is of the operator domain '" + OnnxFile.printable(n.getDomain()) + "', which clconv does not import; it imports " + SUPPORTED);
             }
             try {
                 node(n, fused.get(i), where);
@@ -121,7 +121,7 @@ public final class OnnxImport {
         }
         Object out = values.get(graph.getOutput(0).getName());
         if (!(out instanceof Value v) || v.node() == g.input()) {
-            throw new IOException(file + ": the graph's output " + graph.getOutput(0).getName() + " is not computed from its input by any layer");
+            throw new IOException(file + ": the graph's output " + OnnxFile.printable(graph.getOutput(0).getName()) + " is not computed from its input by any layer");
         }
         if (v.shape().rank() != 1) {
             throw new IOException(file + ": the graph's output is " + v.shape() + " per sample; clconv imports classifiers, whose output is a vector of scores");
@@ -141,14 +141,14 @@ public final class OnnxImport {
         ValueInfoProto in = inputs.get(0);
         List<TensorShapeProto.Dimension> d = in.getType().getTensorType().getShape().getDimList();
         if (in.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE || d.size() != 4) {
-            throw new IOException(file + ": the input " + in.getName() + " is not a float tensor [batch, C, H, W]; clconv imports image models");
+            throw new IOException(file + ": the input " + OnnxFile.printable(in.getName()) + " is not a float tensor [batch, C, H, W]; clconv imports image models");
         }
         int[] chw = new int[3];
         long size = 1;
         for (int i = 1; i < 4; i++) {
             long v = d.get(i).getDimValue();
             if (!d.get(i).hasDimValue() || v < 1 || v > 65_536) {
-                throw new IOException(file + ": the input's dimension " + i + " is " + (d.get(i).hasDimValue() ? v : "'" + d.get(i).getDimParam() + "'")
+                throw new IOException(file + ": the input's dimension " + i + " is " + (d.get(i).hasDimValue() ? v : "'" + OnnxFile.printable(d.get(i).getDimParam()) + "'")
                         + "; clconv needs a fixed channel count, height and width (export with only the batch dynamic)");
             }
             chw[i - 1] = (int) v;
@@ -192,11 +192,11 @@ public final class OnnxImport {
     private Object value(String name, String where) throws IOException {
         Object v = values.get(name);
         if (v == null && initializers.containsKey(name)) {
-            v = OnnxFile.decode(initializers.get(name), file + ": initializer " + name);
+            v = OnnxFile.decode(initializers.get(name), file + ": initializer " + OnnxFile.printable(name));
             values.put(name, v);
         }
         if (v == null) {
-            throw new IOException(where + " reads '" + name + "', which no node before it computes (the file's nodes are not in"
+            throw new IOException(where + " reads '" + OnnxFile.printable(name) + "', which no node before it computes (the file's nodes are not in"
                     + " topological order, or the graph has a cycle)");
         }
         return v;
