@@ -7,6 +7,8 @@
 # With --rounds N (default 1) the whole comparison runs N times, every peer beside clconv in each
 # round, and the last line holds each round's ratios and their medians: on a small shared
 # machine single runs vary by up to 30%, so a ratio is worth quoting only as a median.
+# Inference against ONNX Runtime 1.20 (2 threads) on the same exported networks (bench/onnxruntime:
+# resnet20 and lenet-bn at 1x28x28, resnet18 at 3x224x224): batch-1 latency and batch-64 images/s.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 device="auto"
@@ -21,6 +23,7 @@ done
 case "$rounds" in ''|*[!0-9]*|0) echo "bench/compare.sh: --rounds takes a positive whole number, not '$rounds'" >&2; exit 2 ;; esac
 (cd "$root" && mvn -B -q package -DskipTests >&2)
 (cd "$root/bench/djl" && mvn -B -q package >&2)
+(cd "$root/bench/onnxruntime" && mvn -B -q package >&2)
 # one comparison: its table on stderr, one JSON line of figures and ratios on stdout
 one_round() {
 echo "== clconv bench (device $device)" >&2
@@ -44,12 +47,20 @@ for py in python3 /usr/bin/python3; do
     break
   fi
 done
+echo "== inference: clconv and ONNX Runtime on the same exported networks" >&2
+ort=$(cd "$root/bench/onnxruntime" && java -cp "$root/target/clconv.jar:target/clconv-bench-onnxruntime.jar:target/lib/*" \
+  io.github.clconv.benchort.OrtInference "$device" resnet20:1,28,28 lenet-bn:1,28,28 resnet18:3,224,224 | tail -n 1)
 echo "== OpenBLAS through numpy (skipped when numpy is missing)" >&2
 blas=$(python3 "$root/bench/openblas.py" | tail -n 1) || blas='{}'
-python3 - "$ours" "$theirs" "$blas" "$torch" "$models" <<'PY'
+python3 - "$ours" "$theirs" "$blas" "$torch" "$models" "$ort" <<'PY'
 import json, sys
-ours, theirs, blas, torch, models = (json.loads(a) for a in sys.argv[1:6])
+ours, theirs, blas, torch, models, ort = (json.loads(a) for a in sys.argv[1:7])
 model_ratios, conv_ratios = {}, {}
+# against ONNX Runtime: images/s ratio at batch 64, and ONNX Runtime's latency over clconv's at batch 1 (above 1: clconv ahead)
+ort_ratios = {}
+for m in ort.get("models", []):
+    ort_ratios[m["model"] + " batch-64 inference"] = m["throughput_ratio"]
+    ort_ratios[m["model"] + " batch-1 latency"] = m["latency_ratio"]
 for m in ours.get("models", []):
     p = models.get("models", {}).get(m["model"])
     if p:
@@ -73,6 +84,7 @@ for g in blas.get("gemm", []):
 # the ratios are against the faster peer, as the targets are stated
 print(json.dumps({"clconv": {k: ours[k] for k in ("device", "train_images_per_sec", "infer_images_per_sec", "gemm", "conv", "models")},
                   "djl": theirs, "pytorch_models": models, "model_ratios": model_ratios, "conv_ratios": conv_ratios,
+                  "onnxruntime": ort, "onnxruntime_ratios": ort_ratios,
                   "pytorch": torch, "openblas": blas, "fraction_of_openblas": fractions,
                   "train_ratio": ours["train_images_per_sec"] / max(p["train_images_per_sec"] for p in peers),
                   "infer_ratio": ours["infer_images_per_sec"] / max(p["infer_images_per_sec"] for p in peers)}))
@@ -94,12 +106,13 @@ def per_round(key, k):
 def med(key):
     return {k: statistics.median(per_round(key, k)) for k in sorted({k for r in runs for k in r.get(key, {})})}
 median = {"model_ratios": med("model_ratios"), "conv_ratios": med("conv_ratios"), "fraction_of_openblas": med("fraction_of_openblas"),
+          "onnxruntime_ratios": med("onnxruntime_ratios"),
           "train_ratio": statistics.median(r["train_ratio"] for r in runs), "infer_ratio": statistics.median(r["infer_ratio"] for r in runs)}
 print("== medians over %d rounds of the per-round ratios (models: clconv / PyTorch; layers: PyTorch's time / clconv's)" % len(runs), file=sys.stderr)
-for key, label in (("model_ratios", "training"), ("conv_ratios", "conv"), ("fraction_of_openblas", "sgemm n=")):
+for key, label in (("model_ratios", "training"), ("conv_ratios", "conv"), ("fraction_of_openblas", "sgemm n="), ("onnxruntime_ratios", "vs ONNX Runtime")):
     for k, v in median[key].items():
         rounds = ", ".join("%.2f" % x for x in per_round(key, k))
-        name = "%s %s" % (k, label) if key == "model_ratios" else "%s%s" % (label, k) if key == "fraction_of_openblas" else "%s %s" % (label, k)
+        name = "%s %s" % (k, label) if key in ("model_ratios", "onnxruntime_ratios") else "%s%s" % (label, k) if key == "fraction_of_openblas" else "%s %s" % (label, k)
         print("%s: %.2f (rounds: %s)" % (name, v, rounds), file=sys.stderr)
 print("lenet training: %.2f, inference: %.2f (against the faster peer)" % (median["train_ratio"], median["infer_ratio"]), file=sys.stderr)
 print(json.dumps({"rounds": runs, "median": median}))
