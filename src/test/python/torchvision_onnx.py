@@ -14,6 +14,8 @@ import sys
 import torch
 import torchvision
 
+import random_bn
+
 arch, classes, size, opset, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 torch.manual_seed(20261206)
 torch.set_num_threads(1)
@@ -37,13 +39,7 @@ class ViewNet(torch.nn.Module):
 
 
 m = ViewNet() if arch == "viewnet" else getattr(torchvision.models, arch)(num_classes=classes)
-with torch.no_grad():
-    for mod in m.modules():
-        if isinstance(mod, torch.nn.BatchNorm2d):
-            mod.running_mean.normal_(0, 0.1)
-            mod.running_var.uniform_(0.5, 2.0)
-            mod.weight.uniform_(0.5, 1.5)
-            mod.bias.normal_(0, 0.1)
+random_bn.randomize(m)
 m.eval()
 x = torch.randn(2, 3, size, size)
 with torch.no_grad():

@@ -15,17 +15,13 @@ import numpy as np
 import torch
 import torchvision
 
+import random_bn
+
 arch, classes, size, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 torch.manual_seed(20261206)
 torch.set_num_threads(1)
 m = getattr(torchvision.models, arch)(num_classes=classes)
-with torch.no_grad():
-    for mod in m.modules():
-        if isinstance(mod, torch.nn.BatchNorm2d):
-            mod.running_mean.normal_(0, 0.1)
-            mod.running_var.uniform_(0.5, 2.0)
-            mod.weight.uniform_(0.5, 1.5)
-            mod.bias.normal_(0, 0.1)
+random_bn.randomize(m)
 m.eval()
 torch.save(m.state_dict(), os.path.join(out, arch + ".pth"))
 x = torch.randn(2, 3, size, size)

@@ -1,7 +1,6 @@
 package io.github.clconv.onnx;
 
 import com.google.protobuf.ByteString;
-import io.github.clconv.backend.Activation;
 import io.github.clconv.nn.ActivationLayer;
 import io.github.clconv.nn.BatchNorm;
 import io.github.clconv.nn.Conv2d;

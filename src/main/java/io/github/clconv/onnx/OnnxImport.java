@@ -1,18 +1,9 @@
 package io.github.clconv.onnx;
 
-import io.github.clconv.backend.Activation;
 import io.github.clconv.nn.ActivationLayer;
-import io.github.clconv.nn.BatchNorm;
-import io.github.clconv.nn.Conv2d;
-import io.github.clconv.nn.Dropout;
-import io.github.clconv.nn.Flatten;
-import io.github.clconv.nn.GlobalAvgPool;
 import io.github.clconv.nn.Graph;
 import io.github.clconv.nn.Layer;
-import io.github.clconv.nn.Linear;
 import io.github.clconv.nn.ModelSpec;
-import io.github.clconv.nn.PRelu;
-import io.github.clconv.nn.Pool2d;
 import io.github.clconv.onnx.OnnxFile.Const;
 import io.github.clconv.onnx.proto.OnnxProto.GraphProto;
 import io.github.clconv.onnx.proto.OnnxProto.ModelProto;

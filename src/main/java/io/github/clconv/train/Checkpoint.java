@@ -150,7 +150,6 @@ public final class Checkpoint {
                 entries.add(new Entry(p.name().replace(".running_var", ".num_batches_tracked"), "I64", new int[0], new byte[8]));
             }
         }
-        JsonObject header = new JsonObject();
         JsonObject meta = new JsonObject();
         meta.addProperty("format", "pt");
         if (model.spec() != null) {
@@ -158,17 +157,7 @@ public final class Checkpoint {
         } else if (model instanceof io.github.clconv.nn.Graph g) { // built in Java: its nodes, so that the file alone rebuilds it
             meta.addProperty(GRAPH_KEY, io.github.clconv.nn.GraphStructure.write(g));
         }
-        Shape in = model.input();
-        meta.addProperty(INPUT_KEY, in.dim(0) + "," + in.dim(1) + "," + in.dim(2));
-        if (normalization != null) {
-            meta.addProperty(MEAN_KEY, join(normalization[0]));
-            meta.addProperty(STD_KEY, join(normalization[1]));
-        }
-        if (!classNames.isEmpty()) {
-            com.google.gson.JsonArray names = new com.google.gson.JsonArray();
-            classNames.forEach(names::add);
-            meta.addProperty(CLASSES_KEY, names.toString());
-        }
+        describe(model, classNames, normalization).forEach(meta::addProperty);
         extra.forEach(meta::addProperty);
         write(file, meta, entries);
     }
