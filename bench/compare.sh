@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/compare.sh — clconv against DJL's PyTorch engine (CPU) on the same machine, in one run:
 # lenet on Fashion-MNIST, batch 64 training and batch 256 inference images/s, and the ratios;
+# torchvision's resnet18 and mobilenet_v2 at 224 px, batch 16 (training, inference, batch-1 latency);
 # also PyTorch from Python (Debian's python3-torch) when some python3 can import torch: lenet,
 # lenet-bn and resnet20 training, and the convolution layers of clconv bench (forward+backward).
 #   bench/compare.sh [--device D] [--rounds N]   (needs network access to Maven Central the first time)
@@ -27,7 +28,7 @@ case "$rounds" in ''|*[!0-9]*|0) echo "bench/compare.sh: --rounds takes a positi
 # one comparison: its table on stderr, one JSON line of figures and ratios on stdout
 one_round() {
 echo "== clconv bench (device $device)" >&2
-ours=$(java -jar "$root/target/clconv.jar" bench --device "$device" --models lenet-bn,resnet20 | tail -n 1)
+ours=$(java -jar "$root/target/clconv.jar" bench --device "$device" --models lenet-bn,resnet20,resnet18,mobilenet_v2 --batch 16 | tail -n 1)
 echo "== DJL PyTorch (CPU)" >&2
 theirs=$(cd "$root/bench/djl" && PYTORCH_FLAVOR=cpu java -Dai.djl.offline=true -cp 'target/clconv-bench-djl.jar:target/lib/*' \
   io.github.clconv.benchdjl.DjlLenet | tail -n 1)
@@ -62,6 +63,14 @@ for m in ort.get("models", []):
     ort_ratios[m["model"] + " batch-64 inference"] = m["throughput_ratio"]
     ort_ratios[m["model"] + " batch-1 latency"] = m["latency_ratio"]
 for m in ours.get("models", []):
+    s = models.get("sized", {}).get(m["model"])
+    if s and "latency_ms" in m:  # a torchvision preset at 224 px, batch 16
+        for k, label in (("train_images_per_sec", "training"), ("infer_images_per_sec", "inference")):
+            model_ratios[f"{m['model']} 224px {label}"] = m[k] / s[k]
+            print(f"{m['model']} 224px {label} images/s: clconv {m[k]:.1f}, PyTorch {s[k]:.1f}, ratio {m[k] / s[k]:.2f}", file=sys.stderr)
+        model_ratios[f"{m['model']} 224px batch-1 latency"] = s["latency_ms"] / m["latency_ms"]
+        print(f"{m['model']} batch-1 latency: clconv {m['latency_ms']:.1f} ms, PyTorch {s['latency_ms']:.1f} ms, ratio {s['latency_ms'] / m['latency_ms']:.2f}", file=sys.stderr)
+        continue
     p = models.get("models", {}).get(m["model"])
     if p:
         model_ratios[m["model"]] = m["train_images_per_sec"] / p
@@ -112,7 +121,7 @@ print("== medians over %d rounds of the per-round ratios (models: clconv / PyTor
 for key, label in (("model_ratios", "training"), ("conv_ratios", "conv"), ("fraction_of_openblas", "sgemm n="), ("onnxruntime_ratios", "vs ONNX Runtime")):
     for k, v in median[key].items():
         rounds = ", ".join("%.2f" % x for x in per_round(key, k))
-        name = "%s %s" % (k, label) if key in ("model_ratios", "onnxruntime_ratios") else "%s%s" % (label, k) if key == "fraction_of_openblas" else "%s %s" % (label, k)
+        name = k if key == "model_ratios" and " " in k else "%s %s" % (k, label) if key in ("model_ratios", "onnxruntime_ratios") else "%s%s" % (label, k) if key == "fraction_of_openblas" else "%s %s" % (label, k)
         print("%s: %.2f (rounds: %s)" % (name, v, rounds), file=sys.stderr)
 print("lenet training: %.2f, inference: %.2f (against the faster peer)" % (median["train_ratio"], median["infer_ratio"]), file=sys.stderr)
 print(json.dumps({"rounds": runs, "median": median}))

@@ -2,8 +2,10 @@
 """bench/pytorch_models.py — the models and convolution layers of `clconv bench` (b) and
 --models, with PyTorch from Python (Debian's python3-torch 1.13; two PyTorch threads,
 OpenBLAS at one, oneDNN convolutions): training images/s at batch 64 (SGD momentum, as
-clconv bench) of lenet-bn and resnet20 on 28x28 grey images, and forward + backward
-milliseconds per convolution layer (median of 5). One JSON line.
+clconv bench) of lenet-bn and resnet20 on 28x28 grey images, forward + backward
+milliseconds per convolution layer (median of 5), and torchvision's resnet18 and mobilenet_v2
+at 3x224x224 as `clconv bench --models resnet18,mobilenet_v2 --batch 16` times them (training
+and inference images/s at batch 16, batch-1 latency; when torchvision is installed). One JSON line.
 
     OPENBLAS_NUM_THREADS=1 python3 bench/pytorch_models.py
 """
@@ -68,12 +70,55 @@ def conv_ms(n, c, h, w, k, r, s, stride, pad, runs=5):
     return statistics.median(times)
 
 
+def sized(name, batch=16, steps=3, runs=3):
+    import torchvision
+    net = getattr(torchvision.models, name)(num_classes=1000)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = torch.randn(batch * steps, 3, 224, 224), torch.randint(0, 1000, (batch * steps,))
+
+    def epoch():
+        net.train()
+        for s in range(steps):
+            opt.zero_grad()
+            loss_fn(net(x[s * batch:(s + 1) * batch]), y[s * batch:(s + 1) * batch]).backward()
+            opt.step()
+
+    def infer():
+        net.eval()
+        with torch.no_grad():
+            for s in range(steps):
+                net(x[s * batch:(s + 1) * batch])
+
+    def rate(f):
+        f()
+        rates = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            f()
+            rates.append(batch * steps / (time.perf_counter() - t))
+        return statistics.median(rates)
+    train, inference = rate(epoch), rate(infer)
+    one, ms = x[:1], []
+    with torch.no_grad():
+        for i in range(max(5, 2 * runs) + 2):
+            t = time.perf_counter()
+            net(one)
+            if i >= 2:
+                ms.append((time.perf_counter() - t) * 1e3)
+    return {"train_images_per_sec": train, "infer_images_per_sec": inference, "latency_ms": statistics.median(ms), "batch": batch}
+
+
 def main():
     torch.set_num_threads(2)
     torch.manual_seed(1)
     models = {"lenet-bn": train_rate(lenet_bn()), "resnet20": train_rate(ResNet20(1, 10))}
     conv = [{"shape": ",".join(map(str, g)), "forward_backward_ms": conv_ms(*g)} for g in LAYERS]
-    print(json.dumps({"framework": "pytorch-python " + torch.__version__, "models": models, "conv": conv}))
+    try:
+        big = {name: sized(name) for name in ("resnet18", "mobilenet_v2")}
+    except ImportError:
+        big = {}
+    print(json.dumps({"framework": "pytorch-python " + torch.__version__, "models": models, "conv": conv, "sized": big}))
 
 
 if __name__ == "__main__":

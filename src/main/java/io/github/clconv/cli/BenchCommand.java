@@ -6,9 +6,11 @@ import io.github.clconv.bench.GemmBench;
 import io.github.clconv.bench.ModelBench;
 import io.github.clconv.bench.PeakBench;
 import io.github.clconv.data.Dataset;
+import io.github.clconv.nn.ModelSpec;
 import io.github.clconv.opencl.ClBackend;
 import io.github.clconv.opencl.ClBlastGemm;
 import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,8 +27,11 @@ import java.util.concurrent.Callable;
                 "Each figure is the median of --runs timed runs after a warm-up. Table on stderr, one JSON line on stdout."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--models", split = ",", paramLabel = "SPEC", description = "Also time training and inference of these models"
-            + " (e.g. lenet-bn,resnet20), batch 64, SGD momentum, median of up to 3 passes.")
+            + " (e.g. lenet-bn,resnet20), batch 64, SGD momentum, median of up to 3 passes. torchvision's presets (resnet18, resnet34,"
+            + " resnet50, mobilenet_v2) run at their own input, 3x224x224, on random images at --batch, with batch-1 latency.")
     List<String> extraModels;
+    @Option(names = "--batch", defaultValue = "16", description = "Batch size of the 224-pixel models of --models. Default: ${DEFAULT-VALUE}.")
+    int batch;
     @Option(names = "--conv-algo", paramLabel = "ALGO", defaultValue = "auto", description = Backends.CONV_ALGO_HELP + " Default: ${DEFAULT-VALUE}.")
     String convAlgo;
     @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: auto, gpu, cpu or an index. Default: ${DEFAULT-VALUE}.")
@@ -46,6 +51,12 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (runs < 1) {
             throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        }
+        if (extraModels != null) {
+            extraModels.forEach(ModelSpec::parse); // a bad spec is said now, not after minutes of measuring
         }
         if (device.equalsIgnoreCase("reference")) {
             throw new IllegalArgumentException("bench measures an OpenCL device; the reference backend is timed in section (d) of every run");
@@ -95,6 +106,16 @@ final class BenchCommand implements Callable<Integer> {
                     m.trainImagesPerSec(), m.trainImages(), m.inferImagesPerSec(), m.inferImages());
             List<Object> models = new ArrayList<>();
             for (String spec : extraModels == null ? List.<String>of() : extraModels) {
+                ModelSpec parsed = ModelSpec.parse(spec);
+                if (parsed.defaultInput().isPresent()) {
+                    Shape in = parsed.defaultInput().get();
+                    ModelBench.Sized s = ModelBench.sized(b, parsed, quick ? Shape.of(3, 64, 64) : in, quick ? 2 : batch, Math.min(runs, 3));
+                    System.err.printf(java.util.Locale.ROOT, "%-12s %s batch %d: training %,8.1f images/s, inference %,8.1f images/s, batch-1 latency %,8.1f ms%n",
+                            spec, quick ? Shape.of(3, 64, 64) : in, quick ? 2 : batch, s.trainImagesPerSec(), s.inferImagesPerSec(), s.latencyMs());
+                    models.add(new Json().put("model", spec).put("input", (quick ? Shape.of(3, 64, 64) : in).toString()).put("batch", quick ? 2 : batch)
+                            .put("train_images_per_sec", s.trainImagesPerSec()).put("infer_images_per_sec", s.inferImagesPerSec()).put("latency_ms", s.latencyMs()));
+                    continue;
+                }
                 // models heavier than lenet: fewer images per timed pass, so the section stays minutes long
                 int images = quick ? 320 : Math.min(trainImages, spec.startsWith("resnet") ? 1920 : 3200);
                 ModelBench.Result mr = ModelBench.run(b, sets[0], quick ? sets[1].limit(256) : sets[1].limit(2048), spec, images, Math.min(runs, 3));

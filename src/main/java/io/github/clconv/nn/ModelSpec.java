@@ -63,6 +63,11 @@ public final class ModelSpec {
         return text;
     }
 
+    /** The input a preset was made for (ImageNet's 3x224x224 for torchvision's), or empty: the data's. */
+    public java.util.Optional<Shape> defaultInput() {
+        return resnet != null && !resnet.equals("resnet20") ? java.util.Optional.of(Shape.of(3, 224, 224)) : java.util.Optional.empty();
+    }
+
     /** The presets by name, for messages and help. */
     public static final String PRESET_NAMES = "lenet, lenet-bn, resnet20, resnet18, resnet34, resnet50, mobilenet_v2";
 
