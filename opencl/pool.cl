@@ -269,3 +269,60 @@ kernel void avgpool_backward_elem(global const float* dy, global float* dx,
     const int w = e % W, t = e / W, h = t % H, plane = t / H;
     dx[e] = avgpool_grad_at(dy, plane, h, w, K, st, pad, OH, OW);
 }
+
+/*
+ * Adaptive average pooling (PyTorch's AdaptiveAvgPool2d): output (oy, ox) of an OH x OW plane
+ * averages input rows floor(oy*H/OH) .. ceil((oy+1)*H/OH)-1 and the columns likewise; the
+ * windows may overlap, and repeat a pixel when OH > H. An element per work-item.
+ */
+inline int adaptive_start(int o, int in, int out) {
+    return (o * in) / out;
+}
+
+inline int adaptive_end(int o, int in, int out) {
+    return ((o + 1) * in + out - 1) / out;
+}
+
+kernel void adaptiveavgpool_forward(global const float* x, global float* y, int H, int W, int OH, int OW, int total) {
+    const int e = get_global_id(0);
+    if (e >= total) {
+        return;
+    }
+    const int ox = e % OW, oy = (e / OW) % OH, r = e / (OW * OH);
+    const int i0 = adaptive_start(oy, H, OH), i1 = adaptive_end(oy, H, OH);
+    const int j0 = adaptive_start(ox, W, OW), j1 = adaptive_end(ox, W, OW);
+    global const float* xp = x + r * H * W;
+    float s = 0.0f;
+    for (int i = i0; i < i1; i++) {
+        for (int j = j0; j < j1; j++) {
+            s += xp[i * W + j];
+        }
+    }
+    y[e] = s / (float)((i1 - i0) * (j1 - j0));
+}
+
+/* A gather: input (h, w) sums dy / area over the outputs whose window holds it. */
+kernel void adaptiveavgpool_backward(global const float* dy, global float* dx, int H, int W, int OH, int OW, int total) {
+    const int e = get_global_id(0);
+    if (e >= total) {
+        return;
+    }
+    const int w = e % W, h = (e / W) % H, r = e / (W * H);
+    const int oy0 = (h * OH) / H, oy1 = min(OH - 1, ((h + 1) * OH + H - 1) / H - 1);
+    const int ox0 = (w * OW) / W, ox1 = min(OW - 1, ((w + 1) * OW + W - 1) / W - 1);
+    global const float* dyp = dy + r * OH * OW;
+    float s = 0.0f;
+    for (int oy = oy0; oy <= oy1; oy++) {
+        const int i0 = adaptive_start(oy, H, OH), i1 = adaptive_end(oy, H, OH);
+        if (h < i0 || h >= i1) {
+            continue;
+        }
+        for (int ox = ox0; ox <= ox1; ox++) {
+            const int j0 = adaptive_start(ox, W, OW), j1 = adaptive_end(ox, W, OW);
+            if (w >= j0 && w < j1) {
+                s += dyp[oy * OW + ox] / (float)((i1 - i0) * (j1 - j0));
+            }
+        }
+    }
+    dx[e] = s;
+}

@@ -246,6 +246,21 @@ public abstract class Backend implements AutoCloseable {
 
     protected abstract void doGlobalAvgPoolForward(Buf x, Buf y);
     /** dx [N, C, H, W] = dy [N, C] / (H*W) over each plane. */
+    /** x [N, C, H, W] to y [N, C, OH, OW] (the output size is y's): PyTorch's AdaptiveAvgPool2d. */
+    public final void adaptiveAvgPoolForward(Buf x, Buf y) {
+        Checks.adaptiveAvgPool("adaptiveavgpool", x, y);
+        doAdaptiveAvgPoolForward(x, y);
+    }
+
+    protected abstract void doAdaptiveAvgPoolForward(Buf x, Buf y);
+
+    public final void adaptiveAvgPoolBackward(Buf dy, Buf dx) {
+        Checks.adaptiveAvgPool("adaptiveavgpool backward", dx, dy);
+        doAdaptiveAvgPoolBackward(dy, dx);
+    }
+
+    protected abstract void doAdaptiveAvgPoolBackward(Buf dy, Buf dx);
+
     public final void globalAvgPoolBackward(Buf dy, Buf dx) {
         Checks.globalAvgPool("globalavgpool backward", dx, dy);
         doGlobalAvgPoolBackward(dy, dx);

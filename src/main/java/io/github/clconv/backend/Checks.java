@@ -125,6 +125,16 @@ public final class Checks {
         shape(op, "output", y, Shape.of(x.shape().dim(0), x.shape().dim(1)));
     }
 
+    /** x [N, C, H, W] and y [N, C, OH, OW], every size at least 1. */
+    public static void adaptiveAvgPool(String op, Buf x, Buf y) {
+        rank(op, "input", x, 4);
+        rank(op, "output", y, 4);
+        Shape a = x.shape(), b = y.shape();
+        if (a.dim(0) != b.dim(0) || a.dim(1) != b.dim(1) || b.dim(2) < 1 || b.dim(3) < 1 || a.dim(2) < 1 || a.dim(3) < 1) {
+            throw new IllegalArgumentException(op + ": input " + a + " and output " + b + " must agree in N and C, every plane at least 1x1");
+        }
+    }
+
     /** src and dst [N, C, ...] agree but for C; [c0, c0 + count) must lie within each one's channels. */
     public static void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
         Shape s = src.shape(), d = dst.shape();

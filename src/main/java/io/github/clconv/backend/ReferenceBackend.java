@@ -151,6 +151,16 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
+    protected void doAdaptiveAvgPoolForward(Buf x, Buf y) {
+        ReferencePool.adaptiveAvgForward(d(x), x.shape(), d(y), y.shape());
+    }
+
+    @Override
+    protected void doAdaptiveAvgPoolBackward(Buf dy, Buf dx) {
+        ReferencePool.adaptiveAvgBackward(d(dy), dy.shape(), d(dx), dx.shape());
+    }
+
+    @Override
     protected void doAdd(Buf a, Buf b, Buf y) {
         double[] x = d(a), z = d(b), out = d(y);
         for (int i = 0; i < out.length; i++) {

@@ -26,6 +26,46 @@ final class ReferencePool {
         }
     }
 
+    /** PyTorch's adaptive average pooling: output (oy, ox) averages rows floor(oy*H/OH) .. ceil((oy+1)*H/OH)-1, columns likewise. */
+    static void adaptiveAvgForward(double[] x, io.github.clconv.tensor.Shape in, double[] y, io.github.clconv.tensor.Shape out) {
+        int h = in.dim(2), w = in.dim(3), oh = out.dim(2), ow = out.dim(3);
+        for (int p = 0; p < in.dim(0) * in.dim(1); p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int i0 = Math.floorDiv(oy * h, oh), i1 = -Math.floorDiv(-(oy + 1) * h, oh);
+                    int j0 = Math.floorDiv(ox * w, ow), j1 = -Math.floorDiv(-(ox + 1) * w, ow);
+                    double s = 0;
+                    for (int i = i0; i < i1; i++) {
+                        for (int j = j0; j < j1; j++) {
+                            s += x[(p * h + i) * w + j];
+                        }
+                    }
+                    y[(p * oh + oy) * ow + ox] = s / ((i1 - i0) * (j1 - j0));
+                }
+            }
+        }
+    }
+
+    /** The transpose of the forward pass: each output's gradient spread evenly over its window (a scatter here; the kernel gathers). */
+    static void adaptiveAvgBackward(double[] dy, io.github.clconv.tensor.Shape out, double[] dx, io.github.clconv.tensor.Shape in) {
+        java.util.Arrays.fill(dx, 0);
+        int h = in.dim(2), w = in.dim(3), oh = out.dim(2), ow = out.dim(3);
+        for (int p = 0; p < in.dim(0) * in.dim(1); p++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int i0 = Math.floorDiv(oy * h, oh), i1 = -Math.floorDiv(-(oy + 1) * h, oh);
+                    int j0 = Math.floorDiv(ox * w, ow), j1 = -Math.floorDiv(-(ox + 1) * w, ow);
+                    double g = dy[(p * oh + oy) * ow + ox] / ((i1 - i0) * (j1 - j0));
+                    for (int i = i0; i < i1; i++) {
+                        for (int j = j0; j < j1; j++) {
+                            dx[(p * h + i) * w + j] += g;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     static void maxForward(double[] x, PoolGeom g, double[] y, double[] argmax) {
         int oh = g.oh(), ow = g.ow();
         for (int p = 0; p < g.n() * g.c(); p++) {

@@ -29,10 +29,10 @@ public final class ModelSpec {
                     + "-flatten-linear(256)-bn-relu-dropout(0.3)-linear(10)");
     /** Bounds on what a spec (perhaps from a checkpoint's metadata) may ask for before anything is built. */
     public static final int MAX_CHARS = 10_000, MAX_LAYERS = 1_000;
-    private static final String KNOWN = "conv, maxpool, avgpool, gap, "
+    private static final String KNOWN = "conv, maxpool, avgpool, gap, adaptiveavgpool, "
             + java.util.Arrays.stream(Activation.values()).map(x -> x.token).collect(java.util.stream.Collectors.joining(", "))
             + ", prelu, flatten, linear, dropout, bn, gn(G), in, ln, res[...], cat[...]";
-    private static final Pattern RESNET = Pattern.compile("(resnet(?:20|18|34|50)|mobilenet_v2)(?:\\((\\d{1,6})\\))?");
+    private static final Pattern RESNET = Pattern.compile("(resnet(?:20|18|34|50)|mobilenet_v2|vgg(?:11|16)_bn)(?:\\((\\d{1,6})\\))?");
     private static final int DEFAULT_CLASSES = 10;
 
     private final String text;
@@ -69,7 +69,7 @@ public final class ModelSpec {
     }
 
     /** The presets by name, for messages and help. */
-    public static final String PRESET_NAMES = "lenet, lenet-bn, resnet20, resnet18, resnet34, resnet50, mobilenet_v2";
+    public static final String PRESET_NAMES = "lenet, lenet-bn, resnet20, resnet18, resnet34, resnet50, mobilenet_v2, vgg11_bn, vgg16_bn";
 
     public static ModelSpec parse(String spec) {
         try {
@@ -246,7 +246,8 @@ public final class ModelSpec {
 
     /** For a preset whose class count follows the data: the tensor whose first dimension is that count, else null. */
     public String classifierTensor() {
-        return openClasses && resnetClasses > 0 ? (resnet.startsWith("mobilenet") ? "classifier.1.weight" : "fc.weight") : null;
+        return openClasses && resnetClasses > 0 ? (resnet.startsWith("mobilenet") ? "classifier.1.weight" : resnet.startsWith("vgg") ? "classifier.6.weight"
+                : "fc.weight") : null;
     }
 
     /** Fresh layers of a chain spec for an input of shape [C,H,W] (per sample); checks every size stays >= 1. */
@@ -335,6 +336,7 @@ public final class ModelSpec {
             return switch (resnet) {
                 case "resnet20" -> ResNet.resnet20(resnetClasses);
                 case "mobilenet_v2" -> MobileNet.v2(resnetClasses);
+                case "vgg11_bn", "vgg16_bn" -> Vgg.bn(Integer.parseInt(resnet.substring(3, 5)), resnetClasses);
                 default -> ResNet.torchvision(Integer.parseInt(resnet.substring(6)), resnetClasses);
             };
         }
@@ -409,6 +411,11 @@ public final class ModelSpec {
                 return new Pool2d(name.equals("maxpool"), k, p.named("s", k, 1), p.named("p", 0, 0));
             };
             case "gap" -> tok -> noArgs(text, tok, a, new GlobalAvgPool());
+            case "adaptiveavgpool" -> tok -> {
+                Args p = new Args(text, tok, a, 1, 2);
+                int oh = p.pos(0, 1);
+                return new AdaptiveAvgPool(oh, a.length > 1 ? p.pos(1, 1) : oh);
+            };
             case "flatten" -> tok -> noArgs(text, tok, a, new Flatten());
             case "bn" -> tok -> noArgs(text, tok, a, new BatchNorm());
             case "gn" -> tok -> GroupNorm.groups(new Args(text, tok, a, 1, 1).pos(0, 1));

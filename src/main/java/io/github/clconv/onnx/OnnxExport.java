@@ -2,6 +2,7 @@ package io.github.clconv.onnx;
 
 import com.google.protobuf.ByteString;
 import io.github.clconv.nn.ActivationLayer;
+import io.github.clconv.nn.AdaptiveAvgPool;
 import io.github.clconv.nn.BatchNorm;
 import io.github.clconv.nn.Conv2d;
 import io.github.clconv.nn.Dropout;
@@ -147,6 +148,19 @@ public final class OnnxExport {
         } else if (l instanceof GlobalAvgPool) {
             node("GlobalAveragePool", name, List.of(x), name + "/pooled");
             node("Flatten", name + "/flatten", List.of(name + "/pooled"), y).addAttribute(integer("axis", 1)); // clconv's gap gives [C]
+        } else if (l instanceof AdaptiveAvgPool a) {
+            // ONNX has no adaptive pooling: an output that divides the plane evenly is an average pooling, 1x1 a global one
+            int h = in.dim(1), w = in.dim(2), oh = a.outHeight(), ow = a.outWidth();
+            if (oh == 1 && ow == 1) {
+                node("GlobalAveragePool", name, List.of(x), y);
+            } else if (h % oh == 0 && w % ow == 0 && h / oh == w / ow) {
+                int k = h / oh;
+                node("AveragePool", name, List.of(x), y).addAttribute(ints("kernel_shape", k, k)).addAttribute(ints("strides", k, k))
+                        .addAttribute(ints("pads", 0, 0, 0, 0));
+            } else {
+                throw new IllegalArgumentException("layer " + name + " (" + l.spec() + ") pools a " + h + "x" + w + " plane unevenly, which ONNX"
+                        + " cannot express; export at an input whose last plane is a multiple of " + oh + "x" + ow);
+            }
         } else if (l instanceof Flatten) {
             node("Flatten", name, List.of(x), y).addAttribute(integer("axis", 1));
         } else if (l instanceof Linear) {

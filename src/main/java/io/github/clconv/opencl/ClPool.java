@@ -11,6 +11,8 @@ final class ClPool {
     private static final KernelRef GLOBALAVGPOOL_FORWARD_ROWS = new KernelRef("pool.cl", "globalavgpool_forward_rows");
     private static final KernelRef GLOBALAVGPOOL_FORWARD = new KernelRef("pool.cl", "globalavgpool_forward");
     private static final KernelRef GLOBALAVGPOOL_BACKWARD = new KernelRef("pool.cl", "globalavgpool_backward");
+    private static final KernelRef ADAPTIVEAVGPOOL_FORWARD = new KernelRef("pool.cl", "adaptiveavgpool_forward");
+    private static final KernelRef ADAPTIVEAVGPOOL_BACKWARD = new KernelRef("pool.cl", "adaptiveavgpool_backward");
     private static final KernelRef MAXPOOL_FORWARD_ELEM = new KernelRef("pool.cl", "maxpool_forward_elem");
     private static final KernelRef MAXPOOL2X2_FORWARD = new KernelRef("pool.cl", "maxpool2x2_forward");
     private static final KernelRef MAXPOOL_FORWARD = new KernelRef("pool.cl", "maxpool_forward");
@@ -57,6 +59,17 @@ final class ClPool {
     void globalAvgBackward(Buf dy, Buf dx) {
         int total = dx.shape().size(), p = total / dy.shape().size();
         cl.kernel(GLOBALAVGPOOL_BACKWARD).args(dy, dx, p, total).run(total);
+    }
+
+    /** An element per work-item both ways (the backward pass gathers). */
+    void adaptiveAvgForward(Buf x, Buf y) {
+        int total = y.shape().size();
+        cl.kernel(ADAPTIVEAVGPOOL_FORWARD).args(x, y, x.shape().dim(2), x.shape().dim(3), y.shape().dim(2), y.shape().dim(3), total).run(total);
+    }
+
+    void adaptiveAvgBackward(Buf dy, Buf dx) {
+        int total = dx.shape().size();
+        cl.kernel(ADAPTIVEAVGPOOL_BACKWARD).args(dy, dx, dx.shape().dim(2), dx.shape().dim(3), dy.shape().dim(2), dy.shape().dim(3), total).run(total);
     }
 
     void maxForward(Buf x, PoolGeom g, Buf y, Buf argmax) {

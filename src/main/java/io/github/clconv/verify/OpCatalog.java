@@ -19,7 +19,8 @@ public final class OpCatalog {
                 new OpFamily("linear", LinearAlgebraCases::linear),
                 new OpFamily("maxpool2d", PoolCases::max),
                 new OpFamily("avgpool2d", PoolCases::avg),
-                new OpFamily("globalavgpool", PoolCases::globalAvg)));
+                new OpFamily("globalavgpool", PoolCases::globalAvg),
+                new OpFamily("adaptiveavgpool", PoolCases::adaptiveAvg)));
         for (Activation a : Activation.values()) { // every activation by its spec token: a new one is verified without a line here
             all.add(new OpFamily(a.token, ElementwiseCases.activation(a)));
         }

@@ -37,6 +37,21 @@ final class PoolCases {
         return List.of(fwd, p.compare("globalavgpool.backward", in.toString(), Tolerance.EXACT, dx));
     }
 
+    /** Outputs smaller, equal and larger than the input (overlapping windows), 7x7 from 1x1 (VGG's head at 32 px). */
+    static List<CheckResult> adaptiveAvg(Pair p, Random rnd, int i) {
+        int h = i == 0 ? 1 : Shapes.size(rnd, 19), w = i == 0 ? 1 : Shapes.size(rnd, 17);
+        int oh = i == 0 ? 7 : Shapes.size(rnd, 9), ow = i == 0 ? 7 : Shapes.size(rnd, 9);
+        Shape in = Shape.of(Shapes.size(rnd, 3), Shapes.size(rnd, 5), h, w), out = Shape.of(in.dim(0), in.dim(1), oh, ow);
+        long window = (long) (h / oh + 2) * (w / ow + 2);
+        Buf[] x = p.normal(in, rnd), y = p.zeros(out);
+        p.run((b, s) -> b.adaptiveAvgPoolForward(x[s], y[s]));
+        CheckResult fwd = p.compare("adaptiveavgpool.forward", in + " -> " + oh + "x" + ow, Tolerance.reduction(window), y);
+        Buf[] dy = p.normal(out, rnd), dx = p.zeros(in);
+        p.run((b, s) -> b.adaptiveAvgPoolBackward(dy[s], dx[s]));
+        long covers = (long) (oh / h + 2) * (ow / w + 2);
+        return List.of(fwd, p.compare("adaptiveavgpool.backward", in + " -> " + oh + "x" + ow, Tolerance.reduction(covers), dx));
+    }
+
     static List<CheckResult> avg(Pair p, Random rnd, int i) {
         PoolGeom g = Shapes.pool(rnd, i);
         long window = (long) g.kernel() * g.kernel();

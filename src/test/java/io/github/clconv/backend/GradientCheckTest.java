@@ -96,6 +96,18 @@ class GradientCheckTest {
         check("globalavgpool", x, fwd, y, ref.raw(r), dx);
     }
 
+    /** Smaller, larger (overlapping windows, repeated pixels) and 7x7 from 1x1 outputs. */
+    @Test
+    void adaptiveAvgPool() {
+        for (int[] s : new int[][]{{5, 7, 2, 3}, {3, 4, 5, 7}, {1, 1, 7, 7}, {6, 6, 4, 4}}) {
+            Buf x = rand(Shape.of(2, 3, s[0], s[1])), y = ref.zeros(Shape.of(2, 3, s[2], s[3])), r = rand(y.shape()), dx = ref.zeros(x.shape());
+            Runnable fwd = () -> ref.adaptiveAvgPoolForward(x, y);
+            fwd.run();
+            ref.adaptiveAvgPoolBackward(r, dx);
+            check("adaptiveavgpool " + java.util.Arrays.toString(s), x, fwd, y, ref.raw(r), dx);
+        }
+    }
+
     @Test
     void im2colAndCol2imAreAdjoint() {
         ConvGeom g = new ConvGeom(2, 2, 5, 6, 1, 3, 3, 2, 1);

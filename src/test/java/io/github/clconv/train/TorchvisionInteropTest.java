@@ -64,6 +64,13 @@ class TorchvisionInteropTest {
         agrees("resnet50", 7, 40);
     }
 
+    /** VGG's head pools the 1x1 plane a 32 px input leaves to 7x7 (adaptive average pooling) before its 25088-wide classifier. */
+    @Test
+    void vgg11BnFromATorchvisionPthGivesTorchvisionsOutputs() throws Exception {
+        agrees("vgg11_bn", 6, 32);
+        agrees("vgg11_bn", 6, 80); // a 2x2 plane to 7x7: overlapping windows
+    }
+
     /** Fine-tuning: data of 4 classes on a 10-class file; the classifier starts afresh at 4, every other tensor is the file's. */
     @Test
     void mobilenetV2FromATorchvisionPthGivesTorchvisionsOutputs() throws Exception {
