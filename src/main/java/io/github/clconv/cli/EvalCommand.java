@@ -24,7 +24,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data-budget", paramLabel = "MiB", description = "Device memory the test set may take; a larger one is streamed"
             + " in chunks of that size. Default: a quarter of the device's memory.")
     Long dataBudget;
-    @Option(names = "--load", required = true, description = "Checkpoint (safetensors) written by clconv train.")
+    @Option(names = "--load", required = true, description = "Checkpoint: clconv's safetensors, a PyTorch state_dict (.pth, .pt; with --model) or an .onnx file.")
     Path load;
     @Option(names = "--device", defaultValue = "auto", description = "Device: " + Backends.DEVICE_HELP + ". Default: ${DEFAULT-VALUE}.")
     String device;

@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
                 "The last line on stdout is a JSON list of predictions."})
 final class PredictCommand implements Callable<Integer> {
 
-    @Option(names = "--load", required = true, description = "Checkpoint (safetensors) written by clconv train.")
+    @Option(names = "--load", required = true, description = "Checkpoint: clconv's safetensors, a PyTorch state_dict (.pth, .pt; with --model) or an .onnx file.")
     Path load;
     @Option(names = "--device", defaultValue = "auto", description = "Device: " + Backends.DEVICE_HELP + ". Default: ${DEFAULT-VALUE}.")
     String device;

@@ -90,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "F", description = "Continue the run saved in F (and F.state.safetensors): model, optimiser"
             + " state, epoch, step and random state; --epochs is the total to reach. Saves back to F unless --save says otherwise.")
     Path resume;
-    @Option(names = "--load", description = "Start from the weights of this checkpoint.")
+    @Option(names = "--load", description = "Start from this checkpoint: clconv's safetensors, a PyTorch state_dict (.pth, .pt) of the --model preset, or an .onnx file (its graph is the model).")
     Path load;
     @Option(names = "--no-shuffle", description = "Take batches in file order: step s uses images [(s-1)*B, s*B) modulo the whole batches.")
     boolean noShuffle;
