@@ -26,14 +26,23 @@ final class ReferencePool {
         }
     }
 
+    /** The first input row (or column) of adaptive window o of out over in: floor(o * in / out). */
+    private static int start(int o, int in, int out) {
+        return Math.floorDiv(o * in, out);
+    }
+
+    /** One past its last: ceil((o + 1) * in / out). */
+    private static int end(int o, int in, int out) {
+        return -Math.floorDiv(-(o + 1) * in, out);
+    }
+
     /** PyTorch's adaptive average pooling: output (oy, ox) averages rows floor(oy*H/OH) .. ceil((oy+1)*H/OH)-1, columns likewise. */
     static void adaptiveAvgForward(double[] x, io.github.clconv.tensor.Shape in, double[] y, io.github.clconv.tensor.Shape out) {
         int h = in.dim(2), w = in.dim(3), oh = out.dim(2), ow = out.dim(3);
         for (int p = 0; p < in.dim(0) * in.dim(1); p++) {
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
-                    int i0 = Math.floorDiv(oy * h, oh), i1 = -Math.floorDiv(-(oy + 1) * h, oh);
-                    int j0 = Math.floorDiv(ox * w, ow), j1 = -Math.floorDiv(-(ox + 1) * w, ow);
+                    int i0 = start(oy, h, oh), i1 = end(oy, h, oh), j0 = start(ox, w, ow), j1 = end(ox, w, ow);
                     double s = 0;
                     for (int i = i0; i < i1; i++) {
                         for (int j = j0; j < j1; j++) {
@@ -53,8 +62,7 @@ final class ReferencePool {
         for (int p = 0; p < in.dim(0) * in.dim(1); p++) {
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
-                    int i0 = Math.floorDiv(oy * h, oh), i1 = -Math.floorDiv(-(oy + 1) * h, oh);
-                    int j0 = Math.floorDiv(ox * w, ow), j1 = -Math.floorDiv(-(ox + 1) * w, ow);
+                    int i0 = start(oy, h, oh), i1 = end(oy, h, oh), j0 = start(ox, w, ow), j1 = end(ox, w, ow);
                     double g = dy[(p * oh + oy) * ow + ox] / ((i1 - i0) * (j1 - j0));
                     for (int i = i0; i < i1; i++) {
                         for (int j = j0; j < j1; j++) {
