@@ -60,12 +60,14 @@ final class TrainCommand implements Callable<Integer> {
             description = "Learning-rate schedule, stepped per batch as torch.optim.lr_scheduler: constant, cosine (to 0 over the run),"
                     + " step:EPOCHS:GAMMA (times GAMMA every EPOCHS epochs) or onecycle. Default: ${DEFAULT-VALUE}.")
     String schedule;
-    @Option(names = "--normalize", description = "Normalise each channel by the training set's mean and standard deviation;"
-            + " both are kept in the checkpoint, and eval and predict apply them.")
-    boolean normalize;
+    @Option(names = "--normalize", arity = "0..1", fallbackValue = "data", paramLabel = "data|imagenet",
+            description = "Normalise each channel: by the training set's mean and standard deviation (data, the default), or by ImageNet's"
+                    + " (imagenet: what torchvision's pretrained weights expect); both are kept in the checkpoint, and eval and predict apply them.")
+    String normalize;
     @Option(names = "--augment", paramLabel = "A",
-            description = "Augment each training batch on the device: hflip (random horizontal flip) and/or crop:N (random crop after"
-                    + " zero padding of N pixels), e.g. hflip,crop:4; drawn from --seed, the same on every backend.")
+            description = "Augment training images: hflip (random horizontal flip), crop:N (random crop after zero padding of N pixels),"
+                    + " resized-crop[:S] (image folders: a random crop of S to all of each photo's area, 0.08 by default, and aspect 3/4 to 4/3,"
+                    + " resized to the input, as torchvision's RandomResizedCrop), e.g. hflip,crop:4 or resized-crop,hflip; drawn from --seed.")
     String augment;
     @Option(names = "--label-smoothing", defaultValue = "0", paramLabel = "E",
             description = "Label smoothing of the training loss, in [0, 1) (torch's CrossEntropyLoss(label_smoothing=E)). Default: ${DEFAULT-VALUE}.")
@@ -135,6 +137,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         Schedule sched = Schedule.parse(schedule, warmup);
         Augmentation aug = Augmentation.parse(augment);
+        if (normalize != null && !normalize.equalsIgnoreCase("data") && !normalize.equalsIgnoreCase("imagenet")) {
+            throw new IllegalArgumentException("--normalize " + normalize + ": expected data (the training set's statistics) or imagenet");
+        }
         long t0 = System.nanoTime();
         checkNoCollisions();
         // every output is checked before the first step: a run must not end in a failed save
@@ -169,8 +174,8 @@ final class TrainCommand implements Callable<Integer> {
         double brightness = meanPixel(train); // before normalisation: what predict compares an image's brightness with
         // a checkpoint trained on normalised data keeps its statistics; --normalize takes the training set's
         double[][] norm = load != null ? Checkpoint.read(load).normalization(load) : null;
-        if (norm == null && normalize) {
-            norm = train.channelStats();
+        if (norm == null && normalize != null) {
+            norm = normalization(normalize, train);
         }
         if (norm != null) {
             train = train.normalized(norm[0], norm[1]);
@@ -355,12 +360,32 @@ final class TrainCommand implements Callable<Integer> {
         return a;
     }
 
+    /** ImageNet's per-channel mean and standard deviation, as torchvision's pretrained weights were trained with. */
+    static final double[][] IMAGENET = {{0.485, 0.456, 0.406}, {0.229, 0.224, 0.225}};
+
+    private static double[][] normalization(String how, Dataset train) {
+        switch (how.toLowerCase(java.util.Locale.ROOT)) {
+            case "data":
+                return train.channelStats();
+            case "imagenet":
+                if (train.sample().dim(0) != 3) {
+                    throw new IllegalArgumentException("--normalize imagenet: ImageNet's statistics are for three colour channels, and these images have "
+                            + train.sample().dim(0) + "; use --normalize data");
+                }
+                return new double[][]{IMAGENET[0].clone(), IMAGENET[1].clone()};
+            default:
+                throw new IllegalStateException(how); // checked when the options are read
+        }
+    }
+
+    /** The mean of every pixel value: the mean of the channels' means, as every plane has as many pixels. */
     private static double meanPixel(Dataset d) {
         double s = 0;
-        for (float v : d.images()) {
-            s += v;
+        double[] means = d.channelStats()[0];
+        for (double m : means) {
+            s += m;
         }
-        return d.images().length == 0 ? 0 : s / d.images().length;
+        return s / means.length;
     }
 
     /** An output that names the same file as another output, or as a file the run reads, would overwrite it: refused before anything runs. */

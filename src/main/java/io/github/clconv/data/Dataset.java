@@ -10,23 +10,33 @@ import java.util.List;
 
 /**
  * Images [count, channels, rows, cols] in [0, 1] with their labels in [0, classes), held on
- * the host, and the classes' names when the data names them (else an empty list).
+ * the host, and the classes' names when the data names them (else an empty list). A set of
+ * photos of different sizes holds them as Photos (bytes at their stored size) instead, and
+ * images is empty: each image is made when a batch needs it (DeviceDataset).
  */
-public record Dataset(String name, float[] images, int[] labels, Shape sample, int classes, List<String> classNames) {
+public record Dataset(String name, float[] images, int[] labels, Shape sample, int classes, List<String> classNames, Photos photos) {
     public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
     /** The most classes a data set may have (labels are float-coded on the device, exact far beyond this). */
     public static final int MAX_CLASSES = 65_535;
 
     /** Every argument is checked here, naming it: a mismatch found later said only "upload: 78400 values for shape [99,1,28,28]". */
+    public Dataset(String name, float[] images, int[] labels, Shape sample, int classes, List<String> classNames) {
+        this(name, images, labels, sample, classes, classNames, null);
+    }
+
     public Dataset {
         java.util.Objects.requireNonNull(images, "images");
+        if (photos != null && (images.length != 0 || photos.count() != labels.length
+                || !sample.equals(Shape.of(photos.channels(), photos.size(), photos.size())))) {
+            throw new IllegalArgumentException(name + ": " + photos + " with " + images.length + " image values, " + labels.length + " labels and sample " + sample);
+        }
         java.util.Objects.requireNonNull(labels, "labels");
         java.util.Objects.requireNonNull(sample, "sample");
         java.util.Objects.requireNonNull(classNames, "classNames");
         if (classes < 1 || classes > MAX_CLASSES) {
             throw new IllegalArgumentException(name + ": classes is " + classes + "; it must lie in [1, " + MAX_CLASSES + "]");
         }
-        if ((long) labels.length * sample.size() != images.length) {
+        if (photos == null && (long) labels.length * sample.size() != images.length) {
             throw new IllegalArgumentException(name + ": images holds " + images.length + " values, but labels has " + labels.length
                     + " entries of sample shape " + sample + " (" + (long) labels.length * sample.size() + " values); give one label per image");
         }
@@ -43,6 +53,21 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
 
     public int size() {
         return labels.length;
+    }
+
+    /** The images as [count, C, H, W] floats; a photo set's are made now, centre-cropped (DeviceDataset makes them a chunk at a time). */
+    @Override
+    public float[] images() {
+        return photos == null ? images : photos.centred().fillAll(0);
+    }
+
+    /** Training batches cut from the photos as random-resized crops over [minScale, 1] of each one's area (torchvision's RandomResizedCrop). */
+    public Dataset withRandomCrops(double minScale) {
+        if (photos == null) {
+            throw new IllegalArgumentException(name + " set: a random-resized crop is cut from each photo at its stored size, so it needs an image folder"
+                    + " read at a given size (--image-size N, e.g. 224) or one whose photos differ in size; this set is " + sample + " arrays");
+        }
+        return new Dataset(name, images, labels, sample, classes, classNames, photos.withRandomCrops(minScale));
     }
 
     /**
@@ -118,6 +143,9 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
 
     /** Per channel {mean, standard deviation} over every image (population std, as torchvision's recipes compute it). */
     public double[][] channelStats() {
+        if (photos != null) {
+            return photos.channelStats();
+        }
         int c = sample.dim(0), plane = sample.size() / c;
         double[] sum = new double[c], sq = new double[c];
         for (int n = 0; n < size(); n++) {
@@ -145,6 +173,9 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
         if (mean.length != c || std.length != c) {
             throw new IllegalArgumentException(name + ": normalisation for " + mean.length + " channels, the images have " + c);
         }
+        if (photos != null) {
+            return new Dataset(name, images, labels, sample, classes, classNames, photos.normalized(mean, std));
+        }
         float[] x = images.clone();
         for (int n = 0; n < size(); n++) {
             for (int ch = 0; ch < c; ch++) {
@@ -171,11 +202,11 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
     }
 
     Dataset withNames(List<String> names) {
-        return names.isEmpty() ? this : new Dataset(name, images, labels, sample, classes, names);
+        return names.isEmpty() ? this : new Dataset(name, images, labels, sample, classes, names, photos);
     }
 
     Dataset withClasses(int n) {
-        return new Dataset(name, images, labels, sample, n, classNames.isEmpty() || classNames.size() == n ? classNames : List.of());
+        return new Dataset(name, images, labels, sample, n, classNames.isEmpty() || classNames.size() == n ? classNames : List.of(), photos);
     }
 
     private static Path find(Path dir, String base) throws IOException {
@@ -202,10 +233,12 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
         if (n >= size()) {
             return this;
         }
+        if (photos != null) {
+            return select(name, Permutation.identity(size()), 0, n);
+        }
         return new Dataset(name, Arrays.copyOf(images, n * sample.size()), Arrays.copyOf(labels, n), sample, classes, classNames);
     }
 
-    /** Samples [from, to) in the given order. */
     /**
      * {training, validation}: a random share fraction of the images (drawn from seed) held out
      * for validation, the rest kept for training; both keep the class names.
@@ -216,16 +249,24 @@ public record Dataset(String name, float[] images, int[] labels, Shape sample, i
         if (keep < 1 || keep >= size()) {
             throw new IllegalArgumentException("--val-split " + fraction + " leaves " + keep + " of " + size() + " images for training");
         }
-        return new Dataset[]{select("train", order, 0, keep), select("validation", order, keep, size())};
+        Dataset val = select("validation", order, keep, size());
+        return new Dataset[]{select("train", order, 0, keep), val.photos == null ? val : new Dataset(val.name, val.images, val.labels, sample, classes,
+                classNames, val.photos.centred())};
     }
 
+    /** Samples order[from .. to) (a photo set's share their bytes). */
     public Dataset select(String newName, int[] order, int from, int to) {
         int per = sample.size();
-        float[] x = new float[(to - from) * per];
+        float[] x = new float[photos != null ? 0 : (to - from) * per];
         int[] y = new int[to - from];
         for (int i = from; i < to; i++) {
-            System.arraycopy(images, order[i] * per, x, (i - from) * per, per);
+            if (photos == null) {
+                System.arraycopy(images, order[i] * per, x, (i - from) * per, per);
+            }
             y[i - from] = labels[order[i]];
+        }
+        if (photos != null) {
+            return new Dataset(newName, x, y, sample, classes, classNames, photos.select(order, from, to));
         }
         return new Dataset(newName, x, y, sample, classes, classNames);
     }

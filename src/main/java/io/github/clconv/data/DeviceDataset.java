@@ -10,7 +10,9 @@ import io.github.clconv.tensor.Shape;
  * sends nothing. A larger set is streamed: the epoch's order is cut into chunks of as many
  * images as the budget holds, each chunk gathered on the host and uploaded when the first
  * batch that needs it comes, then batches are gathered from it on the device. Either way
- * the batches hold the same values.
+ * the batches hold the same values. Photos (bytes at their stored size) are made into inputs
+ * on the host, in parallel, when uploaded: once when centre-cropped and the set fits, else
+ * per chunk; random-resized crops are always streamed, drawn afresh from each pass's seed.
  */
 public final class DeviceDataset implements AutoCloseable {
     /** The default budget: a quarter of the device's memory, and no more than one buffer may hold. */
@@ -22,6 +24,8 @@ public final class DeviceDataset implements AutoCloseable {
     private final Dataset data;
     private final Buf images, labels; // resident: the whole set; streamed: one chunk
     private final int chunk; // images per chunk; the whole set when resident
+    private final boolean resident;
+    private long passSeed; // streamed photos: this pass's crops
     private int[] hostOrder; // streamed: this epoch's order
     private int loaded = -1; // streamed: the position in the order where the loaded chunk starts
     private Buf local; // streamed: 0, 1, 2, ... as float-coded indices into the chunk
@@ -35,6 +39,7 @@ public final class DeviceDataset implements AutoCloseable {
         this.b = b;
         this.data = data;
         long perImage = 4L * (data.sample().size() + 1);
+        resident = perImage * data.size() <= budgetBytes && (data.photos() == null || !data.photos().randomCrops());
         if (perImage * data.size() <= budgetBytes) {
             chunk = data.size();
         } else {
@@ -77,7 +82,7 @@ public final class DeviceDataset implements AutoCloseable {
     }
 
     public boolean resident() {
-        return chunk == data.size();
+        return resident;
     }
 
     /** Images per upload when streamed; the set's size when resident. */
@@ -97,7 +102,7 @@ public final class DeviceDataset implements AutoCloseable {
     public static DeviceDataset open(Backend b, Dataset data, Long budgetMiB) {
         long budget = budgetMiB == null ? defaultBudget(b) : budgetMiB >= 1L << 43 ? Long.MAX_VALUE : budgetMiB << 20; // no overflow at Long.MAX_VALUE MiB
         DeviceDataset d = new DeviceDataset(b, data, budget);
-        if (!d.resident()) {
+        if (!d.resident() && d.chunk < data.size()) {
             System.err.printf(java.util.Locale.ROOT, "%s set: %,d MiB of images is over the data budget of %,d MiB, so it is streamed in chunks of %,d images"
                     + " (the data budget is --data-budget MiB on the command line)%n", data.name(), (4L * data.sample().size() * data.size()) >> 20, budget >> 20, d.chunk);
         }
@@ -106,6 +111,12 @@ public final class DeviceDataset implements AutoCloseable {
 
     /** The batches of one pass over the samples in this order; close it when the pass ends (one pass at a time). */
     public Pass pass(int[] order) {
+        return pass(order, 0);
+    }
+
+    /** The same; seed draws the pass's random-resized crops of photos (nothing else is random here). */
+    public Pass pass(int[] order, long seed) {
+        passSeed = seed;
         return new Pass(order);
     }
 
@@ -148,9 +159,15 @@ public final class DeviceDataset implements AutoCloseable {
         private void load(int from) {
             int per = data.sample().size(), count = Math.min(chunk, hostOrder.length - from);
             float[] x = new float[chunk * per], y = new float[chunk];
+            Photos photos = data.photos();
+            if (photos != null) {
+                java.util.stream.IntStream.range(0, count).parallel().forEach(i -> photos.fill(hostOrder[from + i], passSeed, x, i * per));
+            }
             for (int i = 0; i < count; i++) {
                 int s = hostOrder[from + i];
-                System.arraycopy(data.images(), s * per, x, i * per, per);
+                if (photos == null) {
+                    System.arraycopy(data.images(), s * per, x, i * per, per);
+                }
                 y[i] = data.labels()[s];
             }
             b.write(images, x);

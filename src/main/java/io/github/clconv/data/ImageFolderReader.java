@@ -23,9 +23,10 @@ import java.util.stream.Stream;
  * DIR (DIR/CLASS/...), there is no test set and train's --val-split holds one out. Classes
  * are the train folder's sub-folders in name order; the test folder may not name a class
  * the train folder lacks. Images are decoded in parallel; when they differ in size (or a
- * size is asked for) each is resized and centre-cropped to one square size as torchvision's
- * evaluation transform does (ImageTransform); grey images give one channel, and a set with
- * any colour image three.
+ * size is asked for) they are kept as Photos, bytes at their stored size, and each is made
+ * into one square size when a batch needs it (centre-cropped as torchvision's evaluation
+ * transform does, or a random-resized crop for training); grey images give one channel, and
+ * a set with any colour image three.
  */
 public final class ImageFolderReader {
     private ImageFolderReader() {
@@ -103,16 +104,22 @@ public final class ImageFolderReader {
             size = DEFAULT_SIZE;
             log.warn("{}: the images differ in size; each is resized and centre-cropped to {} x {} (--image-size N chooses another size)", dir, size, size);
         }
-        int h = size > 0 ? size : first[0], w = size > 0 ? size : first[1];
+        if (size > 0) { // kept as bytes at their stored size, each made into the input when a batch needs it
+            Stored train = store(trainFiles, size), test = store(testFiles, size);
+            int channels = train.colour || test.colour ? 3 : 1;
+            Shape sample = Shape.of(channels, size, size);
+            return new Dataset[]{photoSet("train", train, channels, size, trainLabels, sample, classes),
+                    hasTest ? photoSet("test", test, channels, size, testLabels, sample, classes) : null};
+        }
         Decoded train, test;
         try {
-            train = decode(trainFiles, size, first);
-            test = decode(testFiles, size, first);
+            train = decode(trainFiles, first);
+            test = decode(testFiles, first);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         int channels = train.colour || test.colour ? 3 : 1;
-        Shape sample = Shape.of(channels, h, w);
+        Shape sample = Shape.of(channels, first[0], first[1]);
         return new Dataset[]{dataset("train", train, trainLabels, sample, classes), hasTest ? dataset("test", test, testLabels, sample, classes) : null};
     }
 
@@ -120,36 +127,90 @@ public final class ImageFolderReader {
     public static final int DEFAULT_SIZE = 224;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ImageFolderReader.class);
 
-    /** Each image's three planes at the output size (a grey image's value in all three), and whether any was in colour. */
+    /** Each image's three planes (a grey image's value in all three), and whether any was in colour. */
     private record Decoded(float[][] images, boolean colour) {
     }
 
-    /** size 0: every image must be first's height x width. */
-    private static Decoded decode(List<Path> files, int size, int[] first) {
+    /** Every image must be first's height x width. */
+    private static Decoded decode(List<Path> files, int[] first) {
         float[][] out = new float[files.size()][];
         boolean[] colour = new boolean[files.size()];
         IntStream.range(0, files.size()).parallel().forEach(i -> {
-            BufferedImage im;
-            try {
-                im = read(files.get(i));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            BufferedImage im = readUnchecked(files.get(i));
             int h = im.getHeight(), w = im.getWidth();
-            if (size == 0 && (h != first[0] || w != first[1])) {
+            if (h != first[0] || w != first[1]) {
                 throw new UncheckedIOException(new IOException(files.get(i) + " is " + w + " x " + h + " but the first image is " + first[1] + " x "
                         + first[0] + "; all images must have one size (or give --image-size N)"));
             }
             colour[i] = im.getColorModel().getNumColorComponents() >= 3;
-            float[] planes = new float[3 * h * w];
-            pixels(im, 3, planes, 0);
-            out[i] = size == 0 ? planes : ImageTransform.resizeCrop(planes, 3, h, w, size);
+            out[i] = new float[3 * h * w];
+            pixels(im, 3, out[i], 0);
         });
         boolean any = false;
         for (boolean c : colour) {
             any |= c;
         }
         return new Decoded(out, any);
+    }
+
+    private static BufferedImage readUnchecked(Path f) {
+        try {
+            return read(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Each image's three planes of bytes, its height and width, and whether any was in colour. */
+    private record Stored(byte[][] bytes, int[] heights, int[] widths, boolean colour) {
+    }
+
+    /**
+     * Decoded in parallel; each kept as bytes at its stored size, or with its shorter side shrunk
+     * to Photos.keepSide(size) when longer (bilinear, antialiased).
+     */
+    private static Stored store(List<Path> files, int size) throws IOException {
+        byte[][] bytes = new byte[files.size()][];
+        int[] hs = new int[files.size()], ws = new int[files.size()];
+        boolean[] colour = new boolean[files.size()];
+        int keep = Photos.keepSide(size);
+        try {
+            IntStream.range(0, files.size()).parallel().forEach(i -> {
+                BufferedImage im = readUnchecked(files.get(i));
+                int h = im.getHeight(), w = im.getWidth();
+                colour[i] = im.getColorModel().getNumColorComponents() >= 3;
+                float[] planes = new float[3 * h * w];
+                pixels(im, 3, planes, 0);
+                if (Math.min(h, w) > keep) {
+                    int[] hw = ImageTransform.resizedSize(h, w, keep);
+                    planes = ImageTransform.resize(planes, 3, h, w, hw[0], hw[1]);
+                    h = hw[0];
+                    w = hw[1];
+                }
+                hs[i] = h;
+                ws[i] = w;
+                bytes[i] = new byte[3 * h * w];
+                for (int k = 0; k < bytes[i].length; k++) {
+                    bytes[i][k] = (byte) Math.round(Math.min(Math.max(planes[k], 0f), 1f) * 255f);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        boolean any = false;
+        for (boolean c : colour) {
+            any |= c;
+        }
+        return new Stored(bytes, hs, ws, any);
+    }
+
+    /** channels 1: each image keeps the first of its three equal planes. */
+    private static Dataset photoSet(String name, Stored s, int channels, int size, List<Integer> labels, Shape sample, List<String> classes) {
+        for (int i = 0; channels == 1 && i < s.bytes.length; i++) {
+            s.bytes[i] = java.util.Arrays.copyOf(s.bytes[i], s.heights[i] * s.widths[i]);
+        }
+        Photos p = new Photos(s.bytes, s.heights, s.widths, channels, size);
+        return new Dataset(name, new float[0], labels.stream().mapToInt(Integer::intValue).toArray(), sample, classes.size(), classes, p);
     }
 
     private static Dataset dataset(String name, Decoded d, List<Integer> labels, Shape sample, List<String> classes) {

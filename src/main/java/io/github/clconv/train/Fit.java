@@ -226,6 +226,9 @@ public final class Fit implements AutoCloseable {
     /** Uploads (or streams) the sets and runs; validation may be null. */
     public List<TrainingListener.EpochResult> run(Dataset train, Dataset test, Dataset validation) {
         Backend b = model.backend();
+        if (c.augmentation != null && c.augmentation.resizedCrop() > 0) {
+            train = train.withRandomCrops(c.augmentation.resizedCrop());
+        }
         try (DeviceDataset tr = DeviceDataset.open(b, train, c.dataBudgetMiB);
              DeviceDataset te = test == null ? null : DeviceDataset.open(b, test, c.dataBudgetMiB);
              DeviceDataset va = validation == null ? null : DeviceDataset.open(b, validation, c.dataBudgetMiB)) {

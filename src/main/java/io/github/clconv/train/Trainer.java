@@ -152,7 +152,7 @@ public final class Trainer implements AutoCloseable {
         // host's labels: training accuracy without a wait per step; a read-back comes sooner when they would pass 16M floats
         int kept = (int) Math.max(1, Math.min(logEvery, (16L << 20) / ((long) lb * classes)));
         int[] labels = train.data().labels();
-        try (DeviceDataset.Pass pass = train.pass(perm); Buf history = b.zeros(Shape.of(steps)); Buf probHistory = b.zeros(Shape.of(kept * lb * classes))) {
+        try (DeviceDataset.Pass pass = train.pass(perm, Augmentation.stepSeed(augmentSeed, step)); Buf history = b.zeros(Shape.of(steps)); Buf probHistory = b.zeros(Shape.of(kept * lb * classes))) {
             Buf x = workspace(xs, false), y = workspace(null, true);
             double[] losses = new double[steps];
             int reported = 0, counted = 0;
@@ -160,7 +160,7 @@ public final class Trainer implements AutoCloseable {
             for (int s = 0; s < steps; s++) {
                 pass.batch(s * batch + rank * localBatch(), x, y);
                 Buf input = x;
-                if (augmentation != null) {
+                if (augmentation != null && augmentation.onDevice()) {
                     if (xAug == null) {
                         xAug = b.zeros(x.shape());
                     }

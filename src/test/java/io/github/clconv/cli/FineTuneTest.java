@@ -12,12 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The job users have: a torchvision network's 1000-class weight file, fine-tuned on a folder of
- * photos of every size and both formats, shipped back to PyTorch. Needs python3-torchvision.
+ * photos of every size and both formats (random-resized crops, ImageNet's normalisation), shipped
+ * back to PyTorch. Needs python3-torchvision.
  */
 class FineTuneTest {
     @TempDir
@@ -47,7 +49,8 @@ class FineTuneTest {
         Path out = dir.resolve("ft.safetensors");
         CommandsTest.Run r = CommandsTest.run("train", "--data", dir.resolve("photos").toString(), "--load", dir.resolve("resnet18.pth").toString(),
                 "--model", "resnet18", "--image-size", "48", "--epochs", "6", "--batch", "6", "--optimizer", "adam", "--lr", "0.001", "--save", out.toString(),
-                "--progress", "none", "--seed", "5", "--log-every", "1", "--metrics", dir.resolve("m.jsonl").toString());
+                "--progress", "none", "--seed", "5", "--log-every", "1", "--metrics", dir.resolve("m.jsonl").toString(),
+                "--augment", "resized-crop:0.25,hflip", "--normalize", "imagenet");
         assertEquals(0, r.status(), r.err());
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"type\":\\s*\"step\".*?\"loss\":\\s*([0-9.eE+-]+)")
                 .matcher(Files.readString(dir.resolve("m.jsonl")));
@@ -58,6 +61,13 @@ class FineTuneTest {
         Checkpoint.Contents c = Checkpoint.read(out);
         assertEquals(Shape.of(3, 512), c.shapes().get("fc.weight"), "a new head for the data's three classes");
         assertEquals(java.util.List.of("cat", "dog", "fox"), c.classNames());
+        double[][] norm = c.normalization(out);
+        assertArrayEquals(new double[]{0.485, 0.456, 0.406}, norm[0], 1e-12, "ImageNet's mean kept for eval and predict");
+        assertArrayEquals(new double[]{0.229, 0.224, 0.225}, norm[1], 1e-12);
+        CommandsTest.Run e = CommandsTest.run("eval", "--data", dir.resolve("photos").toString(), "--load", out.toString(), "--image-size", "48");
+        assertEquals(0, e.status(), e.err());
+        // eval normalises the centre crops as training did: its loss is the last epoch's test loss
+        assertEquals(r.summary().get("test_loss").getAsDouble(), e.summary().get("test_loss").getAsDouble(), 1e-4, e.out());
         String back = ResNetInteropTestAccess.python("torchvision_load.py", "resnet18", "3", "48", out.toString());
         assertTrue(back.contains("ok (1, 3)"), back);
 
