@@ -14,8 +14,9 @@
 
 #include "madd.h"
 #include "reduction.h"
+#include "epilogue.h"
 
-kernel void depthwise_forward(global const float* x, global const float* w, global const float* bias, int hasBias,
+kernel void depthwise_forward(global const float* x, global const float* w, global const float* bias, int flags,
                               global float* y, int N, int C, int H, int W, int OH, int OW, int R, int S, int st, int pad) {
     const int i = get_global_id(0);
     if (i >= N * C * OH * OW) {
@@ -24,7 +25,7 @@ kernel void depthwise_forward(global const float* x, global const float* w, glob
     const int ox = i % OW, oy = (i / OW) % OH, c = (i / (OW * OH)) % C, n = i / (OW * OH * C);
     global const float* xp = x + (long)(n * C + c) * H * W;
     global const float* wp = w + c * R * S;
-    float acc = hasBias ? bias[c] : 0.0f;
+    float acc = (flags & EPI_BIAS) ? bias[c] : 0.0f;
     for (int r = 0; r < R; r++) {
         const int ih = oy * st - pad + r;
         if (ih < 0 || ih >= H) {
@@ -37,7 +38,7 @@ kernel void depthwise_forward(global const float* x, global const float* w, glob
             }
         }
     }
-    y[i] = acc;
+    y[i] = EPILOGUE(acc, flags);
 }
 
 kernel void depthwise_backward_data(global const float* dy, global const float* w, global float* dx,

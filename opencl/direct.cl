@@ -41,6 +41,7 @@
 #define PAD ((KS - 1) / 2)
 
 #include "madd.h"
+#include "epilogue.h"
 #if VW == 1
 #define floatV float
 #define intV int
@@ -128,7 +129,7 @@ kernel void direct_pad_rows(global const float* x, global float* xp, int planes,
 /* Global (ceil(P/(VW*per)), ceil(KO/TM), N): per vectors of VW pixels one after another per
    work-item (a work-item's start costs a runtime that runs them one by one about as much as a
    vector's sums); in is direct_pad's copy of [N][CI][H][W]. */
-kernel void direct_conv(global const float* in, global const float* w, global const float* bias, int has_bias,
+kernel void direct_conv(global const float* in, global const float* w, global const float* bias, int flags,
                         global float* out, int CI, int KO, int H, int W, int G, int per) {
     const int P = H * W, o0 = get_global_id(1) * TM, n = get_global_id(2);
     if (o0 >= KO) {
@@ -144,7 +145,7 @@ kernel void direct_conv(global const float* in, global const float* w, global co
 #else
         wo[t] = w + (long)o * CI * KS * KS;
 #endif
-        bo[t] = has_bias ? bias[o] : 0.0f;
+        bo[t] = (flags & EPI_BIAS) ? bias[o] : 0.0f;
     }
     for (int v = 0; v < per; v++) {
         const int p0 = (get_global_id(0) * per + v) * VW;
@@ -181,7 +182,7 @@ kernel void direct_conv(global const float* in, global const float* w, global co
         }
         const int lanes = min(VW, P - p0);
         for (int t = 0; t < TM && o0 + t < KO; t++) {
-            const floatV y = acc[t] + (floatV)(bo[t]);
+            const floatV y = EPILOGUE(acc[t] + (floatV)(bo[t]), flags);
             global float* o = out + ((long)n * KO + o0 + t) * P + p0;
             if (lanes == VW) {
                 VSTORE(y, o);

@@ -15,6 +15,8 @@
  * registers and vectorise the row loops (on PoCL col2im ran 1.3x and im2col 1.15x faster, alternating runs).
  */
 
+#include "epilogue.h"
+
 /* floor(a / b) for b > 0; C's division truncates toward zero instead */
 inline int floor_div(int a, int b) {
     return a >= 0 ? a / b : -((-a + b - 1) / b);
@@ -93,18 +95,18 @@ kernel void col2im(global const float* restrict col, int ld, global float* restr
 }
 
 /* y[n0+n, k, :] = Y[k, n*P .. n*P+P) + bias[k] (rows of Y ld apart); P = OH*OW; one work-item per (n, k) row. */
-kernel void cols_to_nchw(global const float* restrict Y, int ld, global const float* restrict bias, int has_bias, global float* restrict y,
+kernel void cols_to_nchw(global const float* restrict Y, int ld, global const float* restrict bias, int flags, global float* restrict y,
                          int K, int P, int n0, int nb) {
     const int t = get_global_id(0); /* n*K + k */
     if (t >= nb * K) {
         return;
     }
     const int k = t % K, n = t / K;
-    const float b = has_bias ? bias[k] : 0.0f;
+    const float b = (flags & EPI_BIAS) ? bias[k] : 0.0f;
     global const float* src = Y + k * ld + n * P;
     global float* dst = y + (n0 * K + t) * P;
     for (int p = 0; p < P; p++) {
-        dst[p] = src[p] + b;
+        dst[p] = EPILOGUE(src[p] + b, flags);
     }
 }
 
@@ -174,14 +176,14 @@ kernel void col2im_elem(global const float* restrict col, int ld, global float* 
 }
 
 /* y[n0+n, k, p] = Y[k, n*P + p] + bias[k], one work-item per element (p fastest). */
-kernel void cols_to_nchw_elem(global const float* restrict Y, int ld, global const float* restrict bias, int has_bias,
+kernel void cols_to_nchw_elem(global const float* restrict Y, int ld, global const float* restrict bias, int flags,
                               global float* restrict y, int K, int P, int n0, int nb) {
     const int e = get_global_id(0);
     if (e >= nb * K * P) {
         return;
     }
     const int p = e % P, k = (e / P) % K, n = e / (P * K);
-    y[n0 * K * P + e] = Y[k * ld + n * P + p] + (has_bias ? bias[k] : 0.0f);
+    y[n0 * K * P + e] = EPILOGUE(Y[k * ld + n * P + p] + ((flags & EPI_BIAS) ? bias[k] : 0.0f), flags);
 }
 
 /* Y[k, n*P + p] = y[n0+n, k, p], one work-item per element (the bias gradient's row sums are

@@ -5,6 +5,7 @@
  */
 
 #include "reduction.h"
+#include "epilogue.h"
 
 kernel void fill(global float* x, float v, int n) {
     const int i = get_global_id(0);
@@ -48,15 +49,15 @@ kernel void sum_columns(global const float* y, global float* s, int rows, int co
 }
 
 /* y[r, :] += b[r % K] for the rows r = n*K + k of y [N*K, P]: a bias per channel of NCHW data. */
-kernel void add_bias_channels(global float* y, global const float* b, int K, int P, int rows) {
+kernel void add_bias_channels(global float* y, global const float* b, int flags, int K, int P, int rows) {
     const int r = get_global_id(0);
     if (r >= rows) {
         return;
     }
-    const float v = b[r % K];
+    const float v = (flags & EPI_BIAS) ? b[r % K] : 0.0f;
     global float* row = y + r * P;
     for (int p = 0; p < P; p++) {
-        row[p] += v;
+        row[p] = EPILOGUE(row[p] + v, flags);
     }
 }
 

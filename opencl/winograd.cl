@@ -37,6 +37,7 @@
 
 #include "madd.h"
 #include "reduction.h"
+#include "epilogue.h"
 
 #ifndef WM
 #define WM 2
@@ -186,7 +187,7 @@ kernel void winograd_input(global const float* x, global float* V, int C, int H,
 }
 
 /* The WMxWM outputs of tile (ty, tx) into plane [OH][OW], plus b, those inside only. */
-inline void wino_store(global float* plane, int OH, int OW, int ty, int tx, float y[WM][WM], float b) {
+inline void wino_store(global float* plane, int OH, int OW, int ty, int tx, float y[WM][WM], float b, int flags) {
     #pragma unroll
     for (int i = 0; i < WM; i++) {
         const int h = WM * ty + i;
@@ -194,7 +195,7 @@ inline void wino_store(global float* plane, int OH, int OW, int ty, int tx, floa
         for (int j = 0; j < WM; j++) {
             const int w = WM * tx + j;
             if (h < OH && w < OW) {
-                plane[h * OW + w] = y[i][j] + b;
+                plane[h * OW + w] = EPILOGUE(y[i][j] + b, flags);
             }
         }
     }
@@ -223,8 +224,8 @@ inline void wino_dy_tile(global const float* plane, int OH, int OW, int ty, int 
     }
 }
 
-/* y [N][K][OH][OW] for images n0 .. n0+nb from M [WA*WA][K][ld], plus bias when has_bias. */
-kernel void winograd_output(global const float* M, global const float* bias, int has_bias, global float* y, int K, int OH, int OW,
+/* y [N][K][OH][OW] for images n0 .. n0+nb from M [WA*WA][K][ld], with the epilogue of flags (epilogue.h). */
+kernel void winograd_output(global const float* M, global const float* bias, int flags, global float* y, int K, int OH, int OW,
                             int TH, int TW, int n0, int T, int ld, int ps) {
     const int e = get_global_id(0);
     if (e >= K * T) {
@@ -243,7 +244,7 @@ kernel void winograd_output(global const float* M, global const float* bias, int
         }
     }
     WINO_2D(float, WA, WM, WINO_OUT, m, o);
-    wino_store(y + ((long)n * K + k) * OH * OW, OH, OW, ty, tx, o, has_bias ? bias[k] : 0.0f);
+    wino_store(y + ((long)n * K + k) * OH * OW, OH, OW, ty, tx, o, (flags & EPI_BIAS) ? bias[k] : 0.0f, flags);
 }
 
 /* winograd_input with a work-item per (tile row, channel): it walks the row's tiles in order,
@@ -278,7 +279,7 @@ kernel void winograd_input_rows(global const float* x, global float* V, int C, i
 }
 
 /* winograd_output with a work-item per (tile row, filter), walking the row's tiles in order. */
-kernel void winograd_output_rows(global const float* M, global const float* bias, int has_bias, global float* y, int K, int OH, int OW,
+kernel void winograd_output_rows(global const float* M, global const float* bias, int flags, global float* y, int K, int OH, int OW,
                                  int TH, int TW, int n0, int T, int ld, int ps) {
     const int row = get_global_id(0), k = get_global_id(1);
     if (row >= T / TW || k >= K) {
@@ -287,7 +288,7 @@ kernel void winograd_output_rows(global const float* M, global const float* bias
     const int nl = row / TH, ty = row - nl * TH, n = n0 + nl;
     const long stride = ps;
     global const float* in = M + (long)k * ld + (long)row * TW;
-    const float b = has_bias ? bias[k] : 0.0f;
+    const float b = (flags & EPI_BIAS) ? bias[k] : 0.0f;
     global float* plane = y + ((long)n * K + k) * OH * OW;
     for (int tx = 0; tx < TW; tx++) {
         float m[WA][WA], o[WM][WM];
@@ -299,7 +300,7 @@ kernel void winograd_output_rows(global const float* M, global const float* bias
             }
         }
         WINO_2D(float, WA, WM, WINO_OUT, m, o);
-        wino_store(plane, OH, OW, ty, tx, o, b);
+        wino_store(plane, OH, OW, ty, tx, o, b, flags);
     }
 }
 
@@ -336,7 +337,7 @@ kernel void winograd_input_vec(global const float* xp, global float* V, int C, i
 }
 
 /* winograd_output_rows, VT tiles at once; TW >= VT. */
-kernel void winograd_output_vec(global const float* M, global const float* bias, int has_bias, global float* y, int K, int OH, int OW,
+kernel void winograd_output_vec(global const float* M, global const float* bias, int flags, global float* y, int K, int OH, int OW,
                                 int TH, int TW, int n0, int T, int ld, int ps) {
     const int row = get_global_id(0), k = get_global_id(1);
     if (row >= T / TW || k >= K) {
@@ -345,7 +346,7 @@ kernel void winograd_output_vec(global const float* M, global const float* bias,
     const int nl = row / TH, ty = row - nl * TH, n = n0 + nl;
     const long stride = ps;
     global const float* in = M + (long)k * ld + (long)row * TW;
-    const float b = has_bias ? bias[k] : 0.0f;
+    const float b = (flags & EPI_BIAS) ? bias[k] : 0.0f;
     global float* plane = y + ((long)n * K + k) * OH * OW;
     const int rows = min(WM, OH - WM * ty);
     for (int g = 0; g < TW; g += VT) {
@@ -361,7 +362,7 @@ kernel void winograd_output_vec(global const float* M, global const float* bias,
         WINO_2D(floatV, WA, WM, WINO_OUT, m, o);
         const int w0 = WM * tx0, whole = w0 + 16 <= OW;
         for (int i = 0; i < rows; i++) {
-            const float16 r = JOIN_OUT(o[i]) + b;
+            const float16 r = EPILOGUE(JOIN_OUT(o[i]) + b, flags);
             global float* dst = plane + (WM * ty + i) * OW + w0;
             if (whole) {
                 vstore16(r, 0, dst);
@@ -537,7 +538,7 @@ kernel void winograd_input_vec16(global const float* xp, global float* V, int C,
 /* winograd_output_vec where a tile row is exactly VT tiles (TW == VT): 16 tiles of 16/VT tile
    rows from whole vector loads of M, each output row of a tile row joined into one float16
    (as winograd_output_vec does) and stored at once, or its first OW values when OW < 16. */
-kernel void winograd_output_vec16(global const float* M, global const float* bias, int has_bias, global float* y, int K, int OH,
+kernel void winograd_output_vec16(global const float* M, global const float* bias, int flags, global float* y, int K, int OH,
                                   int OW, int TH, int TW, int n0, int T, int ld, int ps) {
     const int t0 = get_global_id(0) * 16, k = get_global_id(1);
     if (t0 >= T || k >= K) {
@@ -545,7 +546,7 @@ kernel void winograd_output_vec16(global const float* M, global const float* bia
     }
     float16 o[WM][WM];
     OUT16(M + (long)k * ld + t0, ps, o);
-    const float b = has_bias ? bias[k] : 0.0f;
+    const float b = (flags & EPI_BIAS) ? bias[k] : 0.0f;
     #pragma unroll
     for (int r = 0; r < 16 / VT; r++) {
         const int row = t0 / VT + r;
@@ -560,7 +561,7 @@ kernel void winograd_output_vec16(global const float* M, global const float* bia
                 for (int j = 0; j < WM; j++) {
                     part[j] = ROW_PART(o[i][j], r);
                 }
-                const float16 v = JOIN_OUT(part) + b;
+                const float16 v = EPILOGUE(JOIN_OUT(part) + b, flags);
                 if (i < rows && OW >= 16) {
                     vstore16(v, 0, plane + i * OW);
                 } else if (i < rows) { /* the row's last tile is partial */
@@ -594,7 +595,7 @@ kernel void winograd_dy_lanes(global const float* dp, int off, global float* D, 
 
 /* winograd_output_rows, 16 tiles at once: whole vector loads of M, each lane's outputs stored
    to its own tile (those inside OH x OW; lanes past T store nothing). */
-kernel void winograd_output_lanes(global const float* M, global const float* bias, int has_bias, global float* y, int K, int OH,
+kernel void winograd_output_lanes(global const float* M, global const float* bias, int flags, global float* y, int K, int OH,
                                   int OW, int TH, int TW, int n0, int T, int ld, int ps) {
     const int t0 = get_global_id(0) * 16, k = get_global_id(1);
     if (t0 >= T || k >= K) {
@@ -603,12 +604,12 @@ kernel void winograd_output_lanes(global const float* M, global const float* bia
     float16 o[WM][WM];
     OUT16(M + (long)k * ld + t0, ps, o);
     float lanes[WM][WM][16];
-    const float b = has_bias ? bias[k] : 0.0f;
+    const float b = (flags & EPI_BIAS) ? bias[k] : 0.0f;
     #pragma unroll
     for (int i = 0; i < WM; i++) {
         #pragma unroll
         for (int j = 0; j < WM; j++) {
-            vstore16(o[i][j] + b, 0, lanes[i][j]);
+            vstore16(EPILOGUE(o[i][j] + b, flags), 0, lanes[i][j]);
         }
     }
     for (int l = 0; l < 16 && t0 + l < T; l++) {

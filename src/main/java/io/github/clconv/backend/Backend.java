@@ -138,11 +138,20 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void doGemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Buf a, Buf b, float beta, Buf c);
 
     public final void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
-        Checks.conv(g, x, w, bias, y);
-        doConv2dForward(x, w, bias, g, y);
+        conv2dForward(x, w, bias, g, null, y);
     }
 
-    protected abstract void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y);
+    /**
+     * y = act(conv(x, w) + bias), act null, RELU or RELU6: on the device the activation is the
+     * convolution's epilogue, applied as y is stored, so no pass of its own reads y back.
+     */
+    public final void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
+        Checks.conv(g, x, w, bias, y);
+        Checks.convEpilogue(act);
+        doConv2dForward(x, w, bias, g, act, y);
+    }
+
+    protected abstract void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y);
 
     /** dx may be null (the first layer needs none). */
     public final void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
@@ -163,17 +172,23 @@ public abstract class Backend implements AutoCloseable {
 
     /** conv2dForward that also fills kept (a buffer of shape convKept(g)) for conv2dBackwardKept. */
     public final void conv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, Buf kept) {
+        conv2dForwardKeeping(x, w, bias, g, null, y, kept);
+    }
+
+    /** The same with act as the epilogue (conv2dForward's); backward then takes the gradient after the activation's mask. */
+    public final void conv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, Buf kept) {
         Checks.conv(g, x, w, bias, y);
+        Checks.convEpilogue(act);
         Shape k = convKept(g);
         if (k != null) {
             Checks.shape("conv2d", "kept", kept, k);
         }
-        doConv2dForwardKeeping(x, w, bias, g, y, k == null ? null : kept);
+        doConv2dForwardKeeping(x, w, bias, g, act, y, k == null ? null : kept);
     }
 
     /** kept is null where convKept(g) is. */
-    protected void doConv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, Buf kept) {
-        doConv2dForward(x, w, bias, g, y);
+    protected void doConv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, Buf kept) {
+        doConv2dForward(x, w, bias, g, act, y);
     }
 
     /** conv2dBackward for the x, g and kept of the last conv2dForwardKeeping (kept is left unchanged). */

@@ -55,6 +55,13 @@ public final class Checks {
         throw new IllegalArgumentException(op + ": " + what + " has shape " + b.shape() + " but must have rank " + java.util.Arrays.toString(ranks));
     }
 
+    /** A convolution's epilogue applies no activation, ReLU or ReLU6. */
+    public static void convEpilogue(Activation act) {
+        if (act != null && act != Activation.RELU && act != Activation.RELU6) {
+            throw new IllegalArgumentException("conv2d: the epilogue applies relu or relu6, not " + act.token);
+        }
+    }
+
     public static void conv(ConvGeom g, Buf x, Buf w, Buf bias, Buf y) {
         shape("conv2d", "input", x, g.input());
         shape("conv2d", "weight", w, g.weight());

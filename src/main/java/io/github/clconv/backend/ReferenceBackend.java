@@ -111,8 +111,11 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
-    protected void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
+    protected void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
         ReferenceConv.convForward(d(x), d(w), d(bias), g, d(y));
+        if (act != null) { // the epilogue's reference: the activation's, on the stored output
+            doActivationForward(act, 0f, y, y);
+        }
     }
 
     @Override

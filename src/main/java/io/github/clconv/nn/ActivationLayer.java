@@ -12,12 +12,9 @@ public final class ActivationLayer implements Layer {
     private final Workspace ws = new Workspace();
     private Backend b;
     private Buf x, y;
-    private boolean through; // the layer before applies this ReLU (BatchNorm.fuseRelu)
+    private boolean through; // the layer before applies this activation (Fusion: BatchNorm.fuseRelu, Conv2d.fuseActivation)
 
     void passThrough() {
-        if (kind != Activation.RELU) {
-            throw new IllegalStateException("only a ReLU fuses into a batch norm");
-        }
         through = true;
     }
 

@@ -1,5 +1,6 @@
 package io.github.clconv.nn;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
@@ -24,8 +25,9 @@ public final class Conv2d implements Layer {
     final ParamSet params = new ParamSet();
     private Backend b;
     private Shape in;
-    private Buf x, kept; // kept: what the backend saves from a training forward for backward
+    private Buf x, y, kept; // kept: what the backend saves from a training forward for backward
     private ConvGeom g;
+    private Activation act; // a ReLU or ReLU6 after this layer, applied as the convolution stores its output (Fusion)
 
     public Conv2d(int out, int kernel, int stride, int pad) {
         this(out, kernel, stride, pad, 1, true);
@@ -129,23 +131,34 @@ public final class Conv2d implements Layer {
         return bias ? params.value("bias") : null;
     }
 
+    /** next, a ReLU or ReLU6 that alone reads this layer's output, becomes this convolution's epilogue and passes values through. */
+    void fuseActivation(ActivationLayer next) {
+        act = next.kind;
+        next.passThrough();
+    }
+
     @Override
     public Buf forward(Buf x, boolean training) {
         this.x = x;
         g = geom(x.shape().dim(0), in);
-        Buf y = ws.get(b, "y", g.output());
+        y = ws.get(b, "y", g.output());
         Shape keep = training ? b.convKept(g) : null;
         kept = keep == null ? null : ws.get(b, "kept", keep);
         if (kept != null) {
-            b.conv2dForwardKeeping(x, weight(), biasValue(), g, y, kept);
+            b.conv2dForwardKeeping(x, weight(), biasValue(), g, act, y, kept);
         } else {
-            b.conv2dForward(x, weight(), biasValue(), g, y);
+            b.conv2dForward(x, weight(), biasValue(), g, act, y);
         }
         return y;
     }
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
+        if (act != null) { // the activation's gradient first: its output tells where it passed (y > 0; below 6 for ReLU6)
+            Buf masked = ws.get(b, "dy", dy.shape());
+            b.activationBackward(act, 0f, y, y, dy, masked);
+            dy = masked;
+        }
         Buf dx = needDx ? ws.get(b, "dx", g.input()) : null;
         Buf db = bias ? params.grad("bias") : null;
         if (kept != null) {

@@ -7,8 +7,11 @@ import java.util.List;
 /**
  * The fusions every model type gets, decided in one place: a model describes its data flow as
  * links from a layer to the one layer that alone reads its output, and this pass fuses what
- * it can. Today that is a ReLU into the batch norm before it (one pass over the data forward
- * and backward, BatchNorm.fuseRelu); a new fusion is one more rule here, not one per model type.
+ * it can: a ReLU into the batch norm before it (one pass over the data forward and backward,
+ * BatchNorm.fuseRelu), and a ReLU or ReLU6 into the convolution before it (the convolution's
+ * epilogue, Conv2d.fuseActivation: no pass of its own forward; after batch norms are folded for
+ * inference, every conv-bn-relu is one kernel's output). A new fusion is one more rule here,
+ * not one per model type.
  */
 final class Fusion {
     private Fusion() {
@@ -22,6 +25,9 @@ final class Fusion {
         for (Link l : links) {
             if (l.producer() instanceof BatchNorm bn && l.soleReader() instanceof ActivationLayer a && a.kind == Activation.RELU) {
                 bn.fuseRelu(a);
+            } else if (l.producer() instanceof Conv2d c && l.soleReader() instanceof ActivationLayer a
+                    && (a.kind == Activation.RELU || a.kind == Activation.RELU6)) {
+                c.fuseActivation(a);
             }
         }
     }

@@ -48,7 +48,7 @@ public final class Sequential implements Model {
     private void fuseBatchNormRelu() {
         List<Fusion.Link> links = new ArrayList<>();
         for (int i = 0; i + 1 < layers.size(); i++) {
-            if (!reluBeforeMaxPool(i + 1)) {
+            if (!reluBeforeMaxPool(i + 1) || layers.get(i) instanceof Conv2d) { // a convolution applies it for nothing as it stores
                 links.add(new Fusion.Link(layers.get(i), layers.get(i + 1)));
             }
         }

@@ -160,13 +160,13 @@ public final class ClBackend extends Backend {
         gemm.run(ta, tb, m, n, k, alpha, a, b, beta, c);
     }
     @Override public int prepare(Runnable pass, io.github.clconv.backend.Tuning tuning) { return convs.prepare(pass, tuning); }
-    @Override protected void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) { convs.of(g).forward(x, w, bias, g, y, null); }
+    @Override protected void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) { convs.of(g).forward(x, w, bias, g, act, y, null); }
     @Override protected void doConv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         convs.of(g).backward(x, w, dy, g, dx, dw, dbias, null);
     }
     @Override public Shape convKept(ConvGeom g) { return convs.of(g).keptShape(g); }
-    @Override protected void doConv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, Buf kept) {
-        convs.of(g).forward(x, w, bias, g, y, kept == null ? null : cl(kept));
+    @Override protected void doConv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, Buf kept) {
+        convs.of(g).forward(x, w, bias, g, act, y, kept == null ? null : cl(kept));
     }
     @Override protected void doConv2dBackwardKept(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, Buf kept) {
         convs.of(g).backward(x, w, dy, g, dx, dw, dbias, kept == null ? null : cl(kept));

@@ -1,5 +1,6 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
@@ -94,13 +95,13 @@ final class ClConv implements ConvAlgorithm {
     }
 
     void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
-        forward(x, w, bias, g, y, null);
+        forward(x, w, bias, g, null, y, null);
     }
 
     /** kept, when given (of keptShape(g)), receives the im2col matrix in place of the scratch. */
     @Override
-    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
-        int p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p), kg = g.kg(), crsg = crs / g.groups();
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
+        int flags = ConvAlgorithm.flags(bias, act), p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p), kg = g.kg(), crsg = crs / g.groups();
         ClBuffer col = kept != null ? kept : scratch.get("conv.col", (long) crs * ld);
         ClBuffer out = scratch.get("conv.out", (long) g.k() * ld);
         for (int n0 = 0; n0 < g.n(); n0 += step) {
@@ -110,9 +111,9 @@ final class ClConv implements ConvAlgorithm {
                 gemm.run(false, false, kg, nb * p, crsg, 1f, w, q * kg * crsg, crsg, col, q * crsg * ld, ld, 0f, out, q * kg * ld, ld);
             }
             if (elementwise) {
-                cl.kernel(COLS_TO_NCHW_ELEM).args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+                cl.kernel(COLS_TO_NCHW_ELEM).args(out, ld, bias, flags, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
             } else {
-                cl.kernel(COLS_TO_NCHW).args(out, ld, bias, bias != null, y, g.k(), p, n0, nb).run((long) nb * g.k());
+                cl.kernel(COLS_TO_NCHW).args(out, ld, bias, flags, y, g.k(), p, n0, nb).run((long) nb * g.k());
             }
         }
     }

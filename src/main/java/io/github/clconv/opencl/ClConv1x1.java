@@ -1,5 +1,6 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
@@ -38,8 +39,8 @@ final class ClConv1x1 implements ConvAlgorithm {
     }
 
     @Override
-    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
-        forward(x, w, bias, g, y);
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
+        forward(x, w, bias, g, act, y);
     }
 
     @Override
@@ -51,13 +52,13 @@ final class ClConv1x1 implements ConvAlgorithm {
         return g.r() == 1 && g.s() == 1 && g.stride() == 1 && g.pad() == 0 && g.groups() == 1;
     }
 
-    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y) {
+    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
         int p = g.h() * g.w(), c = g.c(), k = g.k();
         for (int n = 0; n < g.n(); n++) {
             gemm.run(false, false, k, p, c, 1f, w, 0, c, x, n * c * p, p, 0f, y, n * k * p, p);
         }
-        if (bias != null) {
-            cl.kernel(ADD_BIAS_CHANNELS).args(y, bias, k, p, g.n() * k).run((long) g.n() * k);
+        if (bias != null || act != null) { // the GEMM stores plainly: bias and activation in one pass after it
+            cl.kernel(ADD_BIAS_CHANNELS).args(y, bias != null ? bias : y, ConvAlgorithm.flags(bias, act), k, p, g.n() * k).run((long) g.n() * k);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
@@ -41,8 +42,8 @@ final class ClDepthwise implements ConvAlgorithm {
     }
 
     @Override
-    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
-        cl.kernel(FORWARD).args(cat(new Object[]{x, w, bias != null ? bias : w, bias != null ? 1 : 0, y}, geom(g))).run(g.output().size());
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
+        cl.kernel(FORWARD).args(cat(new Object[]{x, w, bias != null ? bias : w, ConvAlgorithm.flags(bias, act), y}, geom(g))).run(g.output().size());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
@@ -87,16 +88,16 @@ final class ClDirect implements ConvAlgorithm {
 
     /** kept, when given (paddedInput(g) floats), receives x's padded copy for backward. */
     @Override
-    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
         int p = g.h() * g.w(), guard = guard(g);
         ClBuffer xp = pad(x, g.n() * g.c(), p, guard, "direct.x", kept);
-        conv(xp, w, bias, g.c(), g.k(), g, false, y);
+        conv(xp, w, bias, ConvAlgorithm.flags(bias, act), g.c(), g.k(), g, false, y);
     }
 
-    private void conv(ClBuffer in, Buf w, Buf bias, int ci, int ko, ConvGeom g, boolean flip, Buf out) {
+    private void conv(ClBuffer in, Buf w, Buf bias, int flags, int ci, int ko, ConvGeom g, boolean flip, Buf out) {
         int p = g.h() * g.w(), vectors = (p + vw - 1) / vw, per = local != null ? vectors : 1; // a plane per work-item where they run one by one
         cl.kernel("direct.cl", options(g, flip), "direct_conv")
-                .args(in, w, bias, bias != null ? 1 : 0, out, ci, ko, g.h(), g.w(), guard(g), per)
+                .args(in, w, bias, flags, out, ci, ko, g.h(), g.w(), guard(g), per)
                 .runLocal(local, (vectors + per - 1) / per, (ko + tm - 1) / tm, g.n());
     }
 
@@ -127,7 +128,7 @@ final class ClDirect implements ConvAlgorithm {
             dyp = pad(dy, g.n() * g.k(), p, guard, "direct.dy", null);
         }
         if (dx != null) {
-            conv(dyp, w, null, g.k(), g.c(), g, true, dx);
+            conv(dyp, w, null, 0, g.k(), g.c(), g, true, dx);
         }
         if (dw != null) {
             ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);

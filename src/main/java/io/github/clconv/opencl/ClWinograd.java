@@ -1,5 +1,6 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
@@ -116,8 +117,8 @@ final class ClWinograd implements ConvAlgorithm {
 
     /** y = conv(x, w) + bias for g (3x3, stride 1); kept (of keptShape(g)) or null receives x's transform. */
     @Override
-    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept) {
-        run(x, w, false, bias, g.n(), g.c(), g.h(), g.w(), g.k(), g.pad(), y, kept);
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
+        run(x, w, false, bias, ConvAlgorithm.flags(bias, act), g.n(), g.c(), g.h(), g.w(), g.k(), g.pad(), y, kept);
     }
 
     /**
@@ -141,7 +142,7 @@ final class ClWinograd implements ConvAlgorithm {
 
     /** dx = the input gradient of g's convolution for dy: a convolution of dy with the flipped, transposed filters. */
     private Padded backwardData(Buf w, Buf dy, ConvGeom g, Buf dx) {
-        return run(dy, w, true, null, g.n(), g.k(), g.oh(), g.ow(), g.c(), 2 - g.pad(), dx, null);
+        return run(dy, w, true, null, 0, g.n(), g.k(), g.oh(), g.ow(), g.c(), 2 - g.pad(), dx, null);
     }
 
     /**
@@ -216,7 +217,7 @@ final class ClWinograd implements ConvAlgorithm {
      * out [N][KO][OH][OW] = the 3x3 stride-1 convolution of in [N][CI][H][W] padded by pad; flip: w is [CI][KO][3][3]
      * to turn. Returns in's zero-padded copy where the _lanes path made one of the whole batch, else null.
      */
-    private Padded run(Buf in, Buf w, boolean flip, Buf bias, int n, int ci, int h, int wd, int ko, int pad, Buf out, ClBuffer kept) {
+    private Padded run(Buf in, Buf w, boolean flip, Buf bias, int flags, int n, int ci, int h, int wd, int ko, int pad, Buf out, ClBuffer kept) {
         int oh = h + 2 * pad - 2, ow = wd + 2 * pad - 2, th = tiles(oh), tw = tiles(ow), tiles = th * tw;
         int planes = side * side;
         int step = step(n, ci, ko, tiles);
@@ -232,16 +233,16 @@ final class ClWinograd implements ConvAlgorithm {
             gemm.runBatch(planes, false, false, ko, t, ci, 1f, u, 0, ci, ko * ci, v, 0, ld, psV, 0f, m, 0, ld, psM);
             if (lanes(tw)) {
                 // whole output rows of a row of exactly one vector of tiles at once (14x14 with F(4x4): 8% faster)
-                cl.kernel(tw == vt ? k.outputVec16() : k.outputLanes()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel(tw == vt ? k.outputVec16() : k.outputLanes()).args(m, bias, flags, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((t + 15) / 16, ko);
             } else if (elementwise) {
-                cl.kernel(k.output()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel(k.output()).args(m, bias, flags, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) ko * t);
             } else if (tw >= vt) {
-                cl.kernel(k.outputVec()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel(k.outputVec()).args(m, bias, flags, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) nb * th, ko);
             } else {
-                cl.kernel(k.outputRows()).args(m, bias, bias != null ? 1 : 0, out, ko, oh, ow, th, tw, n0, t, ld, psM)
+                cl.kernel(k.outputRows()).args(m, bias, flags, out, ko, oh, ow, th, tw, n0, t, ld, psM)
                         .run((long) nb * th, ko);
             }
         }

@@ -1,5 +1,6 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
@@ -18,8 +19,21 @@ interface ConvAlgorithm {
     /** The buffer a training forward fills for the backward to reuse on g (x's im2col, transform or padded copy); null: none. */
     Shape keptShape(ConvGeom g);
 
-    /** y = conv(x, w) + bias (bias may be null); kept, of keptShape(g), or null. */
-    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf y, ClBuffer kept);
+    /** y = act(conv(x, w) + bias) (bias and act may be null; act ReLU or ReLU6, applied as y is stored); kept, of keptShape(g), or null. */
+    void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept);
+
+    /** The flags argument of the kernels' epilogue (opencl/epilogue.h): bias, ReLU, ReLU6. */
+    static int flags(Buf bias, Activation act) {
+        int f = bias != null ? 1 : 0;
+        if (act == null) {
+            return f;
+        }
+        return f | switch (act) {
+            case RELU -> 2;
+            case RELU6 -> 4;
+            default -> throw new IllegalArgumentException("a convolution's epilogue applies relu or relu6, not " + act.token);
+        };
+    }
 
     /** dx, dw and db (null: no bias) from dy; kept: what forward left there, or null. */
     void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept);

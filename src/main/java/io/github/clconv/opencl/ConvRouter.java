@@ -110,7 +110,7 @@ final class ConvRouter {
 
     /** A training step's convolution work by a: the forward keeps what its backward reuses. */
     private static void step(ConvAlgorithm a, Buf x, Buf w, ConvGeom g, ClBuffer[] out) {
-        a.forward(x, w, null, g, out[0], out[3]);
+        a.forward(x, w, null, g, null, out[0], out[3]);
         a.backward(x, w, out[0], g, out[1], out[2], null, out[3]);
     }
 
