@@ -97,10 +97,11 @@ void channel_sums_rows(global const float* y, global float* s, int N, int C, int
 }
 
 /* y = a + b; y may be a or b. */
-kernel void add(global const float* a, global const float* b, global float* y, int n) {
+/* y = a + b, then the activation of flags (epilogue.h): a residual block's add and ReLU in one pass */
+kernel void add(global const float* a, global const float* b, global float* y, int flags, int n) {
     const int i = get_global_id(0);
     if (i < n) {
-        y[i] = a[i] + b[i];
+        y[i] = EPILOGUE(a[i] + b[i], flags);
     }
 }
 

@@ -147,7 +147,7 @@ public abstract class Backend implements AutoCloseable {
      */
     public final void conv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
         Checks.conv(g, x, w, bias, y);
-        Checks.convEpilogue(act);
+        Checks.epilogue("conv2d", act);
         doConv2dForward(x, w, bias, g, act, y);
     }
 
@@ -178,7 +178,7 @@ public abstract class Backend implements AutoCloseable {
     /** The same with act as the epilogue (conv2dForward's); backward then takes the gradient after the activation's mask. */
     public final void conv2dForwardKeeping(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, Buf kept) {
         Checks.conv(g, x, w, bias, y);
-        Checks.convEpilogue(act);
+        Checks.epilogue("conv2d", act);
         Shape k = convKept(g);
         if (k != null) {
             Checks.shape("conv2d", "kept", kept, k);
@@ -285,11 +285,17 @@ public abstract class Backend implements AutoCloseable {
     // element-wise
     /** y = a + b; y may be a or b (a residual sum, a gradient that reaches a tensor along two paths). */
     public final void add(Buf a, Buf b, Buf y) {
-        Checks.elementwise("add", a, b, y);
-        doAdd(a, b, y);
+        add(a, b, null, y);
     }
 
-    protected abstract void doAdd(Buf a, Buf b, Buf y);
+    /** y = act(a + b), act null, RELU or RELU6 (a residual block's add and its ReLU in one pass). */
+    public final void add(Buf a, Buf b, Activation act, Buf y) {
+        Checks.elementwise("add", a, b, y);
+        Checks.epilogue("add", act);
+        doAdd(a, b, act, y);
+    }
+
+    protected abstract void doAdd(Buf a, Buf b, Activation act, Buf y);
     /**
      * dst[n, dstC0 + c, ...] = src[n, srcC0 + c, ...] for c in [0, count): a channel slice, for
      * concatenation along channels and for splitting its gradient.

@@ -55,10 +55,10 @@ public final class Checks {
         throw new IllegalArgumentException(op + ": " + what + " has shape " + b.shape() + " but must have rank " + java.util.Arrays.toString(ranks));
     }
 
-    /** A convolution's epilogue applies no activation, ReLU or ReLU6. */
-    public static void convEpilogue(Activation act) {
+    /** An epilogue (a convolution's, an add's) applies no activation, ReLU or ReLU6. */
+    public static void epilogue(String op, Activation act) {
         if (act != null && act != Activation.RELU && act != Activation.RELU6) {
-            throw new IllegalArgumentException("conv2d: the epilogue applies relu or relu6, not " + act.token);
+            throw new IllegalArgumentException(op + ": the epilogue applies relu or relu6, not " + act.token);
         }
     }
 

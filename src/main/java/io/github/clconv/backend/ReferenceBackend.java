@@ -164,10 +164,13 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
-    protected void doAdd(Buf a, Buf b, Buf y) {
+    protected void doAdd(Buf a, Buf b, Activation act, Buf y) {
         double[] x = d(a), z = d(b), out = d(y);
         for (int i = 0; i < out.length; i++) {
             out[i] = x[i] + z[i];
+        }
+        if (act != null) {
+            doActivationForward(act, 0f, y, y);
         }
     }
 

@@ -21,6 +21,19 @@ final class Fusion {
     record Link(Layer producer, Layer soleReader) {
     }
 
+    /**
+     * The activation an add node applies as it stores its sum (a residual block's ReLU), when
+     * soleReader, the one layer that reads the sum, is a ReLU or ReLU6; that layer then passes
+     * values through. null: none.
+     */
+    static Activation intoAdd(Layer soleReader) {
+        if (soleReader instanceof ActivationLayer a && (a.kind == Activation.RELU || a.kind == Activation.RELU6)) {
+            a.passThrough();
+            return a.kind;
+        }
+        return null;
+    }
+
     static void apply(List<Link> links) {
         for (Link l : links) {
             if (l.producer() instanceof BatchNorm bn && l.soleReader() instanceof ActivationLayer a && a.kind == Activation.RELU) {

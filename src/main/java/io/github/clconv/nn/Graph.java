@@ -1,5 +1,6 @@
 package io.github.clconv.nn;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Backend;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.Shape;
@@ -223,15 +224,15 @@ public final class Graph implements Model {
                 }
             }
             packed = PackedParams.pack(b, layers);
-            fuseBatchNormRelu();
+            fuse();
         } catch (RuntimeException e) {
             close(); // a device out of memory leaves no buffers behind
             throw e;
         }
     }
 
-    /** A layer node and the layer node that alone reads it (the graph's output is read by the caller too). */
-    private void fuseBatchNormRelu() {
+    /** A layer node and the layer node that alone reads it, and an add node and the layer alone reading it (the graph's output is read by the caller too): Fusion decides. */
+    private void fuse() {
         int[] readers = new int[nodes.size()];
         for (Node n : nodes) {
             n.inputs.forEach(in -> readers[in.id]++);
@@ -244,7 +245,16 @@ public final class Graph implements Model {
             }
         }
         Fusion.apply(links);
+        addAct = new Activation[nodes.size()];
+        for (Node n : nodes) {
+            Node in = n.inputs.isEmpty() ? null : n.inputs.get(0);
+            if (n.kind == Kind.LAYER && in != null && in.kind == Kind.ADD && readers[in.id] == 1) {
+                addAct[in.id] = Fusion.intoAdd(n.layer);
+            }
+        }
     }
+
+    private Activation[] addAct; // per add node: the ReLU it applies as it stores (Fusion.intoAdd), or null
 
     @Override
     public Shape input() {
@@ -297,7 +307,7 @@ public final class Graph implements Model {
                 case LAYER -> node.layer.forward(in0, training && (inference == null || !inference[node.id]));
                 case ADD -> {
                     Buf y = ws.get(backend, node.name, batch(n, shapes[node.id]));
-                    backend.add(in0, outs[node.inputs.get(1).id], y);
+                    backend.add(in0, outs[node.inputs.get(1).id], addAct[node.id], y);
                     yield y;
                 }
                 case CONCAT -> {
@@ -335,7 +345,15 @@ public final class Graph implements Model {
                         accumulate(in, d);
                     }
                 }
-                case ADD -> node.inputs.stream().filter(in -> live == null || live[in.id]).forEach(in -> accumulate(in, g));
+                case ADD -> {
+                    Buf d = g;
+                    if (addAct[node.id] != null) { // the fused ReLU's gradient, from the sum it stored
+                        d = ws.get(backend, node.name + ".d", g.shape());
+                        backend.activationBackward(addAct[node.id], 0f, outs[node.id], outs[node.id], g, d);
+                    }
+                    Buf sum = d;
+                    node.inputs.stream().filter(in -> live == null || live[in.id]).forEach(in -> accumulate(in, sum));
+                }
                 case CONCAT -> {
                     int at = 0;
                     for (int j = 0; j < node.inputs.size(); j++) {

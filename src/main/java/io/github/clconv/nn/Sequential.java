@@ -37,7 +37,7 @@ public final class Sequential implements Model {
                 s = out;
             }
             packTrainable();
-            fuseBatchNormRelu();
+            fuse();
         } catch (RuntimeException e) {
             close(); // a bad spec or a device out of memory leaves no buffers behind
             throw e;
@@ -45,7 +45,7 @@ public final class Sequential implements Model {
     }
 
     /** Each layer is read by the next alone, except a relu before a max pool: forward runs that pool first. */
-    private void fuseBatchNormRelu() {
+    private void fuse() {
         List<Fusion.Link> links = new ArrayList<>();
         for (int i = 0; i + 1 < layers.size(); i++) {
             if (!reluBeforeMaxPool(i + 1) || layers.get(i) instanceof Conv2d) { // a convolution applies it for nothing as it stores

@@ -179,7 +179,7 @@ public final class ClBackend extends Backend {
     @Override protected void doGlobalAvgPoolBackward(Buf dy, Buf dx) { pool.globalAvgBackward(dy, dx); }
     @Override protected void doAdaptiveAvgPoolForward(Buf x, Buf y) { pool.adaptiveAvgForward(x, y); }
     @Override protected void doAdaptiveAvgPoolBackward(Buf dy, Buf dx) { pool.adaptiveAvgBackward(dy, dx); }
-    @Override protected void doAdd(Buf a, Buf b, Buf y) { elementwise.add(a, b, y); }
+    @Override protected void doAdd(Buf a, Buf b, Activation act, Buf y) { elementwise.add(a, b, act, y); }
     @Override protected void doCopyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
         elementwise.copyChannels(src, srcC0, dst, dstC0, count);
     }

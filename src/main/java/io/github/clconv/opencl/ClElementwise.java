@@ -33,9 +33,9 @@ final class ClElementwise {
         cl.kernel(GATHER_ROWS).args(src, idx, offset, dst, row, rows, src.shape().dim(0)).run((long) row * rows);
     }
 
-    void add(Buf a, Buf b, Buf y) {
+    void add(Buf a, Buf b, Activation act, Buf y) {
         int n = y.shape().size();
-        cl.kernel(ADD).args(a, b, y, n).run(n);
+        cl.kernel(ADD).args(a, b, y, ConvAlgorithm.flags(null, act), n).run(n);
     }
 
     void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {

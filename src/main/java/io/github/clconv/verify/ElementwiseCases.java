@@ -1,8 +1,8 @@
 package io.github.clconv.verify;
 
-import io.github.clconv.backend.Tolerance;
 import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
+import io.github.clconv.backend.Tolerance;
 import io.github.clconv.tensor.Shape;
 
 import java.util.List;
@@ -90,13 +90,14 @@ final class ElementwiseCases {
         return List.of(fwd, bwd);
     }
 
-    /** In place as well (y = a), as a gradient that reaches a tensor along two paths is summed. */
+    /** In place as well (y = a), as a gradient that reaches a tensor along two paths is summed; with a ReLU or ReLU6 epilogue. */
     static List<CheckResult> add(Pair p, Random rnd, int i) {
         Shape s = anyShape(rnd);
-        Buf[] a = p.normal(s, rnd), c = p.normal(s, rnd), y = p.zeros(s);
+        Activation act = i % 3 == 1 ? Activation.RELU : i % 3 == 2 ? Activation.RELU6 : null;
+        Buf[] a = act == Activation.RELU6 ? p.uniform(s, rnd, -8f, 8f) : p.normal(s, rnd), c = p.normal(s, rnd), y = p.zeros(s); // ReLU6: sums past 6 too
         boolean inPlace = i % 2 == 1;
-        p.run((b, side) -> b.add(a[side], c[side], inPlace ? a[side] : y[side]));
-        return List.of(p.compare("add", s + (inPlace ? " in place" : ""), Tolerance.EXACT, inPlace ? a : y));
+        p.run((b, side) -> b.add(a[side], c[side], act, inPlace ? a[side] : y[side]));
+        return List.of(p.compare("add", s + (inPlace ? " in place" : "") + (act == null ? "" : " +" + act.token), Tolerance.EXACT, inPlace ? a : y));
     }
 
     /** A slice of channels into another tensor, between flat [N, C] and image tensors; the rest of dst stays. */
