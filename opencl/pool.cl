@@ -80,6 +80,11 @@ inline void maxpool_at(global const float* xp, int H, int W, int K, int st, int 
     }
 }
 
+/* A row of outputs per work-item, VP of them at once: per window tap, a vector of the VP inputs
+   it reads (two vector loads and their even lanes for stride 2 away from the edges,
+   else one load per lane with -INFINITY outside), compared lane-wise. Same results and tie rule
+   as maxpool_at: taps in row-major order, the first maximum wins. */
+#define VP 16
 kernel void maxpool_forward(global const float* x, global float* y, global float* argmax,
                             int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
     const int t = get_global_id(0); /* plane*OH + oy */
@@ -87,12 +92,52 @@ kernel void maxpool_forward(global const float* x, global float* y, global float
         return;
     }
     const int oy = t % OH, plane = t / OH;
-    for (int ox = 0; ox < OW; ox++) {
-        float best;
-        int at;
-        maxpool_at(x + plane * H * W, H, W, K, st, pad, oy, ox, &best, &at);
-        y[t * OW + ox] = best;
-        argmax[t * OW + ox] = (float)at;
+    global const float* xp = x + (long)plane * H * W;
+    const int i0 = max(0, oy * st - pad), i1 = min(H, oy * st - pad + K);
+    const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    for (int ox0 = 0; ox0 < OW; ox0 += VP) {
+        const int first = ox0 * st - pad, inside = st == 2 && first >= 0 && ox0 + VP <= OW && first + 2 * VP + K - 2 < W;
+        float16 best = (float16)(-INFINITY);
+        int16 at = (int16)(-1);
+        for (int ih = i0; ih < i1; ih++) {
+            global const float* row = xp + ih * W;
+            for (int s = 0; s < K; s++) {
+                const int16 iw = (ox0 + lane) * st - pad + s;
+                float16 v;
+                int16 ok;
+                if (inside) {
+                    const float16 lo = vload16(0, row + first + s), hi = vload16(0, row + first + s + VP);
+                    v = (float16)(lo.even, hi.even);
+                    ok = (int16)(-1);
+                } else {
+                    ok = (iw >= 0) & (iw < W) & (ox0 + lane < OW);
+                    float g[VP];
+                    for (int l = 0; l < VP; l++) {
+                        const int c = (ox0 + l) * st - pad + s;
+                        g[l] = c >= 0 && c < W ? row[c] : -INFINITY;
+                    }
+                    v = vload16(0, g);
+                }
+                const int16 take = ok & ((at < 0) | (v > best));
+                best = select(best, v, take);
+                at = select(at, ih * W + iw, take);
+            }
+        }
+        const int n = min(VP, OW - ox0);
+        global float* yo = y + (long)t * OW + ox0;
+        global float* ao = argmax + (long)t * OW + ox0;
+        if (n == VP) {
+            vstore16(best, 0, yo);
+            vstore16(convert_float16(at), 0, ao);
+        } else {
+            float bv[VP], av[VP];
+            vstore16(best, 0, bv);
+            vstore16(convert_float16(at), 0, av);
+            for (int l = 0; l < n; l++) {
+                yo[l] = bv[l];
+                ao[l] = av[l];
+            }
+        }
     }
 }
 
@@ -154,15 +199,20 @@ inline float maxpool_grad_at(global const float* dy, global const float* argmax,
     return s;
 }
 
-kernel void maxpool_backward(global const float* dy, global const float* argmax, global float* dx,
-                             int H, int W, int K, int st, int pad, int OH, int OW, int rows) {
-    const int t = get_global_id(0); /* plane*H + h */
-    if (t >= rows) {
+/* Overlapping windows, a work-item per plane: each output's gradient added at its argmax, in
+   output order (dx zeroed first). An input receives its outputs' gradients in the order
+   maxpool_grad_at sums them, so the sums are the same; a plane's outputs conflict with no
+   other work-item. */
+kernel void maxpool_backward(global const float* dy, global const float* argmax, global float* dx, int HW, int OHW, int planes) {
+    const int p = get_global_id(0);
+    if (p >= planes) {
         return;
     }
-    const int h = t % H, plane = t / H;
-    for (int w = 0; w < W; w++) {
-        dx[t * W + w] = maxpool_grad_at(dy, argmax, plane, h, w, W, K, st, pad, OH, OW);
+    global const float* d = dy + (long)p * OHW;
+    global const float* a = argmax + (long)p * OHW;
+    global float* o = dx + (long)p * HW;
+    for (int i = 0; i < OHW; i++) {
+        o[(int)a[i]] += d[i];
     }
 }
 

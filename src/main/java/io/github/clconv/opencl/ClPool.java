@@ -103,8 +103,9 @@ final class ClPool {
             cl.kernel(MAXPOOL_BACKWARD_ELEM).args(cat(new Object[]{dy, argmax, dx}, geom(g, n))).run(n);
             return;
         }
-        int rows = g.n() * g.c() * g.h();
-        cl.kernel(MAXPOOL_BACKWARD).args(cat(new Object[]{dy, argmax, dx}, geom(g, rows))).run(rows);
+        int planes = g.n() * g.c(); // a plane per work-item adding at the argmaxes: 7x faster than gathering by rows (resnet18's stem pool)
+        cl.kernel(FILL).args(dx, 0f, n).run(n);
+        cl.kernel(MAXPOOL_BACKWARD).args(dy, argmax, dx, g.h() * g.w(), g.oh() * g.ow(), planes).run(planes);
     }
 
     void avgForward(Buf x, PoolGeom g, Buf y) {

@@ -77,11 +77,14 @@ public final class Shapes {
             case 1: return new PoolGeom(2, 3, 7, 9, 3, 2, 1);
             case 2: return new PoolGeom(3, 5, 10, 11, 3, 3, 0);
             case 3: return new PoolGeom(1, 6, 9, 9, 7, 1, 3);
+            // rows of more than one 16-output vector, stride 2: the vector loads away from the edges and the partial last vector
+            case 4: return new PoolGeom(2, 3, 13, 75, 3, 2, 1);
+            case 5: return new PoolGeom(1, 2, 9, 70, 2, 2, 1);
             default:
         }
         while (true) {
             int k = 1 + rnd.nextInt(4), stride = 1 + rnd.nextInt(3), pad = rnd.nextInt(k / 2 + 1);
-            int h = 1 + rnd.nextInt(15), w = 1 + rnd.nextInt(15);
+            int h = 1 + rnd.nextInt(15), w = 1 + rnd.nextInt(rnd.nextInt(4) == 0 ? 70 : 15);
             if (ConvGeom.outSize(h, k, stride, pad) >= 1 && ConvGeom.outSize(w, k, stride, pad) >= 1) {
                 return new PoolGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(9), h, w, k, stride, pad);
             }
