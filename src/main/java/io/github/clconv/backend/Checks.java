@@ -55,6 +55,13 @@ public final class Checks {
         throw new IllegalArgumentException(op + ": " + what + " has shape " + b.shape() + " but must have rank " + java.util.Arrays.toString(ranks));
     }
 
+    /** No weight gradient (a frozen layer) means no bias gradient either: the kernels compute both together or neither. */
+    private static void frozenTogether(String op, Buf dw, Buf db) {
+        if (dw == null && db != null) {
+            throw new IllegalArgumentException(op + ": a bias gradient without the weight gradient; skip both (a frozen layer) or neither");
+        }
+    }
+
     /** An epilogue (a convolution's, an add's) applies no activation, ReLU or ReLU6. */
     public static void epilogue(String op, Activation act) {
         if (act != null && act != Activation.RELU && act != Activation.RELU6) {
@@ -74,7 +81,8 @@ public final class Checks {
         shape("conv2d backward", "weight", w, g.weight());
         shape("conv2d backward", "output gradient", dy, g.output());
         optionalShape("conv2d backward", "input gradient", dx, g.input());
-        shape("conv2d backward", "weight gradient", dw, g.weight());
+        optionalShape("conv2d backward", "weight gradient", dw, g.weight());
+        frozenTogether("conv2d backward", dw, db);
         optionalShape("conv2d backward", "bias gradient", db, Shape.of(g.k()));
     }
 
@@ -118,7 +126,8 @@ public final class Checks {
     public static void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf db) {
         linear(x, w, db, dy);
         optionalShape("linear backward", "input gradient", dx, x.shape());
-        shape("linear backward", "weight gradient", dw, w.shape());
+        optionalShape("linear backward", "weight gradient", dw, w.shape());
+        frozenTogether("linear backward", dw, db);
     }
 
     public static void pool(String op, PoolGeom g, Buf x, Buf y) {

@@ -103,7 +103,9 @@ final class ReferenceConv {
         if (dx != null) {
             java.util.Arrays.fill(dx, 0);
         }
-        java.util.Arrays.fill(dw, 0);
+        if (dw != null) {
+            java.util.Arrays.fill(dw, 0);
+        }
         if (db != null) {
             java.util.Arrays.fill(db, 0);
         }
@@ -127,7 +129,9 @@ final class ReferenceConv {
                                     if (iw >= 0 && iw < g.w()) {
                                         int wi = ((k * g.cg() + c - c0) * g.r() + i) * g.s() + j;
                                         int xi = ((n * g.c() + c) * g.h() + ih) * g.w() + iw;
-                                        dw[wi] += gy * x[xi];
+                                        if (dw != null) {
+                                            dw[wi] += gy * x[xi];
+                                        }
                                         if (dx != null) {
                                             dx[xi] += gy * w[wi];
                                         }

@@ -36,7 +36,7 @@ final class ReferenceLinear {
             }
         }
         for (int o = 0; o < out; o++) {
-            for (int p = 0; p < in; p++) {
+            for (int p = 0; dw != null && p < in; p++) {
                 double s = 0;
                 for (int i = 0; i < n; i++) {
                     s += dy[i * out + o] * x[i * in + p];

@@ -28,6 +28,7 @@ public final class Conv2d implements Layer {
     private Buf x, y, kept; // kept: what the backend saves from a training forward for backward
     private ConvGeom g;
     private Activation act; // a ReLU or ReLU6 after this layer, applied as the convolution stores its output (Fusion)
+    private boolean frozen; // weight and bias kept as they are: no gradient for them
 
     public Conv2d(int out, int kernel, int stride, int pad) {
         this(out, kernel, stride, pad, 1, true);
@@ -160,13 +161,18 @@ public final class Conv2d implements Layer {
             dy = masked;
         }
         Buf dx = needDx ? ws.get(b, "dx", g.input()) : null;
-        Buf db = bias ? params.grad("bias") : null;
+        Buf db = bias && !frozen ? params.grad("bias") : null, dw = frozen ? null : params.grad("weight");
         if (kept != null) {
-            b.conv2dBackwardKept(x, weight(), dy, g, dx, params.grad("weight"), db, kept);
+            b.conv2dBackwardKept(x, weight(), dy, g, dx, dw, db, kept);
         } else {
-            b.conv2dBackward(x, weight(), dy, g, dx, params.grad("weight"), db);
+            b.conv2dBackward(x, weight(), dy, g, dx, dw, db);
         }
         return dx;
+    }
+
+    @Override
+    public void frozen(java.util.Set<String> names) {
+        frozen = names.contains("weight") && (!bias || names.contains("bias"));
     }
 
     @Override

@@ -55,6 +55,13 @@ public final class Freezing {
         return dot < 0 ? tensor : tensor.substring(0, dot);
     }
 
+    /** The frozen names under prefix, without it ("layer1.0.conv1.weight" under "layer1.0.conv1": "weight"). */
+    static Set<String> local(Set<String> frozen, String prefix) {
+        Set<String> out = new java.util.HashSet<>();
+        frozen.stream().filter(n -> n.startsWith(prefix + ".")).forEach(n -> out.add(n.substring(prefix.length() + 1)));
+        return out;
+    }
+
     /** Whether layer trains: it has a trainable tensor whose full name (prefix + "." + its name) is not frozen. */
     static boolean trains(Layer layer, String prefix, Set<String> frozen) {
         return layer.params().stream().anyMatch(p -> p.trainable() && !frozen.contains(prefix + "." + p.name()));

@@ -407,6 +407,7 @@ public final class Graph implements Model {
             if (n.kind == Kind.LAYER) {
                 inf[n.id] = Freezing.inference(n.layer, n.name, names, upstream);
                 l[n.id] = upstream || Freezing.trains(n.layer, n.name, names);
+                n.layer.frozen(Freezing.local(names, n.name));
             } else {
                 l[n.id] = upstream;
             }

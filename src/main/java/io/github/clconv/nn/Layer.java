@@ -49,6 +49,14 @@ public interface Layer extends AutoCloseable {
         }
     }
 
+    /**
+     * The names (as params() gives them) of this layer's tensors that a fine-tune keeps as they
+     * are: a layer whose every tensor is frozen need compute no gradient for them (a convolution
+     * or linear layer then skips its weight gradient; backward still passes dx on).
+     */
+    default void frozen(java.util.Set<String> names) {
+    }
+
     @Override
     default void close() {
     }

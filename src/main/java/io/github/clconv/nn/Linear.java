@@ -67,8 +67,15 @@ public final class Linear implements Layer {
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         Buf dx = needDx ? ws.get(b, "dx", x.shape()) : null;
-        b.linearBackward(x, params.value("weight"), dy, dx, params.grad("weight"), params.grad("bias"));
+        b.linearBackward(x, params.value("weight"), dy, dx, frozen ? null : params.grad("weight"), frozen ? null : params.grad("bias"));
         return dx;
+    }
+
+    private boolean frozen; // weight and bias kept as they are: no gradient for them
+
+    @Override
+    public void frozen(java.util.Set<String> names) {
+        frozen = names.contains("weight") && names.contains("bias");
     }
 
     @Override

@@ -142,6 +142,7 @@ public final class Sequential implements Model {
             boolean upstream = i > 0 && l[i - 1];
             inf[i] = Freezing.inference(layers.get(i), String.valueOf(i), names, upstream);
             l[i] = upstream || Freezing.trains(layers.get(i), String.valueOf(i), names);
+            layers.get(i).frozen(Freezing.local(names, String.valueOf(i)));
         }
         frozen = java.util.Set.copyOf(names);
         live = names.isEmpty() ? null : l;

@@ -65,7 +65,9 @@ final class ClConv1x1 implements ConvAlgorithm {
     void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db) {
         int p = g.h() * g.w(), c = g.c(), k = g.k();
         for (int n = 0; n < g.n(); n++) {
-            gemm.run(false, true, k, c, p, 1f, dy, n * k * p, p, x, n * c * p, p, n == 0 ? 0f : 1f, dw, 0, c);
+            if (dw != null) {
+                gemm.run(false, true, k, c, p, 1f, dy, n * k * p, p, x, n * c * p, p, n == 0 ? 0f : 1f, dw, 0, c);
+            }
             if (dx != null) {
                 gemm.run(true, false, c, p, k, 1f, w, 0, c, dy, n * k * p, p, 0f, dx, n * c * p, p);
             }

@@ -51,6 +51,9 @@ final class ClDepthwise implements ConvAlgorithm {
         if (dx != null) {
             cl.kernel(BACKWARD_DATA).args(cat(new Object[]{dy, w, dx}, geom(g))).run(g.input().size());
         }
+        if (dw == null) { // frozen (Checks: its bias too)
+            return;
+        }
         cl.kernel(BACKWARD_WEIGHT).args(cat(new Object[]{x, dy, dw, db != null ? db : dw, db != null ? 1 : 0}, geom(g)))
                 .runGroups(cl.reductionWidth(), (long) g.c() * g.r() * g.s() + g.c());
     }

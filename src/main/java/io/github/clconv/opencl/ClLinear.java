@@ -30,7 +30,9 @@ final class ClLinear {
         if (dx != null) {
             gemm.run(false, false, n, in, out, 1f, dy, w, 0f, dx);
         }
-        gemm.run(true, false, out, in, n, 1f, dy, x, 0f, dw);
+        if (dw != null) {
+            gemm.run(true, false, out, in, n, 1f, dy, x, 0f, dw);
+        }
         if (db != null) {
             cl.kernel(SUM_COLUMNS).args(dy, db, n, out).run(out);
         }

@@ -79,6 +79,34 @@ class FreezeTest {
         assertTrue(loss[1] < loss[0], "the loss falls: " + Arrays.toString(loss));
     }
 
+    /**
+     * A frozen layer between trainable ones: backward passes through it (the first convolution
+     * trains) but computes no gradient for its tensors, whose gradient buffers stay zero; the
+     * trainable ones' do not. On the device and on the reference.
+     */
+    @Test
+    void aFrozenLayerAfterTrainableOnesComputesNoWeightGradient() throws Exception {
+        Dataset[] data = Dataset.load(SyntheticData.folder(java.nio.file.Files.createDirectories(dir.resolve("middle")), 128, 32, 12, false, 5L));
+        for (Backend b : new Backend[]{TestDevices.cl(), new io.github.clconv.backend.ReferenceBackend()}) {
+            try (Model m = ModelSpec.parse("conv(4,3)-relu-conv(6,3)-relu-flatten-linear(8)-relu-linear(10)").build(data[0].sample(), b, 13L)) {
+                Map<String, float[]> before = snapshot(m);
+                try (Fit fit = Fit.builder(m, Optimizer.Config.sgd(0.05f).withMomentum(0.9f)).batch(32).epochs(1).freeze(List.of("2", "5")).build()) {
+                    fit.run(data[0], data[1]);
+                }
+                Map<String, float[]> after = snapshot(m);
+                for (NamedParam p : m.params()) {
+                    float[] grad = b.download(p.param().grad());
+                    boolean frozen = p.name().startsWith("2.") || p.name().startsWith("5."), zero = true;
+                    for (float v : grad) {
+                        zero &= v == 0f;
+                    }
+                    assertEquals(frozen, zero, p.name() + " on " + b + ": " + (frozen ? "a gradient was computed for a frozen tensor" : "no gradient reached it"));
+                    assertEquals(frozen, Arrays.equals(before.get(p.name()), after.get(p.name())), p.name() + " on " + b);
+                }
+            }
+        }
+    }
+
     @Test
     void whatCannotBeFrozenIsSaidInOneLine() throws Exception {
         Dataset[] data = Dataset.load(SyntheticData.folder(java.nio.file.Files.createDirectories(dir.resolve("bad")), 64, 32, 12, false, 3L));
