@@ -25,6 +25,8 @@ check() {
 }
 check --cases 6 --gemm "$blocked"
 check --only gemm --cases 10 --gemm "$blocked"
+# the blocked kernel with two vectors of columns per work-item (VN), on vectors small enough that cases have edges
+check --only gemm --cases 10 --gemm 'blocked TM=3 VW=4 VN=2 WG=1'
 check --only gemm,conv2d --cases 8 --gemm 'tiled TSM=16 TSN=16 TSK=8 WM=2 WN=2 LOCAL=1'
 check --only gemm --cases 8 --gemm 'tiled TSM=16 TSN=32 TSK=8 WM=4 WN=4 LOCAL=0'
 check --only conv2d,batchnorm2d,batchnorm_relu,maxpool2d,avgpool2d --cases 8 --gemm "$blocked" --movement element

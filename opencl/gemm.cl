@@ -130,18 +130,21 @@
 #define B_AT(p, j) B[(p) * ldb + (j)]
 #endif
 
+#ifndef VN
+#define VN 1 /* vectors of VW columns per work-item: TM x VN accumulators */
+#endif
 kernel void gemm(int M, int N, int K, float alpha,
                  global const float* A, int offA, int lda,
                  global const float* B, int offB, int ldb,
                  float beta, global float* C, int offC, int ldc, int kslice, int sa, int sb, int sc) {
 #if ROWS_FIRST
     const int i0 = get_global_id(0) * TM;
-    const int j0 = get_global_id(1) * VW;
+    const int j00 = get_global_id(1) * VW * VN;
 #else
-    const int j0 = get_global_id(0) * VW;
+    const int j00 = get_global_id(0) * VW * VN;
     const int i0 = get_global_id(1) * TM;
 #endif
-    if (i0 >= M || j0 >= N) {
+    if (i0 >= M || j00 >= N) {
         return;
     }
     BATCH_OR_SPLIT;
@@ -150,44 +153,58 @@ kernel void gemm(int M, int N, int K, float alpha,
     for (int r = 0; r < TM; r++) {
         rows[r] = min(i0 + r, M - 1);
     }
-    floatV acc[TM];
+    floatV acc[TM][VN];
     _Pragma("unroll")
     for (int r = 0; r < TM; r++) {
-        acc[r] = (floatV)(0.0f);
+        _Pragma("unroll")
+        for (int q = 0; q < VN; q++) {
+            acc[r][q] = (floatV)(0.0f);
+        }
     }
-    const bool inside = j0 + VW <= N;
+    const bool inside = j00 + VW * VN <= N;
     for (int p = 0; p < K; p++) {
-        floatV b;
+        floatV b[VN];
+        _Pragma("unroll")
+        for (int q = 0; q < VN; q++) {
+            const int j0 = j00 + q * VW;
 #if !TRANS_B
-        if (inside) {
-            b = vloadV(0, B + p * ldb + j0);
-        } else
+            if (inside) {
+                b[q] = vloadV(0, B + p * ldb + j0);
+            } else
 #endif
-        {
-            float t[VW];
-            for (int v = 0; v < VW; v++) {
-                t[v] = B_AT(p, min(j0 + v, N - 1));
+            {
+                float t[VW];
+                for (int v = 0; v < VW; v++) {
+                    t[v] = B_AT(p, min(j0 + v, N - 1));
+                }
+                b[q] = vloadV(0, t);
             }
-            b = vloadV(0, t);
         }
         _Pragma("unroll")
         for (int r = 0; r < TM; r++) {
-            acc[r] = MADD((floatV)(A_AT(rows[r], p)), b, acc[r]);
+            const floatV a = (floatV)(A_AT(rows[r], p));
+            _Pragma("unroll")
+            for (int q = 0; q < VN; q++) {
+                acc[r][q] = MADD(a, b[q], acc[r][q]);
+            }
         }
     }
     for (int r = 0; r < TM && i0 + r < M; r++) {
-        global float* c = C + (i0 + r) * ldc + j0;
-        if (inside) {
-            floatV out = alpha * acc[r];
-            if (beta != 0.0f) { /* beta = 0 must not read C: it may hold NaN */
-                out += beta * vloadV(0, c);
-            }
-            vstoreV(out, 0, c);
-        } else {
-            float t[VW];
-            vstoreV(acc[r], 0, t);
-            for (int v = 0; v < VW && j0 + v < N; v++) {
-                c[v] = alpha * t[v] + (beta != 0.0f ? beta * c[v] : 0.0f);
+        for (int q = 0; q < VN && j00 + q * VW < N; q++) {
+            const int j0 = j00 + q * VW;
+            global float* c = C + (i0 + r) * ldc + j0;
+            if (j0 + VW <= N) {
+                floatV out = alpha * acc[r][q];
+                if (beta != 0.0f) { /* beta = 0 must not read C: it may hold NaN */
+                    out += beta * vloadV(0, c);
+                }
+                vstoreV(out, 0, c);
+            } else {
+                float t[VW];
+                vstoreV(acc[r][q], 0, t);
+                for (int v = 0; v < VW && j0 + v < N; v++) {
+                    c[v] = alpha * t[v] + (beta != 0.0f ? beta * c[v] : 0.0f);
+                }
             }
         }
     }

@@ -129,7 +129,7 @@ final class ClGemm {
         return switch (v.kind()) {
             case NT -> ceilDiv(n, v.get("TC")) * ceilDiv(m, v.get("TR"));
             case TILED -> ceilDiv(n, v.get("TSN")) * ceilDiv(m, v.get("TSM"));
-            default -> ceilDiv(n, v.get("VW")) * ceilDiv(m, v.get("TM"));
+            default -> ceilDiv(n, v.get("VW") * v.get("VN")) * ceilDiv(m, v.get("TM"));
         };
     }
 
@@ -160,7 +160,7 @@ final class ClGemm {
             default -> {
                 // the smaller operand stays in cache while the larger one streams through once
                 boolean rowsFirst = (long) m * k < (long) k * n;
-                long rowBlocks = ceilDiv(m, v.get("TM")), colBlocks = ceilDiv(n, v.get("VW"));
+                long rowBlocks = ceilDiv(m, v.get("TM")), colBlocks = ceilDiv(n, v.get("VW") * v.get("VN"));
                 cl.kernel("gemm.cl", options + " -DROWS_FIRST=" + (rowsFirst ? 1 : 0), "gemm")
                         .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc)
                         .runLocal(v.get("WG") == 1 ? ONE : null, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks, items);

@@ -102,7 +102,7 @@ public final class GemmTuner {
         GemmVariant best = GemmVariant.BLOCKED_DEFAULT;
         try (Problem p = new Problem(cl, false, false, PROBE[0], PROBE[1], PROBE[2], 1)) {
             double bestSeconds = Double.POSITIVE_INFINITY;
-            for (GemmVariant v : List.of(GemmVariant.TILED_DEFAULT, GemmVariant.TILED_GLOBAL, GemmVariant.BLOCKED_DEFAULT)) {
+            for (GemmVariant v : List.of(GemmVariant.TILED_DEFAULT, GemmVariant.TILED_GLOBAL, GemmVariant.BLOCKED_DEFAULT, GemmVariant.BLOCKED_WIDE)) {
                 if (v.groupSize() > cl.device().maxWorkGroupSize() || v.localBytes() > cl.device().localMemBytes()) {
                     continue;
                 }
@@ -129,7 +129,8 @@ public final class GemmTuner {
                 specs.add("nt " + b + " WG=0");
             }
         }
-        for (String b : new String[]{"TM=8 VW=16", "TM=4 VW=16", "TM=6 VW=16", "TM=8 VW=8", "TM=12 VW=8"}) {
+        for (String b : new String[]{"TM=8 VW=16", "TM=4 VW=16", "TM=6 VW=16", "TM=8 VW=8", "TM=12 VW=8", "TM=6 VW=16 VN=2", "TM=4 VW=16 VN=2",
+                "TM=4 VW=8 VN=2"}) {
             specs.add("blocked " + b + " WG=1");
             specs.add("blocked " + b + " WG=0");
         }

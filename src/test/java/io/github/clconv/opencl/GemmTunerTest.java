@@ -111,6 +111,11 @@ class GemmTunerTest {
         }
         assertThrows(IllegalArgumentException.class, () -> GemmVariant.parse("tiled TSM=30 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1"));
         assertThrows(IllegalArgumentException.class, () -> GemmVariant.parse("blocked TM=8 VW=16"));
+        // specs cached before VN existed read as VN=1 and are written as they were
+        assertEquals("blocked TM=8 VW=16 WG=1", GemmVariant.parse("blocked TM=8 VW=16 WG=1").toString());
+        assertEquals(GemmVariant.parse("blocked TM=8 VW=16 VN=1 WG=1"), GemmVariant.parse("blocked TM=8 VW=16 WG=1"));
+        assertEquals("blocked TM=6 VW=16 VN=2 WG=1", GemmVariant.BLOCKED_WIDE.toString());
+        assertThrows(IllegalArgumentException.class, () -> GemmVariant.parse("blocked TM=6 VW=16 VN=5 WG=1"));
         assertThrows(IllegalArgumentException.class, () -> GemmVariant.parse("winograd"));
         assertThrows(IllegalArgumentException.class,
                 () -> GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "x").with("nn.large", GemmVariant.NT_DEFAULT));
