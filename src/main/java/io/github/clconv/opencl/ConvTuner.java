@@ -77,10 +77,16 @@ final class ConvTuner {
         load(names);
     }
 
-    /** The layer shape a choice is kept for: every field but the batch (a 3x3 and a 5x5, or a dense and a depthwise layer, differ). */
+    /**
+     * The layer shape a choice is kept for: every field (a 3x3 and a 5x5, or a dense and a
+     * depthwise layer, differ) and whether the batch is one image, which is chosen apart: a
+     * choice measured at batch 64 (Winograd, whose batched GEMMs then fill the cores) made
+     * resnet20's batch-1 inference 2.5x slower than the direct convolution measured at batch 1.
+     * Other batch sizes share a choice.
+     */
     static String key(ConvGeom g) {
         return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-" + g.r() + "x" + g.s() + "-s" + g.stride() + "-p" + g.pad()
-                + (g.groups() == 1 ? "" : "-g" + g.groups());
+                + (g.groups() == 1 ? "" : "-g" + g.groups()) + (g.n() == 1 ? "-n1" : "");
     }
 
     /** The algorithm for g among candidates (those that apply, REFERENCE first): cached, or measured now with measure. */

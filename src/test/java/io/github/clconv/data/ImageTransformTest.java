@@ -29,7 +29,7 @@ class ImageTransformTest {
     Path dir;
 
     /** Random noise over smooth gradients: edges for the filter to blur, slopes for it to keep. */
-    private static BufferedImage photo(int w, int h, boolean grey, Random rnd) {
+    static BufferedImage photo(int w, int h, boolean grey, Random rnd) {
         BufferedImage im = new BufferedImage(w, h, grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {

@@ -37,26 +37,11 @@ class PhotosTest {
     @TempDir
     Path dir;
 
-    private static BufferedImage photo(int w, int h, boolean grey, Random rnd) {
-        BufferedImage im = new BufferedImage(w, h, grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int r = (x * 255 / w + rnd.nextInt(60)) % 256, g = (y * 255 / h + rnd.nextInt(60)) % 256, b = rnd.nextInt(256);
-                if (grey) {
-                    im.getRaster().setSample(x, y, 0, (r + g) / 2);
-                } else {
-                    im.setRGB(x, y, (r << 16) | (g << 8) | b);
-                }
-            }
-        }
-        return im;
-    }
-
     /** A folder DIR/CLASS/i.png of these sizes {w, h}, in one class "a" (file i is photo i). */
     private Path folder(String name, int[][] sizes, Random rnd) throws Exception {
         Path d = Files.createDirectories(dir.resolve(name).resolve("a"));
         for (int i = 0; i < sizes.length; i++) {
-            ImageIO.write(photo(sizes[i][0], sizes[i][1], sizes[i].length > 2, rnd), "png", d.resolve("p" + (char) ('a' + i) + ".png").toFile());
+            ImageIO.write(ImageTransformTest.photo(sizes[i][0], sizes[i][1], sizes[i].length > 2, rnd), "png", d.resolve("p" + (char) ('a' + i) + ".png").toFile());
         }
         return dir.resolve(name);
     }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(TemporaryCache.class)
@@ -28,6 +29,15 @@ class ConvTunerTest {
     void theRegistryNamesTheAlgorithms() {
         assertEquals(List.of("auto", "im2col", "winograd2", "winograd4", "direct", "depthwise"), ClBackend.convAlgorithms());
         assertEquals(ConvTuner.REFERENCE, ConvRouter.ALGORITHMS.get(0).name());
+    }
+
+    /** A choice measured on a batch does not decide batch-1 inference (Winograd at 64, direct at 1 for resnet20's layers). */
+    @Test
+    void aBatchOfOneIsChosenApartFromLargerBatches() {
+        ConvGeom one = new ConvGeom(1, 5, 9, 11, 7, 3, 3, 1, 1), two = new ConvGeom(2, 5, 9, 11, 7, 3, 3, 1, 1);
+        assertNotEquals(ConvTuner.key(G), ConvTuner.key(one));
+        assertEquals(ConvTuner.key(G), ConvTuner.key(two));
+        assertEquals("5x9x11-k7-3x3-s1-p1", ConvTuner.key(G), "keys cached before batch-1 choices existed still match");
     }
 
     @Test
