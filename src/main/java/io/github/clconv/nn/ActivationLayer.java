@@ -65,11 +65,16 @@ public final class ActivationLayer implements Layer {
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         if (through) {
-            return dy;
+            return ws.passOn(dy);
         }
-        Buf dx = ws.get(b, "dx", x.shape());
+        Buf dx = ws.gradient(b, "dx", x.shape());
         b.activationBackward(kind, alpha, x, y, dy, dx);
         return dx;
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

@@ -71,9 +71,14 @@ public final class AdaptiveAvgPool implements Layer {
         if (!needDx) {
             return null;
         }
-        Buf dx = ws.get(b, "dx", inShape);
+        Buf dx = ws.gradient(b, "dx", inShape);
         b.adaptiveAvgPoolBackward(dy, dx);
         return dx;
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

@@ -116,7 +116,7 @@ public final class BatchNorm implements Layer {
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
-        Buf dx = ws.get(b, "dx", x.shape());
+        Buf dx = ws.gradient(b, "dx", x.shape());
         if (relu) {
             b.batchNormReluBackward(x, params.value("weight"), saveMean, saveInvStd, y, dy, dx, params.grad("weight"), params.grad("bias"));
         } else {
@@ -213,9 +213,10 @@ public final class BatchNorm implements Layer {
         }
         b.write(corrScale, scale);
         b.write(corrShift, shift);
-        Buf corr = ws.get(b, "corr", x.shape());
+        Buf corr = ws.scratch(b, "corr", x.shape());
         b.batchNormInferForward(x, corrScale, corrShift, saveMean, syncVar, EPS, corr); // xhat * scale + shift
         b.add(dx, corr, dx);
+        ws.done(corr);
     }
 
     @Override
@@ -226,6 +227,11 @@ public final class BatchNorm implements Layer {
     @Override
     public void adopt(List<Param> trainable) {
         params.adopt(trainable);
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

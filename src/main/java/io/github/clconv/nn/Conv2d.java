@@ -156,16 +156,19 @@ public final class Conv2d implements Layer {
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         if (act != null) { // the activation's gradient first: its output tells where it passed (y > 0; below 6 for ReLU6)
-            Buf masked = ws.get(b, "dy", dy.shape());
+            Buf masked = ws.scratch(b, "dy", dy.shape());
             b.activationBackward(act, 0f, y, y, dy, masked);
             dy = masked;
         }
-        Buf dx = needDx ? ws.get(b, "dx", g.input()) : null;
+        Buf dx = needDx ? ws.gradient(b, "dx", g.input()) : null;
         Buf db = bias && !frozen ? params.grad("bias") : null, dw = frozen ? null : params.grad("weight");
         if (kept != null) {
             b.conv2dBackwardKept(x, weight(), dy, g, dx, dw, db, kept);
         } else {
             b.conv2dBackward(x, weight(), dy, g, dx, dw, db);
+        }
+        if (act != null) {
+            ws.done(dy);
         }
         return dx;
     }
@@ -183,6 +186,11 @@ public final class Conv2d implements Layer {
     @Override
     public void adopt(List<Param> trainable) {
         params.adopt(trainable);
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

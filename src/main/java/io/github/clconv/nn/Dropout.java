@@ -70,11 +70,16 @@ public final class Dropout implements Layer {
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         if (mask == null) {
-            return dy;
+            return ws.passOn(dy);
         }
-        Buf dx = ws.get(b, "dx", dy.shape());
+        Buf dx = ws.gradient(b, "dx", dy.shape());
         b.dropoutBackward(dy, mask, dx);
         return dx;
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

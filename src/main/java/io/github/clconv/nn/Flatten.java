@@ -38,7 +38,12 @@ public final class Flatten implements Layer {
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
-        return ws.view(b, "dx", dy, inShape);
+        return ws.gradientView(b, "dx", dy, inShape);
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

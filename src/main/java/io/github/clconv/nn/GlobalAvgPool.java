@@ -48,9 +48,14 @@ public final class GlobalAvgPool implements Layer {
         if (!needDx) {
             return null;
         }
-        Buf dx = ws.get(b, "dx", inShape);
+        Buf dx = ws.gradient(b, "dx", inShape);
         b.globalAvgPoolBackward(dy, dx);
         return dx;
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

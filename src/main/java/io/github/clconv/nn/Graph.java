@@ -200,6 +200,7 @@ public final class Graph implements Model {
     private final String spec;
     private final List<Layer> layers;
     private final Workspace ws = new Workspace();
+    private final GradientPool pool = new GradientPool();
     private final Buf[] outs, grads;
     private java.util.Set<String> frozen = java.util.Set.of();
     /** Per node: it or a node before it trains (backward runs through it); and whether it runs as in inference (a frozen batch norm). */
@@ -224,6 +225,7 @@ public final class Graph implements Model {
                 }
             }
             packed = PackedParams.pack(b, layers);
+            layers.forEach(l -> l.share(pool));
             fuse();
         } catch (RuntimeException e) {
             close(); // a device out of memory leaves no buffers behind
@@ -255,6 +257,11 @@ public final class Graph implements Model {
     }
 
     private Activation[] addAct; // per add node: the ReLU it applies as it stores (Fusion.intoAdd), or null
+
+    /** The pool the layers' gradients come from (tests count it). */
+    GradientPool gradients() {
+        return pool;
+    }
 
     @Override
     public Shape input() {
@@ -333,56 +340,72 @@ public final class Graph implements Model {
         for (int i = output.id; i >= 1; i--) {
             Node node = nodes.get(i);
             Buf g = grads[i];
-            if (g == null || (live != null && !live[i])) {
-                continue; // nothing downstream of this node reaches the output, or nothing before it trains
+            grads[i] = null;
+            if (g != null && (live == null || live[i])) { // else nothing downstream reaches the output, or nothing before it trains
+                backward(node, g);
             }
-            switch (node.kind) {
-                case LAYER -> {
-                    Node in = node.inputs.get(0);
-                    boolean needDx = in.id != 0 && (live == null || live[in.id]);
-                    Buf d = node.layer.backward(g, needDx);
-                    if (needDx) {
-                        accumulate(in, d);
-                    }
+            pool.give(g); // this node was its gradient's last reader
+        }
+        pool.endPass();
+    }
+
+    private void backward(Node node, Buf g) {
+        switch (node.kind) {
+            case LAYER -> {
+                Node in = node.inputs.get(0);
+                boolean needDx = in.id != 0 && (live == null || live[in.id]);
+                Buf d = node.layer.backward(g, needDx);
+                if (needDx) {
+                    accumulate(in, d);
                 }
-                case ADD -> {
-                    Buf d = g;
-                    if (addAct[node.id] != null) { // the fused ReLU's gradient, from the sum it stored
-                        d = ws.get(backend, node.name + ".d", g.shape());
-                        backend.activationBackward(addAct[node.id], 0f, outs[node.id], outs[node.id], g, d);
-                    }
-                    Buf sum = d;
-                    node.inputs.stream().filter(in -> live == null || live[in.id]).forEach(in -> accumulate(in, sum));
-                }
-                case CONCAT -> {
-                    int at = 0;
-                    for (int j = 0; j < node.inputs.size(); j++) {
-                        Node in = node.inputs.get(j);
-                        int c = shapes[in.id].dim(0);
-                        if (in.id != 0 && (live == null || live[in.id])) {
-                            Buf slice = ws.get(backend, node.name + ".d" + j, batch(g.shape().dim(0), shapes[in.id]));
-                            backend.copyChannels(g, at, slice, 0, c);
-                            accumulate(in, slice);
-                        }
-                        at += c;
-                    }
-                }
-                case INPUT -> throw new IllegalStateException();
+                pool.give(d);
             }
+            case ADD -> {
+                Buf d = g;
+                if (addAct[node.id] != null) { // the fused ReLU's gradient, from the sum it stored
+                    d = pool.take(backend, g.shape());
+                    backend.activationBackward(addAct[node.id], 0f, outs[node.id], outs[node.id], g, d);
+                } else {
+                    pool.retain(d);
+                }
+                Buf sum = d;
+                node.inputs.stream().filter(in -> live == null || live[in.id]).forEach(in -> accumulate(in, sum));
+                pool.give(d);
+            }
+            case CONCAT -> {
+                int at = 0;
+                for (int j = 0; j < node.inputs.size(); j++) {
+                    Node in = node.inputs.get(j);
+                    int c = shapes[in.id].dim(0);
+                    if (in.id != 0 && (live == null || live[in.id])) {
+                        Buf slice = pool.take(backend, batch(g.shape().dim(0), shapes[in.id]));
+                        backend.copyChannels(g, at, slice, 0, c);
+                        accumulate(in, slice);
+                        pool.give(slice);
+                    }
+                    at += c;
+                }
+            }
+            case INPUT -> throw new IllegalStateException();
         }
     }
 
-    /** A node read along several paths gets the sum of their gradients, in the fixed order the nodes run in reverse. */
+    /**
+     * A node read along several paths gets the sum of their gradients, in the fixed order the
+     * nodes run in reverse; grads[] holds each gradient once (the caller keeps its own hold).
+     */
     private void accumulate(Node in, Buf d) {
         if (in.id == 0) {
             return; // the graph's input needs no gradient
         }
         if (grads[in.id] == null) {
+            pool.retain(d);
             grads[in.id] = d;
             return;
         }
-        Buf sum = ws.get(backend, in.name + ".dsum", d.shape());
+        Buf sum = pool.take(backend, d.shape());
         backend.add(grads[in.id], d, sum);
+        pool.give(grads[in.id]);
         grads[in.id] = sum;
     }
 
@@ -431,6 +454,7 @@ public final class Graph implements Model {
     public void close() {
         layers.forEach(Layer::close);
         ws.close();
+        pool.close();
         if (packed != null) {
             packed.close();
         }

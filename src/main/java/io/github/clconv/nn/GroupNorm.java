@@ -110,7 +110,7 @@ public final class GroupNorm implements Layer {
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
-        Buf dx = ws.get(b, "dx", x.shape());
+        Buf dx = ws.gradient(b, "dx", x.shape());
         Shape stats = Shape.of(x.shape().dim(0) * g);
         b.groupNormBackward(x, g, params.value("weight"), ws.get(b, "mean", stats), ws.get(b, "invstd", stats), dy, dx, params.grad("weight"),
                 params.grad("bias"));
@@ -125,6 +125,11 @@ public final class GroupNorm implements Layer {
     @Override
     public void adopt(List<Param> trainable) {
         params.adopt(trainable);
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

@@ -57,6 +57,14 @@ public interface Layer extends AutoCloseable {
     default void frozen(java.util.Set<String> names) {
     }
 
+    /**
+     * From now on backward() takes its returned gradient (and any buffer it needs only during the
+     * call) from the model's pool, and gives its scratch back before returning; the model gives
+     * the returned gradient back once the layer before has read it.
+     */
+    default void share(GradientPool pool) {
+    }
+
     @Override
     default void close() {
     }

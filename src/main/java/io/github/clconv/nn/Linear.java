@@ -66,7 +66,7 @@ public final class Linear implements Layer {
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
-        Buf dx = needDx ? ws.get(b, "dx", x.shape()) : null;
+        Buf dx = needDx ? ws.gradient(b, "dx", x.shape()) : null;
         b.linearBackward(x, params.value("weight"), dy, dx, frozen ? null : params.grad("weight"), frozen ? null : params.grad("bias"));
         return dx;
     }
@@ -86,6 +86,11 @@ public final class Linear implements Layer {
     @Override
     public void adopt(List<Param> trainable) {
         params.adopt(trainable);
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class PRelu implements Layer {
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
-        Buf dx = ws.get(b, "dx", x.shape());
+        Buf dx = ws.gradient(b, "dx", x.shape());
         b.preluBackward(x, params.value("weight"), dy, dx, params.grad("weight"));
         return dx;
     }
@@ -74,6 +74,11 @@ public final class PRelu implements Layer {
     @Override
     public void adopt(List<Param> trainable) {
         params.adopt(trainable);
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

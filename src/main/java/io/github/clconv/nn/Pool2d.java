@@ -91,13 +91,18 @@ public final class Pool2d implements Layer {
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
-        Buf dx = ws.get(b, "dx", g.input());
+        Buf dx = ws.gradient(b, "dx", g.input());
         if (max) {
             b.maxPoolBackward(dy, ws.get(b, "argmax", g.output()), g, dx);
         } else {
             b.avgPoolBackward(dy, g, dx);
         }
         return dx;
+    }
+
+    @Override
+    public void share(GradientPool pool) {
+        ws.share(pool);
     }
 
     @Override

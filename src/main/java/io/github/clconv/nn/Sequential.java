@@ -19,6 +19,7 @@ public final class Sequential implements Model {
     private final Shape input;
     private final Backend backend;
     private PackedParams packed;
+    private final GradientPool pool = new GradientPool();
     private java.util.Set<String> frozen = java.util.Set.of();
     /** Per layer: it or a layer before it trains; whether it runs as in inference (a frozen batch norm). Null: all train. */
     private boolean[] live, inference;
@@ -37,6 +38,7 @@ public final class Sequential implements Model {
                 s = out;
             }
             packTrainable();
+            layers.forEach(l -> l.share(pool));
             fuse();
         } catch (RuntimeException e) {
             close(); // a bad spec or a device out of memory leaves no buffers behind
@@ -126,13 +128,27 @@ public final class Sequential implements Model {
         Buf d = dOut;
         for (int i = layers.size() - 1; i >= 0 && (live == null || live[i]); i--) {
             if (i >= 1 && reluBeforeMaxPool(i - 1)) { // forward ran the pool (i) before the relu (i - 1)
-                d = layers.get(i - 1).backward(d, true);
-                d = layers.get(i).backward(d, i - 1 > 0 && (live == null || live[i - 2]));
+                d = back(i - 1, d, true);
+                d = back(i, d, i - 1 > 0 && (live == null || live[i - 2]));
                 i--;
                 continue;
             }
-            d = layers.get(i).backward(d, i > 0 && (live == null || live[i - 1]));
+            d = back(i, d, i > 0 && (live == null || live[i - 1]));
         }
+        pool.give(d);
+        pool.endPass();
+    }
+
+    /** The pool the layers' gradients come from (tests count it). */
+    GradientPool gradients() {
+        return pool;
+    }
+
+    /** Layer i's backward, after which dy is read no more. */
+    private Buf back(int i, Buf dy, boolean needDx) {
+        Buf dx = layers.get(i).backward(dy, needDx);
+        pool.give(dy);
+        return dx;
     }
 
     @Override
@@ -169,6 +185,7 @@ public final class Sequential implements Model {
     @Override
     public void close() {
         layers.forEach(Layer::close);
+        pool.close();
         if (packed != null) {
             packed.close();
         }

@@ -19,6 +19,48 @@ final class Workspace implements AutoCloseable {
     static final int SHAPES = 4;
     private final Map<String, LinkedHashMap<Shape, Buf>> buffers = new HashMap<>();
     private final Map<String, Buf[]> views = new HashMap<>(); // name -> {base, view of it}
+    private GradientPool pool;
+
+    /** From now on gradient() and scratch() draw from the model's shared pool. */
+    void share(GradientPool p) {
+        pool = p;
+    }
+
+    /**
+     * A gradient the layer's backward returns: from the shared pool when there is one (the model
+     * gives it back once read), else the layer's own, under name.
+     */
+    Buf gradient(Backend b, String name, Shape shape) {
+        return pool != null ? pool.take(b, shape) : get(b, name, shape);
+    }
+
+    /** A buffer used only within one backward call; hand it to done() before returning. */
+    Buf scratch(Backend b, String name, Shape shape) {
+        return gradient(b, name, shape);
+    }
+
+    void done(Buf scratch) {
+        if (pool != null) {
+            pool.give(scratch);
+        }
+    }
+
+    /** dy returned as the layer's input gradient unchanged: the model gives it back twice. */
+    Buf passOn(Buf dy) {
+        if (pool != null) {
+            pool.retain(dy);
+        }
+        return dy;
+    }
+
+    /** view() of a gradient, holding the pooled base for as long as the view is held. */
+    Buf gradientView(Backend b, String name, Buf base, Shape shape) {
+        Buf v = view(b, name, base, shape);
+        if (pool != null) {
+            pool.alias(v, base);
+        }
+        return v;
+    }
 
     Buf get(Backend b, String name, Shape shape) {
         LinkedHashMap<Shape, Buf> byShape = buffers.computeIfAbsent(name, k -> new LinkedHashMap<>(8, 0.75f, true));

@@ -73,38 +73,77 @@ class GraphTest {
         }
     }
 
+    /**
+     * Every gradient path through a model's shared gradient buffers: a ReLU fused into a residual
+     * add, a relu before a max pool (run after it), a flatten's view of a pooled gradient, a node
+     * read by three others, and a plain Sequential.
+     */
+    static final String[] GRADIENT_SPECS = {SPEC,
+            "conv(6,3,p=1)-relu-res[conv(6,3,p=1,bias=0)-bn-relu-conv(6,3,p=1)]-relu-cat[|conv(2,1)-relu|tanh]-flatten-linear(5)",
+            "conv(4,3,p=1)-relu-maxpool(2)-flatten-linear(7)-relu-linear(5)"};
+
     /** L = sum(forward(x) * r); every trainable value's dL/dv against (L(v+h) - L(v-h)) / 2h, in double precision. */
     @Test
     void gradientsMatchCentralDifferences() {
         ReferenceBackend ref = new ReferenceBackend();
         Random rnd = new Random(SEED);
         System.out.println("GraphTest seed " + SEED);
-        try (Model m = ModelSpec.parse(SPEC).build(Shape.of(3, 7, 6), ref, SEED)) {
-            Buf x = random(ref, Shape.of(3, 3, 7, 6), rnd), r = random(ref, Shape.of(3, 5), rnd);
-            double[] weights = ref.raw(r);
-            m.forward(x, true);
-            m.backward(r);
-            int checked = 0;
-            for (NamedParam np : m.params()) {
-                if (!np.param().trainable()) {
-                    continue;
-                }
-                double[] v = ref.raw(np.param().value()), g = ref.raw(np.param().grad()).clone();
-                for (int i = 0; i < v.length; i += 1 + v.length / 7) {
-                    double keep = v[i], h = 1e-5;
-                    v[i] = keep + h;
-                    double lp = dot(ref.raw(m.forward(x, true)), weights);
-                    v[i] = keep - h;
-                    double lm = dot(ref.raw(m.forward(x, true)), weights);
-                    v[i] = keep;
-                    double numeric = (lp - lm) / (2 * h);
-                    if (Math.abs(numeric - g[i]) > 1e-5 * Math.max(1, Math.abs(numeric))) {
-                        fail(np.name() + "[" + i + "] (seed " + SEED + "): analytic " + g[i] + ", numeric " + numeric);
+        for (String spec : GRADIENT_SPECS) {
+            try (Model m = ModelSpec.parse(spec).build(Shape.of(3, 7, 6), ref, SEED)) {
+                Buf x = random(ref, Shape.of(3, 3, 7, 6), rnd), r = random(ref, Shape.of(3, 5), rnd);
+                double[] weights = ref.raw(r);
+                m.forward(x, true);
+                m.backward(r);
+                m.forward(x, true);
+                m.backward(r); // the second pass runs on buffers the first gave back
+                GradientPool pool = m instanceof Graph g ? g.gradients() : ((Sequential) m).gradients();
+                assertEquals(0, pool.held(), spec + ": a gradient buffer still held after backward");
+                int checked = 0;
+                for (NamedParam np : m.params()) {
+                    if (!np.param().trainable()) {
+                        continue;
                     }
-                    checked++;
+                    double[] v = ref.raw(np.param().value()), g = ref.raw(np.param().grad()).clone();
+                    for (int i = 0; i < v.length; i += 1 + v.length / 7) {
+                        double keep = v[i], h = 1e-5;
+                        v[i] = keep + h;
+                        double lp = dot(ref.raw(m.forward(x, true)), weights);
+                        v[i] = keep - h;
+                        double lm = dot(ref.raw(m.forward(x, true)), weights);
+                        v[i] = keep;
+                        double numeric = (lp - lm) / (2 * h);
+                        if (Math.abs(numeric - g[i]) > 1e-5 * Math.max(1, Math.abs(numeric))) {
+                            fail(spec + ": " + np.name() + "[" + i + "] (seed " + SEED + "): analytic " + g[i] + ", numeric " + numeric);
+                        }
+                        checked++;
+                    }
                 }
+                assertTrue(checked > 30, spec + ": checked " + checked + " values");
             }
-            assertTrue(checked > 50, "checked " + checked + " values");
+        }
+    }
+
+    /**
+     * resnet20's 60-odd layers share a handful of gradient buffers, every one of them free again
+     * after each backward pass (a per-layer buffer each, as before, would make one per layer).
+     */
+    @Test
+    void layersShareGradientBuffers() {
+        ReferenceBackend ref = new ReferenceBackend();
+        Random rnd = new Random(SEED + 2);
+        try (Model m = ModelSpec.parse("resnet20").build(Shape.of(3, 12, 12), ref, SEED)) {
+            Graph g = (Graph) m;
+            Buf x = random(ref, Shape.of(2, 3, 12, 12), rnd), r = random(ref, Shape.of(2, 10), rnd);
+            m.forward(x, true);
+            int beforeBackward = ref.liveBuffers();
+            for (int pass = 0; pass < 3; pass++) {
+                m.backward(r);
+                assertEquals(0, g.gradients().held(), "pass " + pass + ": a gradient buffer still held after backward");
+                m.forward(x, true);
+            }
+            int made = g.gradients().made();
+            assertEquals(made, ref.liveBuffers() - beforeBackward, "every buffer backward made is the pool's");
+            assertTrue(made <= 16, "resnet20 made " + made + " gradient buffers for " + g.layers().size() + " layers");
         }
     }
 
