@@ -37,8 +37,9 @@ for i in $(seq 0 $((n - 1))); do
   echo "zoo-verify: device $i, direct convolution forced, in both data-movement layouts" >&2
   v --device $i --cases 24 --only conv2d --conv-algo direct
   v --device $i --cases 24 --only conv2d --conv-algo direct --movement element
-  echo "zoo-verify: device $i, depthwise convolution forced" >&2
-  v --device $i --cases 26 --only conv2d --conv-algo depthwise
+  echo "zoo-verify: device $i, depthwise convolution forced, in both data-movement layouts" >&2
+  v --device $i --cases 30 --only conv2d --conv-algo depthwise --movement row
+  v --device $i --cases 30 --only conv2d --conv-algo depthwise --movement element
 done
 '
 echo "zoo-verify: every zoo device agrees with the reference" >&2

@@ -13,12 +13,17 @@ import io.github.clconv.tensor.Shape;
  */
 final class ClDepthwise implements ConvAlgorithm {
     private static final KernelRef FORWARD = new KernelRef("depthwise.cl", "depthwise_forward");
+    private static final KernelRef FORWARD_ROWS = new KernelRef("depthwise.cl", "depthwise_forward_rows");
     private static final KernelRef BACKWARD_DATA = new KernelRef("depthwise.cl", "depthwise_backward_data");
+    private static final KernelRef BACKWARD_DATA_ROWS = new KernelRef("depthwise.cl", "depthwise_backward_data_rows");
     private static final KernelRef BACKWARD_WEIGHT = new KernelRef("depthwise.cl", "depthwise_backward_weight");
     private final ClContext cl;
+    /** MovementTuner's verdict: an output per work-item where they run in SIMD lanes, else a row each, 16 outputs at a time. */
+    private final boolean elementwise;
 
-    ClDepthwise(ClContext cl) {
+    ClDepthwise(ClContext cl, boolean elementwise) {
         this.cl = cl;
+        this.elementwise = elementwise;
     }
 
     @Override
@@ -43,15 +48,33 @@ final class ClDepthwise implements ConvAlgorithm {
 
     @Override
     public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
-        cl.kernel(FORWARD).args(cat(new Object[]{x, w, bias != null ? bias : w, ConvAlgorithm.flags(bias, act), y}, geom(g))).run(g.output().size());
+        int flags = ConvAlgorithm.flags(bias, act);
+        if (elementwise) {
+            cl.kernel(FORWARD).args(cat(new Object[]{x, w, bias != null ? bias : w, flags, y}, geom(g))).run(g.output().size());
+        } else {
+            cl.kernel(FORWARD_ROWS).args(cat(new Object[]{x, w, bias != null ? bias : w, flags, 0, y}, geom(g))).run((long) g.n() * g.c() * g.oh());
+        }
     }
 
     @Override
     public void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
-        if (dx != null) {
+        if (dx != null && !elementwise && g.stride() == 1 && g.r() - 1 - g.pad() >= 0 && g.s() - 1 - g.pad() >= 0 && g.r() == g.s()) {
+            // stride 1: dy through the turned filters with padding R-1-pad is dx, a row at a time
+            Object[] turned = {g.n(), g.c(), g.oh(), g.ow(), g.h(), g.w(), g.r(), g.s(), 1, g.r() - 1 - g.pad()};
+            cl.kernel(FORWARD_ROWS).args(cat(new Object[]{dy, w, w, 0, 1, dx}, turned)).run((long) g.n() * g.c() * g.h());
+        } else if (dx != null && !elementwise && g.stride() == 2) {
+            cl.kernel(BACKWARD_DATA_ROWS).args(dy, w, dx, g.n(), g.c(), g.h(), g.w(), g.oh(), g.ow(), g.r(), g.s(), g.pad())
+                    .run((long) g.n() * g.c() * g.h());
+        } else if (dx != null) {
             cl.kernel(BACKWARD_DATA).args(cat(new Object[]{dy, w, dx}, geom(g))).run(g.input().size());
         }
         if (dw == null) { // frozen (Checks: its bias too)
+            return;
+        }
+        if (!elementwise && g.r() == g.s() && g.r() <= 5) {
+            cl.kernel("depthwise.cl", "-DKS=" + g.r(), "depthwise_backward_weight_rows")
+                    .args(x, dy, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.h(), g.w(), g.oh(), g.ow(), g.stride(), g.pad())
+                    .run(g.c());
             return;
         }
         cl.kernel(BACKWARD_WEIGHT).args(cat(new Object[]{x, dy, dw, db != null ? db : dw, db != null ? 1 : 0}, geom(g)))

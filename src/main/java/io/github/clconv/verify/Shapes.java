@@ -47,6 +47,12 @@ public final class Shapes {
             case 23: return new ConvGeom(2, 13, 11, 9, 13, 3, 3, 2, 1, 13);
             case 24: return new ConvGeom(3, 5, 8, 10, 5, 5, 5, 1, 0, 5);
             case 25: return new ConvGeom(2, 3, 1, 1, 3, 3, 3, 1, 1, 3);
+            // depthwise rows wide enough for the row kernels' vectors of 16: stride 1 (a middle vector inside,
+            // the last partial), stride 2 (a vector of even lanes inside), 5x5, and pad 2 (the input gradient's turned pad 0)
+            case 26: return new ConvGeom(2, 3, 5, 41, 3, 3, 3, 1, 1, 3);
+            case 27: return new ConvGeom(1, 4, 5, 67, 4, 3, 3, 2, 1, 4);
+            case 28: return new ConvGeom(2, 2, 7, 37, 2, 5, 5, 1, 2, 2);
+            case 29: return new ConvGeom(1, 3, 6, 20, 3, 3, 3, 1, 2, 3);
             default:
         }
         while (true) {
