@@ -5,11 +5,21 @@
  * channel, each work-item summing a strided share in which consecutive work-items read
  * consecutive addresses, then reduction.h's tree: deterministic. Two passes (mean, then
  * variance). Biased variance normalises; the unbiased one enters the running
- * estimate (PyTorch). relu = 1 fuses the ReLU that follows: bn_apply clamps its output at 0,
- * and backward lets dy through only where that output y is > 0.
+ * estimate (PyTorch). act fuses the activation that follows: 1 ReLU (bn_apply clamps its
+ * output at 0, backward lets dy through only where that output y is > 0), 2 ReLU6 (clamped
+ * to [0, 6], dy through where 0 < y < 6, as PyTorch's hardtanh backward).
  */
 
 #include "reduction.h"
+
+#define BN_ACT(v, act) ((act) == 2 ? fmin(fmax((v), 0.0f), 6.0f) : (act) ? fmax((v), 0.0f) : (v))
+#define BN_CUT(y, act) ((act) && ((y) <= 0.0f || ((act) == 2 && (y) >= 6.0f)))
+
+/* Nonzero in the lanes where the fused activation stopped the gradient (act != 0). */
+inline int16 bn_cut16(float16 y, int act) {
+    const int16 below = y <= 0.0f;
+    return act == 2 ? below | (y >= 6.0f) : below;
+}
 
 kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
 void bn_stats(global const float* x, global float* mean_out, global float* invstd_out,
@@ -42,7 +52,7 @@ void bn_stats(global const float* x, global float* mean_out, global float* invst
    estimate. One work-item per element. */
 kernel void bn_apply(global const float* x, global const float* mean, global const float* stat2,
                      global const float* gamma, global const float* beta, global float* y,
-                     int infer, int relu, float eps, int C, int P, int total) {
+                     int infer, int act, float eps, int C, int P, int total) {
     const int e = get_global_id(0);
     if (e >= total) {
         return;
@@ -51,12 +61,12 @@ kernel void bn_apply(global const float* x, global const float* mean, global con
     const float inv = infer ? rsqrt(stat2[c] + eps) : stat2[c];
     const float scale = inv * gamma[c];
     const float v = x[e] * scale + (beta[c] - mean[c] * scale);
-    y[e] = relu ? fmax(v, 0.0f) : v;
+    y[e] = BN_ACT(v, act);
 }
 
 /* dgamma[c] = sum dy * xhat, dbeta[c] = sum dy; one work-group per channel as in bn_stats. */
 kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
-void bn_backward_reduce(global const float* x, global const float* dy, global const float* y, int relu, global const float* mean,
+void bn_backward_reduce(global const float* x, global const float* dy, global const float* y, int act, global const float* mean,
                         global const float* invstd, global float* dgamma, global float* dbeta, int N, int C, int P) {
     local float s[RED];
     const int c = get_group_id(0), l = get_local_id(0);
@@ -66,7 +76,7 @@ void bn_backward_reduce(global const float* x, global const float* dy, global co
     for (int j = l; j < M; j += RED) {
         const int n = j / P;
         const int o = (n * C + c) * P + (j - n * P);
-        const float g = relu && y[o] <= 0.0f ? 0.0f : dy[o];
+        const float g = BN_CUT(y[o], act) ? 0.0f : dy[o];
         a += g;
         b += g * (x[o] - mc);
     }
@@ -79,7 +89,7 @@ void bn_backward_reduce(global const float* x, global const float* dy, global co
 }
 
 /* dx = gamma * invstd / M * (M*dy - sum dy - xhat * sum dy*xhat); one work-item per element. */
-kernel void bn_backward_apply(global const float* x, global const float* dy, global const float* y, int relu, global const float* mean,
+kernel void bn_backward_apply(global const float* x, global const float* dy, global const float* y, int act, global const float* mean,
                               global const float* invstd, global const float* gamma, global const float* dgamma,
                               global const float* dbeta, global float* dx, int N, int C, int P, int total) {
     const int e = get_global_id(0);
@@ -89,7 +99,7 @@ kernel void bn_backward_apply(global const float* x, global const float* dy, glo
     const int c = (e / P) % C;
     const float M = (float)(N * P);
     const float xhat = (x[e] - mean[c]) * invstd[c];
-    const float g = relu && y[e] <= 0.0f ? 0.0f : dy[e];
+    const float g = BN_CUT(y[e], act) ? 0.0f : dy[e];
     dx[e] = gamma[c] * invstd[c] / M * (M * g - dbeta[c] - xhat * dgamma[c]);
 }
 
@@ -122,7 +132,7 @@ void bn_stats_rows(global const float* x, global float* mean_out, global float* 
 }
 
 kernel __attribute__((reqd_work_group_size(RED, 1, 1)))
-void bn_backward_reduce_rows(global const float* x, global const float* dy, global const float* y, int relu, global const float* mean,
+void bn_backward_reduce_rows(global const float* x, global const float* dy, global const float* y, int act, global const float* mean,
                              global const float* invstd, global float* dgamma, global float* dbeta, int N, int C, int P) {
     local float s[RED];
     const int c = get_group_id(0), l = get_local_id(0);
@@ -134,15 +144,15 @@ void bn_backward_reduce_rows(global const float* x, global const float* dy, glob
         int p = 0;
         for (; p + 16 <= P; p += 16) {
             float16 g = vload16(0, dy + o + p);
-            if (relu) {
-                g = select(g, (float16)(0.0f), vload16(0, y + o + p) <= 0.0f);
+            if (act) {
+                g = select(g, (float16)(0.0f), bn_cut16(vload16(0, y + o + p), act));
             }
             a16 += g;
             b16 += g * (vload16(0, x + o + p) - mc);
         }
         float a0 = 0.0f, b0 = 0.0f;
         for (; p < P; p++) {
-            const float g = relu && y[o + p] <= 0.0f ? 0.0f : dy[o + p];
+            const float g = BN_CUT(y[o + p], act) ? 0.0f : dy[o + p];
             a0 += g;
             b0 += g * (x[o + p] - mc);
         }
@@ -161,7 +171,7 @@ void bn_backward_reduce_rows(global const float* x, global const float* dy, glob
    element, and the plane is walked in order (CPU runtimes; MovementTuner chooses). */
 kernel void bn_apply_rows(global const float* x, global const float* mean, global const float* stat2,
                           global const float* gamma, global const float* beta, global float* y,
-                          int infer, int relu, float eps, int C, int P, int planes) {
+                          int infer, int act, float eps, int C, int P, int planes) {
     const int r = get_global_id(0);
     if (r >= planes) {
         return;
@@ -174,16 +184,16 @@ kernel void bn_apply_rows(global const float* x, global const float* mean, globa
     int p = 0;
     for (; p + 16 <= P; p += 16) {
         const float16 v = vload16(0, xp + p) * scale + shift;
-        vstore16(relu ? fmax(v, 0.0f) : v, 0, yp + p);
+        vstore16(BN_ACT(v, act), 0, yp + p);
     }
     for (; p < P; p++) {
         const float v = xp[p] * scale + shift;
-        yp[p] = relu ? fmax(v, 0.0f) : v;
+        yp[p] = BN_ACT(v, act);
     }
 }
 
 /* bn_backward_apply with a work-item per plane. */
-kernel void bn_backward_apply_rows(global const float* x, global const float* dy, global const float* y, int relu, global const float* mean,
+kernel void bn_backward_apply_rows(global const float* x, global const float* dy, global const float* y, int act, global const float* mean,
                                    global const float* invstd, global const float* gamma, global const float* dgamma,
                                    global const float* dbeta, global float* dx, int N, int C, int P, int planes) {
     const int r = get_global_id(0);
@@ -197,14 +207,14 @@ kernel void bn_backward_apply_rows(global const float* x, global const float* dy
     int p = 0;
     for (; p + 16 <= P; p += 16) {
         float16 g = vload16(0, dy + o + p);
-        if (relu) {
-            g = select(g, (float16)(0.0f), vload16(0, y + o + p) <= 0.0f);
+        if (act) {
+            g = select(g, (float16)(0.0f), bn_cut16(vload16(0, y + o + p), act));
         }
         const float16 xhat = (vload16(0, x + o + p) - mc) * ic;
         vstore16(k * (M * g - db - xhat * dg), 0, dx + o + p);
     }
     for (; p < P; p++) {
-        const float g = relu && y[o + p] <= 0.0f ? 0.0f : dy[o + p];
+        const float g = BN_CUT(y[o + p], act) ? 0.0f : dy[o + p];
         const float xhat = (x[o + p] - mc) * ic;
         dx[o + p] = k * (M * g - db - xhat * dg);
     }

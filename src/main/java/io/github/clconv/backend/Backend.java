@@ -437,43 +437,51 @@ public abstract class Backend implements AutoCloseable {
 
     protected abstract void doBatchNormBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta);
 
-    /** batchNormTrainForward then ReLU on y: one pass over the data where the backend fuses them. */
+    /** batchNormTrainForward then act (ReLU or ReLU6) on y: one pass over the data where the backend fuses them. */
     public final void batchNormReluTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
-            Buf y, Buf saveMean, Buf saveInvStd) {
+            Buf y, Buf saveMean, Buf saveInvStd, Activation act) {
         Checks.batchNorm("batchnorm_relu", x, gamma, beta, runMean, runVar, saveMean, saveInvStd);
         Checks.elementwise("batchnorm_relu", x, y);
         Checks.batchNormHyper("batchnorm_relu", momentum, eps);
-        doBatchNormReluTrainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd);
+        Checks.fusedActivation("batchnorm_relu", act);
+        doBatchNormReluTrainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, act);
     }
 
     protected void doBatchNormReluTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
-            Buf y, Buf saveMean, Buf saveInvStd) {
+            Buf y, Buf saveMean, Buf saveInvStd, Activation act) {
         batchNormTrainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd);
-        activationForward(Activation.RELU, 0f, y, y);
+        activationForward(act, 0f, y, y);
     }
 
-    public final void batchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
+    public final void batchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y, Activation act) {
         Checks.batchNorm("batchnorm_relu", x, gamma, beta, runMean, runVar);
         Checks.elementwise("batchnorm_relu", x, y);
         Checks.batchNormHyper("batchnorm_relu", 0, eps);
-        doBatchNormReluInferForward(x, gamma, beta, runMean, runVar, eps, y);
+        Checks.fusedActivation("batchnorm_relu", act);
+        doBatchNormReluInferForward(x, gamma, beta, runMean, runVar, eps, y, act);
     }
 
-    protected void doBatchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
+    protected void doBatchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y, Activation act) {
         batchNormInferForward(x, gamma, beta, runMean, runVar, eps, y);
-        activationForward(Activation.RELU, 0f, y, y);
+        activationForward(act, 0f, y, y);
     }
 
-    /** The backward of batchNormRelu*Forward: y is its output, zero where the ReLU cut (and there dy does not pass). */
-    public final void batchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+    /**
+     * The backward of batchNormRelu*Forward: y is its output, and dy passes only where act let the
+     * value through (y > 0, and below 6 for ReLU6).
+     */
+    public final void batchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta,
+                                            Activation act) {
         Checks.batchNorm("batchnorm_relu backward", x, gamma, saveMean, saveInvStd, dgamma, dbeta);
         Checks.elementwise("batchnorm_relu backward", x, y, dy, dx);
-        doBatchNormReluBackward(x, gamma, saveMean, saveInvStd, y, dy, dx, dgamma, dbeta);
+        Checks.fusedActivation("batchnorm_relu backward", act);
+        doBatchNormReluBackward(x, gamma, saveMean, saveInvStd, y, dy, dx, dgamma, dbeta, act);
     }
 
-    protected void doBatchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+    protected void doBatchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta,
+                                           Activation act) {
         try (Buf masked = zeros(dy.shape())) {
-            activationBackward(Activation.RELU, 0f, y, y, dy, masked); // y > 0 exactly where the ReLU's input was
+            activationBackward(act, 0f, y, y, dy, masked); // from the output: the activation's input was inside exactly there
             batchNormBackward(x, gamma, saveMean, saveInvStd, masked, dx, dgamma, dbeta);
         }
     }

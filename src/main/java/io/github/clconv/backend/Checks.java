@@ -69,6 +69,13 @@ public final class Checks {
         }
     }
 
+    /** A normalisation's fused activation: ReLU or ReLU6. */
+    public static void fusedActivation(String op, Activation act) {
+        if (act != Activation.RELU && act != Activation.RELU6) {
+            throw new IllegalArgumentException(op + ": the fused activation is relu or relu6, not " + (act == null ? "none" : act.token));
+        }
+    }
+
     public static void conv(ConvGeom g, Buf x, Buf w, Buf bias, Buf y) {
         shape("conv2d", "input", x, g.input());
         shape("conv2d", "weight", w, g.weight());

@@ -12,7 +12,7 @@ public final class ActivationLayer implements Layer {
     private final Workspace ws = new Workspace();
     private Backend b;
     private Buf x, y;
-    private boolean through; // the layer before applies this activation (Fusion: BatchNorm.fuseRelu, Conv2d.fuseActivation)
+    private boolean through; // the layer before applies this activation (Fusion: BatchNorm and Conv2d.fuseActivation)
 
     void passThrough() {
         through = true;

@@ -19,14 +19,14 @@ public final class BatchNorm implements Layer {
     private Backend b;
     private Buf saveMean, saveInvStd;
     private Buf x, y;
-    private boolean relu;
+    private io.github.clconv.backend.Activation act; // the ReLU or ReLU6 applied in the same pass, or null
 
     /**
-     * The model found a ReLU that reads only this layer's output: this layer applies it in
-     * the same pass (forward and backward), and that ReLU passes its data through.
+     * The model found a ReLU or ReLU6 that reads only this layer's output: this layer applies it
+     * in the same pass (forward and backward), and that layer passes its data through.
      */
-    void fuseRelu(ActivationLayer next) {
-        relu = true;
+    void fuseActivation(ActivationLayer next) {
+        act = next.kind;
         next.passThrough();
     }
 
@@ -102,12 +102,12 @@ public final class BatchNorm implements Layer {
         Buf g = params.value("weight"), beta = params.value("bias"), rm = params.value("running_mean"), rv = params.value("running_var");
         if (training && sync != null && sync.replicas() > 1) {
             syncedForward(x, g, beta, rm, rv);
-        } else if (training && relu) {
-            b.batchNormReluTrainForward(x, g, beta, rm, rv, MOMENTUM, EPS, y, saveMean, saveInvStd);
+        } else if (training && act != null) {
+            b.batchNormReluTrainForward(x, g, beta, rm, rv, MOMENTUM, EPS, y, saveMean, saveInvStd, act);
         } else if (training) {
             b.batchNormTrainForward(x, g, beta, rm, rv, MOMENTUM, EPS, y, saveMean, saveInvStd);
-        } else if (relu) {
-            b.batchNormReluInferForward(x, g, beta, rm, rv, EPS, y);
+        } else if (act != null) {
+            b.batchNormReluInferForward(x, g, beta, rm, rv, EPS, y, act);
         } else {
             b.batchNormInferForward(x, g, beta, rm, rv, EPS, y);
         }
@@ -117,8 +117,8 @@ public final class BatchNorm implements Layer {
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         Buf dx = ws.gradient(b, "dx", x.shape());
-        if (relu) {
-            b.batchNormReluBackward(x, params.value("weight"), saveMean, saveInvStd, y, dy, dx, params.grad("weight"), params.grad("bias"));
+        if (act != null) {
+            b.batchNormReluBackward(x, params.value("weight"), saveMean, saveInvStd, y, dy, dx, params.grad("weight"), params.grad("bias"), act);
         } else {
             b.batchNormBackward(x, params.value("weight"), saveMean, saveInvStd, dy, dx, params.grad("weight"), params.grad("bias"));
         }
@@ -180,8 +180,8 @@ public final class BatchNorm implements Layer {
         b.write(syncVar, gv);
         b.write(rm, runM);
         b.write(rv, runV);
-        if (relu) {
-            b.batchNormReluInferForward(x, g, beta, saveMean, syncVar, EPS, y);
+        if (act != null) {
+            b.batchNormReluInferForward(x, g, beta, saveMean, syncVar, EPS, y, act);
         } else {
             b.batchNormInferForward(x, g, beta, saveMean, syncVar, EPS, y);
         }

@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * The fusions every model type gets, decided in one place: a model describes its data flow as
  * links from a layer to the one layer that alone reads its output, and this pass fuses what
- * it can: a ReLU into the batch norm before it (one pass over the data forward and backward,
- * BatchNorm.fuseRelu), and a ReLU or ReLU6 into the convolution before it (the convolution's
+ * it can: a ReLU or ReLU6 into the batch norm before it (one pass over the data forward and
+ * backward, BatchNorm.fuseActivation), and into the convolution before it (the convolution's
  * epilogue, Conv2d.fuseActivation: no pass of its own forward; after batch norms are folded for
  * inference, every conv-bn-relu is one kernel's output). A new fusion is one more rule here,
  * not one per model type.
@@ -27,20 +27,26 @@ final class Fusion {
      * values through. null: none.
      */
     static Activation intoAdd(Layer soleReader) {
-        if (soleReader instanceof ActivationLayer a && (a.kind == Activation.RELU || a.kind == Activation.RELU6)) {
+        if (soleReader instanceof ActivationLayer a && fusable(a)) {
             a.passThrough();
             return a.kind;
         }
         return null;
     }
 
+    /** The activations an epilogue applies: ReLU and ReLU6 (their gradient follows from their output). */
+    private static boolean fusable(ActivationLayer a) {
+        return a.kind == Activation.RELU || a.kind == Activation.RELU6;
+    }
+
     static void apply(List<Link> links) {
         for (Link l : links) {
-            if (l.producer() instanceof BatchNorm bn && l.soleReader() instanceof ActivationLayer a && a.kind == Activation.RELU) {
-                bn.fuseRelu(a);
-            } else if (l.producer() instanceof Conv2d c && l.soleReader() instanceof ActivationLayer a
-                    && (a.kind == Activation.RELU || a.kind == Activation.RELU6)) {
-                c.fuseActivation(a);
+            if (l.soleReader() instanceof ActivationLayer a && fusable(a)) {
+                if (l.producer() instanceof BatchNorm bn) {
+                    bn.fuseActivation(a);
+                } else if (l.producer() instanceof Conv2d c) {
+                    c.fuseActivation(a);
+                }
             }
         }
     }

@@ -205,26 +205,27 @@ public final class ClBackend extends Backend {
     @Override
     protected void doBatchNormTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
                                       Buf y, Buf saveMean, Buf saveInvStd) {
-        norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, false);
+        norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, null);
     }
 
     @Override protected void doBatchNormInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
-        norm.inferForward(x, gamma, beta, runMean, runVar, eps, y, false);
+        norm.inferForward(x, gamma, beta, runMean, runVar, eps, y, null);
     }
     @Override protected void doBatchNormBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
-        norm.backward(x, gamma, saveMean, saveInvStd, null, dy, dx, dgamma, dbeta);
+        norm.backward(x, gamma, saveMean, saveInvStd, null, null, dy, dx, dgamma, dbeta);
     }
     @Override
     protected void doBatchNormReluTrainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps,
-                                          Buf y, Buf saveMean, Buf saveInvStd) {
-        norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, true);
+                                          Buf y, Buf saveMean, Buf saveInvStd, Activation act) {
+        norm.trainForward(x, gamma, beta, runMean, runVar, momentum, eps, y, saveMean, saveInvStd, act);
     }
 
-    @Override protected void doBatchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y) {
-        norm.inferForward(x, gamma, beta, runMean, runVar, eps, y, true);
+    @Override protected void doBatchNormReluInferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y, Activation act) {
+        norm.inferForward(x, gamma, beta, runMean, runVar, eps, y, act);
     }
-    @Override protected void doBatchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
-        norm.backward(x, gamma, saveMean, saveInvStd, y, dy, dx, dgamma, dbeta);
+    @Override protected void doBatchNormReluBackward(Buf x, Buf gamma, Buf saveMean, Buf saveInvStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta,
+                                                     Activation act) {
+        norm.backward(x, gamma, saveMean, saveInvStd, y, act, dy, dx, dgamma, dbeta);
     }
     @Override protected void doPreluForward(Buf x, Buf a, Buf y) { elementwise.preluForward(x, a, y); }
     @Override protected void doPreluBackward(Buf x, Buf a, Buf dy, Buf dx, Buf da) { elementwise.preluBackward(x, a, dy, dx, da); }

@@ -1,5 +1,6 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.Shape;
 
@@ -23,46 +24,51 @@ final class ClNorm {
         this.elementwise = elementwise;
     }
 
-    private void apply(Buf x, Buf mean, Buf stat2, Buf gamma, Buf beta, Buf y, boolean infer, boolean relu, float eps, Shape s) {
+    private void apply(Buf x, Buf mean, Buf stat2, Buf gamma, Buf beta, Buf y, boolean infer, Activation act, float eps, Shape s) {
         int c = s.dim(1), p = plane(s);
         if (elementwise) {
-            cl.kernel(BN_APPLY).args(x, mean, stat2, gamma, beta, y, infer, relu, eps, c, p, s.size()).run(s.size());
+            cl.kernel(BN_APPLY).args(x, mean, stat2, gamma, beta, y, infer, code(act), eps, c, p, s.size()).run(s.size());
         } else {
             int planes = s.dim(0) * c;
-            cl.kernel(BN_APPLY_ROWS).args(x, mean, stat2, gamma, beta, y, infer, relu, eps, c, p, planes).run(planes);
+            cl.kernel(BN_APPLY_ROWS).args(x, mean, stat2, gamma, beta, y, infer, code(act), eps, c, p, planes).run(planes);
         }
+    }
+
+    /** norm.cl's act: 0 none, 1 ReLU, 2 ReLU6. */
+    private static int code(Activation act) {
+        return act == null ? 0 : act == Activation.RELU6 ? 2 : 1;
     }
 
     private static int plane(Shape s) {
         return s.size() / s.dim(0) / s.dim(1);
     }
 
-    /** relu: the ReLU that follows, fused into the same pass. */
+    /** act: the ReLU or ReLU6 that follows, fused into the same pass, or null. */
     void trainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps, Buf y, Buf saveMean, Buf saveInvStd,
-                      boolean relu) {
+                      Activation act) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
         cl.kernel(elementwise ? BN_STATS : BN_STATS_ROWS).args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
-        apply(x, saveMean, saveInvStd, gamma, beta, y, false, relu, eps, s);
+        apply(x, saveMean, saveInvStd, gamma, beta, y, false, act, eps, s);
     }
 
-    void inferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y, boolean relu) {
+    void inferForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float eps, Buf y, Activation act) {
         Shape s = x.shape();
-        apply(x, runMean, runVar, gamma, beta, y, true, relu, eps, s);
+        apply(x, runMean, runVar, gamma, beta, y, true, act, eps, s);
     }
 
-    /** y: the fused ReLU's output, which masks dy (null: no ReLU). */
-    void backward(Buf x, Buf gamma, Buf mean, Buf invStd, Buf y, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
+    /** y: the fused activation's output, which masks dy (null: none, and act is null). */
+    void backward(Buf x, Buf gamma, Buf mean, Buf invStd, Buf y, Activation act, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel(elementwise ? BN_BACKWARD_REDUCE : BN_BACKWARD_REDUCE_ROWS).args(x, dy, y != null ? y : dy, y != null, mean, invStd, dgamma, dbeta, n, c, p)
+        cl.kernel(elementwise ? BN_BACKWARD_REDUCE : BN_BACKWARD_REDUCE_ROWS).args(x, dy, y != null ? y : dy, code(act), mean, invStd, dgamma, dbeta, n, c, p)
                 .runGroups(cl.reductionWidth(), c);
         if (elementwise) {
-            cl.kernel(BN_BACKWARD_APPLY).args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
+            cl.kernel(BN_BACKWARD_APPLY).args(x, dy, y != null ? y : dy, code(act), mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
                     .run(s.size());
         } else {
-            cl.kernel(BN_BACKWARD_APPLY_ROWS).args(x, dy, y != null ? y : dy, y != null, mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, n * c)
+            cl.kernel(BN_BACKWARD_APPLY_ROWS).args(x, dy, y != null ? y : dy, code(act), mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, n * c)
                     .run((long) n * c);
         }
     }

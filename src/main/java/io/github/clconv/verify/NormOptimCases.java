@@ -1,6 +1,7 @@
 package io.github.clconv.verify;
 
 import io.github.clconv.backend.Tolerance;
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.tensor.Shape;
 
@@ -65,25 +66,32 @@ final class NormOptimCases {
         return out;
     }
 
-    /** Batch norm with the ReLU fused (the device's one pass) against the reference's bn then relu. */
+    /**
+     * Batch norm with the ReLU (even cases) or ReLU6 (odd cases) fused, the device's one pass,
+     * against the reference's bn then the activation; ReLU6's cases shift and scale so that many
+     * outputs pass 6.
+     */
     static List<CheckResult> batchNormRelu(Pair p, Random rnd, int i) {
+        Activation act = i % 2 == 0 ? Activation.RELU : Activation.RELU6;
+        float lo = act == Activation.RELU6 ? 2f : 0.5f, hi = act == Activation.RELU6 ? 6f : 1.5f;
         int n = 1 + Shapes.size(rnd, 9), c = Shapes.size(rnd, 21);
         Shape s = Shape.of(n, c, Shapes.size(rnd, 9), Shapes.size(rnd, 10)), ch = Shape.of(c);
-        Buf[] x = p.normal(s, rnd), gamma = p.uniform(ch, rnd, 0.5f, 1.5f), beta = p.normal(ch, rnd);
+        Buf[] x = p.normal(s, rnd), gamma = p.uniform(ch, rnd, lo, hi), beta = act == Activation.RELU6 ? p.uniform(ch, rnd, 1f, 5f) : p.normal(ch, rnd);
         Buf[] rm = p.normal(ch, rnd), rv = p.uniform(ch, rnd, 0.5f, 2f);
         Buf[] y = p.zeros(s), mean = p.zeros(ch), inv = p.zeros(ch);
         long m = s.size() / c;
-        p.run((b, side) -> b.batchNormReluTrainForward(x[side], gamma[side], beta[side], rm[side], rv[side], 0.1f, 1e-5f, y[side], mean[side], inv[side]));
+        String what = s + " " + act.token;
+        p.run((b, side) -> b.batchNormReluTrainForward(x[side], gamma[side], beta[side], rm[side], rv[side], 0.1f, 1e-5f, y[side], mean[side], inv[side], act));
         List<CheckResult> out = new ArrayList<>();
-        out.add(p.compare("batchnorm_relu.train_forward", s.toString(), Tolerance.reduction(m), y, mean, inv, rm, rv));
+        out.add(p.compare("batchnorm_relu.train_forward", what, Tolerance.reduction(m), y, mean, inv, rm, rv));
         Buf[] yi = p.zeros(s);
-        p.run((b, side) -> b.batchNormReluInferForward(x[side], gamma[side], beta[side], rm[side], rv[side], 1e-5f, yi[side]));
-        out.add(p.compare("batchnorm_relu.infer_forward", s.toString(), Tolerance.TRANSCENDENTAL, yi));
-        // both sides take the device's forward output, so that the ReLU's mask is the same
+        p.run((b, side) -> b.batchNormReluInferForward(x[side], gamma[side], beta[side], rm[side], rv[side], 1e-5f, yi[side], act));
+        out.add(p.compare("batchnorm_relu.infer_forward", what, Tolerance.TRANSCENDENTAL, yi));
+        // both sides take the device's forward output, so that the activation's mask is the same
         Buf[] yDev = p.data(s, p.dev.download(y[0]));
         Buf[] dy = p.normal(s, rnd), dx = p.zeros(s), dg = p.zeros(ch), db = p.zeros(ch);
-        p.run((b, side) -> b.batchNormReluBackward(x[side], gamma[side], mean[side], inv[side], yDev[side], dy[side], dx[side], dg[side], db[side]));
-        out.add(p.compare("batchnorm_relu.backward", s.toString(), Tolerance.reduction(m) * 4, dx, dg, db));
+        p.run((b, side) -> b.batchNormReluBackward(x[side], gamma[side], mean[side], inv[side], yDev[side], dy[side], dx[side], dg[side], db[side], act));
+        out.add(p.compare("batchnorm_relu.backward", what, Tolerance.reduction(m) * 4, dx, dg, db));
         return out;
     }
 
