@@ -9,7 +9,7 @@ jar="${1:-target/clconv.jar}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # --gemm fixes the GEMM variant (no probe under the simulator) and reaches each kernel
-# of the family: the blocked kernel with gemm_nt, then the tiled one with and without
+# of the family: the blocked kernel with gemm_nt, the packed one, then the tiled one with and without
 # local memory, on tiles small enough that every case has edges
 blocked='blocked TM=8 VW=16 WG=1'
 check() {
@@ -27,6 +27,8 @@ check --cases 6 --gemm "$blocked"
 check --only gemm --cases 10 --gemm "$blocked"
 # the blocked kernel with two vectors of columns per work-item (VN), on vectors small enough that cases have edges
 check --only gemm --cases 10 --gemm 'blocked TM=3 VW=4 VN=2 WG=1'
+# the packed kernel and its two packs, on a block and panel small enough that cases have edges
+check --only gemm,conv2d --cases 10 --gemm 'packed TM=3 VW=4 VN=2'
 check --only gemm,conv2d --cases 8 --gemm 'tiled TSM=16 TSN=16 TSK=8 WM=2 WN=2 LOCAL=1'
 check --only gemm --cases 8 --gemm 'tiled TSM=16 TSN=32 TSK=8 WM=4 WN=4 LOCAL=0'
 check --only conv2d,batchnorm2d,batchnorm_relu,maxpool2d,avgpool2d --cases 8 --gemm "$blocked" --movement element

@@ -27,6 +27,8 @@ for i in $(seq 0 $((n - 1))); do
   v --device $i --cases 6
   echo "zoo-verify: device $i, the tiled GEMM" >&2
   v --device $i --cases 10 --only gemm,conv2d,linear --gemm "tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1"
+  echo "zoo-verify: device $i, the packed GEMM" >&2
+  v --device $i --cases 10 --only gemm,conv2d,linear --gemm "packed TM=5 VW=8 VN=2"
   echo "zoo-verify: device $i, an element per work-item in the data movement" >&2
   v --device $i --cases 12 --only conv2d,batchnorm2d,batchnorm_relu,maxpool2d,avgpool2d --movement element
   echo "zoo-verify: device $i, Winograd forced, in both data-movement layouts" >&2

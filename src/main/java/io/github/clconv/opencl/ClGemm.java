@@ -19,6 +19,8 @@ final class ClGemm {
     private static final int PANEL = 512;
     private static final long PANEL_OPERAND = 2L << 20;
     private static final int MIN_SPLIT_K = 2048, MAX_SPLITS = 32, SLICE = 512;
+    /** K values per work-item of the pack kernels (gemm.cl's PACK_K). */
+    private static final int PACK_K = 256;
     private static final long[] ONE = {1, 1, 1};
     private final ClContext cl;
     private final GemmPlan plan;
@@ -55,6 +57,12 @@ final class ClGemm {
              int ldb, float beta, Buf c, int offC, int ldc) {
         if (v.kind() == GemmVariant.Kind.CLBLAST) {
             clblast(ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+            return;
+        }
+        if (v.kind() == GemmVariant.Kind.PACKED) {
+            long blocks = blocks(v, m, n);
+            int splits = blocks >= minBlocks || k < MIN_SPLIT_K ? 1 : (int) Math.min(MAX_SPLITS, Math.min(k / SLICE, minBlocks * 4 / blocks + 1));
+            packed(v, ta, tb, m, n, k, alpha, a, offA, lda, 0, b, offB, ldb, 0, beta, c, offC, ldc, 0, 1, splits);
             return;
         }
         int aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
@@ -121,7 +129,41 @@ final class ClGemm {
             }
             return;
         }
+        if (v.kind() == GemmVariant.Kind.PACKED) {
+            packed(v, ta, tb, m, n, k, alpha, a, offA, lda, sa, b, offB, ldb, sb, beta, c, offC, ldc, sc, count, 1);
+            return;
+        }
         launch(v, ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, count, 0, sa, sb, sc);
+    }
+
+    /**
+     * gemm_packed: op(a) and op(b) of each of count products copied into gemm.cl's packed layout
+     * (scratch), then one launch over them; with splits > 1 (count 1) slices of K computed in
+     * parallel into partial products and summed as run() does.
+     */
+    private void packed(GemmVariant v, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, int sa,
+                        Buf b, int offB, int ldb, int sb, float beta, Buf c, int offC, int ldc, int sc, int count, int splits) {
+        int tm = v.get("TM"), nr = v.get("VW") * v.get("VN");
+        long rowBlocks = ceilDiv(m, tm), panels = ceilDiv(n, nr), sap = rowBlocks * tm * k, sbp = panels * nr * k;
+        if (sap > Integer.MAX_VALUE || sbp > Integer.MAX_VALUE) {
+            throw new ClException("GEMM " + m + " x " + n + " x " + k + " is too large for one packed operand; use another gemm variant");
+        }
+        String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + v.options();
+        ClBuffer ap = scratch.get("gemm.ap", count * sap), bp = scratch.get("gemm.bp", count * sbp);
+        long kChunks = ceilDiv(k, PACK_K);
+        cl.kernel("gemm.cl", options, "gemm_pack_a").args(m, k, a, offA, lda, sa, ap, (int) sap).runLocal(ONE, rowBlocks, kChunks, count);
+        cl.kernel("gemm.cl", options, "gemm_pack_b").args(n, k, b, offB, ldb, sb, bp, (int) sbp).runLocal(ONE, panels, kChunks, count);
+        if (splits <= 1) {
+            cl.kernel("gemm.cl", options, "gemm_packed").args(m, n, k, alpha, ap, bp, beta, c, offC, ldc, 0, (int) sap, (int) sbp, sc)
+                    .runLocal(ONE, rowBlocks, panels, count);
+            return;
+        }
+        int slice = (k + splits - 1) / splits;
+        splits = (k + slice - 1) / slice;
+        ClBuffer parts = scratch.get("gemm.splits", (long) splits * m * n);
+        cl.kernel("gemm.cl", options, "gemm_packed").args(m, n, k, 1f, ap, bp, 0f, parts, 0, n, slice, 0, 0, m * n)
+                .runLocal(ONE, rowBlocks, panels, splits);
+        cl.kernel(SUM_SPLITS).args(parts, splits, m * n, alpha, beta, c, offC, m, n, ldc).run((long) m * n);
     }
 
     /** Independent pieces of an m x n C: work-items of the blocked kernels, work-groups of the tiled one. */
@@ -129,6 +171,7 @@ final class ClGemm {
         return switch (v.kind()) {
             case NT -> ceilDiv(n, v.get("TC")) * ceilDiv(m, v.get("TR"));
             case TILED -> ceilDiv(n, v.get("TSN")) * ceilDiv(m, v.get("TSM"));
+            case PACKED -> ceilDiv(n, v.get("VW") * v.get("VN")) * ceilDiv(m, v.get("TM"));
             default -> ceilDiv(n, v.get("VW") * v.get("VN")) * ceilDiv(m, v.get("TM"));
         };
     }

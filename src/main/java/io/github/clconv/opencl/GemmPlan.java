@@ -12,9 +12,11 @@ import java.util.Map;
  * ({@link #representative}); source says how the plan came about (tuned, probe, forced).
  */
 public record GemmPlan(Map<String, GemmVariant> byClass, String source) {
-    public static final List<String> CLASSES = List.of("nn.small", "nn.large", "nt.small", "nt.large", "tn.small", "tn.large",
+    public static final List<String> CLASSES = List.of("nn.small", "nn.large", "nt.small", "nt.large", "nt.long", "tn.small", "tn.large",
             "tt.small", "tt.large");
     private static final long LARGE = 1L << 23;
+    /** K / min(M, N) from which a large A * B^T is "long": on PoCL 3.1 (Xeon) gemm_nt won on 4 resnet18 weight gradients at 49-784, the packed kernel on 5 at 0.3-12. */
+    private static final long LONG = 24;
 
     public GemmPlan {
         byClass = Map.copyOf(byClass);
@@ -43,7 +45,10 @@ public record GemmPlan(Map<String, GemmVariant> byClass, String source) {
     }
 
     public static String classOf(boolean ta, boolean tb, long m, long n, long k) {
-        return (ta ? "t" : "n") + (tb ? "t" : "n") + (m * n * k < LARGE ? ".small" : ".large");
+        if (m * n * k < LARGE) {
+            return (ta ? "t" : "n") + (tb ? "t" : "n") + ".small";
+        }
+        return (ta ? "t" : "n") + (tb ? "t" : "n") + (!ta && tb && k >= LONG * Math.min(m, n) ? ".long" : ".large");
     }
 
     public GemmVariant variant(String shapeClass) {
@@ -66,7 +71,8 @@ public record GemmPlan(Map<String, GemmVariant> byClass, String source) {
             case "nn.small" -> new int[]{50, 4096, 25};      // lenet conv1 forward, part of a batch
             case "nn.large" -> new int[]{64, 4096, 576};     // a 3x3, 64-channel convolution forward
             case "nt.small" -> new int[]{64, 500, 200};      // a linear layer forward
-            case "nt.large" -> new int[]{64, 576, 4096};     // its weight gradient: long K
+            case "nt.large" -> new int[]{256, 256, 784};     // a Winograd weight gradient (one of a batch)
+            case "nt.long" -> new int[]{64, 576, 4096};      // an im2col weight gradient: long K
             case "tn.small" -> new int[]{500, 800, 16};      // a linear layer's weight gradient
             case "tn.large" -> new int[]{576, 4096, 64};     // a convolution's input gradient
             case "tt.small" -> new int[]{64, 128, 256};

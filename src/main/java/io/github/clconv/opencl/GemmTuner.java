@@ -92,17 +92,43 @@ public final class GemmTuner {
         cache(d).write(props);
     }
 
-    /** The device's cached plan, else a probe's (saved, so that it runs once per device and driver). */
+    /**
+     * The device's cached plan, else a probe's (saved, so that it runs once per device and
+     * driver): the fastest of a few variants on a small and on a large product, each for its
+     * size's classes; for A * B^T, gemm_nt against that choice on the class's own shape.
+     */
     static GemmPlan planFor(ClContext cl, Scratch scratch) {
         Optional<GemmPlan> cached = load(cl.device());
         if (cached.isPresent()) {
             return cached.get();
         }
         ClGemm g = new ClGemm(cl, GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "probe"), scratch);
-        GemmVariant best = GemmVariant.BLOCKED_DEFAULT;
-        try (Problem p = new Problem(cl, false, false, PROBE[0], PROBE[1], PROBE[2], 1)) {
+        List<GemmVariant> probed = List.of(GemmVariant.TILED_DEFAULT, GemmVariant.TILED_GLOBAL, GemmVariant.BLOCKED_DEFAULT,
+                GemmVariant.BLOCKED_WIDE, GemmVariant.PACKED_DEFAULT);
+        GemmVariant small = fastest(cl, g, false, false, PROBE, probed);
+        GemmVariant large = fastest(cl, g, false, false, GemmPlan.representative("nn.large"), probed);
+        Map<String, GemmVariant> byClass = new LinkedHashMap<>();
+        for (String c : GemmPlan.CLASSES) {
+            GemmVariant v = c.endsWith(".small") ? small : large;
+            if (c.startsWith("nt")) {
+                v = v.kind() == GemmVariant.Kind.BLOCKED ? GemmVariant.NT_DEFAULT
+                        : fastest(cl, g, false, true, GemmPlan.representative(c), List.of(GemmVariant.NT_DEFAULT, v));
+            }
+            byClass.put(c, v);
+        }
+        GemmPlan plan = new GemmPlan(byClass, "probe");
+        log.debug("{}: no tuned GEMM plan, a quick probe chose {}; `clconv tune` times every variant per shape class",
+                cl.device().describe(), plan);
+        save(cl.device(), plan);
+        return plan;
+    }
+
+    /** The quickest correct variant of those that fit the device on one product of shape mnk; the first where none is. */
+    private static GemmVariant fastest(ClContext cl, ClGemm g, boolean ta, boolean tb, int[] mnk, List<GemmVariant> variants) {
+        GemmVariant best = variants.get(0);
+        try (Problem p = new Problem(cl, ta, tb, mnk[0], mnk[1], mnk[2], 1)) {
             double bestSeconds = Double.POSITIVE_INFINITY;
-            for (GemmVariant v : List.of(GemmVariant.TILED_DEFAULT, GemmVariant.TILED_GLOBAL, GemmVariant.BLOCKED_DEFAULT, GemmVariant.BLOCKED_WIDE)) {
+            for (GemmVariant v : variants) {
                 if (v.groupSize() > cl.device().maxWorkGroupSize() || v.localBytes() > cl.device().localMemBytes()) {
                     continue;
                 }
@@ -113,11 +139,7 @@ public final class GemmTuner {
                 }
             }
         }
-        GemmPlan plan = GemmPlan.uniform(best, "probe");
-        log.debug("{}: no tuned GEMM plan, a quick probe chose [{}] for every shape; `clconv tune` times every variant per shape class",
-                cl.device().describe(), best);
-        save(cl.device(), plan);
-        return plan;
+        return best;
     }
 
     /** Every variant worth timing for a class on this device, the defaults first. */
@@ -133,6 +155,9 @@ public final class GemmTuner {
                 "TM=4 VW=8 VN=2"}) {
             specs.add("blocked " + b + " WG=1");
             specs.add("blocked " + b + " WG=0");
+        }
+        for (String b : new String[]{"TM=6 VW=16 VN=2", "TM=7 VW=16 VN=2", "TM=4 VW=16 VN=2", "TM=8 VW=16", "TM=12 VW=8 VN=2"}) {
+            specs.add("packed " + b);
         }
         for (String t : new String[]{"TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1", "TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=0",
                 "TSM=16 TSN=16 TSK=16 WM=2 WN=2 LOCAL=1", "TSM=64 TSN=64 TSK=16 WM=8 WN=4 LOCAL=1",

@@ -18,7 +18,8 @@ class BatchedGemmTest {
     private static final long SEED = 20261205L;
 
     @ParameterizedTest
-    @ValueSource(strings = {"blocked TM=8 VW=16 WG=1", "blocked TM=6 VW=16 WG=0", "nt TR=4 TC=4 VK=8 WG=1",
+    @ValueSource(strings = {"blocked TM=8 VW=16 WG=1", "blocked TM=6 VW=16 WG=0", "packed TM=6 VW=16 VN=2", "packed TM=5 VW=4 VN=3",
+            "nt TR=4 TC=4 VK=8 WG=1",
             "tiled TSM=16 TSN=16 TSK=8 WM=2 WN=2 LOCAL=1", "tiled TSM=16 TSN=32 TSK=8 WM=4 WN=4 LOCAL=0", "clblast"})
     void everyItemOfABatchIsItsOwnProduct(String spec) {
         System.out.println("BatchedGemmTest seed " + SEED + ", " + spec);
@@ -27,7 +28,7 @@ class BatchedGemmTest {
         Random rnd = new Random(SEED);
         try (Scratch scratch = new Scratch(cl)) {
             boolean nt = v.kind() == GemmVariant.Kind.NT; // A * B^T only: the other classes keep the blocked kernel
-            GemmPlan plan = nt ? GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "test").with("nt.small", v).with("nt.large", v)
+            GemmPlan plan = nt ? GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "test").with("nt.small", v).with("nt.large", v).with("nt.long", v)
                     : GemmPlan.uniform(v, "test");
             ClGemm gemm = new ClGemm(cl, plan, scratch);
             int checked = 0;

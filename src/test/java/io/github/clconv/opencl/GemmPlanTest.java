@@ -1,0 +1,32 @@
+package io.github.clconv.opencl;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Shape classes: size, transposes, and A * B^T's long-K class, on resnet18's products. */
+class GemmPlanTest {
+    @Test
+    void productsFallInTheirClasses() {
+        assertEquals("nt.long", GemmPlan.classOf(false, true, 64, 147, 16 * 112 * 112), "the stem's weight gradient");
+        assertEquals("nt.long", GemmPlan.classOf(false, true, 64, 64, 3136), "K 49 times M");
+        assertEquals("nt.large", GemmPlan.classOf(false, true, 256, 1152, 3136), "K 12 times M");
+        assertEquals("nt.large", GemmPlan.classOf(false, true, 512, 512, 256), "a Winograd weight gradient");
+        assertEquals("nt.small", GemmPlan.classOf(false, true, 20, 25, 4000), "below 2^23 multiply-adds");
+        assertEquals("nn.large", GemmPlan.classOf(false, false, 64, 147, 200704), "only A * B^T has a long class");
+        assertEquals("tt.large", GemmPlan.classOf(true, true, 64, 64, 100000));
+        for (String c : GemmPlan.CLASSES) {
+            int[] s = GemmPlan.representative(c);
+            assertEquals(c, GemmPlan.classOf(c.charAt(0) == 't', c.charAt(1) == 't', s[0], s[1], s[2]), "representative of " + c);
+        }
+    }
+
+    @Test
+    void aPlanNeedsEveryClass() {
+        GemmPlan plan = GemmPlan.uniform(GemmVariant.PACKED_DEFAULT, "test");
+        assertEquals(GemmVariant.PACKED_DEFAULT, plan.variant("nt.long"));
+        assertThrows(IllegalArgumentException.class, () -> new GemmPlan(java.util.Map.of("nn.small", GemmVariant.PACKED_DEFAULT), "test"));
+        assertThrows(IllegalArgumentException.class, () -> plan.with("nn.large", GemmVariant.NT_DEFAULT));
+    }
+}
