@@ -7,10 +7,11 @@ import io.github.clconv.tensor.Shape;
 
 /**
  * 1x1 convolutions with stride 1 and no padding: im2col would copy the input unchanged,
- * so each image is one GEMM on the NCHW data itself, written straight into the output.
+ * so each image is one GEMM on the NCHW data itself, written straight into the output, the
+ * batch's images in one launch (ClGemm.runBatch: the weights are every item's A).
  *
  *   forward : y[n] = W[K, C] * x[n][C, H*W] + bias
- *   backward: dW = sum over n of dy[n] * x[n]^T;  dx[n] = W^T * dy[n];  db = sums of dy's rows
+ *   backward: dW = sum over n of dy[n] * x[n]^T (ClGemm.runSum);  dx[n] = W^T * dy[n];  db = sums of dy's rows
  */
 final class ClConv1x1 implements ConvAlgorithm {
     private static final KernelRef ADD_BIAS_CHANNELS = new KernelRef("tensor.cl", "add_bias_channels");
@@ -54,9 +55,7 @@ final class ClConv1x1 implements ConvAlgorithm {
 
     void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
         int p = g.h() * g.w(), c = g.c(), k = g.k();
-        for (int n = 0; n < g.n(); n++) {
-            gemm.run(false, false, k, p, c, 1f, w, 0, c, x, n * c * p, p, 0f, y, n * k * p, p);
-        }
+        gemm.runBatch(g.n(), false, false, k, p, c, 1f, w, 0, c, 0, x, 0, p, c * p, 0f, y, 0, p, k * p);
         if (bias != null || act != null) { // the GEMM stores plainly: bias and activation in one pass after it
             cl.kernel(ADD_BIAS_CHANNELS).args(y, bias != null ? bias : y, ConvAlgorithm.flags(bias, act), k, p, g.n() * k).run((long) g.n() * k);
         }
@@ -64,13 +63,11 @@ final class ClConv1x1 implements ConvAlgorithm {
 
     void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db) {
         int p = g.h() * g.w(), c = g.c(), k = g.k();
-        for (int n = 0; n < g.n(); n++) {
-            if (dw != null) {
-                gemm.run(false, true, k, c, p, 1f, dy, n * k * p, p, x, n * c * p, p, n == 0 ? 0f : 1f, dw, 0, c);
-            }
-            if (dx != null) {
-                gemm.run(true, false, c, p, k, 1f, w, 0, c, dy, n * k * p, p, 0f, dx, n * c * p, p);
-            }
+        if (dw != null) {
+            gemm.runSum(g.n(), false, true, k, c, p, 1f, dy, 0, p, k * p, x, 0, p, c * p, 0f, dw, 0, c);
+        }
+        if (dx != null) {
+            gemm.runBatch(g.n(), true, false, c, p, k, 1f, w, 0, c, 0, dy, 0, p, k * p, 0f, dx, 0, p, c * p);
         }
         if (db != null) {
             ClConv.biasGradient(cl, scratch, elementwise, dy, g.n(), k, p, db);

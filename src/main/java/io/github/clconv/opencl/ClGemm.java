@@ -136,6 +136,34 @@ final class ClGemm {
         launch(v, ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, count, 0, sa, sb, sc);
     }
 
+    /** Partial products runSum may hold at once (floats); beyond it the products accumulate one by one. */
+    private static final long MAX_SUM_PARTS = 1L << 26;
+
+    /**
+     * c = alpha * (sum over z < count of op(a_z) * op(b_z)) + beta * c, operand z lying sa and sb floats after operand 0
+     * (a 1x1 convolution's weight gradient, summed over the images of a batch): the count products in one launch into
+     * partial sums, then summed in a fixed order, with the variant of the whole sum's shape (K = count * k) rather
+     * than count launches of a product with a short K.
+     */
+    void runSum(int count, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, int sa, Buf b, int offB,
+                int ldb, int sb, float beta, Buf c, int offC, int ldc) {
+        GemmVariant v = plan.variant(ta, tb, m, n, (int) Math.min(Integer.MAX_VALUE, (long) count * k));
+        long parts = (long) count * m * n;
+        if (count == 1 || v.kind() == GemmVariant.Kind.CLBLAST || parts > MAX_SUM_PARTS) {
+            for (int z = 0; z < count; z++) {
+                run(ta, tb, m, n, k, alpha, a, offA + z * sa, lda, b, offB + z * sb, ldb, z == 0 ? beta : 1f, c, offC, ldc);
+            }
+            return;
+        }
+        ClBuffer p = scratch.get("gemm.sum", parts);
+        if (v.kind() == GemmVariant.Kind.PACKED) {
+            packed(v, ta, tb, m, n, k, 1f, a, offA, lda, sa, b, offB, ldb, sb, 0f, p, 0, n, m * n, count, 1);
+        } else {
+            launch(v, ta, tb, m, n, k, 1f, a, offA, lda, b, offB, ldb, 0f, p, 0, n, count, 0, sa, sb, m * n);
+        }
+        cl.kernel(SUM_SPLITS).args(p, count, m * n, alpha, beta, c, offC, m, n, ldc).run((long) m * n);
+    }
+
     /**
      * gemm_packed: op(a) and op(b) of each of count products copied into gemm.cl's packed layout
      * (scratch), then one launch over them; with splits > 1 (count 1) slices of K computed in
@@ -149,12 +177,15 @@ final class ClGemm {
             throw new ClException("GEMM " + m + " x " + n + " x " + k + " is too large for one packed operand; use another gemm variant");
         }
         String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + v.options();
-        ClBuffer ap = scratch.get("gemm.ap", count * sap), bp = scratch.get("gemm.bp", count * sbp);
+        // an operand every item shares (stride 0: a 1x1 convolution's weights) is packed once
+        int countA = sa == 0 ? 1 : count, countB = sb == 0 ? 1 : count;
+        ClBuffer ap = scratch.get("gemm.ap", countA * sap), bp = scratch.get("gemm.bp", countB * sbp);
         long kChunks = ceilDiv(k, PACK_K);
-        cl.kernel("gemm.cl", options, "gemm_pack_a").args(m, k, a, offA, lda, sa, ap, (int) sap).runLocal(ONE, rowBlocks, kChunks, count);
-        cl.kernel("gemm.cl", options, "gemm_pack_b").args(n, k, b, offB, ldb, sb, bp, (int) sbp).runLocal(ONE, panels, kChunks, count);
+        cl.kernel("gemm.cl", options, "gemm_pack_a").args(m, k, a, offA, lda, sa, ap, (int) sap).runLocal(ONE, rowBlocks, kChunks, countA);
+        cl.kernel("gemm.cl", options, "gemm_pack_b").args(n, k, b, offB, ldb, sb, bp, (int) sbp).runLocal(ONE, panels, kChunks, countB);
         if (splits <= 1) {
-            cl.kernel("gemm.cl", options, "gemm_packed").args(m, n, k, alpha, ap, bp, beta, c, offC, ldc, 0, (int) sap, (int) sbp, sc)
+            cl.kernel("gemm.cl", options, "gemm_packed").args(m, n, k, alpha, ap, bp, beta, c, offC, ldc, 0, countA == 1 ? 0 : (int) sap,
+                            countB == 1 ? 0 : (int) sbp, sc)
                     .runLocal(ONE, rowBlocks, panels, count);
             return;
         }
