@@ -433,9 +433,30 @@ kernel void gemm_pack_b(int N, int K, global const float* B, int offB, int ldb, 
     B += offB + (long)z * sb;
     global float* d = Bp + (long)z * sbp + (long)jp * K * NR;
     const int j0 = jp * NR;
-#if TRANS_B /* down the rows of B: each column of op(B) is a contiguous run */
+#if TRANS_B /* each column of op(B) is a contiguous run: 16 values of each of VW columns, interleaved in registers */
+    int pv = p0;
+    if (j0 + NR <= N) {
+        for (; pv + 16 <= min(p0 + PACK_K, K); pv += 16) {
+            _Pragma("unroll")
+            for (int q = 0; q < VN; q++) {
+                float cols[VW][16], out[16 * VW];
+                _Pragma("unroll")
+                for (int l = 0; l < VW; l++) {
+                    vstore16(vload16(0, B + (long)(j0 + q * VW + l) * ldb + pv), 0, cols[l]);
+                }
+                _Pragma("unroll")
+                for (int e = 0; e < 16 * VW; e++) {
+                    out[e] = cols[e % VW][e / VW];
+                }
+                _Pragma("unroll")
+                for (int i = 0; i < 16; i++) {
+                    vstoreV(vloadV(i, out), 0, d + (pv + i) * NR + q * VW);
+                }
+            }
+        }
+    }
     for (int l = 0; l < NR; l++) {
-        for (int p = p0; p < min(p0 + PACK_K, K); p++) {
+        for (int p = pv; p < min(p0 + PACK_K, K); p++) {
             d[p * NR + l] = j0 + l < N ? B_AT(p, j0 + l) : 0.0f;
         }
     }
