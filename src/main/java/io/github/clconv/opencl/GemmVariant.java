@@ -32,7 +32,7 @@ public record GemmVariant(Kind kind, Map<String, Integer> values) {
     public static final GemmVariant BLOCKED_DEFAULT = parse("blocked TM=8 VW=16 WG=1");
     /** Two vectors of columns per work-item (12 accumulators): on PoCL 3.1 (Xeon) 10-35% faster on 4 of 5 shapes, in noisy runs. */
     public static final GemmVariant BLOCKED_WIDE = parse("blocked TM=6 VW=16 VN=2 WG=1");
-    /** The same block on packed operands: on PoCL 3.1 (Xeon) 1.5-3x the blocked kernel's GFLOP/s on resnet-sized products, packing included. */
+    /** The same block on packed operands: on PoCL 3.1 (Xeon) 1.2-4x the blocked kernel's GFLOP/s on resnet-sized products, packing included. */
     public static final GemmVariant PACKED_DEFAULT = parse("packed TM=6 VW=16 VN=2");
     public static final GemmVariant NT_DEFAULT = parse("nt TR=4 TC=4 VK=8 WG=1");
     public static final GemmVariant TILED_DEFAULT = parse("tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1");
