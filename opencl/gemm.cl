@@ -133,6 +133,29 @@
 #ifndef VN
 #define VN 1 /* vectors of VW columns per work-item: TM x VN accumulators */
 #endif
+/* C's TM x (VN x VW) block at (i0, j00) = alpha * acc + beta * C, the rows and columns inside C
+   only (gemm and gemm_packed; a macro, not a function taking acc, so that acc stays in registers) */
+#define STORE_BLOCK()                                                                   \
+    for (int r = 0; r < TM && i0 + r < M; r++) {                                        \
+        for (int q = 0; q < VN && j00 + q * VW < N; q++) {                              \
+            const int j0 = j00 + q * VW;                                                \
+            global float* c = C + (long)(i0 + r) * ldc + j0;                            \
+            if (j0 + VW <= N) {                                                         \
+                floatV out = alpha * acc[r][q];                                         \
+                if (beta != 0.0f) { /* beta = 0 must not read C: it may hold NaN */     \
+                    out += beta * vloadV(0, c);                                         \
+                }                                                                       \
+                vstoreV(out, 0, c);                                                     \
+            } else {                                                                    \
+                float t[VW];                                                            \
+                vstoreV(acc[r][q], 0, t);                                               \
+                for (int v = 0; v < VW && j0 + v < N; v++) {                            \
+                    c[v] = alpha * t[v] + (beta != 0.0f ? beta * c[v] : 0.0f);          \
+                }                                                                       \
+            }                                                                           \
+        }                                                                               \
+    }
+
 kernel void gemm(int M, int N, int K, float alpha,
                  global const float* A, int offA, int lda,
                  global const float* B, int offB, int ldb,
@@ -189,25 +212,7 @@ kernel void gemm(int M, int N, int K, float alpha,
             }
         }
     }
-    for (int r = 0; r < TM && i0 + r < M; r++) {
-        for (int q = 0; q < VN && j00 + q * VW < N; q++) {
-            const int j0 = j00 + q * VW;
-            global float* c = C + (i0 + r) * ldc + j0;
-            if (j0 + VW <= N) {
-                floatV out = alpha * acc[r][q];
-                if (beta != 0.0f) { /* beta = 0 must not read C: it may hold NaN */
-                    out += beta * vloadV(0, c);
-                }
-                vstoreV(out, 0, c);
-            } else {
-                float t[VW];
-                vstoreV(acc[r][q], 0, t);
-                for (int v = 0; v < VW && j0 + v < N; v++) {
-                    c[v] = alpha * t[v] + (beta != 0.0f ? beta * c[v] : 0.0f);
-                }
-            }
-        }
-    }
+    STORE_BLOCK();
 }
 
 kernel void gemm_nt(int M, int N, int K, float alpha,
@@ -511,25 +516,7 @@ kernel void gemm_packed(int M, int N, int K, float alpha, global const float* Ap
             }
         }
     }
-    for (int r = 0; r < TM && i0 + r < M; r++) {
-        for (int q = 0; q < VN && j00 + q * VW < N; q++) {
-            const int j0 = j00 + q * VW;
-            global float* c = C + (long)(i0 + r) * ldc + j0;
-            if (j0 + VW <= N) {
-                floatV out = alpha * acc[r][q];
-                if (beta != 0.0f) { /* beta = 0 must not read C: it may hold NaN */
-                    out += beta * vloadV(0, c);
-                }
-                vstoreV(out, 0, c);
-            } else {
-                float t[VW];
-                vstoreV(acc[r][q], 0, t);
-                for (int v = 0; v < VW && j0 + v < N; v++) {
-                    c[v] = alpha * t[v] + (beta != 0.0f ? beta * c[v] : 0.0f);
-                }
-            }
-        }
-    }
+    STORE_BLOCK();
 }
 
 /* dst[r * ldd + c] = src[off + r * lds + c] for r < rows, c < cols: a matrix copied to a
