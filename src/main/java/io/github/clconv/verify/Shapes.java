@@ -86,6 +86,8 @@ public final class Shapes {
             // rows of more than one 16-output vector, stride 2: the vector loads away from the edges and the partial last vector
             case 4: return new PoolGeom(2, 3, 13, 75, 3, 2, 1);
             case 5: return new PoolGeom(1, 2, 9, 70, 2, 2, 1);
+            // stride 1: one vector load per tap, an output at a time at both edges
+            case 6: return new PoolGeom(1, 2, 6, 41, 3, 1, 1);
             default:
         }
         while (true) {
