@@ -85,6 +85,11 @@ public final class ClBackend extends Backend {
         return conv.elementwise();
     }
 
+    /** Copies of weights in kernels' layouts made and reused so far (PackCache; tests). */
+    int[] derivedCounts() {
+        return scratch.derivedCounts();
+    }
+
     public GemmPlan gemmPlan() {
         return gemm.plan();
     }

@@ -190,7 +190,7 @@ public final class ClContext implements AutoCloseable {
         cl_buffer_region region = new cl_buffer_region(offset * Sizeof.cl_float, (long) shape.size() * Sizeof.cl_float);
         try {
             cl_mem m = CL.clCreateSubBuffer(parent.mem(), CL.CL_MEM_READ_WRITE, CL.CL_BUFFER_CREATE_TYPE_REGION, region, null);
-            return new ClBuffer(m, shape, live);
+            return new ClBuffer(m, shape, live, parent.writeCount());
         } catch (CLException e) {
             throw ClException.of("viewing " + shape + " at element " + offset + " of a buffer of shape " + parent.shape(), e);
         }
@@ -207,6 +207,7 @@ public final class ClContext implements AutoCloseable {
         }
         try {
             CL.clEnqueueWriteBuffer(queue, dst.mem(), CL.CL_TRUE, 0, (long) data.length * Sizeof.cl_float, Pointer.to(data), 0, null, null);
+            dst.wrote();
         } catch (CLException e) {
             throw ClException.of("writing " + dst.shape() + " to the device", e);
         }
@@ -231,6 +232,7 @@ public final class ClContext implements AutoCloseable {
         try {
             CL.clEnqueueCopyBuffer(queue, src.mem(), dst.mem(), (long) srcOffset * Sizeof.cl_float, (long) dstOffset * Sizeof.cl_float,
                     (long) count * Sizeof.cl_float, 0, null, null);
+            dst.wrote();
         } catch (CLException e) {
             throw ClException.of("copying " + src.shape(), e);
         }
@@ -282,7 +284,8 @@ public final class ClContext implements AutoCloseable {
             return p;
         }
         String source = source(file);
-        String all = (options + " " + reductionOption() + " -DHAS_FMA=" + (hasFma() ? 1 : 0)).trim();
+        // -cl-kernel-arg-info: ClKernel asks which buffer arguments are const (never written)
+        String all = (options + " " + reductionOption() + " -DHAS_FMA=" + (hasFma() ? 1 : 0) + " -cl-kernel-arg-info").trim();
         long t0 = System.nanoTime();
         p = CL.clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
         try {

@@ -111,18 +111,20 @@ final class ClConv implements ConvAlgorithm {
         int flags = ConvAlgorithm.flags(bias, act), p = g.oh() * g.ow(), crs = g.colRows(), step = chunk(g), ld = paddedLd(step * p), kg = g.kg(), crsg = crs / g.groups();
         ClBuffer col = kept != null ? kept : scratch.get("conv.col", (long) crs * ld);
         ClBuffer out = scratch.get("conv.out", (long) g.k() * ld);
-        for (int n0 = 0; n0 < g.n(); n0 += step) {
-            int nb = Math.min(step, g.n() - n0);
-            im2col(x, g, col, ld, n0, nb);
-            for (int q = 0; q < g.groups(); q++) { // group q: its slice of W's rows, col's rows and out's rows
-                gemm.run(false, false, kg, nb * p, crsg, 1f, w, q * kg * crsg, crsg, col, q * crsg * ld, ld, 0f, out, q * kg * ld, ld);
+        gemm.withWeights(w, () -> {
+            for (int n0 = 0; n0 < g.n(); n0 += step) {
+                int nb = Math.min(step, g.n() - n0);
+                im2col(x, g, col, ld, n0, nb);
+                for (int q = 0; q < g.groups(); q++) { // group q: its slice of W's rows, col's rows and out's rows
+                    gemm.run(false, false, kg, nb * p, crsg, 1f, w, q * kg * crsg, crsg, col, q * crsg * ld, ld, 0f, out, q * kg * ld, ld);
+                }
+                if (elementwise) {
+                    cl.kernel(COLS_TO_NCHW_ELEM).args(out, ld, bias, flags, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
+                } else {
+                    cl.kernel(COLS_TO_NCHW).args(out, ld, bias, flags, y, g.k(), p, n0, nb).run((long) nb * g.k());
+                }
             }
-            if (elementwise) {
-                cl.kernel(COLS_TO_NCHW_ELEM).args(out, ld, bias, flags, y, g.k(), p, n0, nb).run((long) nb * g.k() * p);
-            } else {
-                cl.kernel(COLS_TO_NCHW).args(out, ld, bias, flags, y, g.k(), p, n0, nb).run((long) nb * g.k());
-            }
-        }
+        });
     }
 
     void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db) {

@@ -55,7 +55,7 @@ final class ClConv1x1 implements ConvAlgorithm {
 
     void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
         int p = g.h() * g.w(), c = g.c(), k = g.k();
-        gemm.runBatch(g.n(), false, false, k, p, c, 1f, w, 0, c, 0, x, 0, p, c * p, 0f, y, 0, p, k * p);
+        gemm.withWeights(w, () -> gemm.runBatch(g.n(), false, false, k, p, c, 1f, w, 0, c, 0, x, 0, p, c * p, 0f, y, 0, p, k * p));
         if (bias != null || act != null) { // the GEMM stores plainly: bias and activation in one pass after it
             cl.kernel(ADD_BIAS_CHANNELS).args(y, bias != null ? bias : y, ConvAlgorithm.flags(bias, act), k, p, g.n() * k).run((long) g.n() * k);
         }

@@ -33,6 +33,8 @@ final class ClGemm {
      * lenet's conv1 dW on llvmpipe's 8).
      */
     private final long minBlocks, minGroups;
+    /** The A operand whose packed copy may be kept (withWeights), or null. */
+    private ClBuffer weights;
 
     ClGemm(ClContext cl, GemmPlan plan, Scratch scratch) {
         this.cl = cl;
@@ -44,6 +46,19 @@ final class ClGemm {
 
     GemmPlan plan() {
         return plan;
+    }
+
+    /**
+     * Runs products whose A operand, where it is w, may be kept packed between calls (PackCache): a layer's
+     * forward pass, whose weights change only when something writes them.
+     */
+    void withWeights(Buf w, Runnable products) {
+        weights = (ClBuffer) w;
+        try {
+            products.run();
+        } finally {
+            weights = null;
+        }
     }
 
     /** c[offC..] = alpha * op(a) * op(b) + beta * c, with op(a) m x k and op(b) k x n, row-major. */
@@ -179,9 +194,18 @@ final class ClGemm {
         String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + v.options();
         // an operand every item shares (stride 0: a 1x1 convolution's weights) is packed once
         int countA = sa == 0 ? 1 : count, countB = sb == 0 ? 1 : count;
-        ClBuffer ap = scratch.get("gemm.ap", countA * sap), bp = scratch.get("gemm.bp", countB * sbp);
         long kChunks = ceilDiv(k, PACK_K);
-        cl.kernel("gemm.cl", options, "gemm_pack_a").args(m, k, a, offA, lda, sa, ap, (int) sap).runLocal(ONE, rowBlocks, kChunks, countA);
+        java.util.function.Consumer<ClBuffer> packA = dst ->
+                cl.kernel("gemm.cl", options, "gemm_pack_a").args(m, k, a, offA, lda, sa, dst, (int) sap).runLocal(ONE, rowBlocks, kChunks, countA);
+        ClBuffer ap;
+        if (a == weights) {
+            String layout = "gemm.ap TM=" + tm + " T=" + ta + " m=" + m + " k=" + k + " at=" + offA + " ld=" + lda + " stride=" + sa + " count=" + countA;
+            ap = scratch.derived(weights, layout, countA * sap, packA);
+        } else {
+            ap = scratch.get("gemm.ap", countA * sap);
+            packA.accept(ap);
+        }
+        ClBuffer bp = scratch.get("gemm.bp", countB * sbp);
         cl.kernel("gemm.cl", options, "gemm_pack_b").args(n, k, b, offB, ldb, sb, bp, (int) sbp).runLocal(ONE, panels, kChunks, countB);
         if (splits <= 1) {
             cl.kernel("gemm.cl", options, "gemm_packed").args(m, n, k, alpha, ap, bp, beta, c, offC, ldc, 0, countA == 1 ? 0 : (int) sap,
@@ -253,6 +277,7 @@ final class ClGemm {
                 tb ? CLBlastTranspose.CLBlastTransposeYes : CLBlastTranspose.CLBlastTransposeNo,
                 m, n, k, alpha, ClBuffer.of(a), offA, lda, ClBuffer.of(b), offB, ldb, beta, ClBuffer.of(c), offC, ldc,
                 cl.queue(), null);
+            ((ClBuffer) c).wrote();
         }
         if (status != 0) {
             throw new ClException("CLBlast SGEMM (" + m + " x " + n + " x " + k + ") failed with status " + status);

@@ -14,7 +14,11 @@ public final class ClKernel {
     private final String op;
     /** The kernel's parameter count, asked once: every launch checks that all were set. */
     private final int params;
-    private int next;
+    /** Per parameter: declared const, so never written (where the runtime cannot say: false, counted as written). */
+    private final boolean[] constant;
+    /** The buffers set as arguments the kernel may write: each launch counts a write to them (ClBuffer.writes). */
+    private final ClBuffer[] written;
+    private int next, writes;
 
     ClKernel(cl_kernel kernel, ClContext cl, String op) {
         this.kernel = kernel;
@@ -23,10 +27,22 @@ public final class ClKernel {
         int[] n = new int[1];
         CL.clGetKernelInfo(kernel, CL.CL_KERNEL_NUM_ARGS, Sizeof.cl_uint, Pointer.to(n), null);
         this.params = n[0];
+        this.constant = new boolean[params];
+        this.written = new ClBuffer[params];
+        for (int i = 0; i < params; i++) {
+            long[] q = new long[1];
+            try {
+                CL.clGetKernelArgInfo(kernel, i, CL.CL_KERNEL_ARG_TYPE_QUALIFIER, Sizeof.cl_long, Pointer.to(q), null);
+                constant[i] = (q[0] & CL.CL_KERNEL_ARG_TYPE_CONST) != 0;
+            } catch (CLException e) {
+                constant[i] = false; // no argument information: every buffer argument counts as written
+            }
+        }
     }
 
     public ClKernel args(Object... values) {
         next = 0;
+        writes = 0;
         for (Object v : values) {
             arg(v);
         }
@@ -39,6 +55,9 @@ public final class ClKernel {
             CL.clSetKernelArg(kernel, i, Sizeof.cl_mem, null);
         } else if (v instanceof Buf b) {
             CL.clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(ClBuffer.of(b)));
+            if (!constant[i] && writes < written.length) {
+                written[writes++] = (ClBuffer) b;
+            }
         } else if (v instanceof Integer n) {
             CL.clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[]{n}));
         } else if (v instanceof Float f) {
@@ -75,6 +94,9 @@ public final class ClKernel {
             try {
                 org.jocl.cl_event event = KernelProfile.ENABLED ? new org.jocl.cl_event() : null;
                 CL.clEnqueueNDRangeKernel(cl.queue(), kernel, global.length, null, global, local, 0, null, event);
+                for (int i = 0; i < writes; i++) {
+                    written[i].wrote();
+                }
                 if (event != null) {
                     KernelProfile.add(op, global, event);
                 }

@@ -222,15 +222,26 @@ final class ClWinograd implements ConvAlgorithm {
         int planes = side * side;
         int step = step(n, ci, ko, tiles);
         int ldMax = ld(step * tiles);
-        ClBuffer u = scratch.get("winograd.u", (long) planes * ko * ci);
+        java.util.function.Consumer<ClBuffer> transform = dst -> cl.kernel(k.filter()).args(w, dst, ko, ci, flip ? 1 : 0).run((long) ko * ci);
+        // inference (a forward keeping nothing) keeps the filters' transform while they are unwritten; training
+        // writes them every step, so there it would only hold memory
+        boolean keep = kept == null && !flip;
+        ClBuffer u = keep ? scratch.derived((ClBuffer) w, "winograd.u side=" + side + " ko=" + ko + " ci=" + ci, (long) planes * ko * ci, transform)
+                : scratch.get("winograd.u", (long) planes * ko * ci);
+        if (!keep) {
+            transform.accept(u);
+        }
         ClBuffer v = kept != null ? kept : scratch.get("winograd.v", (long) planes * ClConv.paddedLd(ci * ldMax));
         ClBuffer m = scratch.get("winograd.m", (long) planes * ClConv.paddedLd(ko * ldMax));
-        cl.kernel(k.filter()).args(w, u, ko, ci, flip ? 1 : 0).run((long) ko * ci);
         Padded padded = null;
         for (int n0 = 0; n0 < n; n0 += step) {
             int nb = Math.min(step, n - n0), t = nb * tiles, ld = ld(t), psV = ClConv.paddedLd(ci * ld), psM = ClConv.paddedLd(ko * ld);
             padded = transformInput(in, v, ci, h, wd, pad, th, tw, n0, nb, t, ld, psV, flip ? "winograd.dyx" : "winograd.xp");
-            gemm.runBatch(planes, false, false, ko, t, ci, 1f, u, 0, ci, ko * ci, v, 0, ld, psV, 0f, m, 0, ld, psM);
+            if (keep) { // the transform's own packed copy may be kept too
+                gemm.withWeights(u, () -> gemm.runBatch(planes, false, false, ko, t, ci, 1f, u, 0, ci, ko * ci, v, 0, ld, psV, 0f, m, 0, ld, psM));
+            } else {
+                gemm.runBatch(planes, false, false, ko, t, ci, 1f, u, 0, ci, ko * ci, v, 0, ld, psV, 0f, m, 0, ld, psM);
+            }
             if (lanes(tw)) {
                 // whole output rows of a row of exactly one vector of tiles at once (14x14 with F(4x4): 8% faster)
                 cl.kernel(tw == vt ? k.outputVec16() : k.outputLanes()).args(m, bias, flags, out, ko, oh, ow, th, tw, n0, t, ld, psM)

@@ -17,7 +17,7 @@ import java.util.Random;
  * F(2x2, 3x3) or F(4x4, 3x3), direct convolution, or whatever ConvRouter registers, among those
  * that apply (the tuner knows them by name only). The first time a shape
  * (channels, size, filters, padding) comes, each candidate runs a training step's work
- * (forward, input and weight gradients) on random data, after a pilot at a smaller batch
+ * (forward, input and weight gradients; at batch 1 the forward alone) on random data, after a pilot at a smaller batch
  * has dropped those far slower than the fastest (pilotSurvivors); a candidate must first agree with
  * im2col within TOLERANCE on all three results, else it cannot win. The choice is kept per
  * device and driver in a TuningCache keyed by the candidates (e.g. i2w2w4d) and their kernels' sources,
@@ -82,11 +82,13 @@ final class ConvTuner {
      * depthwise layer, differ) and whether the batch is one image, which is chosen apart: a
      * choice measured at batch 64 (Winograd, whose batched GEMMs then fill the cores) made
      * resnet20's batch-1 inference 2.5x slower than the direct convolution measured at batch 1.
-     * Other batch sizes share a choice.
+     * Other batch sizes share a choice. Batch 1 is timed on its forward alone ("-n1f"): on a training
+     * step, resnet18's 128x28x28 layer chose the direct convolution, whose forward took 3.1 ms against
+     * Winograd F(2x2)'s 2.0.
      */
     static String key(ConvGeom g) {
         return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-" + g.r() + "x" + g.s() + "-s" + g.stride() + "-p" + g.pad()
-                + (g.groups() == 1 ? "" : "-g" + g.groups()) + (g.n() == 1 ? "-n1" : "");
+                + (g.groups() == 1 ? "" : "-g" + g.groups()) + (g.n() == 1 ? "-n1f" : "");
     }
 
     /** The algorithm for g among candidates (those that apply, REFERENCE first): cached, or measured now with measure. */
@@ -123,7 +125,7 @@ final class ConvTuner {
             }
         }
         // what callers show is the choice (train's progress, bench's table); the times are for a debug log
-        log.debug("convolution {}: {} (forward + both gradients): {}", key(g), times, a);
+        log.debug("convolution {}: {} ({}): {}", key(g), times, g.n() == 1 ? "forward" : "forward + both gradients", a);
         if (tuning != null) {
             tuning.chosen("convolution " + key(g), a);
         }

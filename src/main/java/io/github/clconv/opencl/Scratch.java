@@ -13,9 +13,31 @@ import java.util.Map;
 final class Scratch implements AutoCloseable {
     private final ClContext cl;
     private final Map<String, ClBuffer> buffers = new HashMap<>();
+    private PackCache kept;
 
     Scratch(ClContext cl) {
         this.cl = cl;
+    }
+
+    /**
+     * A copy of source (a layer's weights) in a kernel's layout, size floats, kept while source is unwritten
+     * (PackCache, an eighth of the device's memory at most); where it is too large to keep, named scratch.
+     */
+    ClBuffer derived(ClBuffer source, String layout, long size, java.util.function.Consumer<ClBuffer> make) {
+        if (kept == null) {
+            kept = new PackCache(cl, cl.device().globalMemBytes() / 8);
+        }
+        if (!kept.fits(size)) {
+            ClBuffer b = get(layout.substring(0, layout.indexOf(' ') < 0 ? layout.length() : layout.indexOf(' ')), size);
+            make.accept(b);
+            return b;
+        }
+        return kept.get(source, layout, size, make);
+    }
+
+    /** PackCache's copies made and reused (tests). */
+    int[] derivedCounts() {
+        return kept == null ? new int[2] : kept.counts();
     }
 
     /** A buffer named name with room for at least floats values. */
@@ -35,5 +57,8 @@ final class Scratch implements AutoCloseable {
     public void close() {
         buffers.values().forEach(ClBuffer::close);
         buffers.clear();
+        if (kept != null) {
+            kept.close();
+        }
     }
 }
