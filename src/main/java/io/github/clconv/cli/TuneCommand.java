@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 @Command(name = "tune", mixinStandardHelpOptions = true,
         description = {"Choose the fastest correct GEMM variant per shape class, and the data-movement layout, for a device.",
                 "Times every GEMM variant (register-blocked, packed, work-group-tiled, CLBlast; their block sizes) on each shape class",
-                "(transposes x small/large, and nt.long: A * B^T with a long K), checks each against a double-precision product, and keeps the fastest",
+                "(transposes x small/large, nt.long: A * B^T with a long K, and nn.kept: small products of weights kept packed), checks each against a double-precision product, and keeps the fastest",
                 "correct one per class in ~/.cache/clconv (per device name and driver version); later runs on that device use them."})
 final class TuneCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "OpenCL device: auto, gpu, cpu or an index. Default: ${DEFAULT-VALUE}.")
@@ -25,7 +25,7 @@ final class TuneCommand implements Callable<Integer> {
     double budget;
 
     @Option(names = "--class", split = ",", paramLabel = "CLASS",
-            description = "Only these shape classes (nn.small, nn.large, nt.small, nt.large, nt.long, ... tt.large); the others keep their plan.")
+            description = "Only these shape classes (nn.small, nn.large, nn.kept, nt.small, nt.large, nt.long, ... tt.large); the others keep their plan.")
     List<String> classes;
 
     @Option(names = "--candidates", split = ";", paramLabel = "VARIANT",

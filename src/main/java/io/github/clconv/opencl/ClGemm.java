@@ -64,7 +64,12 @@ final class ClGemm {
     /** c[offC..] = alpha * op(a) * op(b) + beta * c, with op(a) m x k and op(b) k x n, row-major. */
     void run(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b, int offB, int ldb,
              float beta, Buf c, int offC, int ldc) {
-        run(plan.variant(ta, tb, m, n, k), ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+        run(variant(ta, tb, m, n, k, a), ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+    }
+
+    /** The plan's variant for the shape; nn.kept's for a small A * B whose A is the weights withWeights named. */
+    private GemmVariant variant(boolean ta, boolean tb, int m, int n, int k, Buf a) {
+        return a == weights && !ta && !tb ? plan.keptVariant(m, n, k) : plan.variant(ta, tb, m, n, k);
     }
 
     /** The same with a given variant (the tuner's candidates). */
@@ -134,7 +139,12 @@ final class ClGemm {
      */
     void runBatch(int count, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, int sa, Buf b, int offB,
                   int ldb, int sb, float beta, Buf c, int offC, int ldc, int sc) {
-        GemmVariant v = plan.variant(ta, tb, m, n, k);
+        runBatch(variant(ta, tb, m, n, k, a), count, ta, tb, m, n, k, alpha, a, offA, lda, sa, b, offB, ldb, sb, beta, c, offC, ldc, sc);
+    }
+
+    /** The same with a given variant (the tuner's candidates). */
+    void runBatch(GemmVariant v, int count, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, int sa, Buf b,
+                  int offB, int ldb, int sb, float beta, Buf c, int offC, int ldc, int sc) {
         int aRows = ta ? k : m, bRows = tb ? n : k;
         boolean alone = count == 1 || v.kind() == GemmVariant.Kind.CLBLAST || (blocks(v, m, n) * count < enough(v) && k >= MIN_SPLIT_K)
                 || (v.kind() == GemmVariant.Kind.BLOCKED && (aliases(lda, aRows) || aliases(ldb, bRows) || ((long) k * n > PANEL_OPERAND && k > 2 * PANEL)));

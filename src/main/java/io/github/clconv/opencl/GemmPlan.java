@@ -8,11 +8,13 @@ import java.util.Map;
  * Which GEMM variant runs each shape class on one device. A class is the transposes
  * (nn, nt, tn, tt) and the size: "small" below 2^23 multiply-adds (lenet's layers at
  * batch 64, where launch and edge costs dominate), "large" from there (the 3x3 layers of
- * real networks). The tuner measures one representative shape per class
+ * real networks). One more, "nn.kept", is a small A * B whose A is a layer's weights kept packed
+ * between calls (ClGemm.withWeights: inference at batch 1), where a kernel that packs its operands
+ * pays only for B's pack. The tuner measures one representative shape per class
  * ({@link #representative}); source says how the plan came about (tuned, probe, forced).
  */
 public record GemmPlan(Map<String, GemmVariant> byClass, String source) {
-    public static final List<String> CLASSES = List.of("nn.small", "nn.large", "nt.small", "nt.large", "nt.long", "tn.small", "tn.large",
+    public static final List<String> CLASSES = List.of("nn.small", "nn.large", "nn.kept", "nt.small", "nt.large", "nt.long", "tn.small", "tn.large",
             "tt.small", "tt.large");
     private static final long LARGE = 1L << 23;
     /** K / min(M, N) from which a large A * B^T is "long": on PoCL 3.1 (Xeon) gemm_nt won on 4 resnet18 weight gradients at 49-784, the packed kernel on 5 at 0.3-12. */
@@ -51,6 +53,12 @@ public record GemmPlan(Map<String, GemmVariant> byClass, String source) {
         return (ta ? "t" : "n") + (tb ? "t" : "n") + (!ta && tb && k >= LONG * Math.min(m, n) ? ".long" : ".large");
     }
 
+    /** The variant for A * B (no transposes) whose A is kept packed between calls: nn.kept's where the product is small. */
+    public GemmVariant keptVariant(int m, int n, int k) {
+        String c = classOf(false, false, m, n, k);
+        return byClass.get(c.equals("nn.small") ? "nn.kept" : c);
+    }
+
     public GemmVariant variant(String shapeClass) {
         return byClass.get(shapeClass);
     }
@@ -70,6 +78,7 @@ public record GemmPlan(Map<String, GemmVariant> byClass, String source) {
         return switch (shapeClass) {
             case "nn.small" -> new int[]{50, 4096, 25};      // lenet conv1 forward, part of a batch
             case "nn.large" -> new int[]{64, 4096, 576};     // a 3x3, 64-channel convolution forward
+            case "nn.kept" -> new int[]{128, 196, 128};      // a Winograd F(2x2) product of a 28x28, 128-channel layer at batch 1
             case "nt.small" -> new int[]{64, 500, 200};      // a linear layer forward
             case "nt.large" -> new int[]{256, 256, 784};     // a Winograd weight gradient (one of a batch)
             case "nt.long" -> new int[]{64, 576, 4096};      // an im2col weight gradient: long K

@@ -31,6 +31,8 @@ import java.util.function.Consumer;
 public final class GemmTuner {
     private static final Logger log = LoggerFactory.getLogger(GemmTuner.class);
     private static final int[] PROBE = {128, 512, 128};
+    /** Products per launch of nn.kept's representative: a Winograd F(2x2) pass runs 16. */
+    private static final int KEPT_BATCH = 16;
     /** A candidate whose first run takes this many times the best median is not timed further. */
     private static final double ABANDON = 8;
     private static final int FINALISTS = 3;
@@ -95,7 +97,8 @@ public final class GemmTuner {
     /**
      * The device's cached plan, else a probe's (saved, so that it runs once per device and
      * driver): the fastest of a few variants on a small and on a large product, each for its
-     * size's classes; for A * B^T, gemm_nt against that choice on the class's own shape.
+     * size's classes; for nn.kept, the packed kernel against the small choice on a batch of products
+     * with A kept packed; for A * B^T, gemm_nt against that choice on the class's own shape.
      */
     static GemmPlan planFor(ClContext cl, Scratch scratch) {
         Optional<GemmPlan> cached = load(cl.device());
@@ -105,14 +108,17 @@ public final class GemmTuner {
         ClGemm g = new ClGemm(cl, GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "probe"), scratch);
         List<GemmVariant> probed = List.of(GemmVariant.TILED_DEFAULT, GemmVariant.TILED_GLOBAL, GemmVariant.BLOCKED_DEFAULT,
                 GemmVariant.BLOCKED_WIDE, GemmVariant.PACKED_DEFAULT);
-        GemmVariant small = fastest(cl, g, false, false, PROBE, probed);
-        GemmVariant large = fastest(cl, g, false, false, GemmPlan.representative("nn.large"), probed);
+        GemmVariant small = fastest(cl, g, false, false, PROBE, probed, false);
+        GemmVariant large = fastest(cl, g, false, false, GemmPlan.representative("nn.large"), probed, false);
+        // with A packed once (a layer's weights at inference), packing may pay where it did not for small products
+        GemmVariant kept = small.kind() == GemmVariant.Kind.PACKED ? small
+                : fastest(cl, g, false, false, GemmPlan.representative("nn.kept"), List.of(small, GemmVariant.PACKED_DEFAULT), true);
         Map<String, GemmVariant> byClass = new LinkedHashMap<>();
         for (String c : GemmPlan.CLASSES) {
-            GemmVariant v = c.endsWith(".small") ? small : large;
+            GemmVariant v = c.equals("nn.kept") ? kept : c.endsWith(".small") ? small : large;
             if (c.startsWith("nt")) {
                 v = v.kind() == GemmVariant.Kind.BLOCKED ? GemmVariant.NT_DEFAULT
-                        : fastest(cl, g, false, true, GemmPlan.representative(c), List.of(GemmVariant.NT_DEFAULT, v));
+                        : fastest(cl, g, false, true, GemmPlan.representative(c), List.of(GemmVariant.NT_DEFAULT, v), false);
             }
             byClass.put(c, v);
         }
@@ -123,10 +129,13 @@ public final class GemmTuner {
         return plan;
     }
 
-    /** The quickest correct variant of those that fit the device on one product of shape mnk; the first where none is. */
-    private static GemmVariant fastest(ClContext cl, ClGemm g, boolean ta, boolean tb, int[] mnk, List<GemmVariant> variants) {
+    /**
+     * The quickest correct variant of those that fit the device on one product of shape mnk (kept: A kept packed between
+     * calls, as nn.kept); the first where none is.
+     */
+    private static GemmVariant fastest(ClContext cl, ClGemm g, boolean ta, boolean tb, int[] mnk, List<GemmVariant> variants, boolean kept) {
         GemmVariant best = variants.get(0);
-        try (Problem p = new Problem(cl, ta, tb, mnk[0], mnk[1], mnk[2], 1)) {
+        try (Problem p = new Problem(cl, ta, tb, mnk[0], mnk[1], mnk[2], 1, kept)) {
             double bestSeconds = Double.POSITIVE_INFINITY;
             for (GemmVariant v : variants) {
                 if (v.groupSize() > cl.device().maxWorkGroupSize() || v.localBytes() > cl.device().localMemBytes()) {
@@ -213,7 +222,7 @@ public final class GemmTuner {
                 order.remove(current);
                 order.add(0, current);
                 Map<GemmVariant, Double> timed = new LinkedHashMap<>();
-                try (Problem p = new Problem(cl, c.charAt(0) == 't', c.charAt(1) == 't', s[0], s[1], s[2], c.hashCode())) {
+                try (Problem p = new Problem(cl, c.charAt(0) == 't', c.charAt(1) == 't', s[0], s[1], s[2], c.hashCode(), c.equals("nn.kept"))) {
                     for (GemmVariant v : order) {
                         Timing t;
                         if (System.nanoTime() > deadline && best != null && bestSeconds < Double.POSITIVE_INFINITY) {
@@ -319,53 +328,67 @@ public final class GemmTuner {
 
     /** Random operands of one shape, on the device, with the double-precision result of alpha * op(A) op(B) + beta * C0. */
     private static final class Problem implements AutoCloseable {
-        final boolean ta, tb;
-        final int m, n, k;
+        final boolean ta, tb, kept;
+        final int m, n, k, count;
         final ClBuffer a, b, c;
         final float[] c0;
         private final float[] ha, hb;
         private double[] want;
 
-        Problem(ClContext cl, boolean ta, boolean tb, int m, int n, int k, long seed) {
+        /**
+         * kept: a batch of KEPT_BATCH products (as Winograd's pass runs them) whose A is run as weights kept packed between
+         * calls (ClGemm.withWeights), as nn.kept's products are; a single small product is all launch.
+         */
+        Problem(ClContext cl, boolean ta, boolean tb, int m, int n, int k, long seed, boolean kept) {
             this.ta = ta;
             this.tb = tb;
+            this.kept = kept;
             this.m = m;
             this.n = n;
             this.k = k;
+            this.count = kept ? KEPT_BATCH : 1;
             SplittableRandom rnd = new SplittableRandom(seed);
-            ha = random(rnd, m * k);
-            hb = random(rnd, k * n);
-            c0 = random(rnd, m * n);
-            a = cl.alloc(ta ? Shape.of(k, m) : Shape.of(m, k), false);
-            b = cl.alloc(tb ? Shape.of(n, k) : Shape.of(k, n), false);
-            c = cl.alloc(Shape.of(m, n), false);
+            ha = random(rnd, count * m * k);
+            hb = random(rnd, count * k * n);
+            c0 = random(rnd, count * m * n);
+            a = cl.alloc(Shape.of(count * m * k), false);
+            b = cl.alloc(Shape.of(count * k * n), false);
+            c = cl.alloc(Shape.of(count * m * n), false);
             cl.write(a, ha);
             cl.write(b, hb);
         }
 
         double flops() {
-            return 2.0 * m * n * k;
+            return 2.0 * m * n * k * count;
         }
 
         void run(ClGemm g, GemmVariant v, float alpha, float beta) {
-            g.run(v, ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
+            if (kept) {
+                g.withWeights(a, () -> g.runBatch(v, count, ta, tb, m, n, k, alpha, a, 0, ta ? m : k, m * k, b, 0, tb ? k : n, k * n, beta,
+                        c, 0, n, m * n));
+            } else {
+                g.run(v, ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
+            }
         }
 
-        /** max |got - want| / max |want| for alpha 0.75 and beta 0.5. */
+        /** max |got - want| / max |want| for alpha 0.75 and beta 0.5 (over every product of a batch). */
         double error(float[] got) {
             if (want == null) {
-                want = new double[m * n];
+                want = new double[count * m * n];
                 double[] row = new double[n];
-                for (int i = 0; i < m; i++) {
-                    Arrays.fill(row, 0);
-                    for (int p = 0; p < k; p++) {
-                        double x = ta ? ha[p * m + i] : ha[i * k + p];
-                        for (int j = 0; j < n; j++) {
-                            row[j] += x * (tb ? hb[j * k + p] : hb[p * n + j]);
+                for (int z = 0; z < count; z++) {
+                    int za = z * m * k, zb = z * k * n, zc = z * m * n;
+                    for (int i = 0; i < m; i++) {
+                        Arrays.fill(row, 0);
+                        for (int p = 0; p < k; p++) {
+                            double x = ta ? ha[za + p * m + i] : ha[za + i * k + p];
+                            for (int j = 0; j < n; j++) {
+                                row[j] += x * (tb ? hb[zb + j * k + p] : hb[zb + p * n + j]);
+                            }
                         }
-                    }
-                    for (int j = 0; j < n; j++) {
-                        want[i * n + j] = 0.75 * row[j] + 0.5 * c0[i * n + j];
+                        for (int j = 0; j < n; j++) {
+                            want[zc + i * n + j] = 0.75 * row[j] + 0.5 * c0[zc + i * n + j];
+                        }
                     }
                 }
             }

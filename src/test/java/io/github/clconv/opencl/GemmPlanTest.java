@@ -18,8 +18,20 @@ class GemmPlanTest {
         assertEquals("tt.large", GemmPlan.classOf(true, true, 64, 64, 100000));
         for (String c : GemmPlan.CLASSES) {
             int[] s = GemmPlan.representative(c);
-            assertEquals(c, GemmPlan.classOf(c.charAt(0) == 't', c.charAt(1) == 't', s[0], s[1], s[2]), "representative of " + c);
+            // nn.kept is nn.small's products with A kept packed: the class by shape is nn.small
+            assertEquals(c.equals("nn.kept") ? "nn.small" : c, GemmPlan.classOf(c.charAt(0) == 't', c.charAt(1) == 't', s[0], s[1], s[2]),
+                    "representative of " + c);
         }
+    }
+
+    /** Weights kept packed take nn.kept's variant for small products only: large ones keep nn.large's. */
+    @Test
+    void keptWeightsUseTheirClassForSmallProducts() {
+        GemmPlan plan = GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "test").with("nn.kept", GemmVariant.PACKED_DEFAULT)
+                .with("nn.large", GemmVariant.TILED_DEFAULT);
+        assertEquals(GemmVariant.PACKED_DEFAULT, plan.keptVariant(128, 196, 128), "a Winograd product at batch 1");
+        assertEquals(GemmVariant.TILED_DEFAULT, plan.keptVariant(512, 49, 4608), "a 7x7 layer's im2col product at batch 1");
+        assertEquals(GemmVariant.BLOCKED_DEFAULT, plan.variant(false, false, 128, 196, 128), "the same product without kept weights");
     }
 
     @Test
