@@ -5,6 +5,9 @@ import org.jocl.blast.CLBlast;
 import org.jocl.blast.CLBlastLayout;
 import org.jocl.blast.CLBlastTranspose;
 
+import java.util.Map;
+import java.util.WeakHashMap;
+
 /**
  * Launches the GEMM variant that the device's {@link GemmPlan} names for a product's shape
  * class, on slices of buffers (offsets and leading dimensions). For opencl/gemm.cl's
@@ -33,8 +36,10 @@ final class ClGemm {
      * lenet's conv1 dW on llvmpipe's 8).
      */
     private final long minBlocks, minGroups;
-    /** The A operand whose packed copy may be kept (withWeights), or null. */
+    /** The A operand whose packed copy may be kept (withWeights), or null; stable: unwritten since its last forward. */
     private ClBuffer weights;
+    private boolean stable;
+    private final Map<ClBuffer, Long> lastWrites = new WeakHashMap<>();
 
     ClGemm(ClContext cl, GemmPlan plan, Scratch scratch) {
         this.cl = cl;
@@ -54,6 +59,10 @@ final class ClGemm {
      */
     void withWeights(Buf w, Runnable products) {
         weights = (ClBuffer) w;
+        // unwritten since the previous forward that used them (inference): nn.kept's variant; a training step writes them
+        // between forwards, and its products keep their own class (lenet's small ones ran faster unpacked)
+        Long before = lastWrites.put(weights, weights.writes());
+        stable = before != null && before == weights.writes();
         try {
             products.run();
         } finally {
@@ -67,9 +76,9 @@ final class ClGemm {
         run(variant(ta, tb, m, n, k, a), ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
     }
 
-    /** The plan's variant for the shape; nn.kept's for a small A * B whose A is the weights withWeights named. */
+    /** The plan's variant for the shape; nn.kept's for a small A * B whose A is the stable weights withWeights named. */
     private GemmVariant variant(boolean ta, boolean tb, int m, int n, int k, Buf a) {
-        return a == weights && !ta && !tb ? plan.keptVariant(m, n, k) : plan.variant(ta, tb, m, n, k);
+        return a == weights && stable && !ta && !tb ? plan.keptVariant(m, n, k) : plan.variant(ta, tb, m, n, k);
     }
 
     /** The same with a given variant (the tuner's candidates). */
