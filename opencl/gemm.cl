@@ -400,6 +400,7 @@ kernel void gemm_tiled(int M, int N, int K, float alpha,
    Global (blocks, K / PACK_K, items) for the packs, (M/TM, panels, items) for the product;
    items are a batch (sap, sbp: the packed operands' sizes) or slices of K (kslice > 0, both 0). */
 #define PACK_K 256
+#define PACK_PANELS 8
 #define NR (VW * VN)
 
 kernel void gemm_pack_a(int M, int K, global const float* A, int offA, int lda, int sa, global float* Ap, int sap) {
@@ -466,16 +467,24 @@ kernel void gemm_pack_b(int N, int K, global const float* B, int offB, int ldb, 
             d[p * NR + l] = j0 + l < N ? B_AT(p, j0 + l) : 0.0f;
         }
     }
-#else
+#else /* PACK_PANELS panels per work-item (jp counts groups of them), row by row: each row of B is read PACK_PANELS * NR
+         values at a time; a panel's 128 bytes per row, the rows a whole row of B apart, read resnet18's stem im2col at 5 GB/s */
+    const int panels = (N + NR - 1) / NR, jq0 = jp * PACK_PANELS, jqn = min(PACK_PANELS, panels - jq0);
+    global float* dz = Bp + (long)z * sbp;
     for (int p = p0; p < min(p0 + PACK_K, K); p++) {
-        if (j0 + NR <= N) {
-            _Pragma("unroll")
-            for (int q = 0; q < VN; q++) {
-                vstoreV(vloadV(q, B + (long)p * ldb + j0), q, d + p * NR);
-            }
-        } else {
-            for (int l = 0; l < NR; l++) {
-                d[p * NR + l] = j0 + l < N ? B_AT(p, j0 + l) : 0.0f;
+        global const float* row = B + (long)p * ldb;
+        for (int pp = 0; pp < jqn; pp++) {
+            const int j1 = (jq0 + pp) * NR;
+            global float* dq = dz + (long)(jq0 + pp) * K * NR + p * NR;
+            if (j1 + NR <= N) {
+                _Pragma("unroll")
+                for (int q = 0; q < VN; q++) {
+                    vstoreV(vloadV(q, row + j1), q, dq);
+                }
+            } else {
+                for (int l = 0; l < NR; l++) {
+                    dq[l] = j1 + l < N ? row[j1 + l] : 0.0f;
+                }
             }
         }
     }

@@ -22,8 +22,8 @@ final class ClGemm {
     private static final int PANEL = 512;
     private static final long PANEL_OPERAND = 2L << 20;
     private static final int MIN_SPLIT_K = 2048, MAX_SPLITS = 32, SLICE = 512;
-    /** K values per work-item of the pack kernels (gemm.cl's PACK_K). */
-    private static final int PACK_K = 256;
+    /** K values per work-item of the pack kernels (gemm.cl's PACK_K), and B's panels per work-item where B is stored K x N (PACK_PANELS). */
+    private static final int PACK_K = 256, PACK_PANELS = 8;
     private static final long[] ONE = {1, 1, 1};
     private final ClContext cl;
     private final GemmPlan plan;
@@ -225,7 +225,7 @@ final class ClGemm {
             packA.accept(ap);
         }
         ClBuffer bp = scratch.get("gemm.bp", countB * sbp);
-        cl.kernel("gemm.cl", options, "gemm_pack_b").args(n, k, b, offB, ldb, sb, bp, (int) sbp).runLocal(ONE, panels, kChunks, countB);
+        cl.kernel("gemm.cl", options, "gemm_pack_b").args(n, k, b, offB, ldb, sb, bp, (int) sbp).runLocal(ONE, tb ? panels : ceilDiv(panels, PACK_PANELS), kChunks, countB);
         if (splits <= 1) {
             cl.kernel("gemm.cl", options, "gemm_packed").args(m, n, k, alpha, ap, bp, beta, c, offC, ldc, 0, countA == 1 ? 0 : (int) sap,
                             countB == 1 ? 0 : (int) sbp, sc)
