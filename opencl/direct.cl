@@ -13,6 +13,10 @@
  *
  *   direct_conv: out[n, o, p] = sum_i sum_rs in[n, i, p + tap(r, s)] * wt(o, i, r, s) (+ bias[o])
  *                work-item: VW pixels x TM output channels of one image
+ *                LOCALPAD = 1 (work-groups of one work-item, each a whole plane): in is x itself,
+ *                and the work-group copies its image behind the zero guards into local memory
+ *                first: no direct_pad pass (one launch fewer and one pass over x fewer;
+ *                at batch 1 the launch cost more than the copy)
  *                FLIP = 0: wt = w[o][i][r][s] (forward, w [KO][CI][KS][KS]);
  *                FLIP = 1: wt = w[i][o][KS-1-r][KS-1-s] (the input gradient: dy through the
  *                filters turned 180 degrees, channels swapped; w [CI][KO][KS][KS])
@@ -21,7 +25,7 @@
  *                work-item: TK filters x one input channel, all KS*KS taps, summed over the
  *                batch in a fixed order
  *
- * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
+ * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DLOCALPAD=0|1 (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
  */
 #ifndef KS
 #define KS 3
@@ -37,6 +41,14 @@
 #endif
 #ifndef FLIP
 #define FLIP 0
+#endif
+#ifndef LOCALPAD
+#define LOCALPAD 0
+#endif
+#if LOCALPAD
+#define SRC local
+#else
+#define SRC global
 #endif
 #define PAD ((KS - 1) / 2)
 
@@ -126,16 +138,48 @@ kernel void direct_pad_rows(global const float* x, global float* xp, int planes,
     }
 }
 
+/* Image n's CI planes of x [N][CI][P] copied behind G zeros each (direct_pad's layout for one image). */
+inline void direct_pad_local(global const float* x, local float* lp, int n, int CI, int P, int G) {
+    global const float* s = x + (long)n * CI * P;
+    for (int i = 0; i < G; i++) {
+        lp[i] = 0.0f;
+    }
+    for (int c = 0; c < CI; c++) {
+        local float* d = lp + G + c * (P + G);
+        int i = 0;
+#if VW > 1
+        for (; i + VW <= P; i += VW) {
+            VSTORE(VLOAD(s + i), d + i);
+        }
+#endif
+        for (; i < P; i++) {
+            d[i] = s[i];
+        }
+        for (i = 0; i < G; i++) {
+            d[P + i] = 0.0f;
+        }
+        s += P;
+    }
+}
+
 /* Global (ceil(P/(VW*per)), ceil(KO/TM), N): per vectors of VW pixels one after another per
    work-item (a work-item's start costs a runtime that runs them one by one about as much as a
-   vector's sums); in is direct_pad's copy of [N][CI][H][W]. */
+   vector's sums). LOCALPAD = 0: in is direct_pad's copy of [N][CI][H][W] and lp unused;
+   LOCALPAD = 1: in is x [N][CI][H][W], lp holds CI*(P+G)+G floats, and a work-group is one
+   work-item covering the whole plane (per = all of its vectors). */
 kernel void direct_conv(global const float* in, global const float* w, global const float* bias, int flags,
-                        global float* out, int CI, int KO, int H, int W, int G, int per) {
+                        global float* out, int CI, int KO, int H, int W, int G, int per, local float* lp) {
     const int P = H * W, o0 = get_global_id(1) * TM, n = get_global_id(2);
     if (o0 >= KO) {
         return;
     }
     const int PS = P + G;
+#if LOCALPAD
+    direct_pad_local(in, lp, n, CI, P, G);
+    SRC const float* image = lp + G;
+#else
+    SRC const float* image = in + G + (long)n * CI * PS;
+#endif
     global const float* wo[TM];
     float bo[TM];
     for (int t = 0; t < TM; t++) {
@@ -157,9 +201,9 @@ kernel void direct_conv(global const float* in, global const float* w, global co
         for (int t = 0; t < TM; t++) {
             acc[t] = (floatV)(0.0f);
         }
-        global const float* base = in + G + (long)n * CI * PS + p0;
+        SRC const float* base = image + p0;
         for (int i = 0; i < CI; i++) {
-            global const float* plane = base + (long)i * PS;
+            SRC const float* plane = base + (long)i * PS;
             _Pragma("unroll")
             for (int r = 0; r < KS; r++) {
                 _Pragma("unroll")

@@ -82,6 +82,19 @@ public final class ClContext implements AutoCloseable {
         OPEN.add(this);
     }
 
+    /** Launches queued so far per kernel name (tests: which passes an op runs). */
+    private final java.util.Map<String, Integer> launches = new java.util.HashMap<>();
+
+    /** Counts a launch of the named kernel; callers hold the monitor. */
+    void launched(String kernel) {
+        launches.merge(kernel, 1, Integer::sum);
+    }
+
+    /** Launches of this kernel (by name, as "direct_pad_rows") queued so far. */
+    synchronized int launches(String kernel) {
+        return launches.getOrDefault(kernel, 0);
+    }
+
     /** Fails unless the calling thread may use this context now; callers hold the monitor. */
     void checkUse(String what) {
         Shutdown.check();

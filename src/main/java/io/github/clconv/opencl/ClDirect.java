@@ -9,7 +9,9 @@ import io.github.clconv.tensor.Shape;
  * Direct convolution on the device (opencl/direct.cl) for stride-1 "same" layers: odd square
  * filters up to 7x7 with padding (R-1)/2, ungrouped. Nothing the size of an im2col matrix is
  * written: each pass copies its inputs once behind zero guards (direct_pad), then reads them
- * with one vector load per filter tap.
+ * with one vector load per filter tap. Where work-groups are single work-items covering whole
+ * planes, a forward pass that keeps nothing for backward copies each image behind the guards
+ * into local memory inside direct_conv instead (no pad pass, one launch fewer).
  *
  *   forward : y = direct_conv(pad(x), w) + bias
  *   backward: dx = direct_conv(pad(dy), w turned and transposed);  dw, db = direct_dw(pad(x), pad(dy))
@@ -62,7 +64,25 @@ final class ClDirect implements ConvAlgorithm {
     }
 
     private String options(ConvGeom g, boolean flip) {
-        return "-DKS=" + g.r() + " -DVW=" + vw + " -DTM=" + tm + " -DTK=" + tk + " -DTC=" + lanesChannels(g) + " -DFLIP=" + (flip ? 1 : 0);
+        return options(g, flip, false);
+    }
+
+    private String options(ConvGeom g, boolean flip, boolean localPad) {
+        return "-DKS=" + g.r() + " -DVW=" + vw + " -DTM=" + tm + " -DTK=" + tk + " -DTC=" + lanesChannels(g) + " -DFLIP=" + (flip ? 1 : 0)
+                + " -DLOCALPAD=" + (localPad ? 1 : 0);
+    }
+
+    /** Floats of one image's planes behind zero guards, as direct_conv copies them into local memory. */
+    private long localPadFloats(ConvGeom g) {
+        return (long) g.c() * (g.h() * g.w() + guard(g)) + guard(g);
+    }
+
+    /**
+     * The forward pass pads x inside direct_conv (LOCALPAD) where work-groups are single
+     * work-items covering whole planes and one image's padded planes fit the local memory.
+     */
+    private boolean localPad(ConvGeom g) {
+        return local != null && localPadFloats(g) * Float.BYTES <= cl.device().localMemBytes();
     }
 
     private int guard(ConvGeom g) {
@@ -89,15 +109,20 @@ final class ClDirect implements ConvAlgorithm {
     /** kept, when given (paddedInput(g) floats), receives x's padded copy for backward. */
     @Override
     public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
-        int p = g.h() * g.w(), guard = guard(g);
-        ClBuffer xp = pad(x, g.n() * g.c(), p, guard, "direct.x", kept);
-        conv(xp, w, bias, ConvAlgorithm.flags(bias, act), g.c(), g.k(), g, false, y);
+        int flags = ConvAlgorithm.flags(bias, act);
+        if (kept == null && localPad(g)) {
+            conv(x, w, bias, flags, g.c(), g.k(), g, false, true, y);
+            return;
+        }
+        ClBuffer xp = pad(x, g.n() * g.c(), g.h() * g.w(), guard(g), "direct.x", kept);
+        conv(xp, w, bias, flags, g.c(), g.k(), g, false, false, y);
     }
 
-    private void conv(ClBuffer in, Buf w, Buf bias, int flags, int ci, int ko, ConvGeom g, boolean flip, Buf out) {
+    private void conv(Buf in, Buf w, Buf bias, int flags, int ci, int ko, ConvGeom g, boolean flip, boolean localPad, Buf out) {
         int p = g.h() * g.w(), vectors = (p + vw - 1) / vw, per = local != null ? vectors : 1; // a plane per work-item where they run one by one
-        cl.kernel("direct.cl", options(g, flip), "direct_conv")
-                .args(in, w, bias, flags, out, ci, ko, g.h(), g.w(), guard(g), per)
+        ClKernel.LocalMemory lp = new ClKernel.LocalMemory(localPad ? localPadFloats(g) * Float.BYTES : Float.BYTES);
+        cl.kernel("direct.cl", options(g, flip, localPad), "direct_conv")
+                .args(in, w, bias, flags, out, ci, ko, g.h(), g.w(), guard(g), per, lp)
                 .runLocal(local, (vectors + per - 1) / per, (ko + tm - 1) / tm, g.n());
     }
 
@@ -128,7 +153,7 @@ final class ClDirect implements ConvAlgorithm {
             dyp = pad(dy, g.n() * g.k(), p, guard, "direct.dy", null);
         }
         if (dx != null) {
-            conv(dyp, w, null, 0, g.k(), g.c(), g, true, dx);
+            conv(dyp, w, null, 0, g.k(), g.c(), g, true, false, dx);
         }
         if (dw != null) {
             ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);

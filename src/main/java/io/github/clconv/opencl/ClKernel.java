@@ -12,6 +12,8 @@ public final class ClKernel {
     private final cl_kernel kernel;
     private final ClContext cl;
     private final String op;
+    /** The kernel's name alone, as launch counts know it. */
+    private final String name;
     /** The kernel's parameter count, asked once: every launch checks that all were set. */
     private final int params;
     /** Per parameter: declared const, so never written (where the runtime cannot say: false, counted as written). */
@@ -24,6 +26,7 @@ public final class ClKernel {
         this.kernel = kernel;
         this.cl = cl;
         this.op = op;
+        this.name = op.split(" ", 2)[0];
         int[] n = new int[1];
         CL.clGetKernelInfo(kernel, CL.CL_KERNEL_NUM_ARGS, Sizeof.cl_uint, Pointer.to(n), null);
         this.params = n[0];
@@ -58,6 +61,8 @@ public final class ClKernel {
             if (!constant[i] && writes < written.length) {
                 written[writes++] = (ClBuffer) b;
             }
+        } else if (v instanceof LocalMemory l) {
+            CL.clSetKernelArg(kernel, i, l.bytes(), null);
         } else if (v instanceof Integer n) {
             CL.clSetKernelArg(kernel, i, Sizeof.cl_int, Pointer.to(new int[]{n}));
         } else if (v instanceof Float f) {
@@ -67,6 +72,10 @@ public final class ClKernel {
         } else {
             throw new IllegalArgumentException(op + ": unsupported kernel argument " + v.getClass());
         }
+    }
+
+    /** A local-memory argument of this many bytes per work-group (a kernel's {@code local float*} parameter). */
+    public record LocalMemory(long bytes) {
     }
 
     /** Launches over a 1-d or 2-d global range; sizes are the real extents (rounded up here). */
@@ -94,6 +103,7 @@ public final class ClKernel {
             try {
                 org.jocl.cl_event event = KernelProfile.ENABLED ? new org.jocl.cl_event() : null;
                 CL.clEnqueueNDRangeKernel(cl.queue(), kernel, global.length, null, global, local, 0, null, event);
+                cl.launched(name);
                 for (int i = 0; i < writes; i++) {
                     written[i].wrote();
                 }

@@ -1,0 +1,100 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Activation;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.backend.ReferenceBackend;
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Direct convolution's forward pass pads x inside direct_conv (LOCALPAD: each work-group copies its
+ * image behind the zero guards into local memory) where work-groups are single work-items and the
+ * copy fits; a training forward that keeps the padded x for backward, and an image too large for the
+ * local memory, still run the pad pass. Each path must agree with the reference, and the inference
+ * path must not launch the pad pass (else the change does nothing).
+ */
+class DirectLocalPadTest {
+    private static final long SEED = 20261207L;
+
+    @Test
+    void inferencePadsInsideTheKernelAndAgreesWithTheReference() {
+        System.out.println("DirectLocalPadTest seed " + SEED);
+        Random rnd = new Random(SEED);
+        ReferenceBackend ref = new ReferenceBackend();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+            for (int i = 0; i < 14; i++) {
+                int r = 3 + 2 * rnd.nextInt(3);
+                // plane sizes around the 16-pixel vectors (never a multiple of them only), 1-3 images
+                ConvGeom g = new ConvGeom(1 + rnd.nextInt(3), 1 + rnd.nextInt(19), 1 + rnd.nextInt(37), 1 + rnd.nextInt(37),
+                        1 + rnd.nextInt(21), r, r, 1, (r - 1) / 2);
+                assertEquals("direct", b.convAlgoFor(g), g.toString());
+                Activation act = i % 3 == 0 ? Activation.RELU : null;
+                int pads = pads(b);
+                try (Buf x = random(b, g.input(), rnd); Buf w = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
+                     Buf y = b.zeros(g.output())) {
+                    b.conv2dForward(x, w, bias, g, act, y);
+                    assertEquals(pads, pads(b), "the forward pass of " + g + " launched the pad pass");
+                    agrees(b, ref, g, act, x, w, bias, y, "inference");
+                }
+            }
+        }
+    }
+
+    @Test
+    void keepingForBackwardOrOutgrowingLocalMemoryStillPads() {
+        Random rnd = new Random(SEED + 1);
+        ReferenceBackend ref = new ReferenceBackend();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+            ConvGeom g = new ConvGeom(2, 3, 13, 21, 5, 3, 3, 1, 1);
+            int pads = pads(b);
+            try (Buf x = random(b, g.input(), rnd); Buf w = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
+                 Buf y = b.zeros(g.output()); Buf kept = b.zeros(b.convKept(g))) {
+                b.conv2dForwardKeeping(x, w, bias, g, null, y, kept);
+                assertEquals(pads + 1, pads(b), "a training forward keeps x padded for the weight gradient");
+                agrees(b, ref, g, null, x, w, bias, y, "training forward");
+            }
+            // two planes whose padded copy is larger than the device's local memory
+            int side = (int) Math.ceil(Math.sqrt(b.context().device().localMemBytes() / Float.BYTES / 2.0)) + 3;
+            ConvGeom big = new ConvGeom(1, 2, side, side, 2, 3, 3, 1, 1);
+            pads = pads(b);
+            try (Buf x = random(b, big.input(), rnd); Buf w = random(b, big.weight(), rnd); Buf y = b.zeros(big.output())) {
+                b.conv2dForward(x, w, null, big, y);
+                assertEquals(pads + 1, pads(b), big + " does not fit the local memory");
+                agrees(b, ref, big, null, x, w, null, y, "beyond local memory");
+            }
+        }
+    }
+
+    private static int pads(ClBackend b) {
+        return b.context().launches("direct_pad") + b.context().launches("direct_pad_rows");
+    }
+
+    private static void agrees(ClBackend b, ReferenceBackend ref, ConvGeom g, Activation act, Buf x, Buf w, Buf bias, Buf y, String what) {
+        float[] got = b.download(y);
+        try (Buf rx = ref.upload(g.input(), b.download(x)); Buf rw = ref.upload(g.weight(), b.download(w));
+             Buf rb = bias == null ? null : ref.upload(bias.shape(), b.download(bias)); Buf ry = ref.zeros(g.output())) {
+            ref.conv2dForward(rx, rw, rb, g, act, ry);
+            float[] want = ref.download(ry);
+            double max = 0, err = 0;
+            for (int i = 0; i < want.length; i++) {
+                max = Math.max(max, Math.abs(want[i]));
+                err = Math.max(err, Math.abs(got[i] - want[i]));
+            }
+            assertTrue(err <= 1e-4 * (max + 1e-6), what + ": " + g + " differs from the reference by " + err + " (max " + max + ")");
+        }
+    }
+
+    private static Buf random(ClBackend b, Shape s, Random rnd) {
+        float[] v = new float[s.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return b.upload(s, v);
+    }
+}
