@@ -322,12 +322,13 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
 #define TAPS (KS * KS)
 #define DW_PIXEL(CHECKED)                                                                  \
     {                                                                                      \
-        const float16 d = vload16(0, dn + (long)(oh * W + ow) * KL);                       \
+        const float16 d = vload16(0, drow + (long)ow * KL);                                \
         dsum += d;                                                                         \
         _Pragma("unroll") for (int t = 0; t < TC; t++) {                                   \
             _Pragma("unroll") for (int r = 0; r < KS; r++) {                               \
+                global const float* xr = xrow[t][r] + ow;                                  \
                 _Pragma("unroll") for (int s = 0; s < KS; s++) {                           \
-                    float v = xn[t][(oh + r - PAD) * W + ow + s - PAD];                    \
+                    float v = xr[s];                                                       \
                     if (CHECKED) {                                                         \
                         v = ow + s - PAD >= 0 && ow + s - PAD < W ? v : 0.0f;              \
                     }                                                                      \
@@ -358,6 +359,15 @@ kernel void direct_dw_lanes(global const float* xp, global const float* dyl, glo
             xn[t] = xp + G + ((long)n * C + min(c0 + t, C - 1)) * PS;
         }
         for (int oh = 0; oh < H; oh++) {
+            /* row pointers per tap row, so that each tap is a constant offset from one (int
+               index arithmetic per tap, sign-extended each time, had cost more than the FMAs) */
+            global const float* xrow[TC][KS];
+            _Pragma("unroll") for (int t = 0; t < TC; t++) {
+                _Pragma("unroll") for (int r = 0; r < KS; r++) {
+                    xrow[t][r] = xn[t] + (long)(oh + r - PAD) * W - PAD;
+                }
+            }
+            global const float* drow = dn + (long)oh * W * KL;
             int ow = 0;
             for (; ow < PAD; ow++) DW_PIXEL(1)
             for (; ow < W - PAD; ow++) DW_PIXEL(0)
