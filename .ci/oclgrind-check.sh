@@ -41,6 +41,8 @@ check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd4 --movemen
 # direct convolution in both layouts: the fixed stride-1 "same" cases (7x7, 5x5, one row, one column, 49 pixels) and random ones
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement row
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement element
+# the stride-2 direct convolution (a row-movement device's kernel): the fixed stride-2 cases and random ones
+check --only conv2d --cases 40 --gemm "$blocked" --conv-algo strided --movement row
 # depthwise convolution: the fixed cases 9 and 23 to 29 (strided, unpadded 5x5, a 1-pixel plane, rows wider
 # than the row kernels' vectors), an output per work-item and a row per work-item
 check --only conv2d --cases 30 --gemm "$blocked" --conv-algo depthwise --movement element

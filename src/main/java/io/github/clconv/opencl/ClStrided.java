@@ -1,0 +1,64 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Activation;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
+
+/**
+ * Direct convolution of stride-2 layers on the device (opencl/strided.cl): square filters up
+ * to 7x7, padding up to 3, ungrouped, where work-groups are single work-items (vector devices)
+ * and one image's padded planes fit the local memory. Forward only: backward is im2col's,
+ * which makes its column matrix from x then (nothing is kept).
+ */
+final class ClStrided implements ConvAlgorithm {
+    private static final int TM = 8;
+    /** Images that alone give the device's threads enough work-groups. */
+    private static final int MIN_IMAGES = 8;
+    private static final long[] ONE = {1, 1, 1};
+    private final ClContext cl;
+    private final ClConv im2col;
+    private final boolean elementwise;
+
+    ClStrided(ClContext cl, ClConv im2col, boolean elementwise) {
+        this.cl = cl;
+        this.im2col = im2col;
+        this.elementwise = elementwise;
+    }
+
+    @Override
+    public boolean applies(ConvGeom g) {
+        return !elementwise && g.stride() == 2 && g.r() == g.s() && g.r() <= 7 && g.pad() <= 3 && g.groups() == 1
+                && localFloats(g) * Float.BYTES <= cl.device().localMemBytes();
+    }
+
+    /** Rows per padded plane: the padding, and the rows the last pair of output rows' vectors read. */
+    private static int paddedRows(ConvGeom g) {
+        return Math.max(g.h() + 2 * g.pad(), 2 * g.oh() + g.r() + 1);
+    }
+
+    private static long localFloats(ConvGeom g) {
+        return (long) g.c() * paddedRows(g) * (g.w() + 2 * g.pad()) + 32;
+    }
+
+    @Override
+    public Shape keptShape(ConvGeom g) {
+        return null;
+    }
+
+    @Override
+    public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
+        // a work-group copies its image once for all its filters: one per image where the batch fills the device
+        // (the copy costs about a third of a block of TM filters' sums), else the filters shared out
+        int blocks = (g.k() + TM - 1) / TM, groups = g.n() >= MIN_IMAGES ? 1 : Math.min(blocks, MIN_IMAGES / g.n()), kper = (blocks + groups - 1) / groups;
+        cl.kernel("strided.cl", "-DKS=" + g.r() + " -DTM=" + TM + " -DPAIRS=" + (g.ow() <= 8 ? 1 : 0), "strided_conv")
+                .args(x, w, bias, ConvAlgorithm.flags(bias, act), y, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow(), g.pad(), paddedRows(g), kper,
+                        new ClKernel.LocalMemory(localFloats(g) * Float.BYTES))
+                .runLocal(ONE, 1, (blocks + kper - 1) / kper, g.n());
+    }
+
+    @Override
+    public void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
+        im2col.backward(x, w, dy, g, dx, dw, db, null);
+    }
+}

@@ -1,0 +1,108 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Activation;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.backend.ReferenceBackend;
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The stride-2 direct convolution (strided.cl) against the reference on random shapes: filters
+ * 1x1 to 7x7 (even sizes too), padding 0 to 3, rows of up to 8 outputs (two rows per vector) and
+ * longer ones (several vectors per row, the last one partial), odd and even sizes, few images
+ * (filters shared out among work-groups) and many (a work-group per image), with and without
+ * bias and ReLU; and its backward (im2col's) through the same algorithm.
+ */
+class StridedConvTest {
+    private static final long SEED = 20261208L;
+
+    @Test
+    void stridedAgreesWithTheReference() {
+        System.out.println("StridedConvTest seed " + SEED);
+        Random rnd = new Random(SEED);
+        ReferenceBackend ref = new ReferenceBackend();
+        List<String> failures = new ArrayList<>();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("strided")) {
+            for (int i = 0; i < 40; i++) {
+                int r = 1 + rnd.nextInt(7), pad = rnd.nextInt(Math.min(4, r + 1));
+                int h = r + rnd.nextInt(i % 2 == 0 ? 16 : 40), w = r + rnd.nextInt(i % 3 == 0 ? 16 : 45);
+                int n = i % 4 == 0 ? 8 + rnd.nextInt(3) : 1 + rnd.nextInt(3);
+                ConvGeom g = new ConvGeom(n, 1 + rnd.nextInt(9), h, w, 1 + rnd.nextInt(19), r, r, 2, pad);
+                assertEquals("strided", b.convAlgoFor(g), g.toString());
+                Activation act = i % 3 == 0 ? Activation.RELU : null;
+                boolean withBias = i % 2 == 1;
+                try (Buf x = random(b, g.input(), rnd); Buf wt = random(b, g.weight(), rnd);
+                     Buf bias = withBias ? random(b, Shape.of(g.k()), rnd) : null; Buf y = b.zeros(g.output())) {
+                    b.conv2dForward(x, wt, bias, g, act, y);
+                    String bad = disagreement(b, ref, g, act, x, wt, bias, y);
+                    if (bad != null) {
+                        failures.add(bad);
+                    }
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), "strided disagrees with the reference:\n" + String.join("\n", failures));
+    }
+
+    @Test
+    void stridedBackwardAgreesWithTheReference() {
+        Random rnd = new Random(SEED + 1);
+        ReferenceBackend ref = new ReferenceBackend();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("strided")) {
+            ConvGeom g = new ConvGeom(3, 5, 13, 17, 7, 3, 3, 2, 1);
+            assertEquals("strided", b.convAlgoFor(g));
+            try (Buf x = random(b, g.input(), rnd); Buf w = random(b, g.weight(), rnd); Buf dy = random(b, g.output(), rnd);
+                 Buf dx = b.zeros(g.input()); Buf dw = b.zeros(g.weight()); Buf db = b.zeros(Shape.of(g.k()));
+                 Buf rx = ref.upload(g.input(), b.download(x)); Buf rw = ref.upload(g.weight(), b.download(w));
+                 Buf rdy = ref.upload(g.output(), b.download(dy)); Buf rdx = ref.zeros(g.input()); Buf rdw = ref.zeros(g.weight());
+                 Buf rdb = ref.zeros(Shape.of(g.k()))) {
+                b.conv2dBackward(x, w, dy, g, dx, dw, db);
+                ref.conv2dBackward(rx, rw, rdy, g, rdx, rdw, rdb);
+                close(b.download(dx), ref.download(rdx), "dx");
+                close(b.download(dw), ref.download(rdw), "dw");
+                close(b.download(db), ref.download(rdb), "db");
+            }
+        }
+    }
+
+    private static void close(float[] got, float[] want, String what) {
+        double max = 0, err = 0;
+        for (int i = 0; i < want.length; i++) {
+            max = Math.max(max, Math.abs(want[i]));
+            err = Math.max(err, Math.abs(got[i] - want[i]));
+        }
+        assertTrue(err <= 1e-4 * (max + 1e-6), what + " differs from the reference by " + err + " (max " + max + ")");
+    }
+
+    private static String disagreement(ClBackend b, ReferenceBackend ref, ConvGeom g, Activation act, Buf x, Buf w, Buf bias, Buf y) {
+        float[] got = b.download(y);
+        try (Buf rx = ref.upload(g.input(), b.download(x)); Buf rw = ref.upload(g.weight(), b.download(w));
+             Buf rb = bias == null ? null : ref.upload(bias.shape(), b.download(bias)); Buf ry = ref.zeros(g.output())) {
+            ref.conv2dForward(rx, rw, rb, g, act, ry);
+            float[] want = ref.download(ry);
+            double max = 0, err = 0;
+            for (int i = 0; i < want.length; i++) {
+                max = Math.max(max, Math.abs(want[i]));
+                err = Math.max(err, Math.abs(got[i] - want[i]));
+            }
+            return err <= 1e-4 * (max + 1e-6) ? null : g + (act == null ? "" : " +relu") + (bias == null ? "" : " +bias")
+                    + " differs by " + err + " (max " + max + ")";
+        }
+    }
+
+    private static Buf random(ClBackend b, Shape s, Random rnd) {
+        float[] v = new float[s.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return b.upload(s, v);
+    }
+}
