@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Direct convolution's forward pass pads x inside direct_conv (LOCALPAD: each work-group copies its
@@ -76,25 +76,11 @@ class DirectLocalPadTest {
     }
 
     private static void agrees(ClBackend b, ReferenceBackend ref, ConvGeom g, Activation act, Buf x, Buf w, Buf bias, Buf y, String what) {
-        float[] got = b.download(y);
-        try (Buf rx = ref.upload(g.input(), b.download(x)); Buf rw = ref.upload(g.weight(), b.download(w));
-             Buf rb = bias == null ? null : ref.upload(bias.shape(), b.download(bias)); Buf ry = ref.zeros(g.output())) {
-            ref.conv2dForward(rx, rw, rb, g, act, ry);
-            float[] want = ref.download(ry);
-            double max = 0, err = 0;
-            for (int i = 0; i < want.length; i++) {
-                max = Math.max(max, Math.abs(want[i]));
-                err = Math.max(err, Math.abs(got[i] - want[i]));
-            }
-            assertTrue(err <= 1e-4 * (max + 1e-6), what + ": " + g + " differs from the reference by " + err + " (max " + max + ")");
-        }
+        String bad = ConvReference.disagreement(b, ref, g, act, x, w, bias, y);
+        assertNull(bad, what + ": " + bad);
     }
 
     private static Buf random(ClBackend b, Shape s, Random rnd) {
-        float[] v = new float[s.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) rnd.nextGaussian();
-        }
-        return b.upload(s, v);
+        return ConvReference.random(b, s, rnd);
     }
 }

@@ -42,7 +42,7 @@ class StridedConvTest {
                 try (Buf x = random(b, g.input(), rnd); Buf wt = random(b, g.weight(), rnd);
                      Buf bias = withBias ? random(b, Shape.of(g.k()), rnd) : null; Buf y = b.zeros(g.output())) {
                     b.conv2dForward(x, wt, bias, g, act, y);
-                    String bad = disagreement(b, ref, g, act, x, wt, bias, y);
+                    String bad = ConvReference.disagreement(b, ref, g, act, x, wt, bias, y);
                     if (bad != null) {
                         failures.add(bad);
                     }
@@ -74,35 +74,11 @@ class StridedConvTest {
     }
 
     private static void close(float[] got, float[] want, String what) {
-        double max = 0, err = 0;
-        for (int i = 0; i < want.length; i++) {
-            max = Math.max(max, Math.abs(want[i]));
-            err = Math.max(err, Math.abs(got[i] - want[i]));
-        }
-        assertTrue(err <= 1e-4 * (max + 1e-6), what + " differs from the reference by " + err + " (max " + max + ")");
-    }
-
-    private static String disagreement(ClBackend b, ReferenceBackend ref, ConvGeom g, Activation act, Buf x, Buf w, Buf bias, Buf y) {
-        float[] got = b.download(y);
-        try (Buf rx = ref.upload(g.input(), b.download(x)); Buf rw = ref.upload(g.weight(), b.download(w));
-             Buf rb = bias == null ? null : ref.upload(bias.shape(), b.download(bias)); Buf ry = ref.zeros(g.output())) {
-            ref.conv2dForward(rx, rw, rb, g, act, ry);
-            float[] want = ref.download(ry);
-            double max = 0, err = 0;
-            for (int i = 0; i < want.length; i++) {
-                max = Math.max(max, Math.abs(want[i]));
-                err = Math.max(err, Math.abs(got[i] - want[i]));
-            }
-            return err <= 1e-4 * (max + 1e-6) ? null : g + (act == null ? "" : " +relu") + (bias == null ? "" : " +bias")
-                    + " differs by " + err + " (max " + max + ")";
-        }
+        String bad = ConvReference.differs(got, want, what);
+        assertTrue(bad == null, bad);
     }
 
     private static Buf random(ClBackend b, Shape s, Random rnd) {
-        float[] v = new float[s.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) rnd.nextGaussian();
-        }
-        return b.upload(s, v);
+        return ConvReference.random(b, s, rnd);
     }
 }
