@@ -25,7 +25,7 @@
  *                work-item: TK filters x one input channel, all KS*KS taps, summed over the
  *                batch in a fixed order
  *
- * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DLOCALPAD=0|1 (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
+ * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DTS -DLOCALPAD=0|1 (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
  */
 #ifndef KS
 #define KS 3
@@ -35,6 +35,9 @@
 #endif
 #ifndef TM
 #define TM 8
+#endif
+#ifndef TS
+#define TS (KS * KS) /* floats from one filter to the next in w: CI*KS*KS forward, KS*KS with FLIP */
 #endif
 #ifndef TK
 #define TK 2
@@ -162,15 +165,22 @@ inline void direct_pad_local(global const float* x, local float* lp, int n, int 
     }
 }
 
-/* Global (ceil(P/(VW*per)), ceil(KO/TM), N): per vectors of VW pixels one after another per
+/* Global (ceil(P/(VW*per)), ceil(KO/(TM*og)), N): per vectors of VW pixels one after another per
    work-item (a work-item's start costs a runtime that runs them one by one about as much as a
-   vector's sums). LOCALPAD = 0: in is direct_pad's copy of [N][CI][H][W] and lp unused;
-   LOCALPAD = 1: in is x [N][CI][H][W], lp holds CI*(P+G)+G floats, and a work-group is one
-   work-item covering the whole plane (per = all of its vectors). */
+   vector's sums), and og groups of TM output channels one after another (a work-group that
+   copies its image into local memory copies it once for all of them). LOCALPAD = 0: in is
+   direct_pad's copy of [N][CI][H][W] and lp unused; LOCALPAD = 1: in is x [N][CI][H][W], lp
+   holds CI*(P+G)+G floats, and a work-group is one work-item covering the whole plane (per =
+   all of its vectors).
+   The TM filters of a group are read from one pointer at offsets known when the program is built
+   (TS, the distance between two filters, is a build option): with a pointer per filter the
+   registers ran out beyond TM = 8, and the accumulators went to the stack. The host keeps
+   TM <= KO; the last group, where KO is not a multiple of TM, computes the TM filters that end at
+   KO and stores only those no earlier group did. */
 kernel void direct_conv(global const float* in, global const float* w, global const float* bias, int flags,
-                        global float* out, int CI, int KO, int H, int W, int G, int per, local float* lp) {
-    const int P = H * W, o0 = get_global_id(1) * TM, n = get_global_id(2);
-    if (o0 >= KO) {
+                        global float* out, int CI, int KO, int H, int W, int G, int per, int og, local float* lp) {
+    const int P = H * W, n = get_global_id(2), g0 = get_global_id(1) * og;
+    if (g0 * TM >= KO) {
         return;
     }
     const int PS = P + G;
@@ -180,61 +190,69 @@ kernel void direct_conv(global const float* in, global const float* w, global co
 #else
     SRC const float* image = in + G + (long)n * CI * PS;
 #endif
-    global const float* wo[TM];
-    float bo[TM];
-    for (int t = 0; t < TM; t++) {
-        const int o = min(o0 + t, KO - 1);
 #if FLIP
-        wo[t] = w + (long)o * KS * KS;
+    const long IS = (long)KO * KS * KS; /* from one input channel to the next in w [CI][KO][KS][KS] */
 #else
-        wo[t] = w + (long)o * CI * KS * KS;
+    const long IS = KS * KS;            /* in w [KO][CI][KS][KS] */
 #endif
-        bo[t] = (flags & EPI_BIAS) ? bias[o] : 0.0f;
-    }
-    for (int v = 0; v < per; v++) {
-        const int p0 = (get_global_id(0) * per + v) * VW;
-        if (p0 >= P) {
+    for (int gi = 0; gi < og; gi++) {
+        const int o0 = (g0 + gi) * TM;
+        if (o0 >= KO) {
             return;
         }
-        const intV ow = lane_columns(p0, W);
-        floatV acc[TM];
+        const int ob = min(o0, KO - TM); /* the first filter computed; those below o0 are not stored */
+        global const float* wb = w + (long)ob * TS;
+        float bo[TM];
         for (int t = 0; t < TM; t++) {
-            acc[t] = (floatV)(0.0f);
+            bo[t] = (flags & EPI_BIAS) ? bias[ob + t] : 0.0f;
         }
-        SRC const float* base = image + p0;
-        for (int i = 0; i < CI; i++) {
-            SRC const float* plane = base + (long)i * PS;
-            _Pragma("unroll")
-            for (int r = 0; r < KS; r++) {
+        for (int v = 0; v < per; v++) {
+            const int p0 = (get_global_id(0) * per + v) * VW;
+            if (p0 >= P) {
+                break;
+            }
+            const intV ow = lane_columns(p0, W);
+            floatV acc[TM];
+            for (int t = 0; t < TM; t++) {
+                acc[t] = (floatV)(0.0f);
+            }
+            SRC const float* base = image + p0;
+            global const float* wi = wb;
+            for (int i = 0; i < CI; i++) {
+                SRC const float* plane = base + (long)i * PS;
                 _Pragma("unroll")
-                for (int s = 0; s < KS; s++) {
-                    floatV x = VLOAD(plane + (r - PAD) * W + (s - PAD));
-                    if (s != PAD) {
-                        x = select(x, (floatV)(0.0f), OUTSIDE(ow, s, W));
-                    }
+                for (int r = 0; r < KS; r++) {
                     _Pragma("unroll")
-                    for (int t = 0; t < TM; t++) {
+                    for (int s = 0; s < KS; s++) {
+                        floatV x = VLOAD(plane + (r - PAD) * W + (s - PAD));
+                        if (s != PAD) {
+                            x = select(x, (floatV)(0.0f), OUTSIDE(ow, s, W));
+                        }
+                        _Pragma("unroll")
+                        for (int t = 0; t < TM; t++) {
 #if FLIP
-                        const float wt = wo[t][(long)i * KO * KS * KS + (KS - 1 - r) * KS + (KS - 1 - s)];
+                            const float wt = wi[t * TS + (KS - 1 - r) * KS + (KS - 1 - s)];
 #else
-                        const float wt = wo[t][i * KS * KS + r * KS + s];
+                            const float wt = wi[t * TS + r * KS + s];
 #endif
-                        acc[t] = MADD((floatV)(wt), x, acc[t]);
+                            acc[t] = MADD((floatV)(wt), x, acc[t]);
+                        }
                     }
                 }
+                wi += IS;
             }
-        }
-        const int lanes = min(VW, P - p0);
-        for (int t = 0; t < TM && o0 + t < KO; t++) {
-            const floatV y = EPILOGUE(acc[t] + (floatV)(bo[t]), flags);
-            global float* o = out + ((long)n * KO + o0 + t) * P + p0;
-            if (lanes == VW) {
-                VSTORE(y, o);
-            } else {
-                float tmp[VW];
-                VSTORE(y, tmp);
-                for (int l = 0; l < lanes; l++) {
-                    o[l] = tmp[l];
+            const int lanes = min(VW, P - p0);
+            for (int t = o0 - ob; t < TM; t++) {
+                const floatV y = EPILOGUE(acc[t] + (floatV)(bo[t]), flags);
+                global float* o = out + ((long)n * KO + ob + t) * P + p0;
+                if (lanes == VW) {
+                    VSTORE(y, o);
+                } else {
+                    float tmp[VW];
+                    VSTORE(y, tmp);
+                    for (int l = 0; l < lanes; l++) {
+                        o[l] = tmp[l];
+                    }
                 }
             }
         }

@@ -23,6 +23,8 @@ import io.github.clconv.tensor.Shape;
 final class ClDirect implements ConvAlgorithm {
     private static final KernelRef DIRECT_PAD = new KernelRef("direct.cl", "direct_pad");
     private static final KernelRef DIRECT_PAD_ROWS = new KernelRef("direct.cl", "direct_pad_rows");
+    /** Work-groups a launch keeps at least, where it can, when work-groups take several output groups (outputGroups). */
+    private static final int WORK_GROUPS = 16;
     private final ClContext cl;
     private final Scratch scratch;
     private final int vw;
@@ -34,7 +36,7 @@ final class ClDirect implements ConvAlgorithm {
     private final long[] local;
 
     ClDirect(ClContext cl, Scratch scratch, boolean elementwise) {
-        this(cl, scratch, elementwise, elementwise ? 1 : 16, 8, 2);
+        this(cl, scratch, elementwise, elementwise ? 1 : 16, elementwise ? 8 : 16, 2);
     }
 
     ClDirect(ClContext cl, Scratch scratch, boolean elementwise, int vw, int tm, int tk) {
@@ -64,12 +66,18 @@ final class ClDirect implements ConvAlgorithm {
     }
 
     private String options(ConvGeom g, boolean flip) {
-        return options(g, flip, false);
+        return options(g, flip, false, tm, 0);
     }
 
-    private String options(ConvGeom g, boolean flip, boolean localPad) {
+    /** ts: floats from one filter to the next in w (direct_conv reads a group's filters at offsets fixed when it is built). */
+    private String options(ConvGeom g, boolean flip, boolean localPad, int tm, int ts) {
         return "-DKS=" + g.r() + " -DVW=" + vw + " -DTM=" + tm + " -DTK=" + tk + " -DTC=" + lanesChannels(g) + " -DFLIP=" + (flip ? 1 : 0)
-                + " -DLOCALPAD=" + (localPad ? 1 : 0);
+                + " -DLOCALPAD=" + (localPad ? 1 : 0) + (ts > 0 ? " -DTS=" + ts : "");
+    }
+
+    /** Output channels per work-item for ko filters: tm, or the largest power of two up to ko where ko is smaller (direct_conv needs TM <= KO). */
+    private int tmFor(int ko) {
+        return ko >= tm ? tm : Integer.highestOneBit(ko);
     }
 
     /** Floats of one image's planes behind zero guards, as direct_conv copies them into local memory. */
@@ -120,10 +128,26 @@ final class ClDirect implements ConvAlgorithm {
 
     private void conv(Buf in, Buf w, Buf bias, int flags, int ci, int ko, ConvGeom g, boolean flip, boolean localPad, Buf out) {
         int p = g.h() * g.w(), vectors = (p + vw - 1) / vw, per = local != null ? vectors : 1; // a plane per work-item where they run one by one
+        int tm = tmFor(ko), groups = (ko + tm - 1) / tm, og = outputGroups(groups, g.n());
         ClKernel.LocalMemory lp = new ClKernel.LocalMemory(localPad ? localPadFloats(g) * Float.BYTES : Float.BYTES);
-        cl.kernel("direct.cl", options(g, flip, localPad), "direct_conv")
-                .args(in, w, bias, flags, out, ci, ko, g.h(), g.w(), guard(g), per, lp)
-                .runLocal(local, (vectors + per - 1) / per, (ko + tm - 1) / tm, g.n());
+        int ts = flip ? g.r() * g.s() : ci * g.r() * g.s();
+        cl.kernel("direct.cl", options(g, flip, localPad, tm, ts), "direct_conv")
+                .args(in, w, bias, flags, out, ci, ko, g.h(), g.w(), guard(g), per, og, lp)
+                .runLocal(local, (vectors + per - 1) / per, (groups + og - 1) / og, g.n());
+    }
+
+    /**
+     * Groups of output channels one work-group computes one after another: where work-items run
+     * one by one (each a whole plane), as many as leave at least WORK_GROUPS work-groups, so that
+     * a large batch copies each image once and a small one still spreads over the threads; else one.
+     */
+    private int outputGroups(int groups, int images) {
+        if (local == null) {
+            return 1;
+        }
+        int og = Math.max(1, Math.min(groups, images * groups / WORK_GROUPS));
+        int launched = (groups + og - 1) / og; // work-groups per image; then the same count with groups shared evenly
+        return (groups + launched - 1) / launched;
     }
 
     /** Input channels per work-item of direct_dw_lanes: its TC*KS*KS accumulators must fit the registers. */

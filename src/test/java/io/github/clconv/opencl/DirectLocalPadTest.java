@@ -46,6 +46,30 @@ class DirectLocalPadTest {
         }
     }
 
+    /**
+     * Batches large enough that one work-group takes several groups of 16 filters of its image (the
+     * image copied once for all of them), filter counts that are no multiple of 16 (the last group
+     * shifted back onto filters an earlier group stored) and fewer than 16 (fewer per work-item).
+     */
+    @Test
+    void workGroupsTakingSeveralFilterGroupsAgreeWithTheReference() {
+        Random rnd = new Random(SEED + 2);
+        ReferenceBackend ref = new ReferenceBackend();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+            for (int i = 0; i < 6; i++) {
+                int r = i % 2 == 0 ? 3 : 5;
+                int k = i == 5 ? 1 + rnd.nextInt(15) : 17 + rnd.nextInt(40);
+                ConvGeom g = new ConvGeom(16 + rnd.nextInt(9), 1 + rnd.nextInt(6), 2 + rnd.nextInt(12), 2 + rnd.nextInt(12), k, r, r, 1, (r - 1) / 2);
+                Activation act = i % 2 == 0 ? Activation.RELU : null;
+                try (Buf x = random(b, g.input(), rnd); Buf w = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
+                     Buf y = b.zeros(g.output())) {
+                    b.conv2dForward(x, w, bias, g, act, y);
+                    agrees(b, ref, g, act, x, w, bias, y, "several filter groups per work-group");
+                }
+            }
+        }
+    }
+
     @Test
     void keepingForBackwardOrOutgrowingLocalMemoryStillPads() {
         Random rnd = new Random(SEED + 1);
