@@ -13,10 +13,10 @@
  *
  *   direct_conv: out[n, o, p] = sum_i sum_rs in[n, i, p + tap(r, s)] * wt(o, i, r, s) (+ bias[o])
  *                work-item: VW pixels x TM output channels of one image
- *                LOCALPAD = 1 (work-groups of one work-item, each a whole plane): in is x itself,
- *                and the work-group copies its image behind the zero guards into local memory
- *                first: no direct_pad pass (one launch fewer and one pass over x fewer;
- *                at batch 1 the launch cost more than the copy)
+ *                LOCALPAD = 1 (work-groups of one work-item, each a whole plane): in is x (or,
+ *                for the input gradient, dy) itself, and the work-group copies its image behind
+ *                the zero guards into local memory first: no direct_pad pass (one launch fewer
+ *                and one written copy fewer; at batch 1 the launch cost more than the copy)
  *                FLIP = 0: wt = w[o][i][r][s] (forward, w [KO][CI][KS][KS]);
  *                FLIP = 1: wt = w[i][o][KS-1-r][KS-1-s] (the input gradient: dy through the
  *                filters turned 180 degrees, channels swapped; w [CI][KO][KS][KS])

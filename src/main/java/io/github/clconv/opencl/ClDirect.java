@@ -10,8 +10,9 @@ import io.github.clconv.tensor.Shape;
  * filters up to 7x7 with padding (R-1)/2, ungrouped. Nothing the size of an im2col matrix is
  * written: each pass copies its inputs once behind zero guards (direct_pad), then reads them
  * with one vector load per filter tap. Where work-groups are single work-items covering whole
- * planes, a forward pass that keeps nothing for backward copies each image behind the guards
- * into local memory inside direct_conv instead (no pad pass, one launch fewer).
+ * planes, a forward pass that keeps nothing for backward, and the input gradient, copy each
+ * image (of x, of dy) behind the guards into local memory inside direct_conv instead (no pad
+ * pass, one launch and one written copy fewer).
  *
  *   forward : y = direct_conv(pad(x), w) + bias
  *   backward: dx = direct_conv(pad(dy), w turned and transposed);  dw, db = direct_dw(pad(x), pad(dy))
@@ -81,16 +82,16 @@ final class ClDirect implements ConvAlgorithm {
     }
 
     /** Floats of one image's planes behind zero guards, as direct_conv copies them into local memory. */
-    private long localPadFloats(ConvGeom g) {
-        return (long) g.c() * (g.h() * g.w() + guard(g)) + guard(g);
+    private long localPadFloats(ConvGeom g, int channels) {
+        return (long) channels * (g.h() * g.w() + guard(g)) + guard(g);
     }
 
     /**
      * The forward pass pads x inside direct_conv (LOCALPAD) where work-groups are single
      * work-items covering whole planes and one image's padded planes fit the local memory.
      */
-    private boolean localPad(ConvGeom g) {
-        return local != null && localPadFloats(g) * Float.BYTES <= cl.device().localMemBytes();
+    private boolean localPad(ConvGeom g, int channels) {
+        return local != null && localPadFloats(g, channels) * Float.BYTES <= cl.device().localMemBytes();
     }
 
     private int guard(ConvGeom g) {
@@ -118,7 +119,7 @@ final class ClDirect implements ConvAlgorithm {
     @Override
     public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
         int flags = ConvAlgorithm.flags(bias, act);
-        if (kept == null && localPad(g)) {
+        if (kept == null && localPad(g, g.c())) {
             conv(x, w, bias, flags, g.c(), g.k(), g, false, true, y);
             return;
         }
@@ -129,7 +130,7 @@ final class ClDirect implements ConvAlgorithm {
     private void conv(Buf in, Buf w, Buf bias, int flags, int ci, int ko, ConvGeom g, boolean flip, boolean localPad, Buf out) {
         int p = g.h() * g.w(), vectors = (p + vw - 1) / vw, per = local != null ? vectors : 1; // a plane per work-item where they run one by one
         int tm = tmFor(ko), groups = (ko + tm - 1) / tm, og = outputGroups(groups, g.n());
-        ClKernel.LocalMemory lp = new ClKernel.LocalMemory(localPad ? localPadFloats(g) * Float.BYTES : Float.BYTES);
+        ClKernel.LocalMemory lp = new ClKernel.LocalMemory(localPad ? localPadFloats(g, ci) * Float.BYTES : Float.BYTES);
         int ts = flip ? g.r() * g.s() : ci * g.r() * g.s();
         cl.kernel("direct.cl", options(g, flip, localPad, tm, ts), "direct_conv")
                 .args(in, w, bias, flags, out, ci, ko, g.h(), g.w(), guard(g), per, og, lp)
@@ -165,19 +166,20 @@ final class ClDirect implements ConvAlgorithm {
     public void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
         int p = g.h() * g.w(), guard = guard(g);
         boolean lanes = dw != null && lanes(g);
+        boolean dxLocal = dx != null && localPad(g, g.k()); // the input gradient pads dy in local memory: no padded copy of dy
         int kl = (g.k() + 15) / 16 * 16;
         ClBuffer dyl = lanes ? scratch.get("direct.dyl", (long) g.n() * p * kl) : null;
         ClBuffer dyp = null;
         if (lanes) { // dy transposed for the weight gradient and, from the same loads, padded for the input gradient
             long[] one = {1, 1};
-            dyp = dx != null ? scratch.get("direct.dy", (long) g.n() * g.k() * (p + guard) + guard) : null;
+            dyp = dx != null && !dxLocal ? scratch.get("direct.dy", (long) g.n() * g.k() * (p + guard) + guard) : null;
             cl.kernel("direct.cl", options(g, false), "direct_dy_lanes").args(dy, dyl, g.k(), p, kl, dyp, guard, dyp != null ? 1 : 0)
                     .runLocal(one, kl / 16, g.n());
-        } else if (dx != null || dw != null) {
+        } else if ((dx != null && !dxLocal) || dw != null) {
             dyp = pad(dy, g.n() * g.k(), p, guard, "direct.dy", null);
         }
         if (dx != null) {
-            conv(dyp, w, null, 0, g.k(), g.c(), g, true, false, dx);
+            conv(dxLocal ? dy : dyp, w, null, 0, g.k(), g.c(), g, true, dxLocal, dx);
         }
         if (dw != null) {
             ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);
