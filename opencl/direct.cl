@@ -12,6 +12,7 @@
  * them (select, not a product: a wrapped Inf must not become NaN).
  *
  *   direct_conv: out[n, o, p] = sum_i sum_rs in[n, i, p + tap(r, s)] * wt(o, i, r, s) (+ bias[o])
+ *                (+ res[n, o, p], a residual block's add, before the activation)
  *                work-item: VW pixels x TM output channels of one image
  *                LOCALPAD = 1 (work-groups of one work-item, each a whole plane): in is x (or,
  *                for the input gradient, dy) itself, and the work-group copies its image behind
@@ -178,7 +179,8 @@ inline void direct_pad_local(global const float* x, local float* lp, int n, int 
    TM <= KO; the last group, where KO is not a multiple of TM, computes the TM filters that end at
    KO and stores only those no earlier group did. */
 kernel void direct_conv(global const float* in, global const float* w, global const float* bias, int flags,
-                        global float* out, int CI, int KO, int H, int W, int G, int per, int og, local float* lp) {
+                        global const float* res, global float* out, int CI, int KO, int H, int W, int G, int per, int og,
+                        local float* lp) {
     const int P = H * W, n = get_global_id(2), g0 = get_global_id(1) * og;
     if (g0 * TM >= KO) {
         return;
@@ -243,15 +245,20 @@ kernel void direct_conv(global const float* in, global const float* w, global co
             }
             const int lanes = min(VW, P - p0);
             for (int t = o0 - ob; t < TM; t++) {
-                const floatV y = EPILOGUE(acc[t] + (floatV)(bo[t]), flags);
-                global float* o = out + ((long)n * KO + ob + t) * P + p0;
+                const long at = ((long)n * KO + ob + t) * P + p0;
+                global float* o = out + at;
                 if (lanes == VW) {
-                    VSTORE(y, o);
+                    floatV v = acc[t] + (floatV)(bo[t]);
+                    if (flags & EPI_RESIDUAL) {
+                        v += VLOAD(res + at);
+                    }
+                    VSTORE(EPILOGUE(v, flags), o);
                 } else {
                     float tmp[VW];
-                    VSTORE(y, tmp);
+                    VSTORE(acc[t] + (floatV)(bo[t]), tmp);
                     for (int l = 0; l < lanes; l++) {
-                        o[l] = tmp[l];
+                        const float v = (flags & EPI_RESIDUAL) ? tmp[l] + res[at + l] : tmp[l];
+                        o[l] = EPILOGUE(v, flags);
                     }
                 }
             }

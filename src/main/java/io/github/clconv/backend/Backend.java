@@ -153,6 +153,28 @@ public abstract class Backend implements AutoCloseable {
 
     protected abstract void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y);
 
+    /**
+     * y = act(conv(x, w) + bias + residual): a residual block's convolution, its add and the
+     * add's ReLU at inference (Graph, where a convolution's output is read by an add alone). On
+     * the device the add is the convolution's epilogue where its algorithm has one. residual has
+     * y's shape and is neither x nor y.
+     */
+    public final void conv2dForwardResidual(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
+        Checks.conv(g, x, w, bias, y);
+        Checks.epilogue("conv2d", act);
+        Checks.elementwise("conv2d residual", y, residual);
+        if (residual == y || residual == x) {
+            throw new IllegalArgumentException("conv2d residual: the residual must be neither the input nor the output");
+        }
+        doConv2dForwardResidual(x, w, bias, g, residual, act, y);
+    }
+
+    /** The convolution, then the add (and its activation) over y in place. */
+    protected void doConv2dForwardResidual(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
+        doConv2dForward(x, w, bias, g, null, y);
+        doAdd(y, residual, act, y);
+    }
+
     /** dx may be null (the first layer needs none). */
     public final void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         Checks.convBackward(g, x, w, dy, dx, dw, dbias);

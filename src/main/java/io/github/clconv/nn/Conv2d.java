@@ -153,6 +153,25 @@ public final class Conv2d implements Layer {
         return y;
     }
 
+    /** Whether forwardResidual may take this layer's output: it has no activation of its own in its epilogue. */
+    boolean linearOutput() {
+        return act == null;
+    }
+
+    /**
+     * Inference only: into = addAct(conv(x) + bias + residual), a residual block's add (and the
+     * ReLU after it) in this convolution's epilogue, for the add node that alone reads this
+     * layer (Graph). Nothing is kept for backward.
+     */
+    Buf forwardResidual(Buf x, Buf residual, Activation addAct, Buf into) {
+        this.x = x;
+        g = geom(x.shape().dim(0), in);
+        kept = null;
+        y = into;
+        b.conv2dForwardResidual(x, weight(), biasValue(), g, residual, addAct, into);
+        return into;
+    }
+
     @Override
     public Buf backward(Buf dy, boolean needDx) {
         if (act != null) { // the activation's gradient first: its output tells where it passed (y > 0; below 6 for ReLU6)

@@ -10,8 +10,9 @@ import java.util.List;
  * it can: a ReLU or ReLU6 into the batch norm before it (one pass over the data forward and
  * backward, BatchNorm.fuseActivation), and into the convolution before it (the convolution's
  * epilogue, Conv2d.fuseActivation: no pass of its own forward; after batch norms are folded for
- * inference, every conv-bn-relu is one kernel's output). A new fusion is one more rule here,
- * not one per model type.
+ * inference, every conv-bn-relu is one kernel's output); at inference, a convolution read by an
+ * add alone does the add (and the add's ReLU) as it stores (intoConvolution). A new fusion is
+ * one more rule here, not one per model type.
  */
 final class Fusion {
     private Fusion() {
@@ -32,6 +33,15 @@ final class Fusion {
             return a.kind;
         }
         return null;
+    }
+
+    /**
+     * Whether an add node's input, producer, may do the add in its epilogue at inference: a
+     * convolution with no activation of its own, read by that add alone, whose add's other input
+     * is computed before it (otherAvailable). A training forward adds in a pass of its own.
+     */
+    static boolean intoConvolution(Layer producer, boolean otherAvailable, int readers) {
+        return producer instanceof Conv2d c && c.linearOutput() && otherAvailable && readers == 1;
     }
 
     /** The activations an epilogue applies: ReLU and ReLU6 (their gradient follows from their output). */

@@ -254,9 +254,26 @@ public final class Graph implements Model {
                 addAct[in.id] = Fusion.intoAdd(n.layer);
             }
         }
+        residualAdd = new Node[nodes.size()];
+        addedBy = new Node[nodes.size()];
+        for (Node n : nodes) {
+            if (n.kind == Kind.ADD) {
+                for (int i = 0; i < 2; i++) {
+                    Node conv = n.inputs.get(i), other = n.inputs.get(1 - i);
+                    if (Fusion.intoConvolution(conv.layer, other.id < conv.id, readers[conv.id]) && residualAdd[conv.id] == null) {
+                        residualAdd[conv.id] = n;
+                        addedBy[n.id] = conv;
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     private Activation[] addAct; // per add node: the ReLU it applies as it stores (Fusion.intoAdd), or null
+    /** Per convolution node: the add node that alone reads it, done in its epilogue at inference (Fusion.intoConvolution), or null. */
+    private Node[] residualAdd;
+    private Node[] addedBy; // per add node: the convolution node that does it, or null
 
     /** The pool the layers' gradients come from (tests count it). */
     GradientPool gradients() {
@@ -310,9 +327,16 @@ public final class Graph implements Model {
         outs[0] = x;
         for (Node node : nodes.subList(1, output.id + 1)) {
             Buf in0 = outs[node.inputs.get(0).id];
+            Node add = training ? null : residualAdd[node.id];
             outs[node.id] = switch (node.kind) {
-                case LAYER -> node.layer.forward(in0, training && (inference == null || !inference[node.id]));
+                case LAYER -> add == null ? node.layer.forward(in0, training && (inference == null || !inference[node.id]))
+                        : ((Conv2d) node.layer).forwardResidual(in0, outs[add.inputs.get(add.inputs.get(0) == node ? 1 : 0).id], addAct[add.id],
+                                ws.get(backend, add.name, batch(n, shapes[add.id])));
                 case ADD -> {
+                    Node conv = training ? null : addedBy[node.id];
+                    if (conv != null) {
+                        yield outs[conv.id]; // the convolution added as it stored
+                    }
                     Buf y = ws.get(backend, node.name, batch(n, shapes[node.id]));
                     backend.add(in0, outs[node.inputs.get(1).id], addAct[node.id], y);
                     yield y;

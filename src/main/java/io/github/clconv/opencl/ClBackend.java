@@ -166,6 +166,11 @@ public final class ClBackend extends Backend {
     }
     @Override public int prepare(Runnable pass, io.github.clconv.backend.Tuning tuning) { return convs.prepare(pass, tuning); }
     @Override protected void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) { convs.of(g).forward(x, w, bias, g, act, y, null); }
+    @Override protected void doConv2dForwardResidual(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
+        if (!convs.of(g).forwardResidual(x, w, bias, g, residual, act, y)) {
+            super.doConv2dForwardResidual(x, w, bias, g, residual, act, y);
+        }
+    }
     @Override protected void doConv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         convs.of(g).backward(x, w, dy, g, dx, dw, dbias, null);
     }

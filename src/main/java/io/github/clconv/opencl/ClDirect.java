@@ -22,6 +22,8 @@ import io.github.clconv.tensor.Shape;
  * runtimes), one pixel per work-item where they run in SIMD lanes.
  */
 final class ClDirect implements ConvAlgorithm {
+    /** epilogue.h's flag: a residual added before the activation. */
+    private static final int EPI_RESIDUAL = 8;
     private static final KernelRef DIRECT_PAD = new KernelRef("direct.cl", "direct_pad");
     private static final KernelRef DIRECT_PAD_ROWS = new KernelRef("direct.cl", "direct_pad_rows");
     /** Work-groups a launch keeps at least, where it can, when work-groups take several output groups (outputGroups). */
@@ -118,22 +120,33 @@ final class ClDirect implements ConvAlgorithm {
     /** kept, when given (paddedInput(g) floats), receives x's padded copy for backward. */
     @Override
     public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
-        int flags = ConvAlgorithm.flags(bias, act);
+        forward(x, w, bias, g, null, act, y, kept);
+    }
+
+    @Override
+    public boolean forwardResidual(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
+        forward(x, w, bias, g, residual, act, y, null);
+        return true;
+    }
+
+    private void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y, ClBuffer kept) {
+        int flags = ConvAlgorithm.flags(bias, act) | (residual != null ? EPI_RESIDUAL : 0);
         if (kept == null && localPad(g, g.c())) {
-            conv(x, w, bias, flags, g.c(), g.k(), g, false, true, y);
+            conv(x, w, bias, flags, residual, g.c(), g.k(), g, false, true, y);
             return;
         }
         ClBuffer xp = pad(x, g.n() * g.c(), g.h() * g.w(), guard(g), "direct.x", kept);
-        conv(xp, w, bias, flags, g.c(), g.k(), g, false, false, y);
+        conv(xp, w, bias, flags, residual, g.c(), g.k(), g, false, false, y);
     }
 
-    private void conv(Buf in, Buf w, Buf bias, int flags, int ci, int ko, ConvGeom g, boolean flip, boolean localPad, Buf out) {
+    /** residual: added before the activation (flags has EPI_RESIDUAL), or null. */
+    private void conv(Buf in, Buf w, Buf bias, int flags, Buf residual, int ci, int ko, ConvGeom g, boolean flip, boolean localPad, Buf out) {
         int p = g.h() * g.w(), vectors = (p + vw - 1) / vw, per = local != null ? vectors : 1; // a plane per work-item where they run one by one
         int tm = tmFor(ko), groups = (ko + tm - 1) / tm, og = outputGroups(groups, g.n());
         ClKernel.LocalMemory lp = new ClKernel.LocalMemory(localPad ? localPadFloats(g, ci) * Float.BYTES : Float.BYTES);
         int ts = flip ? g.r() * g.s() : ci * g.r() * g.s();
         cl.kernel("direct.cl", options(g, flip, localPad, tm, ts), "direct_conv")
-                .args(in, w, bias, flags, out, ci, ko, g.h(), g.w(), guard(g), per, og, lp)
+                .args(in, w, bias, flags, residual != null ? residual : out, out, ci, ko, g.h(), g.w(), guard(g), per, og, lp)
                 .runLocal(local, (vectors + per - 1) / per, (groups + og - 1) / og, g.n());
     }
 
@@ -179,7 +192,7 @@ final class ClDirect implements ConvAlgorithm {
             dyp = pad(dy, g.n() * g.k(), p, guard, "direct.dy", null);
         }
         if (dx != null) {
-            conv(dxLocal ? dy : dyp, w, null, 0, g.k(), g.c(), g, true, dxLocal, dx);
+            conv(dxLocal ? dy : dyp, w, null, 0, null, g.k(), g.c(), g, true, dxLocal, dx);
         }
         if (dw != null) {
             ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);

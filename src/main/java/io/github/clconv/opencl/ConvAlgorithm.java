@@ -22,6 +22,15 @@ interface ConvAlgorithm {
     /** y = act(conv(x, w) + bias) (bias and act may be null; act ReLU or ReLU6, applied as y is stored); kept, of keptShape(g), or null. */
     void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept);
 
+    /**
+     * y = act(conv(x, w) + bias + residual), the add in the epilogue, where this algorithm's
+     * kernels have one: returns false (and does nothing) where they have not, and the caller
+     * adds in a pass of its own.
+     */
+    default boolean forwardResidual(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
+        return false;
+    }
+
     /** The flags argument of the kernels' epilogue (opencl/epilogue.h): bias, ReLU, ReLU6. */
     static int flags(Buf bias, Activation act) {
         int f = bias != null ? 1 : 0;

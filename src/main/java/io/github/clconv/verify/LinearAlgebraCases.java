@@ -71,6 +71,13 @@ final class LinearAlgebraCases {
         Activation act = i % 3 == 1 ? Activation.RELU : i % 3 == 2 ? Activation.RELU6 : null;
         p.run((b, s) -> b.conv2dForward(x[s], w[s], bs[s], g, act, y[s]));
         CheckResult fwd = p.compare("conv2d.forward", g + (act == null ? "" : " +" + act.token), Tolerance.reduction(g.colRows()), y);
+        // every other case also with a residual added in the epilogue (a residual block's add at inference)
+        CheckResult residual = null;
+        if (i % 2 == 0) {
+            Buf[] res = p.normal(g.output(), rnd), yr = p.zeros(g.output());
+            p.run((b, s) -> b.conv2dForwardResidual(x[s], w[s], bs[s], g, res[s], act, yr[s]));
+            residual = p.compare("conv2d.residual", g + (act == null ? "" : " +" + act.token), Tolerance.reduction(g.colRows()), yr);
+        }
 
         Buf[] dy = p.normal(g.output(), rnd), dx = p.zeros(g.input()), dw = p.zeros(g.weight());
         Buf[] db = bias ? p.zeros(Shape.of(g.k())) : new Buf[2];
@@ -79,12 +86,16 @@ final class LinearAlgebraCases {
         CheckResult bwd = bias
                 ? p.compare("conv2d.backward", g.toString(), Tolerance.reduction(longest), dx, dw, db)
                 : p.compare("conv2d.backward", g.toString(), Tolerance.reduction(longest), dx, dw);
-        if (i % 4 != 2) {
-            return List.of(fwd, bwd);
+        List<CheckResult> out = new java.util.ArrayList<>(List.of(fwd, bwd));
+        if (residual != null) {
+            out.add(residual);
         }
-        Buf[] dxAlone = p.zeros(g.input()); // a frozen layer's backward: the input gradient alone, no weight gradient
-        p.run((b, s) -> b.conv2dBackward(x[s], w[s], dy[s], g, dxAlone[s], null, null));
-        return List.of(fwd, bwd, p.compare("conv2d.backward", g + " frozen", Tolerance.reduction(longest), dxAlone));
+        if (i % 4 == 2) {
+            Buf[] dxAlone = p.zeros(g.input()); // a frozen layer's backward: the input gradient alone, no weight gradient
+            p.run((b, s) -> b.conv2dBackward(x[s], w[s], dy[s], g, dxAlone[s], null, null));
+            out.add(p.compare("conv2d.backward", g + " frozen", Tolerance.reduction(longest), dxAlone));
+        }
+        return out;
     }
 
     static List<CheckResult> linear(Pair p, Random rnd, int i) {

@@ -1,0 +1,102 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Activation;
+import io.github.clconv.backend.Buf;
+import io.github.clconv.backend.ReferenceBackend;
+import io.github.clconv.nn.BatchNormFolding;
+import io.github.clconv.nn.Model;
+import io.github.clconv.nn.ModelSpec;
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * A residual block's add in the convolution's epilogue (Backend.conv2dForwardResidual): y =
+ * act(conv(x, w) + bias + residual) against the reference's convolution and add, where direct
+ * convolution adds as it stores and where an algorithm without the epilogue adds in a pass of its
+ * own; and a folded resnet20's inference, whose adds after stride-1 3x3 convolutions launch no
+ * add kernel of their own, against the same network unfolded.
+ */
+class ConvResidualTest {
+    private static final long SEED = 20261206L;
+
+    @Test
+    void theEpilogueAddsTheResidualBeforeTheActivation() {
+        System.out.println("ConvResidualTest seed " + SEED);
+        Random rnd = new Random(SEED);
+        ReferenceBackend ref = new ReferenceBackend();
+        for (String algo : new String[]{"direct", "im2col"}) {
+            try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo(algo)) {
+                for (int i = 0; i < 12; i++) {
+                    int r = 3 + 2 * rnd.nextInt(2);
+                    // planes around the 16-pixel vectors, 1-20 images (several filter groups per work-group), filters around 16
+                    ConvGeom g = new ConvGeom(1 + rnd.nextInt(i % 3 == 0 ? 20 : 3), 1 + rnd.nextInt(9), 1 + rnd.nextInt(23), 1 + rnd.nextInt(23),
+                            1 + rnd.nextInt(40), r, r, 1, (r - 1) / 2);
+                    Activation act = new Activation[]{null, Activation.RELU, Activation.RELU6}[i % 3];
+                    boolean bias = i % 4 != 1;
+                    int adds = b.context().launches("add");
+                    try (Buf x = ConvReference.random(b, g.input(), rnd); Buf w = ConvReference.random(b, g.weight(), rnd);
+                         Buf bs = bias ? ConvReference.random(b, Shape.of(g.k()), rnd) : null; Buf res = ConvReference.random(b, g.output(), rnd);
+                         Buf y = b.zeros(g.output())) {
+                        b.conv2dForwardResidual(x, w, bs, g, res, act, y);
+                        assertEquals(adds + (algo.equals("direct") ? 0 : 1), b.context().launches("add"), algo + " on " + g + ": add launches");
+                        String bad = disagreement(b, ref, g, act, x, w, bs, res, y);
+                        assertNull(bad, algo + ": " + bad);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void theResidualMustBeASeparateTensorOfTheOutputsShape() {
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"))) {
+            ConvGeom g = new ConvGeom(1, 2, 5, 5, 3, 3, 3, 1, 1);
+            try (Buf x = b.zeros(g.input()); Buf w = b.zeros(g.weight()); Buf y = b.zeros(g.output()); Buf wrong = b.zeros(g.input())) {
+                assertThrows(IllegalArgumentException.class, () -> b.conv2dForwardResidual(x, w, null, g, y, null, y));
+                assertThrows(IllegalArgumentException.class, () -> b.conv2dForwardResidual(x, w, null, g, wrong, null, y));
+            }
+        }
+    }
+
+    /** resnet20's seven identity-shortcut adds follow a stride-1 3x3 convolution: with direct convolution forced, only its two projection adds launch. */
+    @Test
+    void aFoldedResNetAddsInItsConvolutions() {
+        Random rnd = new Random(SEED + 1);
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct");
+             Model m = ModelSpec.parse("resnet20").withClasses(10).build(Shape.of(1, 20, 18), b, SEED)) {
+            try (Buf x = ConvReference.random(b, Shape.of(3, 1, 20, 18), rnd)) {
+                for (int i = 0; i < 3; i++) {
+                    m.forward(x, true); // running statistics away from 0 and 1
+                }
+                float[] plain = b.download(m.forward(x, false));
+                try (Model folded = BatchNormFolding.fold(m)) {
+                    int adds = b.context().launches("add");
+                    float[] fused = b.download(folded.forward(x, false));
+                    assertEquals(2, b.context().launches("add") - adds, "adds launched by one folded resnet20 inference");
+                    assertNull(ConvReference.differs(fused, plain, "folded resnet20 with its adds in the convolutions"));
+                    folded.forward(x, true); // a training forward still adds in passes of its own
+                    assertEquals(2 + 9, b.context().launches("add") - adds, "adds launched by a training forward");
+                }
+            }
+        }
+    }
+
+    /** null where y agrees with the reference's act(conv(x, w) + bias + res), else what differs. */
+    private static String disagreement(ClBackend b, ReferenceBackend ref, ConvGeom g, Activation act, Buf x, Buf w, Buf bias, Buf res, Buf y) {
+        float[] got = b.download(y);
+        try (Buf rx = ref.upload(g.input(), b.download(x)); Buf rw = ref.upload(g.weight(), b.download(w));
+             Buf rb = bias == null ? null : ref.upload(bias.shape(), b.download(bias)); Buf rr = ref.upload(g.output(), b.download(res));
+             Buf ry = ref.zeros(g.output())) {
+            ref.conv2dForward(rx, rw, rb, g, null, ry);
+            ref.add(ry, rr, act, ry);
+            return ConvReference.differs(got, ref.download(ry), g + (act == null ? "" : " +" + act.token) + (bias == null ? "" : " +bias") + " +residual");
+        }
+    }
+}
