@@ -149,8 +149,9 @@ public final class Trainer implements AutoCloseable {
         Shape xs = train.data().sample();
         int lb = localBatch(), classes = model.output().size();
         // each step's probabilities are kept on the device until the next read-back, which counts the hits against the
-        // host's labels: training accuracy without a wait per step; a read-back comes sooner when they would pass 16M floats
-        int kept = (int) Math.max(1, Math.min(logEvery, (16L << 20) / ((long) lb * classes)));
+        // host's labels: training accuracy without a wait per step; a read-back comes sooner when they would pass 16M floats,
+        // and no more steps are kept than the epoch has (a benchmark's rare logging had zeroed 64 MB per epoch)
+        int kept = (int) Math.max(1, Math.min(Math.min(logEvery, steps), (16L << 20) / ((long) lb * classes)));
         int[] labels = train.data().labels();
         try (DeviceDataset.Pass pass = train.pass(perm, Augmentation.stepSeed(augmentSeed, step)); Buf history = b.zeros(Shape.of(steps)); Buf probHistory = b.zeros(Shape.of(kept * lb * classes))) {
             Buf x = workspace(xs, false), y = workspace(null, true);
