@@ -460,10 +460,13 @@ kernel void direct_dy_lanes(global const float* dy, global float* dyl, int K, in
             }
         }
     }
-    for (int p0 = 0; p0 < P; p0 += 16) {
-        const int cols = min(16, P - p0);
-        float16 v[16];
+    for (int p = 0; p < P; p += 16) {
+        /* the last block shifted back onto columns an earlier block wrote (the same values), so
+           that all but planes under 16 values take the vector path */
+        const int p0 = P >= 16 ? min(p, P - 16) : p, cols = min(16, P - p0);
         if (rows == 16 && cols == 16) {
+            /* v only here, every index a constant: a variable index anywhere had kept v on the stack */
+            float16 v[16];
             _Pragma("unroll") for (int i = 0; i < 16; i++) {
                 v[i] = vload16(0, src + (long)i * P + p0);
             }
@@ -472,29 +475,22 @@ kernel void direct_dy_lanes(global const float* dy, global float* dyl, int K, in
                     vstore16(v[i], 0, dyp + (q0 + i) * PS + G + p0);
                 }
             }
-        } else {
-            float t[16];
-            for (int i = 0; i < 16; i++) {
-                for (int j = 0; j < 16; j++) {
-                    t[j] = i < rows && j < cols ? src[(long)i * P + p0 + j] : 0.0f;
-                    if (has_dyp && i < rows && j < cols) {
-                        dyp[(q0 + i) * PS + G + p0 + j] = t[j];
-                    }
-                }
-                v[i] = vload16(0, t);
-            }
-        }
-        SWAP_STEP(8)
-        SWAP_STEP(4)
-        SWAP_STEP(2)
-        SWAP_STEP(1)
-        if (cols == 16) {
+            SWAP_STEP(8)
+            SWAP_STEP(4)
+            SWAP_STEP(2)
+            SWAP_STEP(1)
             _Pragma("unroll") for (int j = 0; j < 16; j++) {
                 vstore16(v[j], 0, dst + (long)(p0 + j) * KL);
             }
         } else {
             for (int j = 0; j < cols; j++) {
-                vstore16(v[j], 0, dst + (long)(p0 + j) * KL);
+                for (int i = 0; i < 16; i++) {
+                    const float e = i < rows ? src[(long)i * P + p0 + j] : 0.0f;
+                    dst[(long)(p0 + j) * KL + i] = e;
+                    if (has_dyp && i < rows) {
+                        dyp[(q0 + i) * PS + G + p0 + j] = e;
+                    }
+                }
             }
         }
     }
