@@ -157,14 +157,14 @@ public abstract class Backend implements AutoCloseable {
      * y = act(conv(x, w) + bias + residual): a residual block's convolution, its add and the
      * add's ReLU at inference (Graph, where a convolution's output is read by an add alone). On
      * the device the add is the convolution's epilogue where its algorithm has one. residual has
-     * y's shape and is neither x nor y.
+     * y's shape and is not y (it may be x: y = conv(x) + x).
      */
     public final void conv2dForwardResidual(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
         Checks.conv(g, x, w, bias, y);
         Checks.epilogue("conv2d", act);
         Checks.elementwise("conv2d residual", y, residual);
-        if (residual == y || residual == x) {
-            throw new IllegalArgumentException("conv2d residual: the residual must be neither the input nor the output");
+        if (residual == y) {
+            throw new IllegalArgumentException("conv2d residual: the residual must not be the output buffer");
         }
         doConv2dForwardResidual(x, w, bias, g, residual, act, y);
     }

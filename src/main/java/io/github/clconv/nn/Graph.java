@@ -330,8 +330,7 @@ public final class Graph implements Model {
             Node add = training ? null : residualAdd[node.id];
             outs[node.id] = switch (node.kind) {
                 case LAYER -> add == null ? node.layer.forward(in0, training && (inference == null || !inference[node.id]))
-                        : ((Conv2d) node.layer).forwardResidual(in0, outs[add.inputs.get(add.inputs.get(0) == node ? 1 : 0).id], addAct[add.id],
-                                ws.get(backend, add.name, batch(n, shapes[add.id])));
+                        : withAdd(node, add, in0, n);
                 case ADD -> {
                     Node conv = training ? null : addedBy[node.id];
                     if (conv != null) {
@@ -355,6 +354,13 @@ public final class Graph implements Model {
             };
         }
         return outs[output.id];
+    }
+
+    /** Inference: conv's layer computes add's sum (and its ReLU) into add's buffer, the other input being ready. */
+    private Buf withAdd(Node conv, Node add, Buf x, int n) {
+        Node other = add.inputs.get(add.inputs.get(0) == conv ? 1 : 0);
+        Buf sum = ws.get(backend, add.name, batch(n, shapes[add.id]));
+        return ((Conv2d) conv.layer).forwardResidual(x, outs[other.id], addAct[add.id], sum);
     }
 
     @Override

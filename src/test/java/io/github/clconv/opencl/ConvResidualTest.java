@@ -55,12 +55,27 @@ class ConvResidualTest {
     }
 
     @Test
-    void theResidualMustBeASeparateTensorOfTheOutputsShape() {
+    void theResidualMustBeATensorOfTheOutputsShapeOtherThanTheOutput() {
         try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"))) {
             ConvGeom g = new ConvGeom(1, 2, 5, 5, 3, 3, 3, 1, 1);
             try (Buf x = b.zeros(g.input()); Buf w = b.zeros(g.weight()); Buf y = b.zeros(g.output()); Buf wrong = b.zeros(g.input())) {
                 assertThrows(IllegalArgumentException.class, () -> b.conv2dForwardResidual(x, w, null, g, y, null, y));
                 assertThrows(IllegalArgumentException.class, () -> b.conv2dForwardResidual(x, w, null, g, wrong, null, y));
+            }
+        }
+    }
+
+    /** y = conv(x) + x, a block of one convolution: the residual is the convolution's own input (both only read). */
+    @Test
+    void theResidualMayBeTheInput() {
+        Random rnd = new Random(SEED + 2);
+        ReferenceBackend ref = new ReferenceBackend();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+            ConvGeom g = new ConvGeom(2, 5, 9, 13, 5, 3, 3, 1, 1);
+            try (Buf x = ConvReference.random(b, g.input(), rnd); Buf w = ConvReference.random(b, g.weight(), rnd); Buf y = b.zeros(g.output())) {
+                b.conv2dForwardResidual(x, w, null, g, x, Activation.RELU, y);
+                String bad = disagreement(b, ref, g, Activation.RELU, x, w, null, x, y);
+                assertNull(bad, bad);
             }
         }
     }

@@ -28,7 +28,7 @@ class MovementTest {
                 }
             }
         }
-        assertEquals(28 + 3, checked, "forward and backward of 14 cases, and of every fourth (2, 6, 10) a backward without dw");
+        assertEquals(28 + 3 + 7, checked, "forward and backward of 14 cases, of every fourth (2, 6, 10) a backward without dw, of every other a residual forward");
     }
 
     /** Max and average pooling, forward and backward, on 24 seeded shapes each (overlapping windows or not, padding). */
