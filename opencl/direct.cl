@@ -55,6 +55,9 @@
 #define SRC global
 #endif
 #define PAD ((KS - 1) / 2)
+#ifndef PADDING
+#define PADDING PAD /* direct_dw_lanes' layer padding: PAD ("same"), or 0 for unpadded layers (im2col's forward) */
+#endif
 
 #include "madd.h"
 #include "epilogue.h"
@@ -340,7 +343,9 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
    pixels stay in TC*KS*KS accumulators, so a pixel costs one vector load and TC*KS*KS FMAs
    with broadcast operands. Columns at the plane's left and right edges take the checked body,
    all others none. Global (KL/16, ceil(C/TC)), one work-item per group; xp is direct_pad's
-   copy of x [N][C][H][W]; the sum over images and pixels runs in a fixed order. */
+   copy of x [N][C][H][W] (G > 0), or with PADDING = 0 x itself (G = 0: an unpadded layer's taps
+   all lie inside the plane); dy's planes are OH x OW; the sum over images and pixels runs in a
+   fixed order. */
 #ifndef TC
 #define TC 2
 #endif
@@ -355,7 +360,7 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
                 _Pragma("unroll") for (int s = 0; s < KS; s++) {                           \
                     float v = xr[s];                                                       \
                     if (CHECKED) {                                                         \
-                        v = ow + s - PAD >= 0 && ow + s - PAD < W ? v : 0.0f;              \
+                        v = ow + s - PADDING >= 0 && ow + s - PADDING < W ? v : 0.0f;      \
                     }                                                                      \
                     acc[t][r * KS + s] = MADD((float16)(v), d, acc[t][r * KS + s]);        \
                 }                                                                          \
@@ -364,12 +369,12 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
     }
 
 kernel void direct_dw_lanes(global const float* xp, global const float* dyl, global float* dw, global float* db,
-                            int has_db, int N, int C, int K, int H, int W, int G, int KL) {
+                            int has_db, int N, int C, int K, int H, int W, int G, int KL, int OH, int OW) {
     const int k0 = get_global_id(0) * 16, c0 = get_global_id(1) * TC;
     if (k0 >= K || c0 >= C) {
         return;
     }
-    const int P = H * W, PS = P + G;
+    const int PS = H * W + G;
     float16 acc[TC][TAPS];
     for (int t = 0; t < TC; t++) {
         for (int q = 0; q < TAPS; q++) {
@@ -378,25 +383,25 @@ kernel void direct_dw_lanes(global const float* xp, global const float* dyl, glo
     }
     float16 dsum = (float16)(0.0f);
     for (int n = 0; n < N; n++) {
-        global const float* dn = dyl + (long)n * P * KL + k0;
+        global const float* dn = dyl + (long)n * OH * OW * KL + k0;
         global const float* xn[TC];
         for (int t = 0; t < TC; t++) {
             xn[t] = xp + G + ((long)n * C + min(c0 + t, C - 1)) * PS;
         }
-        for (int oh = 0; oh < H; oh++) {
+        for (int oh = 0; oh < OH; oh++) {
             /* row pointers per tap row, so that each tap is a constant offset from one (int
                index arithmetic per tap, sign-extended each time, had cost more than the FMAs) */
             global const float* xrow[TC][KS];
             _Pragma("unroll") for (int t = 0; t < TC; t++) {
                 _Pragma("unroll") for (int r = 0; r < KS; r++) {
-                    xrow[t][r] = xn[t] + (long)(oh + r - PAD) * W - PAD;
+                    xrow[t][r] = xn[t] + (long)(oh + r - PADDING) * W - PADDING;
                 }
             }
-            global const float* drow = dn + (long)oh * W * KL;
+            global const float* drow = dn + (long)oh * OW * KL;
             int ow = 0;
-            for (; ow < PAD; ow++) DW_PIXEL(1)
-            for (; ow < W - PAD; ow++) DW_PIXEL(0)
-            for (; ow < W; ow++) DW_PIXEL(1)
+            for (; ow < PADDING; ow++) DW_PIXEL(1)
+            for (; ow < OW - PADDING; ow++) DW_PIXEL(0)
+            for (; ow < OW; ow++) DW_PIXEL(1)
         }
     }
     float lanes[16];

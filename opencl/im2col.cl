@@ -94,6 +94,43 @@ kernel void col2im(global const float* restrict col, int ld, global float* restr
     }
 }
 
+/* col2im with a work-item per (image, channel) plane, for batches with planes enough to fill the
+   device: each tap (i, j) adds col's rows into the plane's rows one output row after another, so
+   consecutive read-modify-writes of x go to different rows and overlap in the pipeline (a row per
+   work-item adds R*S taps into the same row one after another, each waiting for the last). */
+kernel void col2im_planes(global const float* restrict col, int ld, global float* restrict x,
+                          int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
+    const int t = get_global_id(0); /* n*C + c within the chunk */
+    if (t >= nb * C) {
+        return;
+    }
+    const int c = t % C, n = t / C;
+    global float* plane = x + (long)(n0 * C + t) * H * W;
+    for (int e = 0; e < H * W; e++) {
+        plane[e] = 0.0f;
+    }
+    const bool unit = st == 1;
+    for (int i = 0; i < R; i++) {
+        for (int j = 0; j < S; j++) {
+            /* w = ox*st - pad + j for the ox with 0 <= w < W */
+            const int lo = unit ? max(0, pad - j) : max(0, -floor_div(j - pad, st));
+            const int hi = unit ? min(OW - 1, W - 1 + pad - j) : min(OW - 1, floor_div(W - 1 + pad - j, st));
+            global const float* src = col + (long)((c * R + i) * S + j) * ld + (long)n * OH * OW;
+            for (int oy = 0; oy < OH; oy++) {
+                const int ty = oy * st - pad + i;
+                if (ty < 0 || ty >= H) {
+                    continue;
+                }
+                global float* o = plane + ty * W - pad + j;
+                global const float* s = src + oy * OW;
+                for (int ox = lo; ox <= hi; ox++) {
+                    o[ox * st] += s[ox];
+                }
+            }
+        }
+    }
+}
+
 /* y[n0+n, k, :] = Y[k, n*P .. n*P+P) + bias[k] (rows of Y ld apart); P = OH*OW; one work-item per (n, k) row. */
 kernel void cols_to_nchw(global const float* restrict Y, int ld, global const float* restrict bias, int flags, global float* restrict y,
                          int K, int P, int n0, int nb) {

@@ -165,7 +165,7 @@ final class ClDirect implements ConvAlgorithm {
     }
 
     /** Input channels per work-item of direct_dw_lanes: its TC*KS*KS accumulators must fit the registers. */
-    private static int lanesChannels(ConvGeom g) {
+    static int lanesChannels(ConvGeom g) {
         return g.r() == 3 ? 2 : 1;
     }
 
@@ -200,7 +200,7 @@ final class ClDirect implements ConvAlgorithm {
                 int tc = lanesChannels(g);
                 long[] one = {1, 1};
                 cl.kernel("direct.cl", options(g, false), "direct_dw_lanes")
-                        .args(xp, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), guard, kl)
+                        .args(xp, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), guard, kl, g.h(), g.w())
                         .runLocal(one, kl / 16, (g.c() + tc - 1) / tc);
             } else {
                 cl.kernel("direct.cl", options(g, false), "direct_dw")

@@ -1,0 +1,91 @@
+package io.github.clconv.opencl;
+
+import io.github.clconv.backend.Buf;
+import io.github.clconv.backend.ReferenceBackend;
+import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The backward passes built on im2col's matrix against the reference on random shapes: im2col's
+ * own, whose col2im takes a plane per work-item where planes are many and rows short and a row per
+ * work-item elsewhere (strides 1 and 2, padding 0 to 2, both sides of the choice), and the lanes
+ * algorithm's (unpadded stride-1 layers, 2x2 to 5x5: im2col's input gradient, the weight and bias
+ * gradients by direct_dw_lanes on x itself, filter counts on both sides of multiples of 16).
+ */
+class ColumnsBackwardTest {
+    private static final long SEED = 20261206L;
+
+    @Test
+    void im2colBackwardAgreesWithTheReference() {
+        System.out.println("ColumnsBackwardTest im2col seed " + SEED);
+        Random rnd = new Random(SEED);
+        List<String> failures = new ArrayList<>();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("im2col")) {
+            for (int i = 0; i < 24; i++) {
+                int r = 1 + rnd.nextInt(5), stride = 1 + rnd.nextInt(2), pad = rnd.nextInt(Math.min(3, r));
+                boolean many = i % 2 == 0; // planes enough for a plane per work-item, and rows short of 32 values
+                int n = many ? 6 + rnd.nextInt(6) : 1 + rnd.nextInt(2), c = many ? 3 + rnd.nextInt(6) : 1 + rnd.nextInt(4);
+                int h = r + rnd.nextInt(many ? 20 : 40), w = r + rnd.nextInt(many ? 20 : 70);
+                ConvGeom g = new ConvGeom(n, c, h, w, 1 + rnd.nextInt(13), r, r, stride, pad);
+                if (r == 1 && stride == 1 && pad == 0) {
+                    continue; // 1x1 stride-1 layers are one GEMM, not im2col
+                }
+                compare(b, g, rnd, failures);
+            }
+        }
+        assertTrue(failures.isEmpty(), "im2col's backward disagrees with the reference:\n" + String.join("\n", failures));
+    }
+
+    @Test
+    void lanesBackwardAgreesWithTheReference() {
+        System.out.println("ColumnsBackwardTest lanes seed " + (SEED + 1));
+        Random rnd = new Random(SEED + 1);
+        List<String> failures = new ArrayList<>();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("lanes")) {
+            for (int i = 0; i < 16; i++) {
+                int r = 2 + rnd.nextInt(4), k = i % 4 == 0 ? 16 * (1 + rnd.nextInt(2)) + rnd.nextInt(3) - 1 : 1 + rnd.nextInt(40);
+                ConvGeom g = new ConvGeom(1 + rnd.nextInt(5), 1 + rnd.nextInt(7), r + rnd.nextInt(14), r + rnd.nextInt(20), k, r, r, 1, 0);
+                assertEquals("lanes", b.convAlgoFor(g), g.toString());
+                compare(b, g, rnd, failures);
+            }
+        }
+        assertTrue(failures.isEmpty(), "lanes disagrees with the reference:\n" + String.join("\n", failures));
+    }
+
+    /** Forward, dx, dw and db of g on b against the reference, from one forward keeping what its backward reads. */
+    private static void compare(ClBackend b, ConvGeom g, Random rnd, List<String> failures) {
+        ReferenceBackend ref = new ReferenceBackend();
+        Shape keep = b.convKept(g);
+        try (Buf x = ConvReference.random(b, g.input(), rnd); Buf w = ConvReference.random(b, g.weight(), rnd);
+             Buf bias = ConvReference.random(b, Shape.of(g.k()), rnd); Buf dy = ConvReference.random(b, g.output(), rnd);
+             Buf y = b.zeros(g.output()); Buf dx = b.zeros(g.input()); Buf dw = b.zeros(g.weight()); Buf db = b.zeros(Shape.of(g.k()));
+             Buf kept = keep != null ? b.zeros(keep) : null;
+             Buf rx = ref.upload(g.input(), b.download(x)); Buf rw = ref.upload(g.weight(), b.download(w));
+             Buf rdy = ref.upload(g.output(), b.download(dy)); Buf rdx = ref.zeros(g.input()); Buf rdw = ref.zeros(g.weight());
+             Buf rdb = ref.zeros(Shape.of(g.k()))) {
+            if (kept != null) {
+                b.conv2dForwardKeeping(x, w, bias, g, y, kept);
+                b.conv2dBackwardKept(x, w, dy, g, dx, dw, db, kept);
+            } else {
+                b.conv2dForward(x, w, bias, g, y);
+                b.conv2dBackward(x, w, dy, g, dx, dw, db);
+            }
+            String bad = ConvReference.disagreement(b, ref, g, null, x, w, bias, y);
+            ref.conv2dBackward(rx, rw, rdy, g, rdx, rdw, rdb);
+            for (String d : new String[]{bad, ConvReference.differs(b.download(dx), ref.download(rdx), "dx"),
+                    ConvReference.differs(b.download(dw), ref.download(rdw), "dw"), ConvReference.differs(b.download(db), ref.download(rdb), "db")}) {
+                if (d != null) {
+                    failures.add(g + ": " + d);
+                }
+            }
+        }
+    }
+}
