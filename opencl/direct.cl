@@ -26,7 +26,13 @@
  *                work-item: TK filters x one input channel, all KS*KS taps, summed over the
  *                batch in a fixed order
  *
- * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DTS -DLOCALPAD=0|1 (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
+ *                STACK > 1 (with LOCALPAD): a work-group stacks STACK images' planes of each channel
+ *                one under the other in local memory and walks them as one plane of STACK*H rows,
+ *                so that small planes fill the vectors (7x7: 49 pixels took 4 vectors of 16, 16
+ *                images take 49); taps above or below an image's own rows are masked as its
+ *                columns are, and a vector spanning two images stores lane by lane
+ *
+ * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DTS -DLOCALPAD=0|1 -DSTACK (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
  */
 #ifndef KS
 #define KS 3
@@ -48,6 +54,9 @@
 #endif
 #ifndef LOCALPAD
 #define LOCALPAD 0
+#endif
+#ifndef STACK
+#define STACK 1
 #endif
 #if LOCALPAD
 #define SRC local
@@ -81,6 +90,24 @@ inline intV lane_columns(int p0, int W) {
     for (int l = 0; l < VW; l++) {
         lanes[l] = ow;
         ow = ow + 1 == W ? 0 : ow + 1;
+    }
+#if VW == 1
+    return lanes[0];
+#else
+    return CAT(vload, VW)(0, lanes);
+#endif
+}
+
+/* The row within its image ((p / W) mod H) of each lane of the vector of pixels from p0. */
+inline intV lane_rows(int p0, int W, int H) {
+    int lanes[VW];
+    int ow = p0 % W, oh = (p0 / W) % H;
+    for (int l = 0; l < VW; l++) {
+        lanes[l] = oh;
+        if (++ow == W) {
+            ow = 0;
+            oh = oh + 1 == H ? 0 : oh + 1;
+        }
     }
 #if VW == 1
     return lanes[0];
@@ -169,6 +196,34 @@ inline void direct_pad_local(global const float* x, local float* lp, int n, int 
     }
 }
 
+/* Images n0 .. n0+m-1 of x [N][CI][P], each channel's m planes one after another behind G zeros
+   (direct_pad_local's layout with planes of m*P values). */
+inline void direct_pad_local_stack(global const float* x, local float* lp, int n0, int m, int CI, int P, int G) {
+    for (int i = 0; i < G; i++) {
+        lp[i] = 0.0f;
+    }
+    const int SP = m * P;
+    for (int c = 0; c < CI; c++) {
+        local float* d = lp + G + c * (SP + G);
+        for (int j = 0; j < m; j++) {
+            global const float* s = x + ((long)(n0 + j) * CI + c) * P;
+            local float* dj = d + j * P;
+            int i = 0;
+#if VW > 1
+            for (; i + VW <= P; i += VW) {
+                VSTORE(VLOAD(s + i), dj + i);
+            }
+#endif
+            for (; i < P; i++) {
+                dj[i] = s[i];
+            }
+        }
+        for (int i = 0; i < G; i++) {
+            d[SP + i] = 0.0f;
+        }
+    }
+}
+
 /* Global (ceil(P/(VW*per)), ceil(KO/(TM*og)), N): per vectors of VW pixels one after another per
    work-item (a work-item's start costs a runtime that runs them one by one about as much as a
    vector's sums), and og groups of TM output channels one after another (a work-group that
@@ -180,16 +235,27 @@ inline void direct_pad_local(global const float* x, local float* lp, int n, int 
    (TS, the distance between two filters, is a build option): with a pointer per filter the
    registers ran out beyond TM = 8, and the accumulators went to the stack. The host keeps
    TM <= KO; the last group, where KO is not a multiple of TM, computes the TM filters that end at
-   KO and stores only those no earlier group did. */
+   KO and stores only those no earlier group did.
+   STACK > 1: global (1, ceil(KO/(TM*og)), ceil(N/STACK)), work-group z stacking images
+   z*STACK .. min(N, z*STACK+STACK)-1 (per covers their vectors). */
 kernel void direct_conv(global const float* in, global const float* w, global const float* bias, int flags,
                         global const float* res, global float* out, int CI, int KO, int H, int W, int G, int per, int og,
-                        local float* lp) {
-    const int P = H * W, n = get_global_id(2), g0 = get_global_id(1) * og;
+                        int N, local float* lp) {
+    const int P = H * W, g0 = get_global_id(1) * og;
     if (g0 * TM >= KO) {
         return;
     }
+#if STACK > 1
+    const int n = get_global_id(2) * STACK, SP = min(STACK, N - n) * P; /* the first image; the stack's pixels */
+    const int PS = SP + G;
+    direct_pad_local_stack(in, lp, n, SP / P, CI, P, G);
+    SRC const float* image = lp + G;
+#else
+    const int n = get_global_id(2), SP = P;
     const int PS = P + G;
-#if LOCALPAD
+#endif
+#if STACK > 1
+#elif LOCALPAD
     direct_pad_local(in, lp, n, CI, P, G);
     SRC const float* image = lp + G;
 #else
@@ -213,10 +279,13 @@ kernel void direct_conv(global const float* in, global const float* w, global co
         }
         for (int v = 0; v < per; v++) {
             const int p0 = (get_global_id(0) * per + v) * VW;
-            if (p0 >= P) {
+            if (p0 >= SP) {
                 break;
             }
             const intV ow = lane_columns(p0, W);
+#if STACK > 1
+            const intV oh = lane_rows(p0, W, H);
+#endif
             floatV acc[TM];
             for (int t = 0; t < TM; t++) {
                 acc[t] = (floatV)(0.0f);
@@ -230,6 +299,13 @@ kernel void direct_conv(global const float* in, global const float* w, global co
                     _Pragma("unroll")
                     for (int s = 0; s < KS; s++) {
                         floatV x = VLOAD(plane + (r - PAD) * W + (s - PAD));
+#if STACK > 1
+                        if (r != PAD && s != PAD) {
+                            x = select(x, (floatV)(0.0f), OUTSIDE(ow, s, W) | OUTSIDE(oh, r, H));
+                        } else if (r != PAD) {
+                            x = select(x, (floatV)(0.0f), OUTSIDE(oh, r, H));
+                        } else
+#endif
                         if (s != PAD) {
                             x = select(x, (floatV)(0.0f), OUTSIDE(ow, s, W));
                         }
@@ -246,9 +322,27 @@ kernel void direct_conv(global const float* in, global const float* w, global co
                 }
                 wi += IS;
             }
-            const int lanes = min(VW, P - p0);
+            const int lanes = min(VW, SP - p0);
+#if STACK > 1
+            const int img = p0 / P, px = p0 - img * P; /* the image and pixel of lane 0 */
+            if (lanes < VW || px + VW > P) { /* the vector spans two images, or ends the stack */
+                for (int t = o0 - ob; t < TM; t++) {
+                    float tmp[VW];
+                    VSTORE(acc[t] + (floatV)(bo[t]), tmp);
+                    for (int l = 0; l < lanes; l++) {
+                        const int q = p0 + l, qi = q / P;
+                        const long at = ((long)(n + qi) * KO + ob + t) * P + (q - qi * P);
+                        const float v = (flags & EPI_RESIDUAL) ? tmp[l] + res[at] : tmp[l];
+                        out[at] = EPILOGUE(v, flags);
+                    }
+                }
+                continue;
+            }
+#else
+            const int img = 0, px = p0;
+#endif
             for (int t = o0 - ob; t < TM; t++) {
-                const long at = ((long)n * KO + ob + t) * P + p0;
+                const long at = ((long)(n + img) * KO + ob + t) * P + px;
                 global float* o = out + at;
                 if (lanes == VW) {
                     floatV v = acc[t] + (floatV)(bo[t]);

@@ -74,8 +74,12 @@ final class ClDirect implements ConvAlgorithm {
 
     /** ts: floats from one filter to the next in w (direct_conv reads a group's filters at offsets fixed when it is built). */
     private String options(ConvGeom g, boolean flip, boolean localPad, int tm, int ts) {
+        return options(g, flip, localPad, tm, ts, 1);
+    }
+
+    private String options(ConvGeom g, boolean flip, boolean localPad, int tm, int ts, int stack) {
         return "-DKS=" + g.r() + " -DVW=" + vw + " -DTM=" + tm + " -DTK=" + tk + " -DTC=" + lanesChannels(g) + " -DFLIP=" + (flip ? 1 : 0)
-                + " -DLOCALPAD=" + (localPad ? 1 : 0) + (ts > 0 ? " -DTS=" + ts : "");
+                + " -DLOCALPAD=" + (localPad ? 1 : 0) + (ts > 0 ? " -DTS=" + ts : "") + (stack > 1 ? " -DSTACK=" + stack : "");
     }
 
     /** Output channels per work-item for ko filters: tm, or the largest power of two up to ko where ko is smaller (direct_conv needs TM <= KO). */
@@ -85,7 +89,32 @@ final class ClDirect implements ConvAlgorithm {
 
     /** Floats of one image's planes behind zero guards, as direct_conv copies them into local memory. */
     private long localPadFloats(ConvGeom g, int channels) {
-        return (long) channels * (g.h() * g.w() + guard(g)) + guard(g);
+        return localPadFloats(g, channels, 1);
+    }
+
+    /** The same for stack images' planes stacked per channel (STACK). */
+    private long localPadFloats(ConvGeom g, int channels, int stack) {
+        return (long) channels * ((long) stack * g.h() * g.w() + guard(g)) + guard(g);
+    }
+
+    /**
+     * Images a work-group stacks (direct_conv's STACK) where it pads in local memory: as many as fill
+     * whole vectors (16 / gcd(P, 16): 7x7 planes took 4 vectors for 49 pixels, 16 stacked take 49; 14x14,
+     * 4), fewer where fewer than WORK_GROUPS work-groups would be left or local memory would not hold
+     * them, 1 where stacking saves no vector.
+     */
+    private int stack(ConvGeom g, int ci, int ko) {
+        int p = g.h() * g.w(), m = Math.min(vw / gcd(p, vw), g.n()), groups = (ko + tmFor(ko) - 1) / tmFor(ko);
+        while (m > 1 && ((long) (g.n() + m - 1) / m * groups < WORK_GROUPS
+                || localPadFloats(g, ci, m) * Float.BYTES > cl.device().localMemBytes())) {
+            m /= 2;
+        }
+        long alone = (long) (p + vw - 1) / vw * m, stacked = ((long) m * p + vw - 1) / vw;
+        return local != null && m > 1 && stacked < alone ? m : 1;
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
     }
 
     /**
@@ -135,19 +164,25 @@ final class ClDirect implements ConvAlgorithm {
             conv(x, w, bias, flags, residual, g.c(), g.k(), g, false, true, y);
             return;
         }
+        if (localPad(g, g.c()) && stack(g, g.c(), g.k()) > 1) { // the padded copy for backward, and the stacked planes from x
+            pad(x, g.n() * g.c(), g.h() * g.w(), guard(g), "direct.x", kept);
+            conv(x, w, bias, flags, residual, g.c(), g.k(), g, false, true, y);
+            return;
+        }
         ClBuffer xp = pad(x, g.n() * g.c(), g.h() * g.w(), guard(g), "direct.x", kept);
         conv(xp, w, bias, flags, residual, g.c(), g.k(), g, false, false, y);
     }
 
     /** residual: added before the activation (flags has EPI_RESIDUAL), or null. */
     private void conv(Buf in, Buf w, Buf bias, int flags, Buf residual, int ci, int ko, ConvGeom g, boolean flip, boolean localPad, Buf out) {
-        int p = g.h() * g.w(), vectors = (p + vw - 1) / vw, per = local != null ? vectors : 1; // a plane per work-item where they run one by one
-        int tm = tmFor(ko), groups = (ko + tm - 1) / tm, og = outputGroups(groups, g.n());
-        ClKernel.LocalMemory lp = new ClKernel.LocalMemory(localPad ? localPadFloats(g, ci) * Float.BYTES : Float.BYTES);
+        int stack = localPad ? stack(g, ci, ko) : 1, stacks = (g.n() + stack - 1) / stack;
+        int p = g.h() * g.w(), vectors = (stack * p + vw - 1) / vw, per = local != null ? vectors : 1; // a plane per work-item where they run one by one
+        int tm = tmFor(ko), groups = (ko + tm - 1) / tm, og = outputGroups(groups, stacks);
+        ClKernel.LocalMemory lp = new ClKernel.LocalMemory(localPad ? localPadFloats(g, ci, stack) * Float.BYTES : Float.BYTES);
         int ts = flip ? g.r() * g.s() : ci * g.r() * g.s();
-        cl.kernel("direct.cl", options(g, flip, localPad, tm, ts), "direct_conv")
-                .args(in, w, bias, flags, residual != null ? residual : out, out, ci, ko, g.h(), g.w(), guard(g), per, og, lp)
-                .runLocal(local, (vectors + per - 1) / per, (groups + og - 1) / og, g.n());
+        cl.kernel("direct.cl", options(g, flip, localPad, tm, ts, stack), "direct_conv")
+                .args(in, w, bias, flags, residual != null ? residual : out, out, ci, ko, g.h(), g.w(), guard(g), per, og, g.n(), lp)
+                .runLocal(local, (vectors + per - 1) / per, (groups + og - 1) / og, stacks);
     }
 
     /**

@@ -53,6 +53,10 @@ public final class Shapes {
             case 27: return new ConvGeom(1, 4, 5, 67, 4, 3, 3, 2, 1, 4);
             case 28: return new ConvGeom(2, 2, 7, 37, 2, 5, 5, 1, 2, 2);
             case 29: return new ConvGeom(1, 3, 6, 20, 3, 3, 3, 1, 2, 3);
+            // direct convolution stacking images' planes (batches of small planes): 4 per stack, the last stack one image;
+            // a 5x5 filter over 3x3 planes, 4 per stack (every row tap of an image's edge rows masked)
+            case 30: return new ConvGeom(33, 3, 7, 7, 5, 3, 3, 1, 1);
+            case 31: return new ConvGeom(36, 2, 3, 3, 40, 5, 5, 1, 2);
             default:
         }
         while (true) {

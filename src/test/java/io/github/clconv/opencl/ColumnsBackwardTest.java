@@ -61,7 +61,7 @@ class ColumnsBackwardTest {
     }
 
     /** Forward, dx, dw and db of g on b against the reference, from one forward keeping what its backward reads. */
-    private static void compare(ClBackend b, ConvGeom g, Random rnd, List<String> failures) {
+    static void compare(ClBackend b, ConvGeom g, Random rnd, List<String> failures) {
         ReferenceBackend ref = new ReferenceBackend();
         Shape keep = b.convKept(g);
         try (Buf x = ConvReference.random(b, g.input(), rnd); Buf w = ConvReference.random(b, g.weight(), rnd);

@@ -104,7 +104,7 @@ class ConvResidualTest {
     }
 
     /** null where y agrees with the reference's act(conv(x, w) + bias + res), else what differs. */
-    private static String disagreement(ClBackend b, ReferenceBackend ref, ConvGeom g, Activation act, Buf x, Buf w, Buf bias, Buf res, Buf y) {
+    static String disagreement(ClBackend b, ReferenceBackend ref, ConvGeom g, Activation act, Buf x, Buf w, Buf bias, Buf res, Buf y) {
         float[] got = b.download(y);
         try (Buf rx = ref.upload(g.input(), b.download(x)); Buf rw = ref.upload(g.weight(), b.download(w));
              Buf rb = bias == null ? null : ref.upload(bias.shape(), b.download(bias)); Buf rr = ref.upload(g.output(), b.download(res));

@@ -7,17 +7,22 @@ import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Direct convolution's forward pass pads x inside direct_conv (LOCALPAD: each work-group copies its
  * image behind the zero guards into local memory) where work-groups are single work-items and the
  * copy fits; a training forward that keeps the padded x for backward, and an image too large for the
  * local memory, still run the pad pass. Each path must agree with the reference, and the inference
- * path must not launch the pad pass (else the change does nothing).
+ * path must not launch the pad pass (else the change does nothing). Large batches of planes that
+ * leave vectors part-empty stack several images per work-group (STACK): forward with activations and
+ * residual adds, and the training step (its forward pads for backward, its input gradient stacks dy).
  */
 class DirectLocalPadTest {
     private static final long SEED = 20261207L;
@@ -68,6 +73,35 @@ class DirectLocalPadTest {
                 }
             }
         }
+    }
+
+    @Test
+    void stackedPlanesAgreeWithTheReference() {
+        System.out.println("DirectLocalPadTest stacked seed " + (SEED + 3));
+        Random rnd = new Random(SEED + 3);
+        ReferenceBackend ref = new ReferenceBackend();
+        List<String> failures = new ArrayList<>();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+            for (int i = 0; i < 10; i++) {
+                int r = i % 3 == 2 ? 5 : 3, h = 2 + rnd.nextInt(14), w = 2 + rnd.nextInt(14);
+                if (h * w % 16 == 0) {
+                    w++; // planes that fill whole vectors do not stack
+                }
+                // 33-70 images: enough that stacks of two or more still leave the work-groups a stack needs
+                ConvGeom g = new ConvGeom(33 + rnd.nextInt(38), 1 + rnd.nextInt(12), h, w, 1 + rnd.nextInt(70), r, r, 1, (r - 1) / 2);
+                Activation act = i % 2 == 0 ? Activation.RELU : null;
+                try (Buf x = random(b, g.input(), rnd); Buf wt = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
+                     Buf res = random(b, g.output(), rnd); Buf y = b.zeros(g.output())) {
+                    b.conv2dForwardResidual(x, wt, bias, g, res, act, y);
+                    String bad = ConvResidualTest.disagreement(b, ref, g, act, x, wt, bias, res, y);
+                    if (bad != null) {
+                        failures.add(g + " with residual: " + bad);
+                    }
+                }
+                ColumnsBackwardTest.compare(b, g, rnd, failures);
+            }
+        }
+        assertTrue(failures.isEmpty(), "stacked direct convolution disagrees with the reference:\n" + String.join("\n", failures));
     }
 
     @Test
