@@ -165,9 +165,9 @@ public final class ClBackend extends Backend {
         gemm.run(ta, tb, m, n, k, alpha, a, b, beta, c);
     }
     @Override public int prepare(Runnable pass, io.github.clconv.backend.Tuning tuning) { return convs.prepare(pass, tuning); }
-    @Override protected void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) { convs.of(g).forward(x, w, bias, g, act, y, null); }
+    @Override protected void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) { convs.forwardOf(g).forward(x, w, bias, g, act, y, null); }
     @Override protected void doConv2dForwardResidual(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
-        if (!convs.of(g).forwardResidual(x, w, bias, g, residual, act, y)) {
+        if (!convs.forwardOf(g).forwardResidual(x, w, bias, g, residual, act, y)) {
             super.doConv2dForwardResidual(x, w, bias, g, residual, act, y);
         }
     }

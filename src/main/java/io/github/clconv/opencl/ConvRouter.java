@@ -65,6 +65,7 @@ final class ConvRouter {
     private final ConvTuner tuner;
     private final ConvTuner.Measure measure = this::measure;
     private String forced; // null: measure
+    private boolean preparing;
 
     ConvRouter(ClContext cl, ClGemm gemm, Scratch scratch, ClConv im2col, long budgetBytes) {
         this.cl = cl;
@@ -84,16 +85,21 @@ final class ConvRouter {
         forced = n.equals("auto") ? null : n;
     }
 
-    /** The algorithm for g, measuring the candidates now if this device has not met g's shape. */
+    /** The algorithm for g's training step, measuring the candidates now if this device has not met g's shape. */
     ConvAlgorithm of(ConvGeom g) {
-        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g));
+        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g, false));
+    }
+
+    /** The algorithm for a forward pass on g that keeps nothing for a backward (inference), chosen on its forward alone. */
+    ConvAlgorithm forwardOf(ConvGeom g) {
+        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g, true));
     }
 
     String label(ConvGeom g) {
-        return oneByOne.applies(g) ? "1x1" : choose(g);
+        return oneByOne.applies(g) ? "1x1" : choose(g, false);
     }
 
-    private String choose(ConvGeom g) {
+    private String choose(ConvGeom g, boolean forwardOnly) {
         if (forced != null) {
             return algorithms.get(forced).applies(g) ? forced : ConvTuner.REFERENCE;
         }
@@ -103,11 +109,20 @@ final class ConvRouter {
                 candidates.add(n);
             }
         });
-        return tuner.choose(g, candidates, measure);
+        if (preparing) { // the pass is an inference forward; the training steps after it need their own choices too
+            tuner.choose(g, !forwardOnly, candidates, measure);
+        }
+        return tuner.choose(g, forwardOnly, candidates, measure);
     }
 
+    /** Runs pass (a forward) measuring, with tuning told, both the forward's and the training step's choice of each shape it meets. */
     int prepare(Runnable pass, io.github.clconv.backend.Tuning tuning) {
-        return tuner.prepare(pass, tuning);
+        preparing = true;
+        try {
+            return tuner.prepare(pass, tuning);
+        } finally {
+            preparing = false;
+        }
     }
 
     /** A training step's convolution work by a: the forward keeps what its backward reuses. */
@@ -124,7 +139,7 @@ final class ConvRouter {
      * their best time (Timer.inTurns), for at least five rounds and until MEASURE_SECONDS have passed: with five rounds of a 3 ms
      * layer, 50 ms in all, a burst of load on a shared machine once made one 1.8x slower win.
      */
-    private Map<String, Double> measure(ConvGeom g, List<String> candidates) {
+    private Map<String, Double> measure(ConvGeom g, List<String> candidates, boolean forwardOnly) {
         List<String> timed = pilot(g, candidates);
         int c = timed.size();
         List<ClBuffer> bufs = new ArrayList<>();
@@ -148,11 +163,11 @@ final class ConvRouter {
                 agreeing[i] = agrees ? () -> step(a, x, w, g, o) : null;
             }
             int reps = 1;
-            if (g.n() == 1) {
-                // batch 1 is inference (predict, latency): its forward alone is timed, as it will run, several calls
+            if (forwardOnly) {
+                // inference (predict, latency, batch 1 always): its forward alone is timed, as it will run, several calls
                 // back to back as a network's layers follow each other (timed one by one from an idle device, each
                 // kernel paid the runtime's wake-up: im2col's four launches took 3.5 ms where they run in 2)
-                reps = 4;
+                reps = g.n() == 1 ? 4 : 1;
                 for (int i = 0; i < c; i++) {
                     ConvAlgorithm a = algorithms.get(timed.get(i));
                     ClBuffer y = out[i][0];

@@ -44,6 +44,7 @@ final class ConvTuner {
     private final TuningCache cache;
     private final Map<String, String> choices = new HashMap<>();
     private final Map<ConvGeom, String> byGeom = new HashMap<>(); // every call of a training step asks: no key strings then
+    private final Map<ConvGeom, String> byGeomForward = new HashMap<>(); // inference's forward passes at batch > 1
     /** While a dry pass runs: the shapes that would be measured, and nothing is measured. */
     private java.util.Set<String> dry;
     private io.github.clconv.backend.Tuning tuning;
@@ -84,35 +85,49 @@ final class ConvTuner {
      * resnet20's batch-1 inference 2.5x slower than the direct convolution measured at batch 1.
      * Other batch sizes share a choice. Batch 1 is timed on its forward alone ("-n1f"): on a training
      * step, resnet18's 128x28x28 layer chose the direct convolution, whose forward took 3.1 ms against
-     * Winograd F(2x2)'s 2.0.
+     * Winograd F(2x2)'s 2.0. A forward pass that keeps nothing for a backward (inference) at larger batches
+     * is chosen apart too, on its forward alone ("-f"): on a training step resnet20's stride-2 3x3 layer
+     * chose im2col (strided's backward is im2col's, rebuilt), whose forward took 1.07 ms against strided's 0.38.
      */
     static String key(ConvGeom g) {
-        return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-" + g.r() + "x" + g.s() + "-s" + g.stride() + "-p" + g.pad()
-                + (g.groups() == 1 ? "" : "-g" + g.groups()) + (g.n() == 1 ? "-n1f" : "");
+        return key(g, false);
     }
 
-    /** The algorithm for g among candidates (those that apply, REFERENCE first): cached, or measured now with measure. */
+    static String key(ConvGeom g, boolean forwardOnly) {
+        return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-" + g.r() + "x" + g.s() + "-s" + g.stride() + "-p" + g.pad()
+                + (g.groups() == 1 ? "" : "-g" + g.groups()) + (g.n() == 1 ? "-n1f" : forwardOnly ? "-f" : "");
+    }
+
+    /** The algorithm for a training step on g among candidates (those that apply, REFERENCE first): cached, or measured now with measure. */
     String choose(ConvGeom g, List<String> candidates, Measure measure) {
+        return choose(g, false, candidates, measure);
+    }
+
+    /** The same, for g's forward alone where forwardOnly (a pass that keeps nothing for a backward). */
+    String choose(ConvGeom g, boolean forwardOnly, List<String> candidates, Measure measure) {
         if (candidates.size() == 1) {
             return REFERENCE;
         }
+        boolean forward = forwardOnly && g.n() > 1; // batch 1 is timed on its forward either way
+        Map<ConvGeom, String> byGeom = forward ? byGeomForward : this.byGeom;
         String known = byGeom.get(g);
         if (known != null) {
             return known;
         }
-        String a = choices.get(key(g));
+        String key = key(g, forward);
+        String a = choices.get(key);
         if (a != null && candidates.contains(a)) {
             byGeom.put(g, a);
             return a;
         }
         if (dry != null) {
-            dry.add(key(g));
+            dry.add(key);
             return REFERENCE; // not kept: the measuring pass chooses
         }
         if (tuning != null) {
-            tuning.measuring(++measured, Math.max(total, measured), "convolution " + key(g));
+            tuning.measuring(++measured, Math.max(total, measured), "convolution " + key);
         }
-        Map<String, Double> t = measure.run(g, candidates);
+        Map<String, Double> t = measure.run(g, candidates, forwardOnly || g.n() == 1);
         a = REFERENCE;
         StringBuilder times = new StringBuilder();
         for (String c : candidates) {
@@ -125,11 +140,11 @@ final class ConvTuner {
             }
         }
         // what callers show is the choice (train's progress, bench's table); the times are for a debug log
-        log.debug("convolution {}: {} ({}): {}", key(g), times, g.n() == 1 ? "forward" : "forward + both gradients", a);
+        log.debug("convolution {}: {} ({}): {}", key, times, forwardOnly || g.n() == 1 ? "forward" : "forward + both gradients", a);
         if (tuning != null) {
-            tuning.chosen("convolution " + key(g), a);
+            tuning.chosen("convolution " + key, a);
         }
-        choices.put(key(g), a);
+        choices.put(key, a);
         byGeom.put(g, a);
         save();
         return a;
@@ -159,10 +174,10 @@ final class ConvTuner {
     @FunctionalInterface
     interface Measure {
         /**
-         * Seconds per candidate for a training step's work on g; a candidate whose results disagree with im2col's is
-         * left out, one the pilot dropped has infinite seconds.
+         * Seconds per candidate for a training step's work on g (forwardOnly: its forward alone); a candidate whose
+         * results disagree with im2col's is left out, one the pilot dropped has infinite seconds.
          */
-        Map<String, Double> run(ConvGeom g, List<String> candidates);
+        Map<String, Double> run(ConvGeom g, List<String> candidates, boolean forwardOnly);
     }
 
     static float[] random(int n, long seed) {

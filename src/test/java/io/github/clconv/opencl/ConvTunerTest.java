@@ -55,13 +55,13 @@ class ConvTunerTest {
         times.put("im2col", 3e-3);
         times.put("winograd2", 2e-3);
         times.put("direct", 2.5e-3); // winograd4 is absent: it disagreed with im2col
-        String chosen = tuner(cl).choose(G, ALL, (g, candidates) -> {
+        String chosen = tuner(cl).choose(G, ALL, (g, candidates, forwardOnly) -> {
             assertEquals(ALL, candidates, "every algorithm applies to a 3x3 stride-1 layer");
             return times;
         });
         assertEquals("winograd2", chosen);
         assertTrue(Files.isRegularFile(ConvRouter.cache(cl.device()).file()));
-        String again = tuner(cl).choose(G, ALL, (g, candidates) -> {
+        String again = tuner(cl).choose(G, ALL, (g, candidates, forwardOnly) -> {
             throw new AssertionError("a kept choice is not measured again");
         });
         assertEquals("winograd2", again);
@@ -69,11 +69,11 @@ class ConvTunerTest {
 
     @Test
     void aDisagreeingOrDroppedCandidateNeverWins() {
-        String chosen = tuner(TestDevices.cl().context()).choose(G, ALL, (g, candidates) -> Map.of("im2col", 1.0));
+        String chosen = tuner(TestDevices.cl().context()).choose(G, ALL, (g, candidates, forwardOnly) -> Map.of("im2col", 1.0));
         assertEquals("im2col", chosen);
         ConvGeom other = new ConvGeom(16, 6, 9, 11, 7, 3, 3, 1, 1);
         String notDropped = tuner(TestDevices.cl().context())
-                .choose(other, ALL, (g, candidates) -> Map.of("im2col", 1.0, "direct", Double.POSITIVE_INFINITY, "winograd4", 0.9));
+                .choose(other, ALL, (g, candidates, forwardOnly) -> Map.of("im2col", 1.0, "direct", Double.POSITIVE_INFINITY, "winograd4", 0.9));
         assertEquals("winograd4", notDropped, "one the pilot dropped has infinite time");
     }
 
