@@ -38,9 +38,12 @@ check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd2 --movemen
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd2 --movement element
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd4 --movement row
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd4 --movement element
-# direct convolution in both layouts: the fixed stride-1 "same" cases (7x7, 5x5, one row, one column, 49 pixels) and random ones
-check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement row
+# direct convolution in both layouts: the fixed stride-1 "same" cases (7x7, 5x5, one row, one column, 49 pixels,
+# and with rows, cases 30-31, batches of small planes stacked per work-group) and random ones
+check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct --movement row
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement element
+# lanes (a row-movement device's): unpadded stride-1 layers' weight gradient on x itself (cases 4, 14, 22 and random ones)
+check --only conv2d --cases 32 --gemm "$blocked" --conv-algo lanes --movement row
 # the stride-2 direct convolution (a row-movement device's kernel): the fixed stride-2 cases and random ones
 check --only conv2d --cases 40 --gemm "$blocked" --conv-algo strided --movement row
 # depthwise convolution: the fixed cases 9 and 23 to 29 (strided, unpadded 5x5, a 1-pixel plane, rows wider

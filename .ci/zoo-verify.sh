@@ -37,8 +37,10 @@ for i in $(seq 0 $((n - 1))); do
   v --device $i --cases 24 --only conv2d --conv-algo winograd4
   v --device $i --cases 24 --only conv2d --conv-algo winograd4 --movement element
   echo "zoo-verify: device $i, direct convolution forced, in both data-movement layouts" >&2
-  v --device $i --cases 24 --only conv2d --conv-algo direct
+  v --device $i --cases 32 --only conv2d --conv-algo direct --movement row
   v --device $i --cases 24 --only conv2d --conv-algo direct --movement element
+  echo "zoo-verify: device $i, lanes forced (rows)" >&2
+  v --device $i --cases 32 --only conv2d --conv-algo lanes --movement row
   echo "zoo-verify: device $i, depthwise convolution forced, in both data-movement layouts" >&2
   v --device $i --cases 30 --only conv2d --conv-algo depthwise --movement row
   v --device $i --cases 30 --only conv2d --conv-algo depthwise --movement element
