@@ -150,24 +150,30 @@ kernel void direct_pad(global const float* x, global float* xp, int planes, int 
     xp[e] = r < P ? x[q * P + r] : 0.0f;
 }
 
-/* The same with a plane per work-item (where work-items run one after another): plane q
-   writes the guard before it, and the last plane also the one after it. */
-kernel void direct_pad_rows(global const float* x, global float* xp, int planes, int P, int G) {
-    const int q = get_global_id(0);
-    if (q >= planes) {
-        return;
-    }
-    global float* d = xp + (long)q * (P + G);
-    global const float* s = x + (long)q * P;
-    for (int i = 0; i < G; i++) {
-        d[i] = 0.0f;
-    }
-    for (int i = 0; i < P; i++) {
-        d[G + i] = s[i];
-    }
-    if (q == planes - 1) {
+/* The same with planes q0 .. q0+per-1 per work-item (where work-items run one after another:
+   a work-group per plane cost the runtime more to start than its 3 KB copy took): plane q writes
+   the guard before it, and the last plane also the one after it. */
+kernel void direct_pad_rows(global const float* x, global float* xp, int planes, int P, int G, int per) {
+    const int q0 = get_global_id(0) * per, q1 = min(planes, q0 + per);
+    for (int q = q0; q < q1; q++) {
+        global float* d = xp + (long)q * (P + G);
+        global const float* s = x + (long)q * P;
         for (int i = 0; i < G; i++) {
-            d[G + P + i] = 0.0f;
+            d[i] = 0.0f;
+        }
+        int i = 0;
+#if VW > 1
+        for (; i + VW <= P; i += VW) {
+            VSTORE(VLOAD(s + i), d + G + i);
+        }
+#endif
+        for (; i < P; i++) {
+            d[G + i] = s[i];
+        }
+        if (q == planes - 1) {
+            for (int i = 0; i < G; i++) {
+                d[G + P + i] = 0.0f;
+            }
         }
     }
 }
@@ -436,10 +442,11 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
    direct_dy_lanes' [N][P][KL] copy), each tap of x one broadcast scalar, and the sums over
    pixels stay in TC*KS*KS accumulators, so a pixel costs one vector load and TC*KS*KS FMAs
    with broadcast operands. Columns at the plane's left and right edges take the checked body,
-   all others none. Global (KL/16, ceil(C/TC)), one work-item per group; xp is direct_pad's
-   copy of x [N][C][H][W] (G > 0), or with PADDING = 0 x itself (G = 0: an unpadded layer's taps
-   all lie inside the plane); dy's planes are OH x OW; the sum over images and pixels runs in a
-   fixed order. */
+   all others none; a tap row above or below the plane points at zrow (W + PADDING zeros), so x
+   itself [N][C][H][W] is read without a padded copy (a pass over x and 3 MB written per
+   resnet20 layer saved). Global (KL/16, ceil(C/TC)), one work-item per group; dy's planes are
+   OH x OW (PADDING = 0: an unpadded layer's); the sum over images and pixels runs in a fixed
+   order. */
 #ifndef TC
 #define TC 2
 #endif
@@ -452,23 +459,22 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
             _Pragma("unroll") for (int r = 0; r < KS; r++) {                               \
                 global const float* xr = xrow[t][r] + ow;                                  \
                 _Pragma("unroll") for (int s = 0; s < KS; s++) {                           \
-                    float v = xr[s];                                                       \
-                    if (CHECKED) {                                                         \
-                        v = ow + s - PADDING >= 0 && ow + s - PADDING < W ? v : 0.0f;      \
-                    }                                                                      \
+                    /* checked taps left or right of the plane are not read: x has no guards */ \
+                    const float v = CHECKED && (ow + s - PADDING < 0 || ow + s - PADDING >= W) \
+                                        ? 0.0f : xr[s];                                    \
                     acc[t][r * KS + s] = MADD((float16)(v), d, acc[t][r * KS + s]);        \
                 }                                                                          \
             }                                                                              \
         }                                                                                  \
     }
 
-kernel void direct_dw_lanes(global const float* xp, global const float* dyl, global float* dw, global float* db,
-                            int has_db, int N, int C, int K, int H, int W, int G, int KL, int OH, int OW) {
+kernel void direct_dw_lanes(global const float* x, global const float* dyl, global float* dw, global float* db,
+                            int has_db, int N, int C, int K, int H, int W, int KL, int OH, int OW, global const float* zrow) {
     const int k0 = get_global_id(0) * 16, c0 = get_global_id(1) * TC;
     if (k0 >= K || c0 >= C) {
         return;
     }
-    const int PS = H * W + G;
+    const int P = H * W;
     float16 acc[TC][TAPS];
     for (int t = 0; t < TC; t++) {
         for (int q = 0; q < TAPS; q++) {
@@ -480,7 +486,7 @@ kernel void direct_dw_lanes(global const float* xp, global const float* dyl, glo
         global const float* dn = dyl + (long)n * OH * OW * KL + k0;
         global const float* xn[TC];
         for (int t = 0; t < TC; t++) {
-            xn[t] = xp + G + ((long)n * C + min(c0 + t, C - 1)) * PS;
+            xn[t] = x + ((long)n * C + min(c0 + t, C - 1)) * P;
         }
         for (int oh = 0; oh < OH; oh++) {
             /* row pointers per tap row, so that each tap is a constant offset from one (int
@@ -488,7 +494,8 @@ kernel void direct_dw_lanes(global const float* xp, global const float* dyl, glo
             global const float* xrow[TC][KS];
             _Pragma("unroll") for (int t = 0; t < TC; t++) {
                 _Pragma("unroll") for (int r = 0; r < KS; r++) {
-                    xrow[t][r] = xn[t] + (long)(oh + r - PADDING) * W - PADDING;
+                    const int h = oh + r - PADDING; /* rows above or below the plane read zrow's zeros */
+                    xrow[t][r] = h >= 0 && h < H ? xn[t] + (long)h * W - PADDING : zrow;
                 }
             }
             global const float* drow = dn + (long)oh * OW * KL;
@@ -515,22 +522,30 @@ kernel void direct_dw_lanes(global const float* xp, global const float* dyl, glo
     }
 }
 
+/* clang's own shuffle: PoCL 3.1 lowers shuffle2 with a constant mask lane by lane through the
+   stack (direct_dy_lanes took 0.46 ms for 3.2 MB), the builtin to a few permutes. */
+#ifdef __clang__
+#define SHUFFLE2(a, b, M) __builtin_shufflevector(a, b, M)
+#else
+#define SHUFFLE2(a, b, M) shuffle2(a, b, (uint16)(M))
+#endif
+
 /* One step of a 16x16 transpose in registers: rows i and i + D (i & D == 0) swap the blocks
    where row bit D and column bit D differ. Four steps (D = 8, 4, 2, 1) transpose the whole. */
-#define SWAP_LO_8 (uint16)(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23)
-#define SWAP_HI_8 (uint16)(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31)
-#define SWAP_LO_4 (uint16)(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27)
-#define SWAP_HI_4 (uint16)(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31)
-#define SWAP_LO_2 (uint16)(0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29)
-#define SWAP_HI_2 (uint16)(2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31)
-#define SWAP_LO_1 (uint16)(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30)
-#define SWAP_HI_1 (uint16)(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31)
+#define SWAP_LO_8 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
+#define SWAP_HI_8 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
+#define SWAP_LO_4 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27
+#define SWAP_HI_4 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31
+#define SWAP_LO_2 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29
+#define SWAP_HI_2 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31
+#define SWAP_LO_1 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30
+#define SWAP_HI_1 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31
 #define SWAP_STEP(D)                                                                       \
     _Pragma("unroll") for (int i = 0; i < 16; i++) {                                       \
         if ((i & D) == 0) {                                                                \
             const float16 a = v[i], b = v[i + D];                                          \
-            v[i] = shuffle2(a, b, SWAP_LO_##D);                                            \
-            v[i + D] = shuffle2(a, b, SWAP_HI_##D);                                        \
+            v[i] = SHUFFLE2(a, b, SWAP_LO_##D);                                            \
+            v[i + D] = SHUFFLE2(a, b, SWAP_HI_##D);                                        \
         }                                                                                  \
     }
 

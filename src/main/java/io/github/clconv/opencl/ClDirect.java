@@ -15,7 +15,9 @@ import io.github.clconv.tensor.Shape;
  * pass, one launch and one written copy fewer).
  *
  *   forward : y = direct_conv(pad(x), w) + bias
- *   backward: dx = direct_conv(pad(dy), w turned and transposed);  dw, db = direct_dw(pad(x), pad(dy))
+ *   backward: dx = direct_conv(pad(dy), w turned and transposed);  dw, db = direct_dw(pad(x), pad(dy)),
+ *             or with 16-wide vectors and filters up to 5x5 direct_dw_lanes(x, dy transposed), which reads
+ *             x itself (tap rows outside the plane read a row of zeros): the forward then keeps nothing
  *
  * vw pixels (the vector width) by tm output channels per work-item; MovementTuner's verdict
  * picks the width: a wide vector per work-item where work-items run one after another (CPU
@@ -28,6 +30,8 @@ final class ClDirect implements ConvAlgorithm {
     private static final KernelRef DIRECT_PAD_ROWS = new KernelRef("direct.cl", "direct_pad_rows");
     /** Work-groups a launch keeps at least, where it can, when work-groups take several output groups (outputGroups). */
     private static final int WORK_GROUPS = 16;
+    /** Work-items per compute unit of direct_pad_rows: enough to share out, few enough that starting them costs little. */
+    private static final int PLANES_PER_UNIT = 8;
     private final ClContext cl;
     private final Scratch scratch;
     private final int vw;
@@ -57,10 +61,13 @@ final class ClDirect implements ConvAlgorithm {
         return appliesTo(g);
     }
 
-    /** A (x's) copy behind zero guards that backward reuses; null where it would not fit one buffer. */
+    /**
+     * A (x's) copy behind zero guards that direct_dw reuses; null where it would not fit one buffer, and
+     * where direct_dw_lanes reads x itself.
+     */
     @Override
     public Shape keptShape(ConvGeom g) {
-        return paddedInput(g) <= Integer.MAX_VALUE ? Shape.of((int) paddedInput(g)) : null;
+        return !lanes(g) && paddedInput(g) <= Integer.MAX_VALUE ? Shape.of((int) paddedInput(g)) : null;
     }
 
     static boolean appliesTo(ConvGeom g) {
@@ -141,7 +148,8 @@ final class ClDirect implements ConvAlgorithm {
         if (elementwise) {
             cl.kernel(DIRECT_PAD).args(src, out, planes, p, guard).run(total);
         } else {
-            cl.kernel(DIRECT_PAD_ROWS).args(src, out, planes, p, guard).run(planes);
+            int per = Math.max(1, planes / (PLANES_PER_UNIT * cl.device().computeUnits()));
+            cl.kernel(DIRECT_PAD_ROWS).args(src, out, planes, p, guard, per).runLocal(new long[]{1}, (planes + per - 1) / per);
         }
         return out;
     }
@@ -230,14 +238,15 @@ final class ClDirect implements ConvAlgorithm {
             conv(dxLocal ? dy : dyp, w, null, 0, null, g.k(), g.c(), g, true, dxLocal, dx);
         }
         if (dw != null) {
-            ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);
             if (lanes) {
                 int tc = lanesChannels(g);
                 long[] one = {1, 1};
+                ClBuffer zrow = scratch.zeros("direct.zrow", g.w() + 2L * g.pad());
                 cl.kernel("direct.cl", options(g, false), "direct_dw_lanes")
-                        .args(xp, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), guard, kl, g.h(), g.w())
+                        .args(x, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), kl, g.h(), g.w(), zrow)
                         .runLocal(one, kl / 16, (g.c() + tc - 1) / tc);
             } else {
+                ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);
                 cl.kernel("direct.cl", options(g, false), "direct_dw")
                         .args(xp, dyp, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), guard)
                         .runLocal(local == null ? null : new long[]{1, 1}, (g.k() + tk - 1) / tk, g.c());

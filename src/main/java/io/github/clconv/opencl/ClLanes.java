@@ -63,7 +63,7 @@ final class ClLanes implements ConvAlgorithm {
         ClBuffer dyl = scratch.get("direct.dyl", (long) g.n() * p * kl);
         cl.kernel("direct.cl", options, "direct_dy_lanes").args(dy, dyl, g.k(), p, kl, dyl, 0, 0).runLocal(one, kl / 16, g.n());
         cl.kernel("direct.cl", options, "direct_dw_lanes")
-                .args(x, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), 0, kl, g.oh(), g.ow())
+                .args(x, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), kl, g.oh(), g.ow(), x) // no tap row outside: zrow unread
                 .runLocal(one, kl / 16, (g.c() + tc - 1) / tc);
     }
 }

@@ -53,6 +53,16 @@ final class Scratch implements AutoCloseable {
         return b;
     }
 
+    /** A buffer named name of at least floats zeros, written when it is made (kernels only read it). */
+    ClBuffer zeros(String name, long floats) {
+        ClBuffer b = buffers.get(name);
+        if (b == null || b.size() < floats) {
+            b = get(name, floats);
+            cl.write(b, new float[(int) b.size()]);
+        }
+        return b;
+    }
+
     @Override
     public void close() {
         buffers.values().forEach(ClBuffer::close);

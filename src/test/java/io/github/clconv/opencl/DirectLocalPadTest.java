@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Direct convolution's forward pass pads x inside direct_conv (LOCALPAD: each work-group copies its
  * image behind the zero guards into local memory) where work-groups are single work-items and the
  * copy fits; a training forward that keeps the padded x for backward, and an image too large for the
- * local memory, still run the pad pass. Each path must agree with the reference, and the inference
+ * local memory, still run the pad pass (a training step of 3x3 or 5x5 filters with 16-wide vectors
+ * does not: direct_dw_lanes reads x itself). Each path must agree with the reference, and the inference
  * path must not launch the pad pass (else the change does nothing). Large batches of planes that
  * leave vectors part-empty stack several images per work-group (STACK): forward with activations and
  * residual adds, and the training step (its forward pads for backward, its input gradient stacks dy).
@@ -109,13 +110,21 @@ class DirectLocalPadTest {
         Random rnd = new Random(SEED + 1);
         ReferenceBackend ref = new ReferenceBackend();
         try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
-            ConvGeom g = new ConvGeom(2, 3, 13, 21, 5, 3, 3, 1, 1);
+            ConvGeom g = new ConvGeom(2, 3, 13, 21, 5, 7, 7, 1, 3); // direct_dw's filter size on every device
             int pads = pads(b);
             try (Buf x = random(b, g.input(), rnd); Buf w = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
                  Buf y = b.zeros(g.output()); Buf kept = b.zeros(b.convKept(g))) {
                 b.conv2dForwardKeeping(x, w, bias, g, null, y, kept);
                 assertEquals(pads + 1, pads(b), "a training forward keeps x padded for the weight gradient");
                 agrees(b, ref, g, null, x, w, bias, y, "training forward");
+            }
+            ConvGeom three = new ConvGeom(2, 3, 13, 21, 5, 3, 3, 1, 1);
+            if (b.convKept(three) == null) { // 16-wide vectors: direct_dw_lanes reads x itself, and the step pads nothing
+                pads = pads(b);
+                List<String> failures = new ArrayList<>();
+                ColumnsBackwardTest.compare(b, three, rnd, failures);
+                assertTrue(failures.isEmpty(), String.join("\n", failures));
+                assertEquals(pads, pads(b), "a training step whose weight gradient reads x itself pads nothing");
             }
             // two planes whose padded copy is larger than the device's local memory
             int side = (int) Math.ceil(Math.sqrt(b.context().device().localMemBytes() / Float.BYTES / 2.0)) + 3;
