@@ -441,8 +441,8 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
    planes cost more than its FMAs. Here a pixel's dy for 16 filters is one vector (from dyl,
    direct_dy_lanes' [N][P][KL] copy), each tap of x one broadcast scalar, and the sums over
    pixels stay in TC*KS*KS accumulators, so a pixel costs one vector load and TC*KS*KS FMAs
-   with broadcast operands. Columns at the plane's left and right edges take the checked body,
-   all others none; a tap row above or below the plane points at zrow (W + PADDING zeros), so x
+   with broadcast operands. Columns at the plane's left and right edges leave out the taps
+   outside it; a tap row above or below the plane points at zrow (W + PADDING zeros), so x
    itself [N][C][H][W] is read without a padded copy (a pass over x and 3 MB written per
    resnet20 layer saved). Global (KL/16, ceil(C/TC)), one work-item per group; dy's planes are
    OH x OW (PADDING = 0: an unpadded layer's); the sum over images and pixels runs in a fixed
@@ -451,18 +451,21 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
 #define TC 2
 #endif
 #define TAPS (KS * KS)
-#define DW_PIXEL(CHECKED)                                                                  \
+/* The sums of pixel PX (a column of the row) for the taps s where TAKE holds: TAKE is known when
+   the program is built for the edge columns of planes at least 2*PADDING wide (the taps that would
+   fall left or right of the plane are left out, neither read nor added), else tested per pixel. */
+#define DW_PIXEL(PX, TAKE)                                                                 \
     {                                                                                      \
-        const float16 d = vload16(0, drow + (long)ow * KL);                                \
+        const int px = (PX);                                                               \
+        const float16 d = vload16(0, drow + (long)px * KL);                                \
         dsum += d;                                                                         \
         _Pragma("unroll") for (int t = 0; t < TC; t++) {                                   \
             _Pragma("unroll") for (int r = 0; r < KS; r++) {                               \
-                global const float* xr = xrow[t][r] + ow;                                  \
+                global const float* xr = xrow[t][r] + px;                                  \
                 _Pragma("unroll") for (int s = 0; s < KS; s++) {                           \
-                    /* checked taps left or right of the plane are not read: x has no guards */ \
-                    const float v = CHECKED && (ow + s - PADDING < 0 || ow + s - PADDING >= W) \
-                                        ? 0.0f : xr[s];                                    \
-                    acc[t][r * KS + s] = MADD((float16)(v), d, acc[t][r * KS + s]);        \
+                    if (TAKE) {                                                            \
+                        acc[t][r * KS + s] = MADD((float16)(xr[s]), d, acc[t][r * KS + s]); \
+                    }                                                                      \
                 }                                                                          \
             }                                                                              \
         }                                                                                  \
@@ -499,10 +502,13 @@ kernel void direct_dw_lanes(global const float* x, global const float* dyl, glob
                 }
             }
             global const float* drow = dn + (long)oh * OW * KL;
-            int ow = 0;
-            for (; ow < PADDING; ow++) DW_PIXEL(1)
-            for (; ow < OW - PADDING; ow++) DW_PIXEL(0)
-            for (; ow < OW; ow++) DW_PIXEL(1)
+            if (W >= 2 * PADDING) { /* PADDING > 0: a "same" layer, OW = W */
+                _Pragma("unroll") for (int j = 0; j < PADDING; j++) DW_PIXEL(j, j + s >= PADDING)
+                for (int ow = PADDING; ow < OW - PADDING; ow++) DW_PIXEL(ow, 1)
+                _Pragma("unroll") for (int j = 0; j < PADDING; j++) DW_PIXEL(OW - PADDING + j, j + s < 2 * PADDING)
+            } else {
+                for (int ow = 0; ow < OW; ow++) DW_PIXEL(ow, ow + s - PADDING >= 0 && ow + s - PADDING < W)
+            }
         }
     }
     float lanes[16];

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * own, whose col2im takes a plane per work-item where planes are many and rows short and a row per
  * work-item elsewhere (strides 1 and 2, padding 0 to 2, both sides of the choice), and the lanes
  * algorithm's (unpadded stride-1 layers, 2x2 to 5x5: im2col's input gradient, the weight and bias
- * gradients by direct_dw_lanes on x itself, filter counts on both sides of multiples of 16).
+ * gradients by direct_dw_lanes on x itself, filter counts on both sides of multiples of 16), and
+ * direct's on planes narrower and wider than its edge columns.
  */
 class ColumnsBackwardTest {
     private static final long SEED = 20261206L;
@@ -58,6 +59,29 @@ class ColumnsBackwardTest {
             }
         }
         assertTrue(failures.isEmpty(), "lanes disagrees with the reference:\n" + String.join("\n", failures));
+    }
+
+    /**
+     * Direct convolution's weight gradient (direct_dw_lanes on x itself where vectors are 16 wide): planes
+     * narrower than both edges (every tap tested per pixel) and wider (the edge columns' taps left out when
+     * the program is built), tap rows above and below the plane, filter counts around multiples of 16.
+     */
+    @Test
+    void directWeightGradientOnNarrowAndWidePlanes() {
+        System.out.println("ColumnsBackwardTest direct seed " + (SEED + 2));
+        Random rnd = new Random(SEED + 2);
+        List<String> failures = new ArrayList<>();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+            for (int i = 0; i < 16; i++) {
+                int r = i % 2 == 0 ? 3 : 5, narrow = r - 1; // below 2 * padding columns
+                int w = i % 4 < 2 ? 1 + rnd.nextInt(narrow) : narrow + rnd.nextInt(14);
+                int k = i % 3 == 0 ? 16 * (1 + rnd.nextInt(2)) + rnd.nextInt(3) - 1 : 1 + rnd.nextInt(30);
+                ConvGeom g = new ConvGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(6), 1 + rnd.nextInt(12), w, k, r, r, 1, (r - 1) / 2);
+                assertEquals("direct", b.convAlgoFor(g), g.toString());
+                compare(b, g, rnd, failures);
+            }
+        }
+        assertTrue(failures.isEmpty(), "direct's backward disagrees with the reference:\n" + String.join("\n", failures));
     }
 
     /** Forward, dx, dw and db of g on b against the reference, from one forward keeping what its backward reads. */
