@@ -7,7 +7,14 @@
  * Backward uses the input x for the ReLU family (ReLU6 too), softplus, SiLU and Mish, and the output y
  * for sigmoid and tanh.
  * PReLU (prelu_*) learns one slope a[c] per channel of x [N, C, S]: y = x > 0 ? x : a[c] * x.
+ * Built with -DACT=code, act_forward and act_backward take that code in place of their argument: the
+ * switch folds away and the kernel vectorises (PoCL 3.1 ran act_backward one value at a time).
  */
+#ifdef ACT
+#define ACT_CODE(code) ACT
+#else
+#define ACT_CODE(code) (code)
+#endif
 
 #include "reduction.h"
 
@@ -40,7 +47,7 @@ kernel void act_forward(int code, float alpha, global const float* x, global flo
     }
     const float v = x[i];
     float r;
-    switch (code) {
+    switch (ACT_CODE(code)) {
         case 0: r = v > 0.0f ? v : 0.0f; break;
         case 1: r = v > 0.0f ? v : alpha * v; break;
         case 2: r = sigm(v); break;
@@ -60,7 +67,7 @@ kernel void act_backward(int code, float alpha, global const float* x, global co
         return;
     }
     float slope;
-    switch (code) {
+    switch (ACT_CODE(code)) {
         case 0: slope = x[i] > 0.0f ? 1.0f : 0.0f; break;
         case 1: slope = x[i] > 0.0f ? 1.0f : alpha; break;
         case 2: slope = y[i] * (1.0f - y[i]); break;

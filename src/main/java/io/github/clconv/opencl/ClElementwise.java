@@ -9,8 +9,6 @@ final class ClElementwise {
     private static final KernelRef GATHER_ROWS = new KernelRef("tensor.cl", "gather_rows");
     private static final KernelRef ADD = new KernelRef("tensor.cl", "add");
     private static final KernelRef COPY_CHANNELS = new KernelRef("tensor.cl", "copy_channels");
-    private static final KernelRef ACT_FORWARD = new KernelRef("activation.cl", "act_forward");
-    private static final KernelRef ACT_BACKWARD = new KernelRef("activation.cl", "act_backward");
     private static final KernelRef AUGMENT = new KernelRef("augment.cl", "augment");
     private static final KernelRef PRELU_FORWARD = new KernelRef("activation.cl", "prelu_forward");
     private static final KernelRef PRELU_BACKWARD_DX = new KernelRef("activation.cl", "prelu_backward_dx");
@@ -68,12 +66,12 @@ final class ClElementwise {
 
     void activationForward(Activation a, float alpha, Buf x, Buf y) {
         int n = x.shape().size();
-        cl.kernel(ACT_FORWARD).args(a.code, alpha, x, y, n).run(n);
+        cl.kernel("activation.cl", "-DACT=" + a.code, "act_forward").args(a.code, alpha, x, y, n).run(n);
     }
 
     void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
         int n = x.shape().size();
-        cl.kernel(ACT_BACKWARD).args(a.code, alpha, x, y, dy, dx, n).run(n);
+        cl.kernel("activation.cl", "-DACT=" + a.code, "act_backward").args(a.code, alpha, x, y, dy, dx, n).run(n);
     }
 
     void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {

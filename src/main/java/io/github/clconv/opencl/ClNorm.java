@@ -43,13 +43,22 @@ final class ClNorm {
         return s.size() / s.dim(0) / s.dim(1);
     }
 
+    /** A channel reduction: a work-group of reductionWidth() per channel, or (rows) one work-item per channel. */
+    private void perChannel(ClKernel k, int c) {
+        if (elementwise) {
+            k.runGroups(cl.reductionWidth(), c);
+        } else {
+            k.runLocal(new long[]{1}, c);
+        }
+    }
+
     /** act: the ReLU or ReLU6 that follows, fused into the same pass, or null. */
     void trainForward(Buf x, Buf gamma, Buf beta, Buf runMean, Buf runVar, float momentum, float eps, Buf y, Buf saveMean, Buf saveInvStd,
                       Activation act) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel(elementwise ? BN_STATS : BN_STATS_ROWS).args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p)
-                .runGroups(cl.reductionWidth(), c);
+        ClKernel k = cl.kernel(elementwise ? BN_STATS : BN_STATS_ROWS).args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p);
+        perChannel(k, c);
         apply(x, saveMean, saveInvStd, gamma, beta, y, false, act, eps, s);
     }
 
@@ -62,8 +71,8 @@ final class ClNorm {
     void backward(Buf x, Buf gamma, Buf mean, Buf invStd, Buf y, Activation act, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        cl.kernel(elementwise ? BN_BACKWARD_REDUCE : BN_BACKWARD_REDUCE_ROWS).args(x, dy, y != null ? y : dy, code(act), mean, invStd, dgamma, dbeta, n, c, p)
-                .runGroups(cl.reductionWidth(), c);
+        perChannel(cl.kernel(elementwise ? BN_BACKWARD_REDUCE : BN_BACKWARD_REDUCE_ROWS)
+                .args(x, dy, y != null ? y : dy, code(act), mean, invStd, dgamma, dbeta, n, c, p), c);
         if (elementwise) {
             cl.kernel(BN_BACKWARD_APPLY).args(x, dy, y != null ? y : dy, code(act), mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
                     .run(s.size());
