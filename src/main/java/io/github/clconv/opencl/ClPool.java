@@ -8,6 +8,8 @@ import io.github.clconv.tensor.PoolGeom;
  * or an element (the _elem kernels) where MovementTuner found that the device runs work-items in lanes.
  */
 final class ClPool {
+    /** Work-items per compute unit of maxpool2x2_forward (each several rows): enough to share out, few enough that starting them costs little. */
+    private static final int ROWS_PER_UNIT = 8;
     private static final KernelRef GLOBALAVGPOOL_FORWARD_ROWS = new KernelRef("pool.cl", "globalavgpool_forward_rows");
     private static final KernelRef GLOBALAVGPOOL_FORWARD = new KernelRef("pool.cl", "globalavgpool_forward");
     private static final KernelRef GLOBALAVGPOOL_BACKWARD = new KernelRef("pool.cl", "globalavgpool_backward");
@@ -80,7 +82,8 @@ final class ClPool {
             return;
         }
         if (g.kernel() == 2 && g.stride() == 2 && g.pad() == 0) {
-            cl.kernel(MAXPOOL2X2_FORWARD).args(x, y, argmax, g.h(), g.w(), g.oh(), g.ow(), rows).run(rows);
+            int per = Math.max(1, rows / (ROWS_PER_UNIT * cl.device().computeUnits()));
+            cl.kernel(MAXPOOL2X2_FORWARD).args(x, y, argmax, g.h(), g.w(), g.oh(), g.ow(), rows, per).runLocal(new long[]{1}, (rows + per - 1) / per);
             return;
         }
         cl.kernel(MAXPOOL_FORWARD).args(cat(new Object[]{x, y, argmax}, geom(g, rows))).run(rows);

@@ -92,6 +92,9 @@ public final class Shapes {
             case 5: return new PoolGeom(1, 2, 9, 70, 2, 2, 1);
             // stride 1: one vector load per tap, an output at a time at both edges
             case 6: return new PoolGeom(1, 2, 6, 41, 3, 1, 1);
+            // 2x2 stride 2: rows of two whole 16-output vectors and a partial one; rows of 14 outputs (odd width, odd height)
+            case 7: return new PoolGeom(2, 3, 9, 70, 2, 2, 0);
+            case 8: return new PoolGeom(3, 4, 15, 29, 2, 2, 0);
             default:
         }
         while (true) {
