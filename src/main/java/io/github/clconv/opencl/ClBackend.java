@@ -50,7 +50,7 @@ public final class ClBackend extends Backend {
         this.convs = new ConvRouter(cl, gemm, scratch, conv, COL_BUDGET_BYTES);
         this.linear = new ClLinear(cl, gemm);
         this.pool = new ClPool(cl, conv.elementwise());
-        this.elementwise = new ClElementwise(cl);
+        this.elementwise = new ClElementwise(cl, !conv.elementwise());
         this.loss = new ClLoss(cl, scratch);
         this.norm = new ClNorm(cl, conv.elementwise());
         this.optim = new ClOptim(cl);

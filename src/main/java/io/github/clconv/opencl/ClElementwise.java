@@ -15,10 +15,16 @@ final class ClElementwise {
     private static final KernelRef PRELU_BACKWARD_DA = new KernelRef("activation.cl", "prelu_backward_da");
     private static final KernelRef DROPOUT_FORWARD = new KernelRef("dropout.cl", "dropout_forward");
     private static final KernelRef DROPOUT_BACKWARD = new KernelRef("dropout.cl", "dropout_backward");
+    private static final KernelRef ADD_ROWS = new KernelRef("tensor.cl", "add_rows");
+    /** Work-items per compute unit of the rows kernels (several vectors each): enough to share out, few enough that starting them costs little. */
+    private static final int ITEMS_PER_UNIT = 8;
     private final ClContext cl;
+    /** MovementTuner's verdict: work-items run one after another (a range of vectors each), else one value per work-item. */
+    private final boolean rows;
 
-    ClElementwise(ClContext cl) {
+    ClElementwise(ClContext cl, boolean rows) {
         this.cl = cl;
+        this.rows = rows;
     }
 
     void fill(Buf x, float v) {
@@ -33,7 +39,13 @@ final class ClElementwise {
 
     void add(Buf a, Buf b, Activation act, Buf y) {
         int n = y.shape().size();
-        cl.kernel(ADD).args(a, b, y, ConvAlgorithm.flags(null, act), n).run(n);
+        int flags = ConvAlgorithm.flags(null, act);
+        if (rows) {
+            int per = Math.max(16, (n / (ITEMS_PER_UNIT * cl.device().computeUnits()) + 15) / 16 * 16);
+            cl.kernel(ADD_ROWS).args(a, b, y, flags, n, per).runLocal(new long[]{1}, (n + per - 1) / per);
+        } else {
+            cl.kernel(ADD).args(a, b, y, flags, n).run(n);
+        }
     }
 
     void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
