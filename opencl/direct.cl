@@ -67,6 +67,9 @@
 #ifndef PADDING
 #define PADDING PAD /* direct_dw_lanes' layer padding: PAD ("same"), or 0 for unpadded layers (im2col's forward) */
 #endif
+#ifndef STRIDE
+#define STRIDE 1 /* direct_dw_lanes' layer stride (strided.cl's layers: 2) */
+#endif
 
 #include "madd.h"
 #include "epilogue.h"
@@ -452,8 +455,10 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
    outside it; a tap row above or below the plane points at zrow (W + PADDING zeros), so x
    itself [N][C][H][W] is read without a padded copy (a pass over x and 3 MB written per
    resnet20 layer saved). Global (KL/16, ceil(C/TC)), one work-item per group; dy's planes are
-   OH x OW (PADDING = 0: an unpadded layer's); the sum over images and pixels runs in a fixed
-   order. */
+   OH x OW (PADDING = 0: an unpadded layer's; STRIDE 2: a downsampling layer's, whose output
+   pixel (oh, ow) takes tap (r, s) from x's (2*oh + r - PADDING, 2*ow + s - PADDING), and where
+   only the columns whose taps reach outside the plane test them); the sum over images and
+   pixels runs in a fixed order. */
 #ifndef TC
 #define TC 2
 #endif
@@ -468,7 +473,7 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
         dsum += d;                                                                         \
         _Pragma("unroll") for (int t = 0; t < TC; t++) {                                   \
             _Pragma("unroll") for (int r = 0; r < KS; r++) {                               \
-                global const float* xr = xrow[t][r] + px;                                  \
+                global const float* xr = xrow[t][r] + STRIDE * px;                         \
                 _Pragma("unroll") for (int s = 0; s < KS; s++) {                           \
                     if (TAKE) {                                                            \
                         acc[t][r * KS + s] = MADD((float16)(xr[s]), d, acc[t][r * KS + s]); \
@@ -504,11 +509,19 @@ kernel void direct_dw_lanes(global const float* x, global const float* dyl, glob
             global const float* xrow[TC][KS];
             _Pragma("unroll") for (int t = 0; t < TC; t++) {
                 _Pragma("unroll") for (int r = 0; r < KS; r++) {
-                    const int h = oh + r - PADDING; /* rows above or below the plane read zrow's zeros */
+                    const int h = STRIDE * oh + r - PADDING; /* rows above or below the plane read zrow's zeros */
                     xrow[t][r] = h >= 0 && h < H ? xn[t] + (long)h * W - PADDING : zrow;
                 }
             }
             global const float* drow = dn + (long)oh * OW * KL;
+#if STRIDE > 1
+            /* the columns whose taps all lie inside the plane, [lo, hi), need no test */
+            const int lo = min(OW, (PADDING + STRIDE - 1) / STRIDE);
+            const int hi = max(lo, min(OW, W - KS + PADDING >= 0 ? (W - KS + PADDING) / STRIDE + 1 : 0));
+            for (int ow = 0; ow < lo; ow++) DW_PIXEL(ow, STRIDE * ow + s - PADDING >= 0 && STRIDE * ow + s - PADDING < W)
+            for (int ow = lo; ow < hi; ow++) DW_PIXEL(ow, 1)
+            for (int ow = hi; ow < OW; ow++) DW_PIXEL(ow, STRIDE * ow + s - PADDING >= 0 && STRIDE * ow + s - PADDING < W)
+#else
             if (W >= 2 * PADDING) { /* PADDING > 0: a "same" layer, OW = W */
                 _Pragma("unroll") for (int j = 0; j < PADDING; j++) DW_PIXEL(j, j + s >= PADDING)
                 for (int ow = PADDING; ow < OW - PADDING; ow++) DW_PIXEL(ow, 1)
@@ -516,6 +529,7 @@ kernel void direct_dw_lanes(global const float* x, global const float* dyl, glob
             } else {
                 for (int ow = 0; ow < OW; ow++) DW_PIXEL(ow, ow + s - PADDING >= 0 && ow + s - PADDING < W)
             }
+#endif
         }
     }
     float lanes[16];

@@ -209,7 +209,7 @@ final class ClDirect implements ConvAlgorithm {
 
     /** Input channels per work-item of direct_dw_lanes: its TC*KS*KS accumulators must fit the registers. */
     static int lanesChannels(ConvGeom g) {
-        return g.r() == 3 ? 2 : 1;
+        return g.r() == 1 ? 8 : g.r() == 3 ? 2 : 1;
     }
 
     /** direct_dw_lanes (16 filters in the lanes) where the vectors are 16 wide and its accumulators fit (filters up to 5x5). */

@@ -38,7 +38,8 @@ final class ConvRouter {
                     p -> new ClWinograd(p.cl(), p.gemm(), p.scratch(), p.budgetBytes(), p.elementwise(), 4)),
             new Registration("direct", List.of("direct.cl", "tensor.cl", "madd.h", "reduction.h"), p -> new ClDirect(p.cl(), p.scratch(), p.elementwise())),
             new Registration("lanes", List.of("direct.cl", "im2col.cl", "gemm.cl", "madd.h"), p -> new ClLanes(p.cl(), p.scratch(), p.im2col())),
-            new Registration("strided", List.of("strided.cl", "im2col.cl", "gemm.cl", "madd.h"), p -> new ClStrided(p.cl(), p.im2col(), p.elementwise())),
+            new Registration("strided", List.of("strided.cl", "direct.cl", "im2col.cl", "gemm.cl", "madd.h"),
+                    p -> new ClStrided(p.cl(), p.scratch(), p.im2col(), p.elementwise())),
             new Registration("depthwise", List.of("depthwise.cl", "madd.h", "reduction.h"), p -> new ClDepthwise(p.cl(), p.elementwise())));
 
     /** The names --conv-algo takes: auto (measure) and every registered algorithm. */
