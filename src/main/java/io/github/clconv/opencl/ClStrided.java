@@ -8,12 +8,13 @@ import io.github.clconv.tensor.Shape;
 /**
  * Direct convolution of stride-2 layers on the device (opencl/strided.cl): square filters up
  * to 7x7, padding up to 3, ungrouped, where work-groups are single work-items (vector devices)
- * and one image's padded planes fit the local memory. The input gradient is im2col's (a GEMM
- * and col2im, no column matrix of x); the weight gradient, for filters up to 5x5, direct.cl's
- * direct_dw_lanes built with STRIDE=2 (16 filters in a vector's lanes, each tap of x a broadcast,
- * on x itself), larger filters im2col's. im2col's weight gradient had cost more than the rest of
- * the layer's step: x's column matrix written (1 ms for resnet20's 16-channel layer at batch
- * 64) and a GEMM whose inner dimension is every output pixel of the batch.
+ * and one image's padded planes fit the local memory. The input gradient is strided.cl's
+ * strided_dx where one image's dy fits the local memory (im2col's elsewhere); the weight
+ * gradient, for filters up to 5x5, direct.cl's direct_dw_lanes built with STRIDE=2 (16 filters
+ * in a vector's lanes, each tap of x a broadcast, on x itself), larger filters im2col's.
+ * im2col's backward had cost more than the rest of the layer's step: x's column matrix written
+ * (1 ms for resnet20's 16-channel layer at batch 64), a GEMM whose inner dimension is every
+ * output pixel of the batch, and col2im adding a column matrix back at stride 2.
  */
 final class ClStrided implements ConvAlgorithm {
     private static final int TM = 8;
@@ -63,13 +64,33 @@ final class ClStrided implements ConvAlgorithm {
                 .runLocal(ONE, 1, (blocks + kper - 1) / kper, g.n());
     }
 
+    /** strided_dx's local memory: the image's dy planes with BORDER zero rows and columns around each, a row and 16 columns more. */
+    private static long dxLocalFloats(ConvGeom g) {
+        int border = (g.r() + 1) / 2;
+        return (long) g.k() * (g.oh() + 2 * border + 1) * (g.ow() + 2 * border + 16);
+    }
+
+    private void inputGradient(Buf w, Buf dy, ConvGeom g, Buf dx) {
+        int tm = Math.min(TM, Integer.highestOneBit(g.c())), blocks = (g.c() + tm - 1) / tm;
+        int groups = g.n() >= MIN_IMAGES ? 1 : Math.min(blocks, MIN_IMAGES / g.n()), cper = (blocks + groups - 1) / groups;
+        cl.kernel("strided.cl", "-DKS=" + g.r() + " -DTM=" + tm + " -DPADDING=" + g.pad() + " -DPAIRS=" + (g.w() <= 16 ? 1 : 0), "strided_dx")
+                .args(dy, w, dx, g.k(), g.c(), g.h(), g.w(), g.oh(), g.ow(), cper, new ClKernel.LocalMemory(dxLocalFloats(g) * Float.BYTES))
+                .runLocal(ONE, 1, (blocks + cper - 1) / cper, g.n());
+    }
+
     @Override
     public void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
+        boolean direct = dx != null && dxLocalFloats(g) * Float.BYTES <= cl.device().localMemBytes();
+        if (direct) {
+            inputGradient(w, dy, g, dx);
+        }
         if (dw == null || g.r() > 5) {
-            im2col.backward(x, w, dy, g, dx, dw, db, null);
+            if (!direct || dw != null || db != null) {
+                im2col.backward(x, w, dy, g, direct ? null : dx, dw, db, null);
+            }
             return;
         }
-        if (dx != null) {
+        if (dx != null && !direct) {
             im2col.backward(x, w, dy, g, dx, null, null, null);
         }
         int p = g.oh() * g.ow(), kl = (g.k() + 15) / 16 * 16, tc = ClDirect.lanesChannels(g);

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 1x1 to 7x7 (even sizes too), padding 0 to 3, rows of up to 8 outputs (two rows per vector) and
  * longer ones (several vectors per row, the last one partial), odd and even sizes, few images
  * (filters shared out among work-groups) and many (a work-group per image), with and without
- * bias and ReLU; and its backward (im2col's) through the same algorithm.
+ * bias and ReLU; and its backward through the same algorithm.
  */
 class StridedConvTest {
     private static final long SEED = 20261208L;
@@ -53,9 +53,11 @@ class StridedConvTest {
     }
 
     /**
-     * Backward on random shapes: the weight gradient is direct_dw_lanes with STRIDE=2 for filters up
-     * to 5x5 (filters not a multiple of its 16 lanes, channels not of its TC, planes whose edge
-     * columns and rows hang over the padding or not, a plane narrower than a filter), im2col's above.
+     * Backward on random shapes: the input gradient is strided_dx (widths up to 16 two rows per
+     * vector, wider ones in blocks of 32 columns, the last partial; channels not a multiple of its
+     * block), the weight gradient direct_dw_lanes with STRIDE=2 for filters up to 5x5 (filters not
+     * a multiple of its 16 lanes, channels not of its TC, planes whose edge columns and rows hang
+     * over the padding or not, a plane narrower than a filter), im2col's above.
      */
     @Test
     void stridedBackwardAgreesWithTheReference() {
