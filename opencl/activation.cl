@@ -60,32 +60,44 @@ kernel void act_forward(int code, float alpha, global const float* x, global flo
     y[i] = r;
 }
 
+/* The activation's derivative at x (its output y for sigmoid and tanh). */
+inline float act_slope(int code, float alpha, float x, float y) {
+    switch (ACT_CODE(code)) {
+        case 0: return x > 0.0f ? 1.0f : 0.0f;
+        case 1: return x > 0.0f ? 1.0f : alpha;
+        case 2: return y * (1.0f - y);
+        case 3: return 1.0f - y * y;
+        case 4: return x > 20.0f ? 1.0f : sigm(x);
+        case 7: return x > 0.0f && x < 6.0f ? 1.0f : 0.0f;
+        case 5: {
+            const float s = sigm(x);
+            return s + x * s * (1.0f - s);
+        }
+        default: {
+            const float2 m = mish_parts(x); /* tanh(softplus(x)), its 1 - tanh^2 */
+            return m.x + x * m.y * sigm(x);
+        }
+    }
+}
+
 kernel void act_backward(int code, float alpha, global const float* x, global const float* y,
                          global const float* dy, global float* dx, int n) {
     const int i = get_global_id(0);
     if (i >= n) {
         return;
     }
-    float slope;
-    switch (ACT_CODE(code)) {
-        case 0: slope = x[i] > 0.0f ? 1.0f : 0.0f; break;
-        case 1: slope = x[i] > 0.0f ? 1.0f : alpha; break;
-        case 2: slope = y[i] * (1.0f - y[i]); break;
-        case 3: slope = 1.0f - y[i] * y[i]; break;
-        case 4: slope = x[i] > 20.0f ? 1.0f : sigm(x[i]); break;
-        case 7: slope = x[i] > 0.0f && x[i] < 6.0f ? 1.0f : 0.0f; break;
-        case 5: {
-            const float s = sigm(x[i]);
-            slope = s + x[i] * s * (1.0f - s);
-            break;
-        }
-        default: {
-            const float2 m = mish_parts(x[i]); /* tanh(softplus(x)), its 1 - tanh^2 */
-            slope = m.x + x[i] * m.y * sigm(x[i]);
-            break;
-        }
+    dx[i] = dy[i] * act_slope(code, alpha, x[i], y[i]);
+}
+
+/* act_backward with values i0 .. i0+per-1 per work-item, one loop the compiler vectorises (work-groups
+   of one, where work-items run one after another): a value per work-item ran at ~24 GB/s on PoCL
+   3.1 (resnet20's ReLU after each residual add, batch 64). Built with -DACT. */
+kernel void act_backward_rows(int code, float alpha, global const float* x, global const float* y,
+                              global const float* dy, global float* dx, int n, int per) {
+    const long i0 = (long)get_global_id(0) * per, i1 = min((long)n, i0 + per);
+    for (long i = i0; i < i1; i++) {
+        dx[i] = dy[i] * act_slope(code, alpha, x[i], y[i]);
     }
-    dx[i] = dy[i] * slope;
 }
 
 kernel void prelu_forward(global const float* x, global const float* a, global float* y, int C, int S, int n) {

@@ -41,11 +41,16 @@ final class ClElementwise {
         int n = y.shape().size();
         int flags = ConvAlgorithm.flags(null, act);
         if (rows) {
-            int per = Math.max(16, (n / (ITEMS_PER_UNIT * cl.device().computeUnits()) + 15) / 16 * 16);
+            int per = perItem(n);
             cl.kernel(ADD_ROWS).args(a, b, y, flags, n, per).runLocal(new long[]{1}, (n + per - 1) / per);
         } else {
             cl.kernel(ADD).args(a, b, y, flags, n).run(n);
         }
+    }
+
+    /** Values per work-item of the rows kernels: whole vectors, ITEMS_PER_UNIT work-items per compute unit. */
+    private int perItem(int n) {
+        return Math.max(16, (n / (ITEMS_PER_UNIT * cl.device().computeUnits()) + 15) / 16 * 16);
     }
 
     void copyChannels(Buf src, int srcC0, Buf dst, int dstC0, int count) {
@@ -83,7 +88,13 @@ final class ClElementwise {
 
     void activationBackward(Activation a, float alpha, Buf x, Buf y, Buf dy, Buf dx) {
         int n = x.shape().size();
-        cl.kernel("activation.cl", "-DACT=" + a.code, "act_backward").args(a.code, alpha, x, y, dy, dx, n).run(n);
+        if (rows) {
+            int per = perItem(n);
+            cl.kernel("activation.cl", "-DACT=" + a.code, "act_backward_rows").args(a.code, alpha, x, y, dy, dx, n, per)
+                    .runLocal(new long[]{1}, (n + per - 1) / per);
+        } else {
+            cl.kernel("activation.cl", "-DACT=" + a.code, "act_backward").args(a.code, alpha, x, y, dy, dx, n).run(n);
+        }
     }
 
     void dropoutForward(Buf x, float p, long seed, Buf mask, Buf y) {
