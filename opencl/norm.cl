@@ -103,44 +103,57 @@ kernel void bn_backward_apply(global const float* x, global const float* dy, glo
     dx[e] = gamma[c] * invstd[c] / M * (M * g - dbeta[c] - xhat * dgamma[c]);
 }
 
-/* bn_stats and bn_backward_reduce with one work-item per channel walking its N planes in order in
-   16-wide vectors (no index division per element, no add waiting on the one before; CPU runtimes,
-   MovementTuner chooses). Where work-items run one after another a work-group per channel gained
-   nothing from more of them, and its tree sum over 256 work-items took a third of the kernel's time.
-   A fixed order again: deterministic. Global C, work-groups of one. */
-kernel void bn_stats_rows(global const float* x, global float* mean_out, global float* invstd_out,
-                          global float* run_mean, global float* run_var, float momentum, float eps, int N, int C, int P) {
+/* bn_stats and bn_backward_reduce where work-items run one after another (CPU runtimes; MovementTuner
+   chooses): a pass over contiguous planes, per plane q0 .. q0+per-1 of a work-item, writes each
+   (image, channel) plane's partial results, and a work-item per channel then combines its N planes
+   in order (deterministic). One work-item per channel walking its N planes had read 3 KB pieces
+   50 KB apart (resnet20's 16-channel layers at batch 64), 29-38 GB/s; a work-group per channel
+   gained nothing from more work-items, and its tree sum took a third of the kernel's time.
+   Work-groups of one. */
+
+/* part[2q], part[2q+1]: plane q's mean and sum of squared deviations from it (the plane read twice,
+   the second time from the cache). */
+kernel void bn_stats_planes(global const float* x, global float* part, int C, int P, int planes, int per) {
+    const int q0 = get_global_id(0) * per, q1 = min(planes, q0 + per);
+    for (int q = q0; q < q1; q++) {
+        global const float* v = x + (long)q * P;
+        const float m = plane_sum(v, P, 0.0f, 0) / (float)P;
+        part[2 * q] = m;
+        part[2 * q + 1] = plane_sum(v, P, m, 1);
+    }
+}
+
+/* Channel c's mean and variance from its N planes' partials, merged in order (Chan et al.: the
+   means' differences carry the spread between planes, no cancellation of large squares). */
+kernel void bn_stats_merge(global const float* part, global float* mean_out, global float* invstd_out,
+                           global float* run_mean, global float* run_var, float momentum, float eps, int N, int C, int P) {
     const int c = get_global_id(0);
     if (c >= C) {
         return;
     }
+    float mean = part[2 * c], m2 = part[2 * c + 1];
+    for (int n = 1; n < N; n++) {
+        const int q = n * C + c;
+        const float d = part[2 * q] - mean, seen = (float)n * P, total = seen + P;
+        mean += d * (P / total);
+        m2 += part[2 * q + 1] + d * d * (seen * P / total);
+    }
     const int M = N * P;
-    float part = 0.0f;
-    for (int n = 0; n < N; n++) {
-        part += plane_sum(x + ((long)n * C + c) * P, P, 0.0f, 0);
-    }
-    const float mean = part / (float)M;
-    part = 0.0f;
-    for (int n = 0; n < N; n++) {
-        part += plane_sum(x + ((long)n * C + c) * P, P, mean, 1);
-    }
-    const float var = part / (float)M;
+    const float var = m2 / (float)M;
     mean_out[c] = mean;
     invstd_out[c] = rsqrt(var + eps);
     run_mean[c] = (1.0f - momentum) * run_mean[c] + momentum * mean;
     run_var[c] = (1.0f - momentum) * run_var[c] + momentum * (M > 1 ? var * (float)M / (float)(M - 1) : var);
 }
 
-kernel void bn_backward_reduce_rows(global const float* x, global const float* dy, global const float* y, int act, global const float* mean,
-                                    global const float* invstd, global float* dgamma, global float* dbeta, int N, int C, int P) {
-    const int c = get_global_id(0);
-    if (c >= C) {
-        return;
-    }
-    const float mc = mean[c];
-    float a = 0.0f, b = 0.0f;
-    for (int n = 0; n < N; n++) {
-        const long o = ((long)n * C + c) * P;
+/* part[2q], part[2q+1]: plane q's sums of g and of g * (x - mean), g being dy where the fused
+   activation let it through. */
+kernel void bn_backward_planes(global const float* x, global const float* dy, global const float* y, int act, global const float* mean,
+                               global float* part, int C, int P, int planes, int per) {
+    const int q0 = get_global_id(0) * per, q1 = min(planes, q0 + per);
+    for (int q = q0; q < q1; q++) {
+        const float mc = mean[q % C];
+        const long o = (long)q * P;
         float16 a16 = 0.0f, b16 = 0.0f;
         int p = 0;
         for (; p + 16 <= P; p += 16) {
@@ -157,8 +170,21 @@ kernel void bn_backward_reduce_rows(global const float* x, global const float* d
             a0 += g;
             b0 += g * (x[o + p] - mc);
         }
-        a += hsum16(a16) + a0;
-        b += hsum16(b16) + b0;
+        part[2 * q] = hsum16(a16) + a0;
+        part[2 * q + 1] = hsum16(b16) + b0;
+    }
+}
+
+/* dgamma, dbeta of channel c: its N planes' partials summed in order. */
+kernel void bn_backward_merge(global const float* part, global const float* invstd, global float* dgamma, global float* dbeta, int N, int C) {
+    const int c = get_global_id(0);
+    if (c >= C) {
+        return;
+    }
+    float a = 0.0f, b = 0.0f;
+    for (int n = 0; n < N; n++) {
+        a += part[2 * (n * C + c)];
+        b += part[2 * (n * C + c) + 1];
     }
     dgamma[c] = b * invstd[c];
     dbeta[c] = a;

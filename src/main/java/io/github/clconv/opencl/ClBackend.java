@@ -52,7 +52,7 @@ public final class ClBackend extends Backend {
         this.pool = new ClPool(cl, conv.elementwise());
         this.elementwise = new ClElementwise(cl, !conv.elementwise());
         this.loss = new ClLoss(cl, scratch);
-        this.norm = new ClNorm(cl, conv.elementwise());
+        this.norm = new ClNorm(cl, scratch, conv.elementwise());
         this.optim = new ClOptim(cl);
         this.groupNorm = new ClGroupNorm(cl);
     }

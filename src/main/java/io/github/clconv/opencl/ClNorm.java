@@ -7,20 +7,27 @@ import io.github.clconv.tensor.Shape;
 /** Launches opencl/norm.cl: batch normalisation over [N, C] or [N, C, H, W]. */
 final class ClNorm {
     private static final KernelRef BN_STATS = new KernelRef("norm.cl", "bn_stats");
-    private static final KernelRef BN_STATS_ROWS = new KernelRef("norm.cl", "bn_stats_rows");
+    private static final KernelRef BN_STATS_PLANES = new KernelRef("norm.cl", "bn_stats_planes");
+    private static final KernelRef BN_STATS_MERGE = new KernelRef("norm.cl", "bn_stats_merge");
     private static final KernelRef BN_BACKWARD_REDUCE = new KernelRef("norm.cl", "bn_backward_reduce");
-    private static final KernelRef BN_BACKWARD_REDUCE_ROWS = new KernelRef("norm.cl", "bn_backward_reduce_rows");
+    private static final KernelRef BN_BACKWARD_PLANES = new KernelRef("norm.cl", "bn_backward_planes");
+    private static final KernelRef BN_BACKWARD_MERGE = new KernelRef("norm.cl", "bn_backward_merge");
+    /** Work-items per compute unit of the planes passes (several planes each): enough to share out, few enough that starting them costs little. */
+    private static final int ITEMS_PER_UNIT = 8;
+    private static final long[] ONE = {1};
     private static final KernelRef BN_APPLY = new KernelRef("norm.cl", "bn_apply");
     private static final KernelRef BN_APPLY_ROWS = new KernelRef("norm.cl", "bn_apply_rows");
     private static final KernelRef BN_BACKWARD_APPLY = new KernelRef("norm.cl", "bn_backward_apply");
     private static final KernelRef BN_BACKWARD_APPLY_ROWS = new KernelRef("norm.cl", "bn_backward_apply_rows");
     private final ClContext cl;
+    private final Scratch scratch;
 
     /** MovementTuner's layout choice: an element per work-item, or a (image, channel) plane per work-item. */
     private final boolean elementwise;
 
-    ClNorm(ClContext cl, boolean elementwise) {
+    ClNorm(ClContext cl, Scratch scratch, boolean elementwise) {
         this.cl = cl;
+        this.scratch = scratch;
         this.elementwise = elementwise;
     }
 
@@ -43,13 +50,14 @@ final class ClNorm {
         return s.size() / s.dim(0) / s.dim(1);
     }
 
-    /** A channel reduction: a work-group of reductionWidth() per channel, or (rows) one work-item per channel. */
-    private void perChannel(ClKernel k, int c) {
-        if (elementwise) {
-            k.runGroups(cl.reductionWidth(), c);
-        } else {
-            k.runLocal(new long[]{1}, c);
-        }
+    /** Two partial results per (image, channel) plane, from the planes passes. */
+    private ClBuffer partials(int planes) {
+        return scratch.get("norm.part", 2L * planes);
+    }
+
+    /** Contiguous (image, channel) planes per work-item of a planes pass over planes of them. */
+    private int perItem(int planes) {
+        return Math.max(1, planes / (ITEMS_PER_UNIT * cl.device().computeUnits()));
     }
 
     /** act: the ReLU or ReLU6 that follows, fused into the same pass, or null. */
@@ -57,8 +65,14 @@ final class ClNorm {
                       Activation act) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        ClKernel k = cl.kernel(elementwise ? BN_STATS : BN_STATS_ROWS).args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p);
-        perChannel(k, c);
+        if (elementwise) {
+            cl.kernel(BN_STATS).args(x, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p).runGroups(cl.reductionWidth(), c);
+        } else {
+            ClBuffer part = partials(n * c);
+            int planes = n * c, per = perItem(planes);
+            cl.kernel(BN_STATS_PLANES).args(x, part, c, p, planes, per).runLocal(ONE, (planes + per - 1) / per);
+            cl.kernel(BN_STATS_MERGE).args(part, saveMean, saveInvStd, runMean, runVar, momentum, eps, n, c, p).runLocal(ONE, c);
+        }
         apply(x, saveMean, saveInvStd, gamma, beta, y, false, act, eps, s);
     }
 
@@ -71,8 +85,16 @@ final class ClNorm {
     void backward(Buf x, Buf gamma, Buf mean, Buf invStd, Buf y, Activation act, Buf dy, Buf dx, Buf dgamma, Buf dbeta) {
         Shape s = x.shape();
         int n = s.dim(0), c = s.dim(1), p = plane(s);
-        perChannel(cl.kernel(elementwise ? BN_BACKWARD_REDUCE : BN_BACKWARD_REDUCE_ROWS)
-                .args(x, dy, y != null ? y : dy, code(act), mean, invStd, dgamma, dbeta, n, c, p), c);
+        if (elementwise) {
+            cl.kernel(BN_BACKWARD_REDUCE).args(x, dy, y != null ? y : dy, code(act), mean, invStd, dgamma, dbeta, n, c, p)
+                    .runGroups(cl.reductionWidth(), c);
+        } else {
+            ClBuffer part = partials(n * c);
+            int planes = n * c, per = perItem(planes);
+            cl.kernel(BN_BACKWARD_PLANES).args(x, dy, y != null ? y : dy, code(act), mean, part, c, p, planes, per)
+                    .runLocal(ONE, (planes + per - 1) / per);
+            cl.kernel(BN_BACKWARD_MERGE).args(part, invStd, dgamma, dbeta, n, c).runLocal(ONE, c);
+        }
         if (elementwise) {
             cl.kernel(BN_BACKWARD_APPLY).args(x, dy, y != null ? y : dy, code(act), mean, invStd, gamma, dgamma, dbeta, dx, n, c, p, s.size())
                     .run(s.size());
