@@ -87,7 +87,7 @@ final class ConvTuner {
      * step, resnet18's 128x28x28 layer chose the direct convolution, whose forward took 3.1 ms against
      * Winograd F(2x2)'s 2.0. A forward pass that keeps nothing for a backward (inference) at larger batches
      * is chosen apart too, on its forward alone ("-f"): on a training step resnet20's stride-2 3x3 layer
-     * chose im2col (strided's backward is im2col's, rebuilt), whose forward took 1.07 ms against strided's 0.38.
+     * had chosen im2col (strided's backward was then im2col's), whose forward took 1.07 ms against strided's 0.38.
      */
     static String key(ConvGeom g) {
         return key(g, false);
