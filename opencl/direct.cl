@@ -86,6 +86,15 @@
 #define VSTORE(v, p) CAT(vstore, VW)(v, 0, p)
 #endif
 
+#if VW > 1 && defined(__clang__)
+/* A vector type aligned like a float: a copy through it is one unaligned load and one store, where
+   PoCL 3.1's vload16/vstore16 became four and three pieces. */
+typedef float floatV_unaligned __attribute__((ext_vector_type(VW), aligned(4)));
+#define COPY_V(src, dst) (*(local floatV_unaligned*)(dst) = *(global const floatV_unaligned*)(src))
+#else
+#define COPY_V(src, dst) VSTORE(VLOAD(src), dst)
+#endif
+
 /* 0, 1, ..., VW-1: each lane's offset from the vector's first pixel. */
 #if VW == 16
 #define LANE_IDS ((int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
@@ -199,7 +208,7 @@ inline void direct_pad_local(global const float* x, local float* lp, int n, int 
         int i = 0;
 #if VW > 1
         for (; i + VW <= P; i += VW) {
-            VSTORE(VLOAD(s + i), d + i);
+            COPY_V(s + i, d + i);
         }
 #endif
         for (; i < P; i++) {
@@ -227,7 +236,7 @@ inline void direct_pad_local_stack(global const float* x, local float* lp, int n
             int i = 0;
 #if VW > 1
             for (; i + VW <= P; i += VW) {
-                VSTORE(VLOAD(s + i), dj + i);
+                COPY_V(s + i, dj + i);
             }
 #endif
             for (; i < P; i++) {
