@@ -152,6 +152,26 @@ final class ConvTuner {
 
     /** A candidate this many times slower than the fastest in the pilot is not measured further. */
     static final int PILOT_DROP = 4;
+    /**
+     * The pilot times each candidate once; one it would drop but no more than this many times slower than the
+     * fastest is timed PILOT_RETRIES more times and keeps its best. At an eighth of batch 64 a step of resnet20's
+     * layers takes 0.1-0.6 ms, and one hiccup of a shared 2-core machine (a few ms) can make a single run look 4x
+     * slower; the far slower candidates (rusticl's direct step, 98x) are still not run again.
+     */
+    static final int PILOT_RETIME = 16;
+    static final int PILOT_RETRIES = 2;
+
+    /** The candidates the pilot times again (ConvTuner.PILOT_RETIME): those it would drop by seconds, but not by far. */
+    static List<Integer> pilotRetimes(double[] seconds) {
+        double fastest = java.util.Arrays.stream(seconds).min().orElseThrow();
+        List<Integer> again = new ArrayList<>();
+        for (int i = 0; i < seconds.length; i++) {
+            if (seconds[i] > PILOT_DROP * fastest && seconds[i] <= PILOT_RETIME * fastest) {
+                again.add(i);
+            }
+        }
+        return again;
+    }
 
     /**
      * candidates less those more than PILOT_DROP times slower than the fastest, seconds[i] being candidate i's

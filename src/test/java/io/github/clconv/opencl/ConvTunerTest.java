@@ -49,6 +49,12 @@ class ConvTunerTest {
     }
 
     @Test
+    void thePilotTimesAgainOnlyThoseItWouldDropByLittle() {
+        assertEquals(List.of(1, 3), ConvTuner.pilotRetimes(new double[]{1, 4.01, 0.9 * 4, 16}), "over PILOT_DROP, up to PILOT_RETIME times the fastest");
+        assertEquals(List.of(), ConvTuner.pilotRetimes(new double[]{1, 4, 16.01, 98}), "at PILOT_DROP it stays; far slower ones are not run again");
+    }
+
+    @Test
     void theFastestAgreeingCandidateWinsAndIsKeptForTheNextBackend() {
         ClContext cl = TestDevices.cl().context();
         Map<String, Double> times = new HashMap<>();
