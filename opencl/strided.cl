@@ -68,6 +68,17 @@ inline void strided_copy_row(global const float* src, local float* ev, local flo
     }
 }
 
+/* lp[0 .. total) = 0 */
+inline void strided_zero(local float* lp, int total) {
+    int e = 0;
+    for (; e + 16 <= total; e += 16) {
+        vstore16((float16)(0.0f), 0, lp + e);
+    }
+    for (; e < total; e++) {
+        lp[e] = 0.0f;
+    }
+}
+
 /* Global (1, groups, N), one work-item per group: image n, output channels in blocks of TM
    from get_global_id(1) * kper blocks on (the image is copied once per work-group, so a
    work-group takes all the channels where the batch alone keeps the device busy). lp holds
@@ -85,13 +96,7 @@ kernel void strided_conv(global const float* x, global const float* w, global co
         return;
     }
     const int Wp = W + 2 * pad, E = (Wp + 1) / 2, PP = Hp * Wp, total = CI * PP + 32;
-    int e = 0;
-    for (; e + 16 <= total; e += 16) {
-        vstore16((float16)(0.0f), 0, lp + e);
-    }
-    for (; e < total; e++) {
-        lp[e] = 0.0f;
-    }
+    strided_zero(lp, total);
     for (int i = 0; i < CI; i++) {
         global const float* src = x + ((long)n * CI + i) * H * W;
         for (int y = 0; y < H; y++) {
@@ -229,13 +234,7 @@ kernel void strided_dx(global const float* dy, global const float* w, global flo
         return;
     }
     const int Wp = OW + 2 * BORDER + 16, PS = (OH + 2 * BORDER + 1) * Wp, total = K * PS; /* a row more: PAIRS' upper half */
-    int e = 0;
-    for (; e + 16 <= total; e += 16) {
-        vstore16((float16)(0.0f), 0, lp + e);
-    }
-    for (; e < total; e++) {
-        lp[e] = 0.0f;
-    }
+    strided_zero(lp, total);
     for (int k = 0; k < K; k++) {
         global const float* src = dy + ((long)n * K + k) * OH * OW;
         for (int oh = 0; oh < OH; oh++) {
