@@ -28,7 +28,6 @@ final class ClConv implements ConvAlgorithm {
     private static final long[] ONE = {1, 1};
     private static final KernelRef COL2IM_ELEM = new KernelRef("im2col.cl", "col2im_elem");
     private static final KernelRef COL2IM = new KernelRef("im2col.cl", "col2im");
-    private static final KernelRef COL2IM_PLANES = new KernelRef("im2col.cl", "col2im_planes");
     /**
      * col2im takes a work-item per plane for short output rows (under SHORT_ROW values) where there are
      * PLANES_PER_UNIT planes per compute unit: a row per work-item adds its R*S taps into the same few
@@ -36,7 +35,11 @@ final class ClConv implements ConvAlgorithm {
      * and overlap. On PoCL 3.1 (Zen 5): lenet's second layer 1.15-1.5 -> 0.53 ms, resnet20's stride-2
      * layers 0.92-1.07 -> 0.57-0.71 and 0.68 -> 0.34, lenet's first 0.20-0.22 -> 0.13; 56-wide rows were
      * slower (0.5 -> 0.66 ms), and a plane per work-item would leave compute units idle where planes are few
-     * (resnet18's stem at batch 1: 3).
+     * (resnet18's stem at batch 1: 3). im2col takes a work-item per plane on the same terms (im2col_planes):
+     * a work-item per (row, image) wrote 64 values on lenet's second layer, too few for its set-up. Both
+     * are built with the layer's sizes (fixed): lenet's second layer forward 1.8-2.6 -> 1.3-1.4 ms and
+     * forward + backward 4.9-5.4 -> 3.6-3.7 ms, lenet's training 6,700-6,950 -> 7,500-8,000 images/s
+     * (alternating in one process, Zen 5); resnet18's stem (112-wide rows, 48 planes) was slower by plane.
      */
     private static final int SHORT_ROW = 32;
     private static final int PLANES_PER_UNIT = 8;
@@ -77,6 +80,12 @@ final class ClConv implements ConvAlgorithm {
     }
 
     private void im2col(Buf x, ConvGeom g, Buf col, long ld, int n0, int nb) {
+        if (byPlanes(g, nb)) {
+            cl.kernel("im2col.cl", fixed(g), "im2col_planes")
+                    .args(x, col, (int) ld, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
+                    .run((long) nb * g.c());
+            return;
+        }
         cl.kernel(elementwise ? IM2COL_ELEM : IM2COL)
                 .args(x, col, (int) ld, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
                 .runLocal(elementwise || nb >= FEW_IMAGES ? null : ONE, elementwise ? (long) nb * g.oh() * g.ow() : nb, g.colRows());
@@ -87,16 +96,26 @@ final class ClConv implements ConvAlgorithm {
     }
 
     private void col2im(Buf col, ConvGeom g, Buf x, long ld, int n0, int nb) {
-        long planes = (long) nb * g.c();
-        if (!elementwise && g.ow() < SHORT_ROW && planes >= (long) PLANES_PER_UNIT * cl.device().computeUnits()) {
-            cl.kernel(COL2IM_PLANES)
+        if (byPlanes(g, nb)) {
+            cl.kernel("im2col.cl", fixed(g), "col2im_planes")
                     .args(col, (int) ld, x, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
-                    .run(planes);
+                    .run((long) nb * g.c());
             return;
         }
         cl.kernel(elementwise ? COL2IM_ELEM : COL2IM)
                 .args(col, (int) ld, x, g.c(), g.h(), g.w(), g.r(), g.s(), g.stride(), g.pad(), g.oh(), g.ow(), n0, nb)
                 .run((long) nb * g.c() * g.h() * (elementwise ? g.w() : 1));
+    }
+
+    /** Short output rows and planes enough to share out: a work-item per plane (SHORT_ROW). */
+    private boolean byPlanes(ConvGeom g, int nb) {
+        return !elementwise && g.ow() < SHORT_ROW && (long) nb * g.c() >= (long) PLANES_PER_UNIT * cl.device().computeUnits();
+    }
+
+    /** The build options that fix the planes kernels' sizes (im2col.cl's FIX_GEOMETRY). */
+    private static String fixed(ConvGeom g) {
+        return "-DG_H=" + g.h() + " -DG_W=" + g.w() + " -DG_R=" + g.r() + " -DG_S=" + g.s() + " -DG_ST=" + g.stride() + " -DG_PAD=" + g.pad()
+                + " -DG_OH=" + g.oh() + " -DG_OW=" + g.ow();
     }
 
     /** Images per chunk: as many as keep C*R*S x nb*OH*OW within the budget, at least one. */

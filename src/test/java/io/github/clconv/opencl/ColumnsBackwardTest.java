@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The backward passes built on im2col's matrix against the reference on random shapes: im2col's
- * own, whose col2im takes a plane per work-item where planes are many and rows short and a row per
- * work-item elsewhere (strides 1 and 2, padding 0 to 2, both sides of the choice), and the lanes
+ * own, whose im2col and col2im take a plane per work-item where planes are many and rows short (built
+ * with each layer's sizes) and a row per work-item elsewhere (strides 1 and 2, padding 0 to 2, both
+ * sides of the choice), and the lanes
  * algorithm's (unpadded stride-1 layers, 2x2 to 5x5: im2col's input gradient, the weight and bias
  * gradients by direct_dw_lanes on x itself, filter counts on both sides of multiples of 16), and
  * direct's on planes narrower and wider than its edge columns.
