@@ -38,6 +38,8 @@ check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd2 --movemen
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd2 --movement element
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd4 --movement row
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo winograd4 --movement element
+# im2col forced, rows: the planes kernels (built with each layer's sizes) on the cases with planes enough, rows elsewhere
+check --only conv2d --cases 10 --gemm "$blocked" --conv-algo im2col --movement row
 # direct convolution in both layouts: the fixed stride-1 "same" cases (7x7, 5x5, one row, one column, 49 pixels,
 # and with rows, cases 30-31, batches of small planes stacked per work-group) and random ones
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct --movement row
