@@ -35,6 +35,33 @@ inline int floor_div(int a, int b) {
     return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
+/* One image's OH*OW values in the row of col for tap (i, j): x's where the tap falls inside the
+   plane, zeros where it hangs over the padding. */
+inline void im2col_tap(global float* restrict out, global const float* restrict plane, int H, int W, int i, int j,
+                       int st, int pad, int OH, int OW) {
+    /* the output columns whose input column lies inside the image: ox in [lo, hi] */
+    const int lo = max(0, -floor_div(j - pad, st)), hi = min(OW - 1, floor_div(W - 1 + pad - j, st));
+    for (int oy = 0; oy < OH; oy++, out += OW) {
+        const int ih = oy * st - pad + i;
+        if (ih < 0 || ih >= H || lo > hi) {
+            for (int ox = 0; ox < OW; ox++) {
+                out[ox] = 0.0f;
+            }
+            continue;
+        }
+        global const float* r = plane + ih * W - pad + j;
+        for (int ox = 0; ox < lo; ox++) {
+            out[ox] = 0.0f;
+        }
+        for (int ox = lo; ox <= hi; ox++) {
+            out[ox] = r[ox * st];
+        }
+        for (int ox = hi + 1; ox < OW; ox++) {
+            out[ox] = 0.0f;
+        }
+    }
+}
+
 /* One work-item per (row of col, image): writes that image's OH*OW contiguous values. */
 kernel void im2col(global const float* restrict x, global float* restrict col, int ld,
                    int C, int H, int W, int R, int S, int st, int pad, int OH, int OW, int n0, int nb) {
@@ -44,30 +71,7 @@ kernel void im2col(global const float* restrict x, global float* restrict col, i
         return;
     }
     const int j = row % S, i = (row / S) % R, c = row / (S * R);
-    global float* out = col + row * ld + n * OH * OW;
-    global const float* in = x + ((n0 + n) * C + c) * H * W;
-    /* the output columns whose input column lies inside the image: ox in [lo, hi] */
-    const int lo = max(0, -floor_div(j - pad, st)), hi = min(OW - 1, floor_div(W - 1 + pad - j, st));
-    for (int oy = 0; oy < OH; oy++) {
-        const int ih = oy * st - pad + i;
-        global float* o = out + oy * OW;
-        if (ih < 0 || ih >= H || lo > hi) {
-            for (int ox = 0; ox < OW; ox++) {
-                o[ox] = 0.0f;
-            }
-            continue;
-        }
-        global const float* r = in + ih * W - pad + j;
-        for (int ox = 0; ox < lo; ox++) {
-            o[ox] = 0.0f;
-        }
-        for (int ox = lo; ox <= hi; ox++) {
-            o[ox] = r[ox * st];
-        }
-        for (int ox = hi + 1; ox < OW; ox++) {
-            o[ox] = 0.0f;
-        }
-    }
+    im2col_tap(col + row * ld + n * OH * OW, x + ((n0 + n) * C + c) * H * W, H, W, i, j, st, pad, OH, OW);
 }
 
 /* im2col with a work-item per (image, channel) plane: its R*S rows of col, written as the plane's
@@ -86,27 +90,7 @@ kernel void im2col_planes(global const float* restrict x, global float* restrict
     for (int i = 0; i < R; i++) {
         UNROLL_TAPS
         for (int j = 0; j < S; j++) {
-            const int lo = max(0, -floor_div(j - pad, st)), hi = min(OW - 1, floor_div(W - 1 + pad - j, st));
-            global float* out = col + (long)((c * R + i) * S + j) * ld + (long)n * OH * OW;
-            for (int oy = 0; oy < OH; oy++, out += OW) {
-                const int ih = oy * st - pad + i;
-                if (ih < 0 || ih >= H || lo > hi) {
-                    for (int ox = 0; ox < OW; ox++) {
-                        out[ox] = 0.0f;
-                    }
-                    continue;
-                }
-                global const float* r = plane + ih * W - pad + j;
-                for (int ox = 0; ox < lo; ox++) {
-                    out[ox] = 0.0f;
-                }
-                for (int ox = lo; ox <= hi; ox++) {
-                    out[ox] = r[ox * st];
-                }
-                for (int ox = hi + 1; ox < OW; ox++) {
-                    out[ox] = 0.0f;
-                }
-            }
+            im2col_tap(col + (long)((c * R + i) * S + j) * ld + (long)n * OH * OW, plane, H, W, i, j, st, pad, OH, OW);
         }
     }
 }
