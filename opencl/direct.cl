@@ -6,14 +6,16 @@
  * A plane of H*W pixels is walked as one flat row. For output pixel p the input tap (r, s)
  * sits at p + (r-PAD)*W + (s-PAD), so VW consecutive outputs read VW consecutive inputs for
  * every tap: one vector load per tap and input channel. Taps above or below the plane land
- * in zero guards (direct_pad copies each plane behind G zeros, G = PAD*W + PAD + VW, so even a
- * last vector hanging over the plane's end reads inside the buffer); taps left or right of
- * the plane would wrap into the neighbouring row, and a per-lane mask of the column zeroes
+ * in zero guards (direct_pad copies each plane behind G zeros, G = PAD*W + PAD + PV*VW, so even
+ * a step's last vector hanging over, or starting past, the plane's end reads inside the buffer);
+ * taps left or right of the plane would wrap into the neighbouring row, and a per-lane mask of the column zeroes
  * them (select, not a product: a wrapped Inf must not become NaN).
  *
  *   direct_conv: out[n, o, p] = sum_i sum_rs in[n, i, p + tap(r, s)] * wt(o, i, r, s) (+ bias[o])
  *                (+ res[n, o, p], a residual block's add, before the activation)
- *                work-item: VW pixels x TM output channels of one image
+ *                work-item: VW pixels x TM output channels of one image per step, or PV vectors of
+ *                VW pixels (PV = 2: each weight loaded once for two vectors; with one vector the
+ *                sixteen weight broadcasts per tap held the FMAs to ~85% of their rate)
  *                LOCALPAD = 1 (work-groups of one work-item, each a whole plane): in is x (or,
  *                for the input gradient, dy) itself, and the work-group copies its image behind
  *                the zero guards into local memory first: no direct_pad pass (one launch fewer
@@ -32,7 +34,7 @@
  *                images take 49); taps above or below an image's own rows are masked as its
  *                columns are, and a vector spanning two images stores lane by lane
  *
- * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DTS -DLOCALPAD=0|1 -DSTACK (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
+ * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DTS -DLOCALPAD=0|1 -DSTACK -DPV (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
  */
 #ifndef KS
 #define KS 3
@@ -57,6 +59,9 @@
 #endif
 #ifndef STACK
 #define STACK 1
+#endif
+#ifndef PV
+#define PV 1 /* vectors of pixels per step: each weight loaded once for PV vectors */
 #endif
 #if LOCALPAD
 #define SRC local
@@ -249,6 +254,50 @@ inline void direct_pad_local_stack(global const float* x, local float* lp, int n
     }
 }
 
+/* Vector acc[t * step] (t < TM, filters ob + t) of the pixels from p0 of the SP (a stack's) stored at
+   out [N][KO][P] from image n, those below o0 skipped (an earlier group stored them): bias, the residual
+   and the activation added as it stores. */
+inline void direct_store(const floatV* acc, int step, int p0, int SP, int P, int n, int KO, int ob, int o0, const float* bo,
+                         int flags, global const float* res, global float* out) {
+    const int lanes = min(VW, SP - p0);
+#if STACK > 1
+    const int img = p0 / P, px = p0 - img * P; /* the image and pixel of lane 0 */
+    if (lanes < VW || px + VW > P) { /* the vector spans two images, or ends the stack */
+        for (int t = o0 - ob; t < TM; t++) {
+            float tmp[VW];
+            VSTORE(acc[t * step] + (floatV)(bo[t]), tmp);
+            for (int l = 0; l < lanes; l++) {
+                const int q = p0 + l, qi = q / P;
+                const long at = ((long)(n + qi) * KO + ob + t) * P + (q - qi * P);
+                const float v = (flags & EPI_RESIDUAL) ? tmp[l] + res[at] : tmp[l];
+                out[at] = EPILOGUE(v, flags);
+            }
+        }
+        return;
+    }
+#else
+    const int img = 0, px = p0;
+#endif
+    for (int t = o0 - ob; t < TM; t++) {
+        const long at = ((long)(n + img) * KO + ob + t) * P + px;
+        global float* o = out + at;
+        if (lanes == VW) {
+            floatV v = acc[t * step] + (floatV)(bo[t]);
+            if (flags & EPI_RESIDUAL) {
+                v += VLOAD(res + at);
+            }
+            VSTORE(EPILOGUE(v, flags), o);
+        } else {
+            float tmp[VW];
+            VSTORE(acc[t * step] + (floatV)(bo[t]), tmp);
+            for (int l = 0; l < lanes; l++) {
+                const float v = (flags & EPI_RESIDUAL) ? tmp[l] + res[at + l] : tmp[l];
+                o[l] = EPILOGUE(v, flags);
+            }
+        }
+    }
+}
+
 /* Global (ceil(P/(VW*per)), ceil(KO/(TM*og)), N): per vectors of VW pixels one after another per
    work-item (a work-item's start costs a runtime that runs them one by one about as much as a
    vector's sums), and og groups of TM output channels one after another (a work-group that
@@ -302,17 +351,24 @@ kernel void direct_conv(global const float* in, global const float* w, global co
         for (int t = 0; t < TM; t++) {
             bo[t] = (flags & EPI_BIAS) ? bias[ob + t] : 0.0f;
         }
-        for (int v = 0; v < per; v++) {
+        for (int v = 0; v < per; v += PV) {
             const int p0 = (get_global_id(0) * per + v) * VW;
             if (p0 >= SP) {
                 break;
             }
-            const intV ow = lane_columns(p0, W);
+            intV ow[PV];
 #if STACK > 1
-            const intV oh = lane_rows(p0, W, H);
+            intV oh[PV];
 #endif
-            floatV acc[TM];
-            for (int t = 0; t < TM; t++) {
+            _Pragma("unroll")
+            for (int q = 0; q < PV; q++) {
+                ow[q] = lane_columns(p0 + q * VW, W);
+#if STACK > 1
+                oh[q] = lane_rows(p0 + q * VW, W, H);
+#endif
+            }
+            floatV acc[TM * PV];
+            for (int t = 0; t < TM * PV; t++) {
                 acc[t] = (floatV)(0.0f);
             }
             SRC const float* base = image + p0;
@@ -323,16 +379,20 @@ kernel void direct_conv(global const float* in, global const float* w, global co
                 for (int r = 0; r < KS; r++) {
                     _Pragma("unroll")
                     for (int s = 0; s < KS; s++) {
-                        floatV x = VLOAD(plane + (r - PAD) * W + (s - PAD));
+                        floatV x[PV];
+                        _Pragma("unroll")
+                        for (int q = 0; q < PV; q++) {
+                            x[q] = VLOAD(plane + q * VW + (r - PAD) * W + (s - PAD));
 #if STACK > 1
-                        if (r != PAD && s != PAD) {
-                            x = select(x, (floatV)(0.0f), OUTSIDE(ow, s, W) | OUTSIDE(oh, r, H));
-                        } else if (r != PAD) {
-                            x = select(x, (floatV)(0.0f), OUTSIDE(oh, r, H));
-                        } else
+                            if (r != PAD && s != PAD) {
+                                x[q] = select(x[q], (floatV)(0.0f), OUTSIDE(ow[q], s, W) | OUTSIDE(oh[q], r, H));
+                            } else if (r != PAD) {
+                                x[q] = select(x[q], (floatV)(0.0f), OUTSIDE(oh[q], r, H));
+                            } else
 #endif
-                        if (s != PAD) {
-                            x = select(x, (floatV)(0.0f), OUTSIDE(ow, s, W));
+                            if (s != PAD) {
+                                x[q] = select(x[q], (floatV)(0.0f), OUTSIDE(ow[q], s, W));
+                            }
                         }
                         _Pragma("unroll")
                         for (int t = 0; t < TM; t++) {
@@ -341,48 +401,22 @@ kernel void direct_conv(global const float* in, global const float* w, global co
 #else
                             const float wt = wi[t * TS + r * KS + s];
 #endif
-                            acc[t] = MADD((floatV)(wt), x, acc[t]);
+                            _Pragma("unroll")
+                            for (int q = 0; q < PV; q++) {
+                                acc[t * PV + q] = MADD((floatV)(wt), x[q], acc[t * PV + q]);
+                            }
                         }
                     }
                 }
                 wi += IS;
             }
-            const int lanes = min(VW, SP - p0);
-#if STACK > 1
-            const int img = p0 / P, px = p0 - img * P; /* the image and pixel of lane 0 */
-            if (lanes < VW || px + VW > P) { /* the vector spans two images, or ends the stack */
-                for (int t = o0 - ob; t < TM; t++) {
-                    float tmp[VW];
-                    VSTORE(acc[t] + (floatV)(bo[t]), tmp);
-                    for (int l = 0; l < lanes; l++) {
-                        const int q = p0 + l, qi = q / P;
-                        const long at = ((long)(n + qi) * KO + ob + t) * P + (q - qi * P);
-                        const float v = (flags & EPI_RESIDUAL) ? tmp[l] + res[at] : tmp[l];
-                        out[at] = EPILOGUE(v, flags);
-                    }
+            _Pragma("unroll")
+            for (int q = 0; q < PV; q++) {
+                const int pq = p0 + q * VW; /* this vector's first pixel */
+                if (pq >= SP) {
+                    break;
                 }
-                continue;
-            }
-#else
-            const int img = 0, px = p0;
-#endif
-            for (int t = o0 - ob; t < TM; t++) {
-                const long at = ((long)(n + img) * KO + ob + t) * P + px;
-                global float* o = out + at;
-                if (lanes == VW) {
-                    floatV v = acc[t] + (floatV)(bo[t]);
-                    if (flags & EPI_RESIDUAL) {
-                        v += VLOAD(res + at);
-                    }
-                    VSTORE(EPILOGUE(v, flags), o);
-                } else {
-                    float tmp[VW];
-                    VSTORE(acc[t] + (floatV)(bo[t]), tmp);
-                    for (int l = 0; l < lanes; l++) {
-                        const float v = (flags & EPI_RESIDUAL) ? tmp[l] + res[at + l] : tmp[l];
-                        o[l] = EPILOGUE(v, flags);
-                    }
-                }
+                direct_store(acc + q, PV, pq, SP, P, n, KO, ob, o0, bo, flags, res, out);
             }
         }
     }

@@ -37,28 +37,36 @@ final class ClDirect implements ConvAlgorithm {
     private final int vw;
     private final int tm;
     private final int tk;
+    /** Vectors of pixels per step of direct_conv (PV): 2 loads each weight once for two vectors. */
+    private final int pv;
 
     private final boolean elementwise;
     /** Work-groups of one work-item for the vector kernels (as the GEMM's blocked kernel): the runtime's own grouping would vectorise across work-items again. */
     private final long[] local;
 
     ClDirect(ClContext cl, Scratch scratch, boolean elementwise) {
-        this(cl, scratch, elementwise, elementwise ? 1 : 16, elementwise ? 8 : 16, 2);
+        this(cl, scratch, elementwise, elementwise ? 1 : 16, elementwise ? 8 : 16, 2, 1);
     }
 
-    ClDirect(ClContext cl, Scratch scratch, boolean elementwise, int vw, int tm, int tk) {
+    /** Two vectors of pixels by 8 filters per step where vectors are 16 wide (applies to nothing else). */
+    static ClDirect pairs(ClContext cl, Scratch scratch, boolean elementwise) {
+        return new ClDirect(cl, scratch, elementwise, 16, 8, 2, 2);
+    }
+
+    ClDirect(ClContext cl, Scratch scratch, boolean elementwise, int vw, int tm, int tk, int pv) {
         this.cl = cl;
         this.scratch = scratch;
         this.elementwise = elementwise;
         this.vw = vw;
         this.tm = tm;
         this.tk = tk;
+        this.pv = pv;
         this.local = vw > 1 ? new long[]{1, 1, 1} : null;
     }
 
     @Override
     public boolean applies(ConvGeom g) {
-        return appliesTo(g);
+        return appliesTo(g) && (pv == 1 || !elementwise);
     }
 
     /**
@@ -86,7 +94,8 @@ final class ClDirect implements ConvAlgorithm {
 
     private String options(ConvGeom g, boolean flip, boolean localPad, int tm, int ts, int stack) {
         return "-DKS=" + g.r() + " -DVW=" + vw + " -DTM=" + tm + " -DTK=" + tk + " -DTC=" + lanesChannels(g) + " -DFLIP=" + (flip ? 1 : 0)
-                + " -DLOCALPAD=" + (localPad ? 1 : 0) + (ts > 0 ? " -DTS=" + ts : "") + (stack > 1 ? " -DSTACK=" + stack : "");
+                + " -DLOCALPAD=" + (localPad ? 1 : 0) + (ts > 0 ? " -DTS=" + ts : "") + (stack > 1 ? " -DSTACK=" + stack : "")
+                + (pv > 1 ? " -DPV=" + pv : "");
     }
 
     /** Output channels per work-item for ko filters: tm, or the largest power of two up to ko where ko is smaller (direct_conv needs TM <= KO). */
@@ -133,7 +142,7 @@ final class ClDirect implements ConvAlgorithm {
     }
 
     private int guard(ConvGeom g) {
-        return g.pad() * g.w() + g.pad() + vw;
+        return g.pad() * g.w() + g.pad() + pv * vw; // a step's last vector may start past the plane's end
     }
 
     /** Floats of x's copy behind zero guards: a training forward pass leaves it for backward (Backend.convKept). */

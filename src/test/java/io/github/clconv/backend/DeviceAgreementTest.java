@@ -99,6 +99,9 @@ class DeviceAgreementTest {
             tests.add(DynamicTest.dynamicTest(name,
                     () -> forcedCases("direct", element, 2 * CASES, 11, "the eight fixed stride-1 'same' cases and some random ones")));
         }
+        // two vectors of pixels per step: where work-items run one by one only
+        tests.add(DynamicTest.dynamicTest("conv2d, direct2 forced, row movement, x" + 2 * CASES + " (seed " + SEED + ")",
+                () -> forcedCases("direct2", false, 2 * CASES, 11, "the eight fixed stride-1 'same' cases and some random ones")));
         return tests;
     }
 

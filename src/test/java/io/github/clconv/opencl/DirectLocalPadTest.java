@@ -5,7 +5,8 @@ import io.github.clconv.backend.Buf;
 import io.github.clconv.backend.ReferenceBackend;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,22 +25,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * path must not launch the pad pass (else the change does nothing). Large batches of planes that
  * leave vectors part-empty stack several images per work-group (STACK): forward with activations and
  * residual adds, and the training step (its forward pads for backward, its input gradient stacks dy).
+ * Each test runs direct (a vector of pixels per step) and direct2 (two vectors per step).
  */
 class DirectLocalPadTest {
     private static final long SEED = 20261207L;
 
-    @Test
-    void inferencePadsInsideTheKernelAndAgreesWithTheReference() {
-        System.out.println("DirectLocalPadTest seed " + SEED);
+    @ParameterizedTest
+    @ValueSource(strings = {"direct", "direct2"})
+    void inferencePadsInsideTheKernelAndAgreesWithTheReference(String algo) {
+        System.out.println("DirectLocalPadTest " + algo + " seed " + SEED);
         Random rnd = new Random(SEED);
         ReferenceBackend ref = new ReferenceBackend();
-        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo(algo)) {
             for (int i = 0; i < 14; i++) {
                 int r = 3 + 2 * rnd.nextInt(3);
                 // plane sizes around the 16-pixel vectors (never a multiple of them only), 1-3 images
                 ConvGeom g = new ConvGeom(1 + rnd.nextInt(3), 1 + rnd.nextInt(19), 1 + rnd.nextInt(37), 1 + rnd.nextInt(37),
                         1 + rnd.nextInt(21), r, r, 1, (r - 1) / 2);
-                assertEquals("direct", b.convAlgoFor(g), g.toString());
+                assertEquals(algo, b.convAlgoFor(g), g.toString());
                 Activation act = i % 3 == 0 ? Activation.RELU : null;
                 int pads = pads(b);
                 try (Buf x = random(b, g.input(), rnd); Buf w = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
@@ -57,11 +60,12 @@ class DirectLocalPadTest {
      * image copied once for all of them), filter counts that are no multiple of 16 (the last group
      * shifted back onto filters an earlier group stored) and fewer than 16 (fewer per work-item).
      */
-    @Test
-    void workGroupsTakingSeveralFilterGroupsAgreeWithTheReference() {
+    @ParameterizedTest
+    @ValueSource(strings = {"direct", "direct2"})
+    void workGroupsTakingSeveralFilterGroupsAgreeWithTheReference(String algo) {
         Random rnd = new Random(SEED + 2);
         ReferenceBackend ref = new ReferenceBackend();
-        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo(algo)) {
             for (int i = 0; i < 6; i++) {
                 int r = i % 2 == 0 ? 3 : 5;
                 int k = i == 5 ? 1 + rnd.nextInt(15) : 17 + rnd.nextInt(40);
@@ -76,13 +80,14 @@ class DirectLocalPadTest {
         }
     }
 
-    @Test
-    void stackedPlanesAgreeWithTheReference() {
-        System.out.println("DirectLocalPadTest stacked seed " + (SEED + 3));
+    @ParameterizedTest
+    @ValueSource(strings = {"direct", "direct2"})
+    void stackedPlanesAgreeWithTheReference(String algo) {
+        System.out.println("DirectLocalPadTest " + algo + " stacked seed " + (SEED + 3));
         Random rnd = new Random(SEED + 3);
         ReferenceBackend ref = new ReferenceBackend();
         List<String> failures = new ArrayList<>();
-        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo(algo)) {
             for (int i = 0; i < 10; i++) {
                 int r = i % 3 == 2 ? 5 : 3, h = 2 + rnd.nextInt(14), w = 2 + rnd.nextInt(14);
                 if (h * w % 16 == 0) {
@@ -102,14 +107,15 @@ class DirectLocalPadTest {
                 ColumnsBackwardTest.compare(b, g, rnd, failures);
             }
         }
-        assertTrue(failures.isEmpty(), "stacked direct convolution disagrees with the reference:\n" + String.join("\n", failures));
+        assertTrue(failures.isEmpty(), algo + ": stacked direct convolution disagrees with the reference:\n" + String.join("\n", failures));
     }
 
-    @Test
-    void keepingForBackwardOrOutgrowingLocalMemoryStillPads() {
+    @ParameterizedTest
+    @ValueSource(strings = {"direct", "direct2"})
+    void keepingForBackwardOrOutgrowingLocalMemoryStillPads(String algo) {
         Random rnd = new Random(SEED + 1);
         ReferenceBackend ref = new ReferenceBackend();
-        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("direct")) {
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo(algo)) {
             ConvGeom g = new ConvGeom(2, 3, 13, 21, 5, 7, 7, 1, 3); // direct_dw's filter size on every device
             int pads = pads(b);
             try (Buf x = random(b, g.input(), rnd); Buf w = random(b, g.weight(), rnd); Buf bias = random(b, Shape.of(g.k()), rnd);
