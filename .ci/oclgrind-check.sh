@@ -44,6 +44,8 @@ check --only conv2d --cases 10 --gemm "$blocked" --conv-algo im2col --movement r
 # and with rows, cases 30-31, batches of small planes stacked per work-group) and random ones
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct --movement row
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement element
+# direct2 (rows only): two vectors per step, the second may start past the plane's end into the longer guard
+check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct2 --movement row
 # lanes (a row-movement device's): unpadded stride-1 layers' weight gradient on x itself (cases 4, 14, 22 and random ones)
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo lanes --movement row
 # the stride-2 direct convolution (a row-movement device's kernel): the fixed stride-2 cases and random ones
