@@ -196,7 +196,10 @@ kernel void maxpool2x2_forward(global const float* x, global float* y, global fl
             TAKE16(EVEN16(b0, b1), first + W)
             TAKE16(ODD16(b0, b1), first + W + 1)
             const float16 where = convert_float16(at);
-            if (ox + 16 <= OW) {
+            if (ox + 16 <= OW || ox + 16 - OW <= (t1 - 1 - t) * OW) {
+                /* whole vectors, also where they run on into this work-item's next rows: those are
+                   stored after, over the spill (storing a short row lane by lane had taken most of
+                   the kernel's time on 14-wide rows) */
                 vstore16(best, 0, yr + ox);
                 vstore16(where, 0, ar + ox);
             } else {
