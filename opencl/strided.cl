@@ -89,7 +89,7 @@ inline void strided_zero(local float* lp, int total) {
    read on into the row's other half, the next rows, or the 32 floats after the last plane,
    and are never stored. */
 kernel void strided_conv(global const float* x, global const float* w, global const float* bias, int flags,
-                         global float* out, int CI, int KO, int H, int W, int OH, int OW, int pad, int Hp,
+                         global const float* res, global float* out, int CI, int KO, int H, int W, int OH, int OW, int pad, int Hp,
                          int kper, local float* lp) {
     const int n = get_global_id(2), b0 = get_global_id(1) * kper;
     if (b0 * TM >= KO) {
@@ -146,30 +146,38 @@ kernel void strided_conv(global const float* x, global const float* w, global co
                     if (o0 + t >= KO) {
                         continue;
                     }
-                    const float16 y = EPILOGUE(acc[t] + (float16)(bo[t]), flags);
-                    global float* o = out + ((long)n * KO + o0 + t) * OH * OW;
+                    const float16 y = acc[t] + (float16)(bo[t]);
+                    const long plane = ((long)n * KO + o0 + t) * OH * OW;
+                    global float* o = out + plane;
+                    global const float* rp = res + plane; /* the residual (flags & EPI_RESIDUAL), added before the activation */
                     /* whole vectors where the lanes past the row land in later rows of this
                        plane, which this work-item stores afterwards; lane by lane elsewhere */
                     if (PAIRS) {
                         if (oh * OW + 8 <= OH * OW) {
-                            vstore8(y.lo, 0, o + oh * OW);
+                            const float8 r = (flags & EPI_RESIDUAL) ? vload8(0, rp + oh * OW) : (float8)(0.0f);
+                            vstore8(EPILOGUE(y.lo + r, flags), 0, o + oh * OW);
                         } else {
                             for (int l = 0; l < OW; l++) {
-                                o[oh * OW + l] = y.lo[l];
+                                const float r = (flags & EPI_RESIDUAL) ? rp[oh * OW + l] : 0.0f;
+                                o[oh * OW + l] = EPILOGUE(y.lo[l] + r, flags);
                             }
                         }
                         if ((oh + 1) * OW + 8 <= OH * OW) {
-                            vstore8(y.hi, 0, o + (oh + 1) * OW);
+                            const float8 r = (flags & EPI_RESIDUAL) ? vload8(0, rp + (oh + 1) * OW) : (float8)(0.0f);
+                            vstore8(EPILOGUE(y.hi + r, flags), 0, o + (oh + 1) * OW);
                         } else if (oh + 1 < OH) {
                             for (int l = 0; l < OW; l++) {
-                                o[(oh + 1) * OW + l] = y.hi[l];
+                                const float r = (flags & EPI_RESIDUAL) ? rp[(oh + 1) * OW + l] : 0.0f;
+                                o[(oh + 1) * OW + l] = EPILOGUE(y.hi[l] + r, flags);
                             }
                         }
                     } else if (oh * OW + ow0 + 16 <= OH * OW) {
-                        vstore16(y, 0, o + oh * OW + ow0);
+                        const float16 r = (flags & EPI_RESIDUAL) ? vload16(0, rp + oh * OW + ow0) : (float16)(0.0f);
+                        vstore16(EPILOGUE(y + r, flags), 0, o + oh * OW + ow0);
                     } else {
                         for (int l = 0; l < OW - ow0; l++) {
-                            o[oh * OW + ow0 + l] = y[l];
+                            const float r = (flags & EPI_RESIDUAL) ? rp[oh * OW + ow0 + l] : 0.0f;
+                            o[oh * OW + ow0 + l] = EPILOGUE(y[l] + r, flags);
                         }
                     }
                 }

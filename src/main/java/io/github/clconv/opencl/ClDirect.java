@@ -24,8 +24,6 @@ import io.github.clconv.tensor.Shape;
  * runtimes), one pixel per work-item where they run in SIMD lanes.
  */
 final class ClDirect implements ConvAlgorithm {
-    /** epilogue.h's flag: a residual added before the activation. */
-    private static final int EPI_RESIDUAL = 8;
     private static final KernelRef DIRECT_PAD = new KernelRef("direct.cl", "direct_pad");
     private static final KernelRef DIRECT_PAD_ROWS = new KernelRef("direct.cl", "direct_pad_rows");
     /** Work-groups a launch keeps at least, where it can, when work-groups take several output groups (outputGroups). */
@@ -176,7 +174,7 @@ final class ClDirect implements ConvAlgorithm {
     }
 
     private void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y, ClBuffer kept) {
-        int flags = ConvAlgorithm.flags(bias, act) | (residual != null ? EPI_RESIDUAL : 0);
+        int flags = ConvAlgorithm.flags(bias, act) | (residual != null ? ConvAlgorithm.EPI_RESIDUAL : 0);
         if (kept == null && localPad(g, g.c())) {
             conv(x, w, bias, flags, residual, g.c(), g.k(), g, false, true, y);
             return;

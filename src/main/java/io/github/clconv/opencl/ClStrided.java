@@ -55,11 +55,22 @@ final class ClStrided implements ConvAlgorithm {
 
     @Override
     public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
+        forward(x, w, bias, g, null, act, y);
+    }
+
+    /** The residual block's add (and its ReLU) in the epilogue: a 1x1 stride-2 shortcut adds the main branch as it stores. */
+    @Override
+    public boolean forwardResidual(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
+        forward(x, w, bias, g, residual, act, y);
+        return true;
+    }
+
+    private void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
         // a work-group copies its image once for all its filters: one per image where the batch fills the device
         // (the copy costs about a third of a block of TM filters' sums), else the filters shared out
         int blocks = (g.k() + TM - 1) / TM, groups = g.n() >= MIN_IMAGES ? 1 : Math.min(blocks, MIN_IMAGES / g.n()), kper = (blocks + groups - 1) / groups;
         cl.kernel("strided.cl", "-DKS=" + g.r() + " -DTM=" + TM + " -DPAIRS=" + (g.ow() <= 8 ? 1 : 0), "strided_conv")
-                .args(x, w, bias, ConvAlgorithm.flags(bias, act), y, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow(), g.pad(), paddedRows(g), kper,
+                .args(x, w, bias, ConvAlgorithm.flags(bias, act) | (residual != null ? ConvAlgorithm.EPI_RESIDUAL : 0), residual != null ? residual : y, y, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow(), g.pad(), paddedRows(g), kper,
                         new ClKernel.LocalMemory(localFloats(g) * Float.BYTES))
                 .runLocal(ONE, 1, (blocks + kper - 1) / kper, g.n());
     }

@@ -31,6 +31,9 @@ interface ConvAlgorithm {
         return false;
     }
 
+    /** epilogue.h's flag: a residual added before the activation. */
+    int EPI_RESIDUAL = 8;
+
     /** The flags argument of the kernels' epilogue (opencl/epilogue.h): bias, ReLU, ReLU6. */
     static int flags(Buf bias, Activation act) {
         int f = bias != null ? 1 : 0;

@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * A residual block's add in the convolution's epilogue (Backend.conv2dForwardResidual): y =
  * act(conv(x, w) + bias + residual) against the reference's convolution and add, where direct
  * convolution adds as it stores and where an algorithm without the epilogue adds in a pass of its
- * own; and a folded resnet20's inference, whose adds after stride-1 3x3 convolutions launch no
- * add kernel of their own, against the same network unfolded.
+ * own; and a folded resnet20's inference, whose adds after stride-1 3x3 convolutions (direct) and
+ * after its 1x1 stride-2 shortcuts (strided) launch no add kernel of their own, against the same
+ * network unfolded.
  */
 class ConvResidualTest {
     private static final long SEED = 20261206L;
@@ -65,6 +66,38 @@ class ConvResidualTest {
         }
     }
 
+    /**
+     * The stride-2 direct convolution (strided.cl) adds the residual as it stores too (a projection
+     * shortcut's 1x1 stride-2 convolution adds the main branch): filters 1x1 to 7x7, rows of up to
+     * 8 outputs (two rows per vector) and longer ones (the last vector partial), with and without
+     * bias, ReLU and ReLU6.
+     */
+    @Test
+    void theStridedConvolutionAddsTheResidualAsItStores() {
+        Random rnd = new Random(SEED + 3);
+        System.out.println("ConvResidualTest strided seed " + (SEED + 3));
+        ReferenceBackend ref = new ReferenceBackend();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("strided")) {
+            for (int i = 0; i < 16; i++) {
+                int r = i % 4 == 0 ? 1 : 1 + rnd.nextInt(7), pad = r == 1 ? 0 : rnd.nextInt(Math.min(4, r + 1));
+                int h = r + rnd.nextInt(i % 2 == 0 ? 16 : 40), wd = r + rnd.nextInt(i % 3 == 0 ? 16 : 45);
+                ConvGeom g = new ConvGeom(1 + rnd.nextInt(i % 4 == 1 ? 10 : 3), 1 + rnd.nextInt(9), h, wd, 1 + rnd.nextInt(19), r, r, 2, pad);
+                assertEquals("strided", b.convAlgoFor(g), g.toString());
+                Activation act = new Activation[]{null, Activation.RELU, Activation.RELU6}[i % 3];
+                boolean bias = i % 4 != 2;
+                int adds = adds(b);
+                try (Buf x = ConvReference.random(b, g.input(), rnd); Buf w = ConvReference.random(b, g.weight(), rnd);
+                     Buf bs = bias ? ConvReference.random(b, Shape.of(g.k()), rnd) : null; Buf res = ConvReference.random(b, g.output(), rnd);
+                     Buf y = b.zeros(g.output())) {
+                    b.conv2dForwardResidual(x, w, bs, g, res, act, y);
+                    assertEquals(adds, adds(b), "strided on " + g + ": add launches");
+                    String bad = disagreement(b, ref, g, act, x, w, bs, res, y);
+                    assertNull(bad, "strided: " + bad);
+                }
+            }
+        }
+    }
+
     /** y = conv(x) + x, a block of one convolution: the residual is the convolution's own input (both only read). */
     @Test
     void theResidualMayBeTheInput() {
@@ -98,6 +131,31 @@ class ConvResidualTest {
                     assertNull(ConvReference.differs(fused, plain, "folded resnet20 with its adds in the convolutions"));
                     folded.forward(x, true); // a training forward still adds in passes of its own
                     assertEquals(2 + 9, adds(b) - adds, "adds launched by a training forward");
+                }
+            }
+        }
+    }
+
+    /**
+     * With the stride-2 convolution forced (the stride-1 layers fall back to im2col, which adds in a
+     * pass of its own), the two projection shortcuts' 1x1 stride-2 convolutions add the main branch as
+     * they store: only the seven identity adds launch.
+     */
+    @Test
+    void aFoldedResNetAddsInItsProjectionShortcuts() {
+        Random rnd = new Random(SEED + 4);
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("strided");
+             Model m = ModelSpec.parse("resnet20").withClasses(10).build(Shape.of(1, 20, 18), b, SEED)) {
+            try (Buf x = ConvReference.random(b, Shape.of(3, 1, 20, 18), rnd)) {
+                for (int i = 0; i < 3; i++) {
+                    m.forward(x, true);
+                }
+                float[] plain = b.download(m.forward(x, false));
+                try (Model folded = BatchNormFolding.fold(m)) {
+                    int adds = adds(b);
+                    float[] fused = b.download(folded.forward(x, false));
+                    assertEquals(7, adds(b) - adds, "adds launched by one folded resnet20 inference");
+                    assertNull(ConvReference.differs(fused, plain, "folded resnet20 with its projection adds in the shortcut convolutions"));
                 }
             }
         }
