@@ -10,6 +10,8 @@
 # machine single runs vary by up to 30%, so a ratio is worth quoting only as a median.
 # Inference against ONNX Runtime 1.20 (2 threads) on the same exported networks (bench/onnxruntime:
 # resnet20 and lenet-bn at 1x28x28, resnet18 at 3x224x224): batch-1 latency and batch-64 images/s.
+# lenet-bn's and resnet20's training also as a fraction of the round's measured FMA peak (bench's
+# opencl/peak.cl), counting direct-convolution FLOPs: 2 per multiply-add, forward and both gradients.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 device="auto"
@@ -56,7 +58,7 @@ blas=$(python3 "$root/bench/openblas.py" | tail -n 1) || blas='{}'
 python3 - "$ours" "$theirs" "$blas" "$torch" "$models" "$ort" <<'PY'
 import json, sys
 ours, theirs, blas, torch, models, ort = (json.loads(a) for a in sys.argv[1:7])
-model_ratios, conv_ratios = {}, {}
+model_ratios, conv_ratios, peak_fractions = {}, {}, {}
 # against ONNX Runtime: images/s ratio at batch 64, and ONNX Runtime's latency over clconv's at batch 1 (above 1: clconv ahead)
 ort_ratios = {}
 for m in ort.get("models", []):
@@ -71,6 +73,9 @@ for m in ours.get("models", []):
         model_ratios[f"{m['model']} 224px batch-1 latency"] = s["latency_ms"] / m["latency_ms"]
         print(f"{m['model']} batch-1 latency: clconv {m['latency_ms']:.1f} ms, PyTorch {s['latency_ms']:.1f} ms, ratio {s['latency_ms'] / m['latency_ms']:.2f}", file=sys.stderr)
         continue
+    if "train_fraction_of_peak" in m:  # training GFLOP/s (direct-convolution FLOPs, 3 passes) over this round's FMA peak
+        peak_fractions[m["model"]] = m["train_fraction_of_peak"]
+        print(f"{m['model']} training at {100 * m['train_fraction_of_peak']:.0f}% of the measured FMA peak", file=sys.stderr)
     p = models.get("models", {}).get(m["model"])
     if p:
         model_ratios[m["model"]] = m["train_images_per_sec"] / p
@@ -93,7 +98,7 @@ for g in blas.get("gemm", []):
 # the ratios are against the faster peer, as the targets are stated
 print(json.dumps({"clconv": {k: ours[k] for k in ("device", "train_images_per_sec", "infer_images_per_sec", "gemm", "conv", "models")},
                   "djl": theirs, "pytorch_models": models, "model_ratios": model_ratios, "conv_ratios": conv_ratios,
-                  "onnxruntime": ort, "onnxruntime_ratios": ort_ratios,
+                  "onnxruntime": ort, "onnxruntime_ratios": ort_ratios, "training_fraction_of_peak": peak_fractions,
                   "pytorch": torch, "openblas": blas, "fraction_of_openblas": fractions,
                   "train_ratio": ours["train_images_per_sec"] / max(p["train_images_per_sec"] for p in peers),
                   "infer_ratio": ours["infer_images_per_sec"] / max(p["infer_images_per_sec"] for p in peers)}))
@@ -115,13 +120,14 @@ def per_round(key, k):
 def med(key):
     return {k: statistics.median(per_round(key, k)) for k in sorted({k for r in runs for k in r.get(key, {})})}
 median = {"model_ratios": med("model_ratios"), "conv_ratios": med("conv_ratios"), "fraction_of_openblas": med("fraction_of_openblas"),
-          "onnxruntime_ratios": med("onnxruntime_ratios"),
+          "onnxruntime_ratios": med("onnxruntime_ratios"), "training_fraction_of_peak": med("training_fraction_of_peak"),
           "train_ratio": statistics.median(r["train_ratio"] for r in runs), "infer_ratio": statistics.median(r["infer_ratio"] for r in runs)}
 print("== medians over %d rounds of the per-round ratios (models: clconv / PyTorch; layers: PyTorch's time / clconv's)" % len(runs), file=sys.stderr)
-for key, label in (("model_ratios", "training"), ("conv_ratios", "conv"), ("fraction_of_openblas", "sgemm n="), ("onnxruntime_ratios", "vs ONNX Runtime")):
+for key, label in (("model_ratios", "training"), ("conv_ratios", "conv"), ("fraction_of_openblas", "sgemm n="), ("onnxruntime_ratios", "vs ONNX Runtime"),
+                   ("training_fraction_of_peak", "training, fraction of the FMA peak")):
     for k, v in median[key].items():
         rounds = ", ".join("%.2f" % x for x in per_round(key, k))
-        name = k if key == "model_ratios" and " " in k else "%s %s" % (k, label) if key in ("model_ratios", "onnxruntime_ratios") else "%s%s" % (label, k) if key == "fraction_of_openblas" else "%s %s" % (label, k)
+        name = k if key == "model_ratios" and " " in k else "%s %s" % (k, label) if key in ("model_ratios", "onnxruntime_ratios", "training_fraction_of_peak") else "%s%s" % (label, k) if key == "fraction_of_openblas" else "%s %s" % (label, k)
         print("%s: %.2f (rounds: %s)" % (name, v, rounds), file=sys.stderr)
 print("lenet training: %.2f, inference: %.2f (against the faster peer)" % (median["train_ratio"], median["infer_ratio"]), file=sys.stderr)
 print(json.dumps({"rounds": runs, "median": median}))

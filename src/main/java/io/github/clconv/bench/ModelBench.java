@@ -19,7 +19,12 @@ import java.util.Arrays;
  * images/s (batch 256) on a real dataset: a warm-up pass, then the median of timed passes.
  */
 public final class ModelBench {
-    public record Result(double trainImagesPerSec, double inferImagesPerSec, int trainImages, int inferImages) {
+    /** multiplyAdds: of one image's forward pass (Model.multiplyAdds). */
+    public record Result(double trainImagesPerSec, double inferImagesPerSec, int trainImages, int inferImages, long multiplyAdds) {
+        /** GFLOP/s of training: 2 FLOPs per multiply-add, three passes (forward and both gradients) per image. */
+        public double trainGflops() {
+            return trainImagesPerSec * 6.0 * multiplyAdds / 1e9;
+        }
     }
 
     /** Training and inference images/s at one batch size, and batch-1 inference latency. */
@@ -107,7 +112,7 @@ public final class ModelBench {
             }
             Arrays.sort(train);
             Arrays.sort(infer);
-            return new Result(train[runs / 2], infer[runs / 2], images, test.size());
+            return new Result(train[runs / 2], infer[runs / 2], images, test.size(), net.multiplyAdds());
         }
     }
 }

@@ -27,7 +27,8 @@ import java.util.concurrent.Callable;
                 "Each figure is the median of --runs timed runs after a warm-up. Table on stderr, one JSON line on stdout."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--models", split = ",", paramLabel = "SPEC", description = "Also time training and inference of these models"
-            + " (e.g. lenet-bn,resnet20), batch 64, SGD momentum, median of up to 3 passes. torchvision's presets (resnet18, resnet34,"
+            + " (e.g. lenet-bn,resnet20), batch 64, SGD momentum, median of up to 3 passes, training also as a fraction of the"
+            + " measured multiply-add peak (direct-convolution FLOPs, forward and both gradients). torchvision's presets (resnet18, resnet34,"
             + " resnet50, mobilenet_v2) run at their own input, 3x224x224, on random images at --batch, with batch-1 latency.")
     List<String> extraModels;
     @Option(names = "--batch", defaultValue = "16", description = "Batch size of the 224-pixel models of --models. Default: ${DEFAULT-VALUE}.")
@@ -119,8 +120,10 @@ final class BenchCommand implements Callable<Integer> {
                 // models heavier than lenet: fewer images per timed pass, so the section stays minutes long
                 int images = quick ? 320 : Math.min(trainImages, spec.startsWith("resnet") ? 1920 : 3200);
                 ModelBench.Result mr = ModelBench.run(b, sets[0], quick ? sets[1].limit(256) : sets[1].limit(2048), spec, images, Math.min(runs, 3));
-                System.err.printf(java.util.Locale.ROOT, "%-10s training %,10.0f images/s, inference %,10.0f images/s%n", spec, mr.trainImagesPerSec(), mr.inferImagesPerSec());
-                models.add(new Json().put("model", spec).put("train_images_per_sec", mr.trainImagesPerSec()).put("infer_images_per_sec", mr.inferImagesPerSec()));
+                System.err.printf(java.util.Locale.ROOT, "%-10s training %,10.0f images/s, inference %,10.0f images/s; training at %.0f%% of the peak (%.0f MFLOP per image)%n",
+                        spec, mr.trainImagesPerSec(), mr.inferImagesPerSec(), 100 * mr.trainGflops() / peak.gflops(), 6.0 * mr.multiplyAdds() / 1e6);
+                models.add(new Json().put("model", spec).put("train_images_per_sec", mr.trainImagesPerSec()).put("infer_images_per_sec", mr.inferImagesPerSec())
+                        .put("train_fraction_of_peak", mr.trainGflops() / peak.gflops()));
             }
             ConvGeom small = new ConvGeom(8, 3, 16, 16, 8, 3, 3, 1, 1);
             ConvBench.Result ref, dev;

@@ -101,6 +101,13 @@ public final class Conv2d implements Layer {
         return Shape.of(out, g.oh(), g.ow());
     }
 
+    /** One multiply-add per weight per output pixel, as a direct convolution counts them. */
+    @Override
+    public long multiplyAdds(Shape in) {
+        ConvGeom g = geom(1, in);
+        return g.weight().size() * g.oh() * g.ow();
+    }
+
     @Override
     public Map<String, Shape> paramShapes(Shape in) {
         Map<String, Shape> m = new LinkedHashMap<>();

@@ -491,6 +491,17 @@ public final class Graph implements Model {
     }
 
     @Override
+    public long multiplyAdds() {
+        long total = 0;
+        for (Node n : nodes) {
+            if (n.kind == Kind.LAYER) {
+                total += n.layer.multiplyAdds(shapes[n.inputs.get(0).id]);
+            }
+        }
+        return total;
+    }
+
+    @Override
     public String summary() {
         List<Summary.Row> rows = new ArrayList<>();
         for (Node n : nodes.subList(1, nodes.size())) {

@@ -25,6 +25,11 @@ public interface Layer extends AutoCloseable {
     default void build(Backend b, Shape in, Init init, Random rnd) {
     }
 
+    /** Multiply-adds of one sample's forward pass (convolutions and linear layers; the rest count none). */
+    default long multiplyAdds(Shape in) {
+        return 0;
+    }
+
     /** The shapes params() will have after build(in), by name, without allocating anything. */
     default java.util.Map<String, Shape> paramShapes(Shape in) {
         return java.util.Map.of();

@@ -41,6 +41,11 @@ public final class Linear implements Layer {
     }
 
     @Override
+    public long multiplyAdds(Shape in) {
+        return (long) out * in.dim(0);
+    }
+
+    @Override
     public java.util.Map<String, Shape> paramShapes(Shape in) {
         java.util.Map<String, Shape> m = new java.util.LinkedHashMap<>();
         m.put("weight", Shape.of(out, in.dim(0)));

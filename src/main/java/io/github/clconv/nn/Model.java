@@ -27,6 +27,13 @@ public interface Model extends AutoCloseable {
     /** A table of the layers (name, kind, output shape per sample, parameters) and the total, as Keras's model.summary(). */
     String summary();
 
+    /**
+     * Multiply-adds of one sample's forward pass through the convolutions and linear layers, as
+     * direct convolution counts them (a training step does about three times as many: the
+     * forward and both gradients); what a benchmark divides by to give a fraction of a peak.
+     */
+    long multiplyAdds();
+
     default String describe() {
         return spec() != null ? spec() : "graph of " + layers().size() + " layers";
     }

@@ -192,6 +192,17 @@ public final class Sequential implements Model {
     }
 
     @Override
+    public long multiplyAdds() {
+        long total = 0;
+        Shape in = input;
+        for (Layer l : layers) {
+            total += l.multiplyAdds(in);
+            in = l.outputShape(in);
+        }
+        return total;
+    }
+
+    @Override
     public String summary() {
         List<Summary.Row> rows = new java.util.ArrayList<>();
         Shape in = input;
