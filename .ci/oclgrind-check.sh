@@ -48,6 +48,8 @@ check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement e
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct2 --movement row
 # lanes (a row-movement device's): unpadded stride-1 layers' weight gradient on x itself (cases 4, 14, 22 and random ones)
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo lanes --movement row
+# valid (rows): the same layers' forward by direct_conv_lanes, chunks of a row with their last columns clamped
+check --only conv2d --cases 32 --gemm "$blocked" --conv-algo valid --movement row
 # the stride-2 direct convolution (a row-movement device's kernel): the fixed stride-2 cases and random ones
 check --only conv2d --cases 40 --gemm "$blocked" --conv-algo strided --movement row
 # depthwise convolution: the fixed cases 9 and 23 to 29 (strided, unpadded 5x5, a 1-pixel plane, rows wider

@@ -686,4 +686,96 @@ kernel void direct_dy_lanes(global const float* dy, global float* dyl, int K, in
         }
     }
 }
+/* Unpadded ("valid") stride-1 layers forward with 16 filters in a vector's lanes (ClLanes as
+   "valid"): out[n, o, oy, ox] = act(sum_i sum_rs x[n, i, oy + r, ox + s] * w[o, i, r, s] + bias[o]).
+   No im2col matrix: lenet's second layer wrote and read back 8 MB of it per pass. wl is w
+   repacked by direct_w_lanes to [groups][CI][KS*KS][16] (zeros past KO, groups a multiple of TG),
+   so a tap's 16 filters are one aligned vector; each x value is one broadcast scalar. A
+   work-item takes TG groups of 16 filters of one image and walks its output rows in chunks of
+   PX pixels: TG*PX accumulators, TG + PX loads per TG*PX FMAs (one vector of pixels times 16
+   filters had needed a load per FMA). A chunk's columns past the row's end are clamped to its
+   last (computed, not stored). Global (1, groups / TG, N), work-groups of one. */
+#ifndef TG
+#define TG 2
+#endif
+#ifndef PX
+#define PX 8
+#endif
+kernel void direct_conv_lanes(global const float* x, global const float* wl, global const float* bias, int flags,
+                              global float* out, int CI, int KO, int H, int W, int OH, int OW) {
+    const int n = get_global_id(2), g0 = get_global_id(1) * TG;
+    if (g0 * 16 >= KO) {
+        return;
+    }
+    const long GS = (long)CI * KS * KS * 16; /* from one group's weights to the next */
+    global const float* img = x + (long)n * CI * H * W;
+    for (int oy = 0; oy < OH; oy++) {
+        for (int ox0 = 0; ox0 < OW; ox0 += PX) {
+            int col[PX];
+            _Pragma("unroll")
+            for (int p = 0; p < PX; p++) {
+                col[p] = min(ox0 + p, OW - 1);
+            }
+            float16 acc[TG * PX];
+            _Pragma("unroll")
+            for (int a = 0; a < TG * PX; a++) {
+                acc[a] = (float16)(0.0f);
+            }
+            for (int i = 0; i < CI; i++) {
+                global const float* row = img + ((long)i * H + oy) * W;
+                global const float* wi = wl + g0 * GS + (long)i * KS * KS * 16;
+                _Pragma("unroll 1") /* the rows' taps unrolled as well spilled the accumulators (20% slower) */
+                for (int r = 0; r < KS; r++) {
+                    _Pragma("unroll")
+                    for (int s = 0; s < KS; s++) {
+                        float16 wv[TG];
+                        _Pragma("unroll")
+                        for (int g = 0; g < TG; g++) {
+                            wv[g] = vload16(0, wi + g * GS + (r * KS + s) * 16);
+                        }
+                        _Pragma("unroll")
+                        for (int p = 0; p < PX; p++) {
+                            const float16 xv = (float16)(row[r * W + s + col[p]]);
+                            _Pragma("unroll")
+                            for (int g = 0; g < TG; g++) {
+                                acc[g * PX + p] = MADD(xv, wv[g], acc[g * PX + p]);
+                            }
+                        }
+                    }
+                }
+            }
+            const int valid = min(PX, OW - ox0);
+            for (int g = 0; g < TG; g++) {
+                float t[PX][16]; /* the chunk's sums, a pixel's 16 filters per row: stored per filter below */
+                _Pragma("unroll")
+                for (int p = 0; p < PX; p++) {
+                    vstore16(acc[g * PX + p], 0, t[p]);
+                }
+                for (int l = 0; l < 16; l++) {
+                    const int o = (g0 + g) * 16 + l;
+                    if (o >= KO) {
+                        break;
+                    }
+                    const float b = (flags & EPI_BIAS) ? bias[o] : 0.0f;
+                    global float* dst = out + (((long)n * KO + o) * OH + oy) * OW + ox0;
+                    for (int p = 0; p < valid; p++) {
+                        dst[p] = EPILOGUE(t[p][l] + b, flags);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* wl [groups][CI][KS*KS][16] from w [KO][CI][KS][KS], zeros past KO: direct_conv_lanes' weights.
+   An element per work-item. */
+kernel void direct_w_lanes(global const float* w, global float* wl, int CI, int KO, int total) {
+    const int e = get_global_id(0);
+    if (e >= total) {
+        return;
+    }
+    const int l = e % 16, t = e / 16, tap = t % (KS * KS), gi = t / (KS * KS), i = gi % CI, o = (gi / CI) * 16 + l;
+    wl[e] = o < KO ? w[((long)o * CI + i) * KS * KS + tap] : 0.0f;
+}
+
 #endif

@@ -13,7 +13,9 @@ import io.github.clconv.tensor.Shape;
  * GEMM whose rows are the few filters and whose inner dimension is every pixel of the batch
  * (lenet's second layer: 50 x 500 x 4096), the shape its kernels run slowest.
  *
- *   forward : as im2col, keeping nothing (the weight gradient reads x, not its im2col matrix)
+ *   forward : as im2col, keeping nothing (the weight gradient reads x, not its im2col matrix);
+ *             or ("valid", directForward) direct_conv_lanes(x, w repacked by direct_w_lanes):
+ *             16 filters in a vector's lanes, each x value a broadcast, no im2col matrix
  *   backward: dx as im2col's;  dyl = dy transposed to [N][OH*OW][16 filters]  (direct_dy_lanes);
  *             dw, db = direct_dw_lanes(x, dyl)
  */
@@ -22,12 +24,16 @@ final class ClLanes implements ConvAlgorithm {
     private final Scratch scratch;
     private final ClConv im2col;
     private final boolean elementwise;
+    private final boolean directForward;
+    /** Pixels of a row per step of direct_conv_lanes (its accumulators: TG * PX vectors). */
+    private static final int PX = 8;
 
-    ClLanes(ClContext cl, Scratch scratch, ClConv im2col) {
+    ClLanes(ClContext cl, Scratch scratch, ClConv im2col, boolean directForward) {
         this.cl = cl;
         this.scratch = scratch;
         this.im2col = im2col;
         this.elementwise = im2col.elementwise();
+        this.directForward = directForward;
     }
 
     /** Square filters of 3x3 to 5x5 (direct_dw_lanes' accumulators fit the registers), stride 1, no padding, one group; 16-wide vectors. */
@@ -43,7 +49,18 @@ final class ClLanes implements ConvAlgorithm {
 
     @Override
     public void forward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y, ClBuffer kept) {
-        im2col.forward(x, w, bias, g, act, y, null);
+        if (!directForward) {
+            im2col.forward(x, w, bias, g, act, y, null);
+            return;
+        }
+        int tg = g.k() > 16 ? 2 : 1, groups = (g.k() + 16 * tg - 1) / (16 * tg) * tg, kk = g.r() * g.s();
+        long wlFloats = (long) groups * g.c() * kk * 16;
+        ClBuffer wl = scratch.get("lanes.w", wlFloats);
+        String options = "-DKS=" + g.r() + " -DVW=16 -DTG=" + tg + " -DPX=" + Math.min(PX, g.ow());
+        cl.kernel("direct.cl", options, "direct_w_lanes").args(w, wl, g.c(), g.k(), (int) wlFloats).run(wlFloats);
+        cl.kernel("direct.cl", options, "direct_conv_lanes")
+                .args(x, wl, bias, ConvAlgorithm.flags(bias, act), y, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow())
+                .runLocal(new long[]{1, 1, 1}, 1, groups / tg, g.n());
     }
 
     @Override

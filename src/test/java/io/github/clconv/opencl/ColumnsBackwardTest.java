@@ -1,10 +1,13 @@
 package io.github.clconv.opencl;
 
+import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.backend.ReferenceBackend;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,20 +49,53 @@ class ColumnsBackwardTest {
         assertTrue(failures.isEmpty(), "im2col's backward disagrees with the reference:\n" + String.join("\n", failures));
     }
 
-    @Test
-    void lanesBackwardAgreesWithTheReference() {
-        System.out.println("ColumnsBackwardTest lanes seed " + (SEED + 1));
+    /** lanes (im2col's forward) and valid (direct_conv_lanes' forward): the same backward. */
+    @ParameterizedTest
+    @ValueSource(strings = {"lanes", "valid"})
+    void lanesBackwardAgreesWithTheReference(String algo) {
+        System.out.println("ColumnsBackwardTest " + algo + " seed " + (SEED + 1));
         Random rnd = new Random(SEED + 1);
         List<String> failures = new ArrayList<>();
-        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("lanes")) {
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo(algo)) {
             for (int i = 0; i < 16; i++) {
                 int r = 2 + rnd.nextInt(4), k = i % 4 == 0 ? 16 * (1 + rnd.nextInt(2)) + rnd.nextInt(3) - 1 : 1 + rnd.nextInt(40);
                 ConvGeom g = new ConvGeom(1 + rnd.nextInt(5), 1 + rnd.nextInt(7), r + rnd.nextInt(14), r + rnd.nextInt(20), k, r, r, 1, 0);
-                assertEquals("lanes", b.convAlgoFor(g), g.toString());
+                assertEquals(algo, b.convAlgoFor(g), g.toString());
                 compare(b, g, rnd, failures);
             }
         }
-        assertTrue(failures.isEmpty(), "lanes disagrees with the reference:\n" + String.join("\n", failures));
+        assertTrue(failures.isEmpty(), algo + " disagrees with the reference:\n" + String.join("\n", failures));
+    }
+
+    /**
+     * valid's forward (direct_conv_lanes): rows of 1 to 30 outputs (chunks of 8 pixels, the last one
+     * short), filter counts around 16 and 32 (one or two groups of 16 per work-item, the last padded
+     * with zeros), with and without bias, ReLU and ReLU6.
+     */
+    @Test
+    void validForwardWithEpiloguesAgreesWithTheReference() {
+        System.out.println("ColumnsBackwardTest valid forward seed " + (SEED + 3));
+        Random rnd = new Random(SEED + 3);
+        ReferenceBackend ref = new ReferenceBackend();
+        List<String> failures = new ArrayList<>();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("valid")) {
+            for (int i = 0; i < 20; i++) {
+                int r = 2 + rnd.nextInt(4), k = i % 3 == 0 ? 16 * (1 + rnd.nextInt(3)) + rnd.nextInt(3) - 1 : 1 + rnd.nextInt(60);
+                ConvGeom g = new ConvGeom(1 + rnd.nextInt(4), 1 + rnd.nextInt(6), r + rnd.nextInt(10), r - 1 + (i < 10 ? 1 + i : 1 + rnd.nextInt(30)), k, r, r, 1, 0);
+                assertEquals("valid", b.convAlgoFor(g), g.toString());
+                Activation act = new Activation[]{null, Activation.RELU, Activation.RELU6}[i % 3];
+                boolean withBias = i % 4 != 1;
+                try (Buf x = ConvReference.random(b, g.input(), rnd); Buf w = ConvReference.random(b, g.weight(), rnd);
+                     Buf bias = withBias ? ConvReference.random(b, Shape.of(g.k()), rnd) : null; Buf y = b.zeros(g.output())) {
+                    b.conv2dForward(x, w, bias, g, act, y);
+                    String bad = ConvReference.disagreement(b, ref, g, act, x, w, bias, y);
+                    if (bad != null) {
+                        failures.add(g + ": " + bad);
+                    }
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), "valid's forward disagrees with the reference:\n" + String.join("\n", failures));
     }
 
     /**
