@@ -134,9 +134,7 @@ public final class ClBackend extends Backend {
         if (data.length != shape.size()) {
             throw new IllegalArgumentException("upload: " + data.length + " values for shape " + shape);
         }
-        ClBuffer b = cl.alloc(shape);
-        cl.write(b, data);
-        return b;
+        return cl.allocCopy(shape, data);
     }
 
     private static ClBuffer cl(Buf b) {
