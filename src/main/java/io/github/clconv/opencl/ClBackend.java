@@ -47,10 +47,10 @@ public final class ClBackend extends Backend {
         this.scratch = new Scratch(cl);
         this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
         this.conv = new ClConv(cl, gemm, scratch, COL_BUDGET_BYTES, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
-        this.convs = new ConvRouter(cl, gemm, scratch, conv, COL_BUDGET_BYTES);
+        this.elementwise = new ClElementwise(cl, !conv.elementwise());
+        this.convs = new ConvRouter(cl, gemm, scratch, conv, COL_BUDGET_BYTES, (y, r) -> this.elementwise.add(y, r, null, y));
         this.linear = new ClLinear(cl, gemm);
         this.pool = new ClPool(cl, conv.elementwise());
-        this.elementwise = new ClElementwise(cl, !conv.elementwise());
         this.loss = new ClLoss(cl, scratch);
         this.norm = new ClNorm(cl, scratch, conv.elementwise());
         this.optim = new ClOptim(cl);
@@ -165,7 +165,7 @@ public final class ClBackend extends Backend {
     @Override public int prepare(Runnable pass, io.github.clconv.backend.Tuning tuning) { return convs.prepare(pass, tuning); }
     @Override protected void doConv2dForward(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) { convs.forwardOf(g).forward(x, w, bias, g, act, y, null); }
     @Override protected void doConv2dForwardResidual(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
-        if (!convs.forwardOf(g).forwardResidual(x, w, bias, g, residual, act, y)) {
+        if (!convs.forwardResidualOf(g).forwardResidual(x, w, bias, g, residual, act, y)) {
             super.doConv2dForwardResidual(x, w, bias, g, residual, act, y);
         }
     }

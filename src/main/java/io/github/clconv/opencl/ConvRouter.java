@@ -70,8 +70,12 @@ final class ConvRouter {
     private String forced; // null: measure
     private boolean preparing;
 
-    ConvRouter(ClContext cl, ClGemm gemm, Scratch scratch, ClConv im2col, long budgetBytes) {
+    /** y += r, as a backend adds a residual after a convolution without an epilogue for it (ClElementwise.add). */
+    private final java.util.function.BiConsumer<ClBuffer, ClBuffer> add;
+
+    ConvRouter(ClContext cl, ClGemm gemm, Scratch scratch, ClConv im2col, long budgetBytes, java.util.function.BiConsumer<ClBuffer, ClBuffer> add) {
         this.cl = cl;
+        this.add = add;
         Parts parts = new Parts(cl, gemm, scratch, im2col, budgetBytes, im2col.elementwise());
         oneByOne = new ClConv1x1(cl, gemm, scratch, im2col.elementwise());
         ALGORITHMS.forEach(r -> algorithms.put(r.name(), r.build().apply(parts)));
@@ -90,19 +94,24 @@ final class ConvRouter {
 
     /** The algorithm for g's training step, measuring the candidates now if this device has not met g's shape. */
     ConvAlgorithm of(ConvGeom g) {
-        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g, false));
+        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g, ConvTuner.Pass.STEP));
     }
 
     /** The algorithm for a forward pass on g that keeps nothing for a backward (inference), chosen on its forward alone. */
     ConvAlgorithm forwardOf(ConvGeom g) {
-        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g, true));
+        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g, ConvTuner.Pass.FORWARD));
+    }
+
+    /** The same for a forward whose output a residual add follows, chosen on the forward and the add together. */
+    ConvAlgorithm forwardResidualOf(ConvGeom g) {
+        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g, ConvTuner.Pass.RESIDUAL));
     }
 
     String label(ConvGeom g) {
-        return oneByOne.applies(g) ? "1x1" : choose(g, false);
+        return oneByOne.applies(g) ? "1x1" : choose(g, ConvTuner.Pass.STEP);
     }
 
-    private String choose(ConvGeom g, boolean forwardOnly) {
+    private String choose(ConvGeom g, ConvTuner.Pass pass) {
         if (forced != null) {
             return algorithms.get(forced).applies(g) ? forced : ConvTuner.REFERENCE;
         }
@@ -113,9 +122,9 @@ final class ConvRouter {
             }
         });
         if (preparing) { // the pass is an inference forward; the training steps after it need their own choices too
-            tuner.choose(g, !forwardOnly, candidates, measure);
+            tuner.choose(g, pass == ConvTuner.Pass.STEP ? ConvTuner.Pass.FORWARD : ConvTuner.Pass.STEP, candidates, measure);
         }
-        return tuner.choose(g, forwardOnly, candidates, measure);
+        return tuner.choose(g, pass, candidates, measure);
     }
 
     /** Runs pass (a forward) measuring, with tuning told, both the forward's and the training step's choice of each shape it meets. */
@@ -142,13 +151,17 @@ final class ConvRouter {
      * their best time (Timer.inTurns), for at least five rounds and until MEASURE_SECONDS have passed: with five rounds of a 3 ms
      * layer, 50 ms in all, a burst of load on a shared machine once made one 1.8x slower win.
      */
-    private Map<String, Double> measure(ConvGeom g, List<String> candidates, boolean forwardOnly) {
+    private Map<String, Double> measure(ConvGeom g, List<String> candidates, ConvTuner.Pass pass) {
         List<String> timed = pilot(g, candidates);
         int c = timed.size();
         List<ClBuffer> bufs = new ArrayList<>();
-        try (ClBuffer x = cl.alloc(g.input(), false); ClBuffer w = cl.alloc(g.weight(), false)) {
+        try (ClBuffer x = cl.alloc(g.input(), false); ClBuffer w = cl.alloc(g.weight(), false);
+             ClBuffer r = pass == ConvTuner.Pass.RESIDUAL ? cl.alloc(g.output(), false) : null) {
             cl.write(x, ConvTuner.random(g.input().size(), 1));
             cl.write(w, ConvTuner.random(g.weight().size(), 2));
+            if (r != null) {
+                cl.write(r, ConvTuner.random(g.output().size(), 3));
+            }
             ClBuffer[][] out = new ClBuffer[c][];
             for (int i = 0; i < c; i++) {
                 out[i] = trialBuffers(algorithms.get(timed.get(i)), g, bufs);
@@ -166,15 +179,21 @@ final class ConvRouter {
                 agreeing[i] = agrees ? () -> step(a, x, w, g, o) : null;
             }
             int reps = 1;
-            if (forwardOnly) {
+            if (pass != ConvTuner.Pass.STEP) {
                 // inference (predict, latency, batch 1 always): its forward alone is timed, as it will run, several calls
                 // back to back as a network's layers follow each other (timed one by one from an idle device, each
-                // kernel paid the runtime's wake-up: im2col's four launches took 3.5 ms where they run in 2)
+                // kernel paid the runtime's wake-up: im2col's four launches took 3.5 ms where they run in 2); with the
+                // residual add after it where one follows, as the algorithm does it (its epilogue, or a pass of its own)
                 reps = g.n() == 1 ? 4 : 1;
                 for (int i = 0; i < c; i++) {
                     ConvAlgorithm a = algorithms.get(timed.get(i));
                     ClBuffer y = out[i][0];
-                    agreeing[i] = agreeing[i] == null ? null : () -> a.forward(x, w, null, g, null, y, null);
+                    agreeing[i] = agreeing[i] == null ? null : r == null ? () -> a.forward(x, w, null, g, null, y, null) : () -> {
+                        if (!a.forwardResidual(x, w, null, g, r, null, y)) {
+                            a.forward(x, w, null, g, null, y, null);
+                            add.accept(y, r);
+                        }
+                    };
                 }
             }
             double[] best = Timer.inTurns(cl::finish, agreeing, reps, 5, MAX_ROUNDS, MEASURE_SECONDS).best();

@@ -43,8 +43,14 @@ final class ConvTuner {
 
     private final TuningCache cache;
     private final Map<String, String> choices = new HashMap<>();
-    private final Map<ConvGeom, String> byGeom = new HashMap<>(); // every call of a training step asks: no key strings then
-    private final Map<ConvGeom, String> byGeomForward = new HashMap<>(); // inference's forward passes at batch > 1
+    /** Per pass, the choices met so far: every call of a training step asks, and builds no key string then. */
+    private final Map<Pass, Map<ConvGeom, String>> byGeom = new java.util.EnumMap<>(Pass.class);
+
+    {
+        for (Pass p : Pass.values()) {
+            byGeom.put(p, new HashMap<>());
+        }
+    }
     /** While a dry pass runs: the shapes that would be measured, and nothing is measured. */
     private java.util.Set<String> dry;
     private io.github.clconv.backend.Tuning tuning;
@@ -90,31 +96,49 @@ final class ConvTuner {
      * had chosen im2col (strided's backward was then im2col's), whose forward took 1.07 ms against strided's 0.38.
      */
     static String key(ConvGeom g) {
-        return key(g, false);
+        return key(g, Pass.STEP);
     }
 
-    static String key(ConvGeom g, boolean forwardOnly) {
+    static String key(ConvGeom g, Pass pass) {
+        String timed = g.n() == 1 ? (pass == Pass.RESIDUAL ? "-n1fr" : "-n1f") : pass.suffix;
         return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-" + g.r() + "x" + g.s() + "-s" + g.stride() + "-p" + g.pad()
-                + (g.groups() == 1 ? "" : "-g" + g.groups()) + (g.n() == 1 ? "-n1f" : forwardOnly ? "-f" : "");
+                + (g.groups() == 1 ? "" : "-g" + g.groups()) + timed;
+    }
+
+    /**
+     * What a choice is measured on: a training step's work (forward, both gradients), a forward that keeps nothing
+     * for a backward (inference), or such a forward whose output a residual add follows (the add done as the
+     * convolution's epilogue where the algorithm has one, else as a pass of its own): resnet20's 1x1 stride-2
+     * shortcuts timed alone chose im2col (0.13 ms against strided's 0.15 at batch 64), where strided also does the
+     * block's add and the network's inference ran 3% faster with it.
+     */
+    enum Pass {
+        STEP(""), FORWARD("-f"), RESIDUAL("-fr");
+
+        private final String suffix;
+
+        Pass(String suffix) {
+            this.suffix = suffix;
+        }
     }
 
     /** The algorithm for a training step on g among candidates (those that apply, REFERENCE first): cached, or measured now with measure. */
     String choose(ConvGeom g, List<String> candidates, Measure measure) {
-        return choose(g, false, candidates, measure);
+        return choose(g, Pass.STEP, candidates, measure);
     }
 
-    /** The same, for g's forward alone where forwardOnly (a pass that keeps nothing for a backward). */
-    String choose(ConvGeom g, boolean forwardOnly, List<String> candidates, Measure measure) {
+    /** The same, for the work pass does on g. */
+    String choose(ConvGeom g, Pass pass, List<String> candidates, Measure measure) {
         if (candidates.size() == 1) {
             return REFERENCE;
         }
-        boolean forward = forwardOnly && g.n() > 1; // batch 1 is timed on its forward either way
-        Map<ConvGeom, String> byGeom = forward ? byGeomForward : this.byGeom;
+        Pass timed = pass == Pass.STEP && g.n() == 1 ? Pass.FORWARD : pass; // batch 1 is timed on its forward either way
+        Map<ConvGeom, String> byGeom = this.byGeom.get(timed);
         String known = byGeom.get(g);
         if (known != null) {
             return known;
         }
-        String key = key(g, forward);
+        String key = key(g, timed);
         String a = choices.get(key);
         if (a != null && candidates.contains(a)) {
             byGeom.put(g, a);
@@ -127,7 +151,7 @@ final class ConvTuner {
         if (tuning != null) {
             tuning.measuring(++measured, Math.max(total, measured), "convolution " + key);
         }
-        Map<String, Double> t = measure.run(g, candidates, forwardOnly || g.n() == 1);
+        Map<String, Double> t = measure.run(g, candidates, timed);
         a = REFERENCE;
         StringBuilder times = new StringBuilder();
         for (String c : candidates) {
@@ -140,7 +164,8 @@ final class ConvTuner {
             }
         }
         // what callers show is the choice (train's progress, bench's table); the times are for a debug log
-        log.debug("convolution {}: {} ({}): {}", key, times, forwardOnly || g.n() == 1 ? "forward" : "forward + both gradients", a);
+        log.debug("convolution {}: {} ({}): {}", key, times, timed == Pass.STEP ? "forward + both gradients"
+                : timed == Pass.RESIDUAL ? "forward + residual add" : "forward", a);
         if (tuning != null) {
             tuning.chosen("convolution " + key, a);
         }
@@ -194,10 +219,10 @@ final class ConvTuner {
     @FunctionalInterface
     interface Measure {
         /**
-         * Seconds per candidate for a training step's work on g (forwardOnly: its forward alone); a candidate whose
-         * results disagree with im2col's is left out, one the pilot dropped has infinite seconds.
+         * Seconds per candidate for pass's work on g; a candidate whose results disagree with im2col's is left out,
+         * one the pilot dropped has infinite seconds.
          */
-        Map<String, Double> run(ConvGeom g, List<String> candidates, boolean forwardOnly);
+        Map<String, Double> run(ConvGeom g, List<String> candidates, Pass pass);
     }
 
     static float[] random(int n, long seed) {

@@ -40,6 +40,51 @@ class ConvTunerTest {
         assertEquals("5x9x11-k7-3x3-s1-p1", ConvTuner.key(G), "keys cached before batch-1 choices existed still match");
     }
 
+    /** A forward whose output a residual add follows is timed with the add and chosen apart from a forward alone. */
+    @Test
+    void aForwardFollowedByAnAddIsChosenApart() {
+        ConvGeom one = G.withBatch(1);
+        assertEquals("5x9x11-k7-3x3-s1-p1-f", ConvTuner.key(G, ConvTuner.Pass.FORWARD));
+        assertEquals("5x9x11-k7-3x3-s1-p1-fr", ConvTuner.key(G, ConvTuner.Pass.RESIDUAL));
+        assertEquals("5x9x11-k7-3x3-s1-p1-n1f", ConvTuner.key(one, ConvTuner.Pass.FORWARD));
+        assertEquals("5x9x11-k7-3x3-s1-p1-n1fr", ConvTuner.key(one, ConvTuner.Pass.RESIDUAL));
+        ConvTuner t = tuner(TestDevices.cl().context());
+        String residual = t.choose(G, ConvTuner.Pass.RESIDUAL, ALL, (g, candidates, pass) -> {
+            assertEquals(ConvTuner.Pass.RESIDUAL, pass, "timed with the add");
+            return Map.of("im2col", 3.0, "winograd2", 1.0, "direct", 2.0);
+        });
+        String alone = t.choose(G, ConvTuner.Pass.FORWARD, ALL, (g, candidates, pass) -> {
+            assertEquals(ConvTuner.Pass.FORWARD, pass);
+            return Map.of("im2col", 3.0, "winograd2", 2.0, "direct", 1.0);
+        });
+        assertEquals("winograd2", residual);
+        assertEquals("direct", alone, "the residual's choice does not decide a forward alone");
+        assertEquals("winograd2", t.choose(G, ConvTuner.Pass.RESIDUAL, ALL, (g, candidates, pass) -> {
+            throw new AssertionError("a kept choice is not measured again");
+        }));
+    }
+
+    /** On the device: a stride-2 shortcut with its add is measured as such, the choice kept under its key, its result right. */
+    @Test
+    void theDeviceMeasuresAForwardWithItsAdd() {
+        ConvGeom g = new ConvGeom(8, 6, 10, 9, 10, 1, 1, 2, 0);
+        float[] xs = ConvTuner.random(g.input().size(), 5), ws = ConvTuner.random(g.weight().size(), 6), rs = ConvTuner.random(g.output().size(), 7);
+        try (ClBackend b = new ClBackend(TestDevices.cl().context().device());
+             io.github.clconv.backend.Buf x = b.upload(g.input(), xs); io.github.clconv.backend.Buf w = b.upload(g.weight(), ws);
+             io.github.clconv.backend.Buf r = b.upload(g.output(), rs); io.github.clconv.backend.Buf y = b.zeros(g.output());
+             io.github.clconv.backend.Buf alone = b.zeros(g.output())) {
+            b.conv2dForwardResidual(x, w, null, g, r, null, y);
+            b.conv2dForward(x, w, null, g, alone);
+            float[] got = b.download(y), conv = b.download(alone);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(conv[i] + rs[i], got[i], 1e-4f, "element " + i);
+            }
+            ConvTuner registered = new ConvTuner(ConvRouter.cache(b.context().device()), ConvRouter.ALGORITHMS.stream().map(ConvRouter.Registration::name).toList());
+            String kept = registered.choices().get(ConvTuner.key(g, ConvTuner.Pass.RESIDUAL));
+            assertTrue(kept != null && List.of("im2col", "strided").contains(kept), "the choice with the add is kept: " + registered.choices());
+        }
+    }
+
     @Test
     void thePilotDropsOnlyFarSlowerCandidatesAndNeverTheReference() {
         assertEquals(List.of("im2col", "winograd2", "winograd4"),
