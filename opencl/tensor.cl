@@ -27,11 +27,11 @@ kernel void gather_rows(global const float* src, global const float* idx, int of
     dst[e] = r >= 0.0f && r < (float)src_rows ? src[(int)r * row + e % row] : NAN;
 }
 
-/* y[i, o] += b[o] for y [rows, cols]. */
-kernel void add_bias_rows(global float* y, global const float* b, int cols, int total) {
+/* y[i, o] += b[o] for y [rows, cols] (then the activation flags names). */
+kernel void add_bias_rows(global float* y, global const float* b, int cols, int total, int flags) {
     const int e = get_global_id(0);
     if (e < total) {
-        y[e] += b[e % cols];
+        y[e] = EPILOGUE(y[e] + b[e % cols], flags); /* flags: epilogue.h's, a linear layer's fused ReLU */
     }
 }
 

@@ -235,6 +235,24 @@ public abstract class Backend implements AutoCloseable {
 
     protected abstract void doLinearForward(Buf x, Buf w, Buf bias, Buf y);
 
+    /**
+     * y = act(x w^T + bias): a ReLU or ReLU6 that alone reads a linear layer's output, applied as the
+     * bias is added (Fusion), where the device does it in the same pass.
+     */
+    public final void linearForward(Buf x, Buf w, Buf bias, Activation act, Buf y) {
+        Checks.linear(x, w, bias, y);
+        Checks.epilogue("linear", act);
+        doLinearForward(x, w, bias, act, y);
+    }
+
+    /** The product and bias, then the activation over y in place. */
+    protected void doLinearForward(Buf x, Buf w, Buf bias, Activation act, Buf y) {
+        doLinearForward(x, w, bias, y);
+        if (act != null) {
+            doActivationForward(act, 0f, y, y);
+        }
+    }
+
     public final void linearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf dbias) {
         Checks.linearBackward(x, w, dy, dx, dw, dbias);
         doLinearBackward(x, w, dy, dx, dw, dbias);

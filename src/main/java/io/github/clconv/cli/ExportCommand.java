@@ -29,7 +29,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--opset", defaultValue = "" + OnnxExport.DEFAULT_OPSET, description = "ONNX opset, " + OnnxExport.MIN_OPSET + " to "
             + OnnxExport.MAX_OPSET + ". Default: ${DEFAULT-VALUE}.")
     int opset;
-    @Option(names = "--fold-bn", description = "Fold each batch norm that follows a convolution into it (one node fewer per pair; the model then"
+    @Option(names = "--fold-bn", description = "Fold each batch norm that follows a convolution or linear layer into it (one node fewer per pair; the model then"
             + " no longer fine-tunes as it trained).")
     boolean foldBn;
 

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * For inference, a batch norm right after a convolution is folded into that
- * convolution: w' = gamma * w / sqrt(var + eps), b' = gamma * (b - mean) / sqrt(var + eps) + beta.
- * The folded model computes the same function with one layer fewer per pair. Works on the
- * model's layer objects: in a chain a conv directly followed by a bn, in a graph a conv
- * node whose only reader is a bn node.
+ * For inference, a batch norm right after a convolution (or a linear layer, the norm then over its
+ * features) is folded into it: w' = gamma * w / sqrt(var + eps), b' = gamma * (b - mean) / sqrt(var + eps) + beta.
+ * The folded model computes the same function with one layer fewer per pair (and the ReLU that
+ * followed the norm becomes the layer's epilogue, Fusion). Works on the model's layer objects: in a
+ * chain a conv or linear directly followed by a bn, in a graph such a node whose only reader is a bn node.
  */
 public final class BatchNormFolding {
     private BatchNormFolding() {
@@ -23,7 +23,7 @@ public final class BatchNormFolding {
         if (model instanceof Sequential s) {
             List<Layer> ls = s.layers();
             for (int i = 0; i + 1 < ls.size(); i++) {
-                if (ls.get(i) instanceof Conv2d && ls.get(i + 1) instanceof BatchNorm) {
+                if (foldable(ls.get(i)) && ls.get(i + 1) instanceof BatchNorm) {
                     return true;
                 }
             }
@@ -42,19 +42,19 @@ public final class BatchNormFolding {
         List<Layer> src = seq.layers(), kept = new ArrayList<>();
         List<Integer> from = new ArrayList<>();
         for (int i = 0; i < src.size(); i++) {
-            if (src.get(i) instanceof BatchNorm && i > 0 && src.get(i - 1) instanceof Conv2d) {
+            if (src.get(i) instanceof BatchNorm && i > 0 && foldable(src.get(i - 1))) {
                 continue;
             }
-            boolean bnNext = i + 1 < src.size() && src.get(i) instanceof Conv2d && src.get(i + 1) instanceof BatchNorm;
-            kept.add(bnNext ? withBias((Conv2d) src.get(i)) : src.get(i).fresh());
+            boolean bnNext = i + 1 < src.size() && foldable(src.get(i)) && src.get(i + 1) instanceof BatchNorm;
+            kept.add(bnNext ? withBias(src.get(i)) : src.get(i).fresh());
             from.add(i);
         }
         Sequential folded = new Sequential(kept, seq.input(), b, Init.HE, 0L);
         try {
             for (int j = 0; j < kept.size(); j++) {
                 int i = from.get(j);
-                if (i + 1 < src.size() && src.get(i) instanceof Conv2d c && src.get(i + 1) instanceof BatchNorm bn) {
-                    foldInto(c, bn, (Conv2d) kept.get(j), b);
+                if (i + 1 < src.size() && foldable(src.get(i)) && src.get(i + 1) instanceof BatchNorm bn) {
+                    foldInto(src.get(i), bn, kept.get(j), b);
                 } else {
                     copyParams(src.get(i), kept.get(j), b);
                 }
@@ -75,7 +75,7 @@ public final class BatchNormFolding {
         Map<Graph.Node, Graph.Node> out = new HashMap<>();
         for (Graph.Node n : g.nodes()) {
             List<Graph.Node> r = readers.getOrDefault(n, List.of());
-            if (n.layer instanceof Conv2d && r.size() == 1 && r.get(0).layer instanceof BatchNorm && n != g.outputNode()) {
+            if (foldable(n.layer) && r.size() == 1 && r.get(0).layer instanceof BatchNorm && n != g.outputNode()) {
                 out.put(n, r.get(0));
             }
         }
@@ -97,7 +97,7 @@ public final class BatchNormFolding {
                     if (bnOf.containsKey(n)) {
                         yield map.get(bnOf.get(n)); // the bn is now inside the conv before it
                     }
-                    Layer l = pairs.containsKey(n) ? withBias((Conv2d) n.layer) : n.layer.fresh();
+                    Layer l = pairs.containsKey(n) ? withBias(n.layer) : n.layer.fresh();
                     made.put(n, l);
                     yield nb.layer(n.name, l, in.get(0));
                 }
@@ -112,7 +112,7 @@ public final class BatchNormFolding {
             for (Map.Entry<Graph.Node, Layer> e : made.entrySet()) {
                 Graph.Node n = e.getKey();
                 if (pairs.containsKey(n)) {
-                    foldInto((Conv2d) n.layer, (BatchNorm) pairs.get(n).layer, (Conv2d) e.getValue(), g.backend());
+                    foldInto(n.layer, (BatchNorm) pairs.get(n).layer, e.getValue(), g.backend());
                 } else {
                     copyParams(n.layer, e.getValue(), g.backend());
                 }
@@ -124,8 +124,22 @@ public final class BatchNormFolding {
         return folded;
     }
 
-    private static Conv2d withBias(Conv2d c) {
-        return new Conv2d(c.out, c.kernel, c.stride, c.pad, c.groups, true);
+    /** A layer a batch norm right after it folds into: a convolution, or a linear layer (the norm over its features). */
+    private static boolean foldable(Layer l) {
+        return l instanceof Conv2d || l instanceof Linear;
+    }
+
+    /** A fresh copy of l with a bias, which takes the folded norm's shift (a linear layer has one). */
+    private static Layer withBias(Layer l) {
+        return l instanceof Conv2d c ? new Conv2d(c.out, c.kernel, c.stride, c.pad, c.groups, true) : l.fresh();
+    }
+
+    private static io.github.clconv.backend.Buf weightOf(Layer l) {
+        return l instanceof Conv2d c ? c.weight() : ((Linear) l).params.value("weight");
+    }
+
+    private static io.github.clconv.backend.Buf biasOf(Layer l) {
+        return l instanceof Conv2d c ? c.biasValue() : ((Linear) l).params.value("bias");
     }
 
     private static void copyParams(Layer from, Layer to, Backend b) {
@@ -135,12 +149,12 @@ public final class BatchNormFolding {
         }
     }
 
-    private static void foldInto(Conv2d conv, BatchNorm bn, Conv2d out, Backend b) {
-        float[] w = b.download(conv.weight());
+    private static void foldInto(Layer layer, BatchNorm bn, Layer out, Backend b) {
+        float[] w = b.download(weightOf(layer));
         float[] gamma = b.download(bn.params.value("weight")), beta = b.download(bn.params.value("bias"));
         float[] mean = b.download(bn.params.value("running_mean")), var = b.download(bn.params.value("running_var"));
         int k = gamma.length, per = w.length / k;
-        float[] bias = conv.biasValue() != null ? b.download(conv.biasValue()) : new float[k];
+        float[] bias = biasOf(layer) != null ? b.download(biasOf(layer)) : new float[k];
         for (int c = 0; c < k; c++) {
             double scale = gamma[c] / Math.sqrt(var[c] + BatchNorm.EPS);
             for (int i = 0; i < per; i++) {
@@ -148,7 +162,7 @@ public final class BatchNormFolding {
             }
             bias[c] = (float) ((bias[c] - mean[c]) * scale + beta[c]);
         }
-        b.write(out.weight(), w);
-        b.write(out.biasValue(), bias);
+        b.write(weightOf(out), w);
+        b.write(biasOf(out), bias);
     }
 }

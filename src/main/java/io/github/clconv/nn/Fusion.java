@@ -10,7 +10,8 @@ import java.util.List;
  * it can: a ReLU or ReLU6 into the batch norm before it (one pass over the data forward and
  * backward, BatchNorm.fuseActivation), and into the convolution before it (the convolution's
  * epilogue, Conv2d.fuseActivation: no pass of its own forward; after batch norms are folded for
- * inference, every conv-bn-relu is one kernel's output); at inference, a convolution read by an
+ * inference, every conv-bn-relu is one kernel's output), and into the linear layer before it (as
+ * its bias is added, Linear.fuseActivation; linear-bn-relu folds the same way); at inference, a convolution read by an
  * add alone does the add (and the add's ReLU) as it stores (intoConvolution). A new fusion is
  * one more rule here, not one per model type.
  */
@@ -56,6 +57,8 @@ final class Fusion {
                     bn.fuseActivation(a);
                 } else if (l.producer() instanceof Conv2d c) {
                     c.fuseActivation(a);
+                } else if (l.producer() instanceof Linear lin) {
+                    lin.fuseActivation(a);
                 }
             }
         }

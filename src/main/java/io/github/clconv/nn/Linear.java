@@ -13,7 +13,8 @@ public final class Linear implements Layer {
     private final Workspace ws = new Workspace();
     final ParamSet params = new ParamSet();
     private Backend b;
-    private Buf x;
+    private Buf x, y;
+    private io.github.clconv.backend.Activation act; // a ReLU or ReLU6 after this layer, applied as the bias is added (Fusion)
 
     public Linear(int out) {
         if (out < 1) {
@@ -61,18 +62,32 @@ public final class Linear implements Layer {
         params.add("bias", b.zeros(Shape.of(out)), b.zeros(Shape.of(out)));
     }
 
+    /** next, a ReLU or ReLU6 that alone reads this layer's output, is applied as the bias is added and passes values through. */
+    void fuseActivation(ActivationLayer next) {
+        act = next.kind;
+        next.passThrough();
+    }
+
     @Override
     public Buf forward(Buf x, boolean training) {
         this.x = x;
-        Buf y = ws.get(b, "y", Shape.of(x.shape().dim(0), out));
-        b.linearForward(x, params.value("weight"), params.value("bias"), y);
+        y = ws.get(b, "y", Shape.of(x.shape().dim(0), out));
+        b.linearForward(x, params.value("weight"), params.value("bias"), act, y);
         return y;
     }
 
     @Override
     public Buf backward(Buf dy, boolean needDx) {
+        if (act != null) { // the activation's gradient first, from its output (as Conv2d's)
+            Buf masked = ws.scratch(b, "dy", dy.shape());
+            b.activationBackward(act, 0f, y, y, dy, masked);
+            dy = masked;
+        }
         Buf dx = needDx ? ws.gradient(b, "dx", x.shape()) : null;
         b.linearBackward(x, params.value("weight"), dy, dx, frozen ? null : params.grad("weight"), frozen ? null : params.grad("bias"));
+        if (act != null) {
+            ws.done(dy);
+        }
         return dx;
     }
 

@@ -40,7 +40,8 @@ import java.util.Map;
  * layer, add and concat, the tensors as initializers under their state_dict names, the input
  * "input" [batch, C, H, W] and the output "output" [batch, classes] with a symbolic batch. The
  * nodes carry clconv's layer names, so that OnnxImport gives the same names back. Batch norms
- * stay BatchNormalization (fold them first with BatchNormFolding for one node fewer each).
+ * stay BatchNormalization (fold them first with BatchNormFolding, into the convolution or linear layer before
+ * each, for one node fewer each).
  */
 public final class OnnxExport {
     public static final int MIN_OPSET = 11, MAX_OPSET = 17, DEFAULT_OPSET = 13;

@@ -179,7 +179,14 @@ public final class ClBackend extends Backend {
     @Override protected void doConv2dBackwardKept(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias, Buf kept) {
         convs.of(g).backward(x, w, dy, g, dx, dw, dbias, kept == null ? null : cl(kept));
     }
-    @Override protected void doLinearForward(Buf x, Buf w, Buf bias, Buf y) { linear.linearForward(x, w, bias, y); }
+    @Override protected void doLinearForward(Buf x, Buf w, Buf bias, Buf y) { linear.linearForward(x, w, bias, null, y); }
+    @Override protected void doLinearForward(Buf x, Buf w, Buf bias, Activation act, Buf y) {
+        if (bias == null) {
+            super.doLinearForward(x, w, null, act, y);
+        } else {
+            linear.linearForward(x, w, bias, act, y);
+        }
+    }
     @Override protected void doLinearBackward(Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf dbias) { linear.linearBackward(x, w, dy, dx, dw, dbias); }
     @Override protected void doMaxPoolForward(Buf x, PoolGeom g, Buf y, Buf argmax) { pool.maxForward(x, g, y, argmax); }
     @Override protected void doMaxPoolBackward(Buf dy, Buf argmax, PoolGeom g, Buf dx) { pool.maxBackward(dy, argmax, g, dx); }

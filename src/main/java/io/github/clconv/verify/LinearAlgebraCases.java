@@ -102,9 +102,10 @@ final class LinearAlgebraCases {
         int n = Shapes.size(rnd, 33), in = Shapes.size(rnd, 130), out = Shapes.size(rnd, 40);
         Buf[] x = p.normal(Shape.of(n, in), rnd), w = p.normal(Shape.of(out, in), rnd), bs = p.normal(Shape.of(out), rnd);
         Buf[] y = p.zeros(Shape.of(n, out));
-        p.run((b, s) -> b.linearForward(x[s], w[s], bs[s], y[s]));
+        Activation act = i % 3 == 1 ? Activation.RELU : i % 3 == 2 ? Activation.RELU6 : null; // the fused ReLU of linear-relu
+        p.run((b, s) -> b.linearForward(x[s], w[s], bs[s], act, y[s]));
         String shape = "x [" + n + "," + in + "], w [" + out + "," + in + "]";
-        CheckResult fwd = p.compare("linear.forward", shape, Tolerance.reduction(in), y);
+        CheckResult fwd = p.compare("linear.forward", shape + (act == null ? "" : ", " + act.token), Tolerance.reduction(in), y);
         Buf[] dy = p.normal(Shape.of(n, out), rnd), dx = p.zeros(Shape.of(n, in)), dw = p.zeros(Shape.of(out, in)), db = p.zeros(Shape.of(out));
         p.run((b, s) -> b.linearBackward(x[s], w[s], dy[s], dx[s], dw[s], db[s]));
         CheckResult bwd = p.compare("linear.backward", shape, Tolerance.reduction(Math.max(n, out)), dx, dw, db);

@@ -101,7 +101,7 @@ class TrainingTest {
     @Test
     void foldedBatchNormGivesTheSameOutputs() {
         Backend b = TestDevices.cl();
-        try (Sequential m = Sequential.of(ModelSpec.parse("conv(6,3,p=1)-bn-relu-conv(5,3)-bn-maxpool(2)-flatten-linear(10)"), Shape.of(2, 9, 9), b, SEED);
+        try (Sequential m = Sequential.of(ModelSpec.parse("conv(6,3,p=1)-bn-relu-conv(5,3)-bn-maxpool(2)-flatten-linear(8)-bn-relu-linear(10)"), Shape.of(2, 9, 9), b, SEED);
              Buf x = b.upload(Shape.of(4, 2, 9, 9), random(4 * 2 * 81))) {
             for (int i = 0; i < 3; i++) { // non-trivial running statistics
                 m.forward(x, true);
@@ -109,7 +109,7 @@ class TrainingTest {
             float[] plain = b.download(m.forward(x, false));
             assertTrue(BatchNormFolding.applies(m));
             try (io.github.clconv.nn.Model folded = BatchNormFolding.fold(m)) {
-                assertEquals("conv(6,3,p=1)-relu-conv(5,3)-maxpool(2)-flatten-linear(10)", folded.spec());
+                assertEquals("conv(6,3,p=1)-relu-conv(5,3)-maxpool(2)-flatten-linear(8)-relu-linear(10)", folded.spec(), "the linear layer's norm folded too");
                 float[] f = b.download(folded.forward(x, false));
                 double max = 0, err = 0;
                 for (int i = 0; i < f.length; i++) {
