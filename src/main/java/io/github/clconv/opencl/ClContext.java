@@ -320,19 +320,41 @@ public final class ClContext implements AutoCloseable {
         // -cl-kernel-arg-info: ClKernel asks which buffer arguments are const (never written)
         String all = (options + " " + reductionOption() + " -DHAS_FMA=" + (hasFma() ? 1 : 0) + " -cl-kernel-arg-info").trim();
         long t0 = System.nanoTime();
-        p = CL.clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
-        try {
-            synchronized (BUILD_LOCK) {
-                CL.clBuildProgram(p, 1, new cl_device_id[]{device.device()}, all, null, null);
+        for (int attempt = 1; ; attempt++) {
+            p = CL.clCreateProgramWithSource(context, 1, new String[]{source}, null, null);
+            try {
+                synchronized (BUILD_LOCK) {
+                    CL.clBuildProgram(p, 1, new cl_device_id[]{device.device()}, all, null, null);
+                }
+                break;
+            } catch (CLException e) {
+                String buildLog = buildLog(p);
+                CL.clReleaseProgram(p);
+                if (attempt < BUILD_ATTEMPTS && transientBuildFailure(buildLog)) {
+                    log.warn("building opencl/{} on {} failed writing the compiler's own files ({}); building it again", file,
+                            device.describe(), buildLog.strip().lines().findFirst().orElse(""));
+                    continue;
+                }
+                throw new ClBuildException(file, all, device.describe(), buildLog);
             }
-        } catch (CLException e) {
-            String buildLog = buildLog(p);
-            CL.clReleaseProgram(p);
-            throw new ClBuildException(file, all, device.describe(), buildLog);
         }
         log.debug("built opencl/{} [{}] in {} ms", file, all, (System.nanoTime() - t0) / 1_000_000);
         programs.put(key, p);
         return p;
+    }
+
+    /** Builds tried where the compiler failed on its own files (transientBuildFailure), not on the source. */
+    private static final int BUILD_ATTEMPTS = 3;
+
+    /**
+     * Whether a build log says the compiler failed writing its own temporary or output files rather than on the
+     * source: PoCL 3.1 with two devices in one process once lost a temporary file of its kernel cache under
+     * clang ("unable to rename temporary '...preproc-2b1a46ad.cl.tmp' to output file '...preproc.cl': 'No such
+     * file or directory'"), and the same build succeeds when run again.
+     */
+    static boolean transientBuildFailure(String buildLog) {
+        return buildLog.contains("unable to rename temporary") || buildLog.contains("unable to make temporary file")
+                || buildLog.contains("unable to open output file");
     }
 
     private String buildLog(cl_program p) {

@@ -22,6 +22,18 @@ class ClContextTest {
         assertTrue(e.getMessage().toLowerCase().contains("error"), "the build log is included: " + e.getMessage());
     }
 
+    /** A build is tried again only where the compiler failed on its own files, never on an error in the source. */
+    @Test
+    void onlyACompilersOwnFileFailureIsBuiltAgain() {
+        assertTrue(ClContext.transientBuildFailure("error: <invalid loc>: unable to rename temporary '/root/.cache/pocl/kcache/tempfile_6Mm9mh"
+                + ".preproc-2b1a46ad.cl.tmp' to output file '/root/.cache/pocl/kcache/tempfile_6Mm9mh.preproc.cl': 'No such file or directory'"));
+        assertTrue(ClContext.transientBuildFailure("error: unable to open output file '/tmp/x.bc': 'No space left on device'"));
+        assertFalse(ClContext.transientBuildFailure("<source>:3:5: error: use of undeclared identifier 'foo'"));
+        ClContext cl = TestDevices.cl().context();
+        ClBuildException e = assertThrows(ClBuildException.class, () -> cl.kernel("broken.cl", "-DFOO=2", "broken"));
+        assertFalse(ClContext.transientBuildFailure(e.getMessage()), "a syntax error is reported at once: " + e.getMessage());
+    }
+
     @Test
     void aMissingKernelSourceIsNamed() {
         ClContext cl = TestDevices.cl().context();
