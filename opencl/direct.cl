@@ -34,7 +34,12 @@
  *                images take 49); taps above or below an image's own rows are masked as its
  *                columns are, and a vector spanning two images stores lane by lane
  *
- * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DTS -DLOCALPAD=0|1 -DSTACK -DPV (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
+ *                POOL = 1 (with LOCALPAD; inference): the work-item keeps its TM output planes in local
+ *                memory behind its image's copy and stores their 2x2 maxima (stride 2) instead:
+ *                out [N][KO][H/2][W/2]. A net's conv-relu-maxpool(2) then writes and reads a quarter
+ *                of the convolution's output, in one launch
+ *
+ * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DTS -DLOCALPAD=0|1 -DSTACK -DPV -DPOOL (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
  */
 #ifndef KS
 #define KS 3
@@ -59,6 +64,9 @@
 #endif
 #ifndef STACK
 #define STACK 1
+#endif
+#ifndef POOL
+#define POOL 0
 #endif
 #ifndef PV
 #define PV 1 /* vectors of pixels per step: each weight loaded once for PV vectors */
@@ -305,6 +313,72 @@ inline void direct_store(const floatV* acc, int step, int p0, int SP, int P, int
     }
 }
 
+#if POOL
+#if defined(__clang__)
+/* Vector types aligned like a float: one unaligned access each (PoCL 3.1 split vload16/vstore16). */
+typedef float float16_la __attribute__((ext_vector_type(16), aligned(4)));
+typedef float float8_ga __attribute__((ext_vector_type(8), aligned(4)));
+#define POOL_ROWS8
+#if VW > 1
+#define LSTORE_V(v, p) (*(local floatV_unaligned*)(p) = (v))
+#endif
+#endif
+#ifndef LSTORE_V
+#define LSTORE_V(v, p) VSTORE(v, p)
+#endif
+/* Filters ob+t (t from o0-ob) of the vector of pixels from p0 of the stack, epilogue applied, into
+   lo's planes LS floats apart (LS: the stack's pixels rounded up to whole vectors). */
+inline void direct_store_local(const floatV* acc, int step, int p0, int ob, int o0, const float* bo, int flags, local float* lo,
+                               int LS) {
+    for (int t = o0 - ob; t < TM; t++) {
+        LSTORE_V(EPILOGUE(acc[t * step] + (floatV)(bo[t]), flags), lo + t * LS + p0);
+    }
+}
+
+/* The 2x2 maxima (stride 2; a last odd row or column left out, as the pool floors) of lo's planes
+   (direct_store_local's) to out [N][KO][H/2][W/2], images n .. n+m-1; the first of equal values
+   wins, as maxpool2x2_forward's. Rows of 8 outputs or more take 8 at a time from two 16-wide loads
+   (the last 8 overlapping the ones before: a scalar loop had cost as much as the pool pass saved). */
+inline void direct_pool_store(local const float* lo, int LS, int n, int m, int H, int W, int KO, int ob, int o0,
+                              global float* out) {
+    const int OH = H / 2, OW = W / 2, P = H * W;
+    for (int t = o0 - ob; t < TM; t++) {
+        for (int j = 0; j < m; j++) {
+            local const float* src = lo + t * LS + j * P;
+            global float* dst = out + ((long)(n + j) * KO + ob + t) * OH * OW;
+            for (int oy = 0; oy < OH; oy++) {
+                local const float* r0 = src + 2 * oy * W;
+                global float* d = dst + oy * OW;
+#ifdef POOL_ROWS8
+                if (OW >= 8) {
+                    for (int ox = 0;; ox += 8) {
+                        ox = min(ox, OW - 8);
+                        const float16 a = *(local const float16_la*)(r0 + 2 * ox), b = *(local const float16_la*)(r0 + W + 2 * ox);
+                        float8 best = a.even;
+                        best = select(best, a.odd, a.odd > best);
+                        best = select(best, b.even, b.even > best);
+                        best = select(best, b.odd, b.odd > best);
+                        *(global float8_ga*)(d + ox) = best;
+                        if (ox == OW - 8) {
+                            break;
+                        }
+                    }
+                    continue;
+                }
+#endif
+                for (int ox = 0; ox < OW; ox++) {
+                    float best = r0[2 * ox];
+                    best = r0[2 * ox + 1] > best ? r0[2 * ox + 1] : best;
+                    best = r0[W + 2 * ox] > best ? r0[W + 2 * ox] : best;
+                    best = r0[W + 2 * ox + 1] > best ? r0[W + 2 * ox + 1] : best;
+                    d[ox] = best;
+                }
+            }
+        }
+    }
+}
+#endif
+
 /* Global (ceil(P/(VW*per)), ceil(KO/(TM*og)), N): per vectors of VW pixels one after another per
    work-item (a work-item's start costs a runtime that runs them one by one about as much as a
    vector's sums), and og groups of TM output channels one after another (a work-group that
@@ -346,6 +420,10 @@ kernel void direct_conv(global const float* in, global const float* w, global co
     const long IS = (long)KO * KS * KS; /* from one input channel to the next in w [CI][KO][KS][KS] */
 #else
     const long IS = KS * KS;            /* in w [KO][CI][KS][KS] */
+#endif
+#if POOL
+    local float* lo = lp + CI * PS + G; /* behind the image's copy */
+    const int LS = (SP + VW - 1) / VW * VW;
 #endif
     for (int gi = 0; gi < og; gi++) {
         const int o0 = (g0 + gi) * TM;
@@ -423,9 +501,16 @@ kernel void direct_conv(global const float* in, global const float* w, global co
                 if (pq >= SP) {
                     break;
                 }
+#if POOL
+                direct_store_local(acc + q, PV, pq, ob, o0, bo, flags, lo, LS);
+#else
                 direct_store(acc + q, PV, pq, SP, P, n, KO, ob, o0, bo, flags, res, out);
+#endif
             }
         }
+#if POOL
+        direct_pool_store(lo, LS, n, SP / P, H, W, KO, ob, o0, out);
+#endif
     }
 }
 

@@ -175,6 +175,24 @@ public abstract class Backend implements AutoCloseable {
         doAdd(y, residual, act, y);
     }
 
+    /**
+     * y = maxpool2x2(act(conv(x, w) + bias)), the pool 2x2 with stride 2 and no padding over the
+     * convolution's output (y [N, K, OH/2, OW/2]): a conv-relu-maxpool(2) at inference
+     * (Sequential), the pool done as the convolution stores where the backend's algorithm for g
+     * can. Returns false, having done nothing, where it cannot: the caller then runs the
+     * convolution and the pool apart.
+     */
+    public final boolean conv2dForwardMaxPool(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
+        Checks.convMaxPool(g, x, w, bias, y);
+        Checks.epilogue("conv2d", act);
+        return doConv2dForwardMaxPool(x, w, bias, g, act, y);
+    }
+
+    /** None by default. */
+    protected boolean doConv2dForwardMaxPool(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
+        return false;
+    }
+
     /** dx may be null (the first layer needs none). */
     public final void conv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         Checks.convBackward(g, x, w, dy, dx, dw, dbias);

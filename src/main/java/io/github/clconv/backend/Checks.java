@@ -83,6 +83,17 @@ public final class Checks {
         shape("conv2d", "output", y, g.output());
     }
 
+    /** conv's checks, y the output's 2x2 maxima [N, K, OH/2, OW/2] (OH and OW at least 2). */
+    public static void convMaxPool(ConvGeom g, Buf x, Buf w, Buf bias, Buf y) {
+        shape("conv2d maxpool", "input", x, g.input());
+        shape("conv2d maxpool", "weight", w, g.weight());
+        optionalShape("conv2d maxpool", "bias", bias, Shape.of(g.k()));
+        if (g.oh() < 2 || g.ow() < 2) {
+            throw new IllegalArgumentException("conv2d maxpool: a 2x2 pool needs an output of at least 2x2, got " + g.oh() + "x" + g.ow());
+        }
+        shape("conv2d maxpool", "output", y, Shape.of(g.n(), g.k(), g.oh() / 2, g.ow() / 2));
+    }
+
     public static void convBackward(ConvGeom g, Buf x, Buf w, Buf dy, Buf dx, Buf dw, Buf db) {
         shape("conv2d backward", "input", x, g.input());
         shape("conv2d backward", "weight", w, g.weight());

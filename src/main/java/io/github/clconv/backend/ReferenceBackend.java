@@ -118,6 +118,17 @@ public final class ReferenceBackend extends Backend {
         }
     }
 
+    /** The convolution (with its activation), then the pool: device kernels that pool as they store are checked against this. */
+    @Override
+    protected boolean doConv2dForwardMaxPool(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
+        try (Buf c = zeros(g.output())) {
+            doConv2dForward(x, w, bias, g, act, c);
+            PoolGeom p = new PoolGeom(g.n(), g.k(), g.oh(), g.ow(), 2, 2, 0);
+            ReferencePool.maxForward(d(c), p, d(y), new double[(int) p.output().size()]);
+        }
+        return true;
+    }
+
     @Override
     protected void doConv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         ReferenceConv.convBackward(d(x), d(w), d(dy), g, d(dx), d(dw), d(dbias));

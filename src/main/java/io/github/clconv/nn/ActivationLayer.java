@@ -18,6 +18,11 @@ public final class ActivationLayer implements Layer {
         through = true;
     }
 
+    /** Whether the layer before applies this activation, and this one passes values on. */
+    boolean passesThrough() {
+        return through;
+    }
+
     public ActivationLayer(Activation kind, float alpha) {
         this.kind = kind;
         this.alpha = alpha;

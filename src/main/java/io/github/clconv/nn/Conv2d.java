@@ -160,6 +160,26 @@ public final class Conv2d implements Layer {
         return y;
     }
 
+    /**
+     * Inference only: maxpool2x2(act(conv(x) + bias)), a conv-relu-maxpool(2) whose pool the
+     * backend does as the convolution stores (Backend.conv2dForwardMaxPool); null, nothing done,
+     * where it cannot (the pool layer then runs). Nothing is kept for backward.
+     */
+    Buf forwardMaxPool(Buf x) {
+        ConvGeom gx = geom(x.shape().dim(0), in);
+        if (gx.oh() < 2 || gx.ow() < 2) {
+            return null;
+        }
+        Buf pooled = ws.get(b, "pooled", Shape.of(gx.n(), out, gx.oh() / 2, gx.ow() / 2));
+        if (!b.conv2dForwardMaxPool(x, weight(), biasValue(), gx, act, pooled)) {
+            return null;
+        }
+        this.x = x;
+        g = gx;
+        kept = null;
+        return pooled;
+    }
+
     /** Whether forwardResidual may take this layer's output: it has no activation of its own in its epilogue. */
     boolean linearOutput() {
         return act == null;

@@ -48,6 +48,11 @@ public final class Pool2d implements Layer {
         return pad;
     }
 
+    /** A max pool of 2x2 windows, stride 2, no padding: the one a convolution can do as it stores (Conv2d.forwardMaxPool). */
+    boolean isMax2x2() {
+        return max && kernel == 2 && stride == 2 && pad == 0;
+    }
+
     @Override
     public Layer fresh() {
         return new Pool2d(max, kernel, stride, pad);

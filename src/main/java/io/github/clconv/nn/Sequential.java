@@ -104,6 +104,15 @@ public final class Sequential implements Model {
     public Buf forward(Buf x, boolean training) {
         Buf h = x;
         for (int i = 0; i < layers.size(); i++) {
+            int pool = training ? -1 : pooledAfter(i);
+            if (pool > 0) {
+                Buf pooled = ((Conv2d) layers.get(i)).forwardMaxPool(h);
+                if (pooled != null) { // the activation between passed values through: the convolution applied it
+                    h = pooled;
+                    i = pool;
+                    continue;
+                }
+            }
             if (reluBeforeMaxPool(i)) {
                 // relu(max(window)) = max(relu(window)) exactly, and the gradients agree too
                 // (both vanish where a window's maximum is <= 0); after the pool, relu
@@ -116,6 +125,22 @@ public final class Sequential implements Model {
             h = layers.get(i).forward(h, training && (inference == null || !inference[i]));
         }
         return h;
+    }
+
+    /**
+     * Where layer i is a convolution that a 2x2 max pool follows, directly or after an activation
+     * it applies itself (Fusion), the pool's index: at inference the convolution may pool as it
+     * stores. -1 elsewhere.
+     */
+    private int pooledAfter(int i) {
+        if (!(layers.get(i) instanceof Conv2d)) {
+            return -1;
+        }
+        int j = i + 1;
+        if (j < layers.size() && layers.get(j) instanceof ActivationLayer a && a.passesThrough()) {
+            j++;
+        }
+        return j < layers.size() && layers.get(j) instanceof Pool2d p && p.isMax2x2() ? j : -1;
     }
 
     private boolean reluBeforeMaxPool(int i) {

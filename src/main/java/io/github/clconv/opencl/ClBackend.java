@@ -169,6 +169,9 @@ public final class ClBackend extends Backend {
             super.doConv2dForwardResidual(x, w, bias, g, residual, act, y);
         }
     }
+    @Override protected boolean doConv2dForwardMaxPool(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
+        return convs.forwardOf(g).forwardMaxPool(x, w, bias, g, act, y);
+    }
     @Override protected void doConv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         convs.of(g).backward(x, w, dy, g, dx, dw, dbias, null);
     }

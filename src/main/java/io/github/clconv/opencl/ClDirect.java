@@ -87,11 +87,11 @@ final class ClDirect implements ConvAlgorithm {
 
     /** ts: floats from one filter to the next in w (direct_conv reads a group's filters at offsets fixed when it is built). */
     private String options(ConvGeom g, boolean flip, boolean localPad, int tm, int ts) {
-        return options(g, flip, localPad, tm, ts, 1);
+        return options(g, flip, localPad, tm, ts, 1, false);
     }
 
-    private String options(ConvGeom g, boolean flip, boolean localPad, int tm, int ts, int stack) {
-        return "-DKS=" + g.r() + " -DVW=" + vw + " -DTM=" + tm + " -DTK=" + tk + " -DTC=" + lanesChannels(g) + " -DFLIP=" + (flip ? 1 : 0)
+    private String options(ConvGeom g, boolean flip, boolean localPad, int tm, int ts, int stack, boolean pool) {
+        return (pool ? "-DPOOL=1 " : "") + "-DKS=" + g.r() + " -DVW=" + vw + " -DTM=" + tm + " -DTK=" + tk + " -DTC=" + lanesChannels(g) + " -DFLIP=" + (flip ? 1 : 0)
                 + " -DLOCALPAD=" + (localPad ? 1 : 0) + (ts > 0 ? " -DTS=" + ts : "") + (stack > 1 ? " -DSTACK=" + stack : "")
                 + (pv > 1 ? " -DPV=" + pv : "");
     }
@@ -111,16 +111,22 @@ final class ClDirect implements ConvAlgorithm {
         return (long) channels * ((long) stack * g.h() * g.w() + guard(g)) + guard(g);
     }
 
+    /** The local memory direct_conv takes: the image's copy, and with POOL its tm output planes behind it. */
+    private long localFloats(ConvGeom g, int channels, int stack, int tm, boolean pool) {
+        long planes = pool ? (long) tm * (((long) stack * g.h() * g.w() + vw - 1) / vw * vw) : 0;
+        return localPadFloats(g, channels, stack) + planes;
+    }
+
     /**
      * Images a work-group stacks (direct_conv's STACK) where it pads in local memory: as many as fill
      * whole vectors (16 / gcd(P, 16): 7x7 planes took 4 vectors for 49 pixels, 16 stacked take 49; 14x14,
      * 4), fewer where fewer than WORK_GROUPS work-groups would be left or local memory would not hold
      * them, 1 where stacking saves no vector.
      */
-    private int stack(ConvGeom g, int ci, int ko) {
+    private int stack(ConvGeom g, int ci, int ko, boolean pool) {
         int p = g.h() * g.w(), m = Math.min(vw / gcd(p, vw), g.n()), groups = (ko + tmFor(ko) - 1) / tmFor(ko);
         while (m > 1 && ((long) (g.n() + m - 1) / m * groups < WORK_GROUPS
-                || localPadFloats(g, ci, m) * Float.BYTES > cl.device().localMemBytes())) {
+                || localFloats(g, ci, m, tmFor(ko), pool) * Float.BYTES > cl.device().localMemBytes())) {
             m /= 2;
         }
         long alone = (long) (p + vw - 1) / vw * m, stacked = ((long) m * p + vw - 1) / vw;
@@ -136,7 +142,12 @@ final class ClDirect implements ConvAlgorithm {
      * work-items covering whole planes and one image's padded planes fit the local memory.
      */
     private boolean localPad(ConvGeom g, int channels) {
-        return local != null && localPadFloats(g, channels) * Float.BYTES <= cl.device().localMemBytes();
+        return localPad(g, channels, false);
+    }
+
+    /** The same with, for pool, direct_conv's output planes in local memory too (POOL). */
+    private boolean localPad(ConvGeom g, int channels, boolean pool) {
+        return local != null && localFloats(g, channels, 1, tmFor(g.k()), pool) * Float.BYTES <= cl.device().localMemBytes();
     }
 
     private int guard(ConvGeom g) {
@@ -179,7 +190,7 @@ final class ClDirect implements ConvAlgorithm {
             conv(x, w, bias, flags, residual, g.c(), g.k(), g, false, true, y);
             return;
         }
-        if (localPad(g, g.c()) && stack(g, g.c(), g.k()) > 1) { // the padded copy for backward, and the stacked planes from x
+        if (localPad(g, g.c()) && stack(g, g.c(), g.k(), false) > 1) { // the padded copy for backward, and the stacked planes from x
             pad(x, g.n() * g.c(), g.h() * g.w(), guard(g), "direct.x", kept);
             conv(x, w, bias, flags, residual, g.c(), g.k(), g, false, true, y);
             return;
@@ -188,14 +199,33 @@ final class ClDirect implements ConvAlgorithm {
         conv(xp, w, bias, flags, residual, g.c(), g.k(), g, false, false, y);
     }
 
-    /** residual: added before the activation (flags has EPI_RESIDUAL), or null. */
+    /**
+     * y = maxpool2x2(act(conv(x, w) + bias)) (stride 2, no padding; y [N][K][H/2][W/2]) in one launch, the pool
+     * as direct_conv stores (POOL), where work-items cover whole planes and their output planes fit local memory
+     * beside the image's copy: false (nothing done) elsewhere.
+     */
+    @Override
+    public boolean forwardMaxPool(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
+        if (!localPad(g, g.c(), true) || g.h() < 2 || g.w() < 2) {
+            return false;
+        }
+        conv(x, w, bias, ConvAlgorithm.flags(bias, act), null, g.c(), g.k(), g, false, true, true, y);
+        return true;
+    }
+
     private void conv(Buf in, Buf w, Buf bias, int flags, Buf residual, int ci, int ko, ConvGeom g, boolean flip, boolean localPad, Buf out) {
-        int stack = localPad ? stack(g, ci, ko) : 1, stacks = (g.n() + stack - 1) / stack;
+        conv(in, w, bias, flags, residual, ci, ko, g, flip, localPad, false, out);
+    }
+
+    /** residual: added before the activation (flags has EPI_RESIDUAL), or null; pool: out takes the 2x2 maxima (POOL). */
+    private void conv(Buf in, Buf w, Buf bias, int flags, Buf residual, int ci, int ko, ConvGeom g, boolean flip, boolean localPad, boolean pool,
+                      Buf out) {
+        int stack = localPad ? stack(g, ci, ko, pool) : 1, stacks = (g.n() + stack - 1) / stack;
         int p = g.h() * g.w(), vectors = (stack * p + vw - 1) / vw, per = local != null ? vectors : 1; // a plane per work-item where they run one by one
         int tm = tmFor(ko), groups = (ko + tm - 1) / tm, og = outputGroups(groups, stacks);
-        ClKernel.LocalMemory lp = new ClKernel.LocalMemory(localPad ? localPadFloats(g, ci, stack) * Float.BYTES : Float.BYTES);
+        ClKernel.LocalMemory lp = new ClKernel.LocalMemory(localPad ? localFloats(g, ci, stack, tm, pool) * Float.BYTES : Float.BYTES);
         int ts = flip ? g.r() * g.s() : ci * g.r() * g.s();
-        cl.kernel("direct.cl", options(g, flip, localPad, tm, ts, stack), "direct_conv")
+        cl.kernel("direct.cl", options(g, flip, localPad, tm, ts, stack, pool), "direct_conv")
                 .args(in, w, bias, flags, residual != null ? residual : out, out, ci, ko, g.h(), g.w(), guard(g), per, og, g.n(), lp)
                 .runLocal(local, (vectors + per - 1) / per, (groups + og - 1) / og, stacks);
     }

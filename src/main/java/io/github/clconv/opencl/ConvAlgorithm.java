@@ -31,6 +31,15 @@ interface ConvAlgorithm {
         return false;
     }
 
+    /**
+     * y = maxpool2x2(act(conv(x, w) + bias)), stride 2, no padding (y [N][K][OH/2][OW/2]): a
+     * conv-relu-maxpool(2) at inference in one pass, where this algorithm's kernels can pool as
+     * they store; false (nothing done) where they cannot, and the caller pools in a pass of its own.
+     */
+    default boolean forwardMaxPool(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
+        return false;
+    }
+
     /** epilogue.h's flag: a residual added before the activation. */
     int EPI_RESIDUAL = 8;
 

@@ -4,6 +4,7 @@ import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 import io.github.clconv.backend.Tolerance;
 import io.github.clconv.tensor.ConvGeom;
+import io.github.clconv.tensor.PoolGeom;
 import io.github.clconv.tensor.Shape;
 
 import java.util.List;
@@ -79,6 +80,21 @@ final class LinearAlgebraCases {
             residual = p.compare("conv2d.residual", g + (act == null ? "" : " +" + act.token), Tolerance.reduction(g.colRows()), yr);
         }
 
+        // every third case where the output is at least 2x2 also with a 2x2 max pool after it, done as the convolution
+        // stores where the device's algorithm can (conv-relu-maxpool(2) at inference), else by the pool apart
+        CheckResult pooled = null;
+        if (i % 3 == 1 && g.oh() >= 2 && g.ow() >= 2) {
+            Buf[] yp = p.zeros(Shape.of(g.n(), g.k(), g.oh() / 2, g.ow() / 2)), full = p.zeros(g.output()), arg = p.zeros(yp[0].shape());
+            PoolGeom pg = new PoolGeom(g.n(), g.k(), g.oh(), g.ow(), 2, 2, 0);
+            p.run((b, s) -> {
+                if (!b.conv2dForwardMaxPool(x[s], w[s], bs[s], g, act, yp[s])) {
+                    b.conv2dForward(x[s], w[s], bs[s], g, act, full[s]);
+                    b.maxPoolForward(full[s], pg, yp[s], arg[s]);
+                }
+            });
+            pooled = p.compare("conv2d.maxpool", g + (act == null ? "" : " +" + act.token), Tolerance.reduction(g.colRows()), yp);
+        }
+
         Buf[] dy = p.normal(g.output(), rnd), dx = p.zeros(g.input()), dw = p.zeros(g.weight());
         Buf[] db = bias ? p.zeros(Shape.of(g.k())) : new Buf[2];
         long longest = Math.max((long) g.n() * g.oh() * g.ow(), (long) g.k() * g.r() * g.s());
@@ -89,6 +105,9 @@ final class LinearAlgebraCases {
         List<CheckResult> out = new java.util.ArrayList<>(List.of(fwd, bwd));
         if (residual != null) {
             out.add(residual);
+        }
+        if (pooled != null) {
+            out.add(pooled);
         }
         if (i % 4 == 2) {
             Buf[] dxAlone = p.zeros(g.input()); // a frozen layer's backward: the input gradient alone, no weight gradient
