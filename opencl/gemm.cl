@@ -99,6 +99,7 @@
 #endif
 
 #include "madd.h"
+#include "epilogue.h"
 #define floatV CAT(float, VW)
 #define vloadV CAT(vload, VW)
 #define vstoreV CAT(vstore, VW)
@@ -215,10 +216,19 @@ kernel void gemm(int M, int N, int K, float alpha,
     STORE_BLOCK();
 }
 
+/* EPI = 1 (a linear layer's forward, one product, K whole): bias[j] added to C[i][j] and flags'
+   activation applied as it stores (epilogue.h), where add_bias_rows had taken a launch of its own. */
+#ifndef EPI
+#define EPI 0
+#endif
 kernel void gemm_nt(int M, int N, int K, float alpha,
                     global const float* A, int offA, int lda,
                     global const float* B, int offB, int ldb,
-                    float beta, global float* C, int offC, int ldc, int kslice, int sa, int sb, int sc) {
+                    float beta, global float* C, int offC, int ldc, int kslice, int sa, int sb, int sc
+#if EPI
+                    , global const float* bias, int flags
+#endif
+                    ) {
     /* dimension 0 walks the rows of C: consecutive work-items reuse the same TC rows of B
        (the big operand of a weight gradient) while they are in cache */
     const int i0 = get_global_id(0) * TR;
@@ -274,7 +284,11 @@ kernel void gemm_nt(int M, int N, int K, float alpha,
                 s += lanes[v];
             }
             global float* out = C + (i0 + r) * ldc + j0 + c;
+#if EPI
+            *out = EPILOGUE(alpha * (s + tail) + ((flags & EPI_BIAS) ? bias[j0 + c] : 0.0f), flags);
+#else
             *out = alpha * (s + tail) + (beta != 0.0f ? beta * *out : 0.0f);
+#endif
         }
     }
 }

@@ -81,6 +81,22 @@ final class ClGemm {
         return a == weights && stable && !ta && !tb ? plan.keptVariant(m, n, k) : plan.variant(ta, tb, m, n, k);
     }
 
+    /**
+     * c = act(a * b^T + bias), a linear layer's forward (a [m][k], b [n][k], bias [n]), with the bias and flags'
+     * activation (epilogue.h) added as gemm_nt stores, where the plan's variant for the shape is gemm_nt and K is
+     * not split: true. False, nothing done, elsewhere (the caller adds the bias in a pass of its own).
+     */
+    boolean linearWithBias(int m, int n, int k, Buf a, Buf b, Buf bias, int flags, Buf c) {
+        GemmVariant v = variant(false, true, m, n, k, a);
+        if (v.kind() != GemmVariant.Kind.NT || (blocks(v, m, n) < enough(v) && k >= MIN_SPLIT_K)) {
+            return false;
+        }
+        cl.kernel("gemm.cl", "-DTRANS_A=0 -DTRANS_B=1 -DEPI=1 " + v.options(), "gemm_nt")
+                .args(m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n, 0, 0, 0, 0, bias, flags)
+                .runLocal(v.get("WG") == 1 ? ONE : null, ceilDiv(m, v.get("TR")), ceilDiv(n, v.get("TC")), 1);
+        return true;
+    }
+
     /** The same with a given variant (the tuner's candidates). */
     void run(GemmVariant v, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b, int offB,
              int ldb, float beta, Buf c, int offC, int ldc) {

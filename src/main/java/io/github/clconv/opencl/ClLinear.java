@@ -4,9 +4,9 @@ import io.github.clconv.backend.Activation;
 import io.github.clconv.backend.Buf;
 
 /**
- * Linear (fully connected) layers on the device, y = x W^T + b: GEMMs of the tuned family, the bias added and its
- * gradient summed by opencl/tensor.cl's add_bias_rows (which applies a fused ReLU as it adds) and sum_columns
- * (ReferenceLinear on the host).
+ * Linear (fully connected) layers on the device, y = x W^T + b: GEMMs of the tuned family, the bias (and a fused
+ * ReLU) added as gemm_nt stores where the plan runs the product there unsplit, else by opencl/tensor.cl's
+ * add_bias_rows; its gradient summed by sum_columns (ReferenceLinear on the host).
  */
 final class ClLinear {
     private static final KernelRef ADD_BIAS_ROWS = new KernelRef("tensor.cl", "add_bias_rows");
@@ -22,6 +22,9 @@ final class ClLinear {
     /** act: null, or a ReLU or ReLU6 applied as the bias is added (bias then not null). */
     void linearForward(Buf x, Buf w, Buf bias, Activation act, Buf y) {
         int n = x.shape().dim(0), in = x.shape().dim(1), out = w.shape().dim(0);
+        if (bias != null && gemm.linearWithBias(n, out, in, x, w, bias, ConvAlgorithm.flags(bias, act), y)) {
+            return;
+        }
         gemm.run(false, true, n, out, in, 1f, x, w, 0f, y);
         if (bias != null) {
             cl.kernel(ADD_BIAS_ROWS).args(y, bias, out, n * out, ConvAlgorithm.flags(bias, act)).run((long) n * out);
