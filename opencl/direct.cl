@@ -266,6 +266,45 @@ inline void direct_pad_local_stack(global const float* x, local float* lp, int n
     }
 }
 
+#if STACK > 1
+/* run values of v (at most 16) to out + at, each plus res[at + l] where flags has EPI_RESIDUAL, the epilogue applied. */
+inline void direct_store_run(const float* v, int run, long at, int flags, global const float* res, global float* out) {
+    int l = 0;
+#if VW >= 8
+    if (run - l >= 8) {
+        float8 a = vload8(0, v + l);
+        if (flags & EPI_RESIDUAL) {
+            a += vload8(0, res + at + l);
+        }
+        vstore8(EPILOGUE(a, flags), 0, out + at + l);
+        l += 8;
+    }
+    if (run - l >= 8) {
+        float8 a = vload8(0, v + l);
+        if (flags & EPI_RESIDUAL) {
+            a += vload8(0, res + at + l);
+        }
+        vstore8(EPILOGUE(a, flags), 0, out + at + l);
+        l += 8;
+    }
+#endif
+#if VW >= 4
+    if (run - l >= 4) {
+        float4 a = vload4(0, v + l);
+        if (flags & EPI_RESIDUAL) {
+            a += vload4(0, res + at + l);
+        }
+        vstore4(EPILOGUE(a, flags), 0, out + at + l);
+        l += 4;
+    }
+#endif
+    for (; l < run; l++) {
+        const float a = (flags & EPI_RESIDUAL) ? v[l] + res[at + l] : v[l];
+        out[at + l] = EPILOGUE(a, flags);
+    }
+}
+#endif
+
 /* Vector acc[t * step] (t < TM, filters ob + t) of the pixels from p0 of the SP (a stack's) stored at
    out [N][KO][P] from image n, those below o0 skipped (an earlier group stored them): bias, the residual
    and the activation added as it stores. */
@@ -278,14 +317,12 @@ inline void direct_store(const floatV* acc, int step, int p0, int SP, int P, int
         for (int t = o0 - ob; t < TM; t++) {
             float tmp[VW];
             VSTORE(acc[t * step] + (floatV)(bo[t]), tmp);
-            long at = ((long)(n + img) * KO + ob + t) * P + px; /* lane l's place, stepped along (a division per lane had cost ~2% of resnet20's inference) */
-            for (int l = 0, q = px; l < lanes; l++, q++, at++) {
-                if (q == P) { /* on into the next image's plane of this filter */
-                    q = 0;
-                    at += (long)(KO - 1) * P;
-                }
-                const float v = (flags & EPI_RESIDUAL) ? tmp[l] + res[at] : tmp[l];
-                out[at] = EPILOGUE(v, flags);
+            /* each image's run of lanes in pieces of 8, 4, 2 and 1 (lane by lane this had been
+               ~5% of resnet20's batch-64 inference, its 7x7 stacks spanning images in most vectors) */
+            for (int l = 0, im = img, q = px; l < lanes; im++, q = 0) {
+                const int run = min(lanes - l, P - q);
+                direct_store_run(tmp + l, run, ((long)(n + im) * KO + ob + t) * P + q, flags, res, out);
+                l += run;
             }
         }
         return;
