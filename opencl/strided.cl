@@ -15,7 +15,9 @@
  *   strided_dx:   dx[n, c, ih, iw] = sum_k sum_rs dy[n, k, oh, ow] * w[k, c, r, s] where ih = 2*oh + r - pad,
  *                 iw = 2*ow + s - pad (the input gradient, by output column parity; see below)
  *
- * Build: -DKS -DTM -DPAIRS=0|1 (strided_conv); -DKS -DTM -DPADDING -DPAIRS=0|1 (strided_dx).
+ *   strided_conv1: the same for 1x1 filters without padding, read from x itself (below)
+ *
+ * Build: -DKS -DTM -DPAIRS=0|1 (strided_conv, strided_conv1); -DKS -DTM -DPADDING -DPAIRS=0|1 (strided_dx).
  */
 #ifndef KS
 #define KS 3
@@ -77,6 +79,53 @@ inline void strided_zero(local float* lp, int total) {
     for (; e < total; e++) {
         lp[e] = 0.0f;
     }
+}
+
+/* y (16 outputs of row oh from column ow0; with PAIRS, 8 of row oh and 8 of row oh+1) to the
+   plane o, each plus rp's where flags has EPI_RESIDUAL: whole vectors where the lanes past the
+   row land in later rows of this plane, which this work-item stores afterwards; lane by lane
+   elsewhere. */
+inline void strided_store(float16 y, int oh, int ow0, int OH, int OW, int flags, global const float* rp, global float* o) {
+    if (PAIRS) {
+        if (oh * OW + 8 <= OH * OW) {
+            const float8 r = (flags & EPI_RESIDUAL) ? vload8(0, rp + oh * OW) : (float8)(0.0f);
+            vstore8(EPILOGUE(y.lo + r, flags), 0, o + oh * OW);
+        } else {
+            for (int l = 0; l < OW; l++) {
+                const float r = (flags & EPI_RESIDUAL) ? rp[oh * OW + l] : 0.0f;
+                o[oh * OW + l] = EPILOGUE(y.lo[l] + r, flags);
+            }
+        }
+        if ((oh + 1) * OW + 8 <= OH * OW) {
+            const float8 r = (flags & EPI_RESIDUAL) ? vload8(0, rp + (oh + 1) * OW) : (float8)(0.0f);
+            vstore8(EPILOGUE(y.hi + r, flags), 0, o + (oh + 1) * OW);
+        } else if (oh + 1 < OH) {
+            for (int l = 0; l < OW; l++) {
+                const float r = (flags & EPI_RESIDUAL) ? rp[(oh + 1) * OW + l] : 0.0f;
+                o[(oh + 1) * OW + l] = EPILOGUE(y.hi[l] + r, flags);
+            }
+        }
+    } else if (oh * OW + ow0 + 16 <= OH * OW) {
+        const float16 r = (flags & EPI_RESIDUAL) ? vload16(0, rp + oh * OW + ow0) : (float16)(0.0f);
+        vstore16(EPILOGUE(y + r, flags), 0, o + oh * OW + ow0);
+    } else {
+        for (int l = 0; l < OW - ow0; l++) {
+            const float r = (flags & EPI_RESIDUAL) ? rp[oh * OW + ow0 + l] : 0.0f;
+            o[oh * OW + ow0 + l] = EPILOGUE(y[l] + r, flags);
+        }
+    }
+}
+
+/* 16 floats of x from at, those past x's total floats read as its last (their lanes are never stored). */
+inline float16 strided_load16(global const float* x, long at, long total) {
+    if (at + 16 <= total) {
+        return vload16(0, x + at);
+    }
+    float t[16];
+    for (int l = 0; l < 16; l++) {
+        t[l] = x[min(at + l, total - 1)];
+    }
+    return vload16(0, t);
 }
 
 /* Global (1, groups, N), one work-item per group: image n, output channels in blocks of TM
@@ -143,42 +192,64 @@ kernel void strided_conv(global const float* x, global const float* w, global co
                 }
                 _Pragma("unroll")
                 for (int t = 0; t < TM; t++) {
-                    if (o0 + t >= KO) {
-                        continue;
+                    if (o0 + t < KO) {
+                        const long plane = ((long)n * KO + o0 + t) * OH * OW;
+                        strided_store(acc[t] + (float16)(bo[t]), oh, ow0, OH, OW, flags, res + plane, out + plane);
                     }
-                    const float16 y = acc[t] + (float16)(bo[t]);
-                    const long plane = ((long)n * KO + o0 + t) * OH * OW;
-                    global float* o = out + plane;
-                    global const float* rp = res + plane; /* the residual (flags & EPI_RESIDUAL), added before the activation */
-                    /* whole vectors where the lanes past the row land in later rows of this
-                       plane, which this work-item stores afterwards; lane by lane elsewhere */
-                    if (PAIRS) {
-                        if (oh * OW + 8 <= OH * OW) {
-                            const float8 r = (flags & EPI_RESIDUAL) ? vload8(0, rp + oh * OW) : (float8)(0.0f);
-                            vstore8(EPILOGUE(y.lo + r, flags), 0, o + oh * OW);
-                        } else {
-                            for (int l = 0; l < OW; l++) {
-                                const float r = (flags & EPI_RESIDUAL) ? rp[oh * OW + l] : 0.0f;
-                                o[oh * OW + l] = EPILOGUE(y.lo[l] + r, flags);
-                            }
-                        }
-                        if ((oh + 1) * OW + 8 <= OH * OW) {
-                            const float8 r = (flags & EPI_RESIDUAL) ? vload8(0, rp + (oh + 1) * OW) : (float8)(0.0f);
-                            vstore8(EPILOGUE(y.hi + r, flags), 0, o + (oh + 1) * OW);
-                        } else if (oh + 1 < OH) {
-                            for (int l = 0; l < OW; l++) {
-                                const float r = (flags & EPI_RESIDUAL) ? rp[(oh + 1) * OW + l] : 0.0f;
-                                o[(oh + 1) * OW + l] = EPILOGUE(y.hi[l] + r, flags);
-                            }
-                        }
-                    } else if (oh * OW + ow0 + 16 <= OH * OW) {
-                        const float16 r = (flags & EPI_RESIDUAL) ? vload16(0, rp + oh * OW + ow0) : (float16)(0.0f);
-                        vstore16(EPILOGUE(y + r, flags), 0, o + oh * OW + ow0);
-                    } else {
-                        for (int l = 0; l < OW - ow0; l++) {
-                            const float r = (flags & EPI_RESIDUAL) ? rp[oh * OW + ow0 + l] : 0.0f;
-                            o[oh * OW + ow0 + l] = EPILOGUE(y[l] + r, flags);
-                        }
+                }
+            }
+        }
+    }
+}
+
+/* The 1x1 stride-2 layers (no padding; the ResNets' projection shortcuts): out[n, o, oh, ow] =
+   sum_i x[n, i, 2*oh, 2*ow] * w[o, i] (+ bias[o]), from x itself, without strided_conv's copy
+   into local memory: with one tap each input value meets each filter once, and the copy (and
+   zeroing) had cost more than the sums (resnet20's shortcuts at ~60 GFLOP/s). The even lanes of
+   two loads make a vector of 16 outputs of a row (with PAIRS, 8 of two rows); lanes past the row
+   read on into the next rows (never stored), and a load that would pass x's end reads its lanes
+   one by one. Global (1, groups, N) as strided_conv's, kper blocks of TM filters per work-item. */
+kernel void strided_conv1(global const float* x, global const float* w, global const float* bias, int flags,
+                          global const float* res, global float* out, int CI, int KO, int H, int W, int OH, int OW, int kper) {
+    const int n = get_global_id(2), b0 = get_global_id(1) * kper;
+    if (b0 * TM >= KO) {
+        return;
+    }
+    const long total = (long)get_global_size(2) * CI * H * W, HW = (long)H * W;
+    const int rows = PAIRS ? 2 : 1;
+    for (int blk = b0; blk < b0 + kper && blk * TM < KO; blk++) {
+        const int o0 = blk * TM;
+        global const float* wo[TM];
+        float bo[TM];
+        for (int t = 0; t < TM; t++) {
+            const int o = min(o0 + t, KO - 1);
+            wo[t] = w + (long)o * CI;
+            bo[t] = (flags & EPI_BIAS) ? bias[o] : 0.0f;
+        }
+        for (int oh = 0; oh < OH; oh += rows) {
+            for (int ow0 = 0; ow0 < OW; ow0 += 16) {
+                float16 acc[TM];
+                _Pragma("unroll")
+                for (int t = 0; t < TM; t++) {
+                    acc[t] = (float16)(0.0f);
+                }
+                long at = ((long)n * CI * H + 2 * oh) * W + 2 * ow0;
+                for (int i = 0; i < CI; i++, at += HW) {
+#if PAIRS
+                    const float16 xv = (float16)(strided_load16(x, at, total).even, strided_load16(x, at + 2 * W, total).even);
+#else
+                    const float16 xv = (float16)(strided_load16(x, at, total).even, strided_load16(x, at + 16, total).even);
+#endif
+                    _Pragma("unroll")
+                    for (int t = 0; t < TM; t++) {
+                        acc[t] = MADD((float16)(wo[t][i]), xv, acc[t]);
+                    }
+                }
+                _Pragma("unroll")
+                for (int t = 0; t < TM; t++) {
+                    if (o0 + t < KO) {
+                        const long plane = ((long)n * KO + o0 + t) * OH * OW;
+                        strided_store(acc[t] + (float16)(bo[t]), oh, ow0, OH, OW, flags, res + plane, out + plane);
                     }
                 }
             }

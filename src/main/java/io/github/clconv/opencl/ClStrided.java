@@ -8,7 +8,8 @@ import io.github.clconv.tensor.Shape;
 /**
  * Direct convolution of stride-2 layers on the device (opencl/strided.cl): square filters up
  * to 7x7, padding up to 3, ungrouped, where work-groups are single work-items (vector devices)
- * and one image's padded planes fit the local memory. The input gradient is strided.cl's
+ * and one image's padded planes fit the local memory (1x1 filters without padding read x itself,
+ * strided_conv1). The input gradient is strided.cl's
  * strided_dx where one image's dy fits the local memory (im2col's elsewhere); the weight
  * gradient, for filters up to 5x5, direct.cl's direct_dw_lanes built with STRIDE=2 (16 filters
  * in a vector's lanes, each tap of x a broadcast, on x itself), larger filters im2col's.
@@ -69,6 +70,13 @@ final class ClStrided implements ConvAlgorithm {
         // a work-group copies its image once for all its filters: one per image where the batch fills the device
         // (the copy costs about a third of a block of TM filters' sums), else the filters shared out
         int blocks = (g.k() + TM - 1) / TM, groups = g.n() >= MIN_IMAGES ? 1 : Math.min(blocks, MIN_IMAGES / g.n()), kper = (blocks + groups - 1) / groups;
+        int flags = ConvAlgorithm.flags(bias, act) | (residual != null ? ConvAlgorithm.EPI_RESIDUAL : 0);
+        if (g.r() == 1 && g.pad() == 0) { // a 1x1 shortcut reads x itself: nothing for a copy to share among taps
+            cl.kernel("strided.cl", "-DKS=1 -DTM=" + TM + " -DPAIRS=" + (g.ow() <= 8 ? 1 : 0), "strided_conv1")
+                    .args(x, w, bias, flags, residual != null ? residual : y, y, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow(), kper)
+                    .runLocal(ONE, 1, (blocks + kper - 1) / kper, g.n());
+            return;
+        }
         cl.kernel("strided.cl", "-DKS=" + g.r() + " -DTM=" + TM + " -DPAIRS=" + (g.ow() <= 8 ? 1 : 0), "strided_conv")
                 .args(x, w, bias, ConvAlgorithm.flags(bias, act) | (residual != null ? ConvAlgorithm.EPI_RESIDUAL : 0), residual != null ? residual : y, y, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow(), g.pad(), paddedRows(g), kper,
                         new ClKernel.LocalMemory(localFloats(g) * Float.BYTES))
