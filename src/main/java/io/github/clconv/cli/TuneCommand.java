@@ -25,7 +25,7 @@ final class TuneCommand implements Callable<Integer> {
     double budget;
 
     @Option(names = "--class", split = ",", paramLabel = "CLASS",
-            description = "Only these shape classes (nn.small, nn.large, nn.kept, nt.small, nt.large, nt.long, ... tt.large); the others keep their plan.")
+            description = "Only these shape classes (nn.small, nn.large, nn.kept, nt.vec, nt.small, nt.large, nt.long, ... tt.large); the others keep their plan.")
     List<String> classes;
 
     @Option(names = "--candidates", split = ";", paramLabel = "VARIANT",

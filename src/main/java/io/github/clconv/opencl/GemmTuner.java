@@ -160,7 +160,7 @@ public final class GemmTuner {
     static List<GemmVariant> candidates(String shapeClass, DeviceInfo d) {
         List<String> specs = new ArrayList<>();
         if (shapeClass.startsWith("nt")) {
-            for (String b : new String[]{"TR=4 TC=4 VK=8", "TR=2 TC=4 VK=16", "TR=4 TC=2 VK=16", "TR=3 TC=4 VK=8", "TR=4 TC=4 VK=16", "TR=4 TC=6 VK=16"}) {
+            for (String b : new String[]{"TR=4 TC=4 VK=8", "TR=2 TC=4 VK=16", "TR=4 TC=2 VK=16", "TR=3 TC=4 VK=8", "TR=4 TC=4 VK=16", "TR=4 TC=6 VK=16", "TR=1 TC=4 VK=16"}) {
                 specs.add("nt " + b + " WG=1");
                 specs.add("nt " + b + " WG=0");
             }

@@ -16,6 +16,10 @@ class GemmPlanTest {
         assertEquals("nt.small", GemmPlan.classOf(false, true, 20, 25, 4000), "below 2^23 multiply-adds");
         assertEquals("nn.large", GemmPlan.classOf(false, false, 64, 147, 200704), "only A * B^T has a long class");
         assertEquals("tt.large", GemmPlan.classOf(true, true, 64, 64, 100000));
+        assertEquals("nt.vec", GemmPlan.classOf(false, true, 1, 1000, 512), "resnet18's classifier at batch 1");
+        assertEquals("nt.vec", GemmPlan.classOf(false, true, 4, 256, 3136), "a linear layer at batch 4");
+        assertEquals("nt.small", GemmPlan.classOf(false, true, 5, 10, 256), "batch 5: the small class again");
+        assertEquals("nn.small", GemmPlan.classOf(false, false, 1, 256, 3136), "only A * B^T has a vector class");
         for (String c : GemmPlan.CLASSES) {
             int[] s = GemmPlan.representative(c);
             // nn.kept is nn.small's products with A kept packed: the class by shape is nn.small

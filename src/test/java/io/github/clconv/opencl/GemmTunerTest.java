@@ -53,7 +53,7 @@ class GemmTunerTest {
             Optional<GemmPlan> saved = GemmTuner.load(d);
             assertTrue(saved.isPresent(), "the probe's plan is kept");
             assertEquals("probe", saved.get().source());
-            for (String c : List.of("nt.small", "nt.large", "nt.long")) { // measured among gemm_nt's shapes, never the gathering blocked kernel
+            for (String c : List.of("nt.vec", "nt.small", "nt.large", "nt.long")) { // measured among gemm_nt's shapes, never the gathering blocked kernel
                 GemmVariant v = saved.get().variant(c);
                 assertTrue(v.kind() != GemmVariant.Kind.BLOCKED && (v.kind() != GemmVariant.Kind.NT || GemmTuner.candidates(c, d).contains(v)), c + ": " + v);
             }
