@@ -24,9 +24,9 @@ import java.util.function.Consumer;
  * Chooses each GEMM shape class's variant on a device by measurement and keeps the plan
  * on disk per device name and driver version (a TuningCache of kind gemm). Every candidate is
  * checked against a double-precision host product before its time counts, so a variant
- * that a driver miscompiles cannot win. A device with no plan gets a quick probe (three
- * variants on one shape, well under a second on a CPU) and a log line that `clconv tune`
- * times every variant per shape class.
+ * that a driver miscompiles cannot win. A device with no plan gets a quick probe (five
+ * variants on a shape or two per class, gemm_nt's shapes for A * B^T, about a second on a CPU)
+ * and a log line that `clconv tune` times every variant per shape class.
  */
 public final class GemmTuner {
     private static final Logger log = LoggerFactory.getLogger(GemmTuner.class);
