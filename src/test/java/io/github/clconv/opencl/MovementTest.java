@@ -28,7 +28,8 @@ class MovementTest {
                 }
             }
         }
-        assertEquals(28 + 3 + 7, checked, "forward and backward of 14 cases, of every fourth (2, 6, 10) a backward without dw, of every other a residual forward");
+        assertEquals(28 + 3 + 7 + 5, checked, "forward and backward of 14 cases, of every fourth (2, 6, 10) a backward without dw, of every other a"
+                + " residual forward, of every third (1, 4, 7, 10, 13; outputs of at least 2x2 with this seed) a pooled forward");
     }
 
     /** Max and average pooling, forward and backward, on 24 seeded shapes each (overlapping windows or not, padding). */
