@@ -271,15 +271,7 @@ inline void direct_pad_local_stack(global const float* x, local float* lp, int n
 inline void direct_store_run(const float* v, int run, long at, int flags, global const float* res, global float* out) {
     int l = 0;
 #if VW >= 8
-    if (run - l >= 8) {
-        float8 a = vload8(0, v + l);
-        if (flags & EPI_RESIDUAL) {
-            a += vload8(0, res + at + l);
-        }
-        vstore8(EPILOGUE(a, flags), 0, out + at + l);
-        l += 8;
-    }
-    if (run - l >= 8) {
+    for (int c = 0; c < VW / 8 && run - l >= 8; c++) {
         float8 a = vload8(0, v + l);
         if (flags & EPI_RESIDUAL) {
             a += vload8(0, res + at + l);
