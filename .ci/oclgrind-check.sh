@@ -27,6 +27,8 @@ check --cases 6 --gemm "$blocked"
 check --only gemm --cases 10 --gemm "$blocked"
 # the blocked kernel with two vectors of columns per work-item (VN), on vectors small enough that cases have edges
 check --only gemm --cases 10 --gemm 'blocked TM=3 VW=4 VN=2 WG=1'
+# gemm_nt's widest register block in 8 x 8 work-groups (WG=0): work-items past the edge of a rounded-up grid return
+check --only gemm --cases 10 --gemm 'nt TR=4 TC=6 VK=16 WG=0'
 # the packed kernel and its two packs, on a block and panel small enough that cases have edges
 check --only gemm,conv2d --cases 10 --gemm 'packed TM=3 VW=4 VN=2'
 check --only gemm,conv2d --cases 8 --gemm 'tiled TSM=16 TSN=16 TSK=8 WM=2 WN=2 LOCAL=1'

@@ -28,6 +28,10 @@
  * owns a TR x TC block and accumulates dot products with VK-wide loads of rows of A and
  * rows of B: 'A * B^T' is then contiguous on both sides, which the first kernel is not.
  *
+ * Both are launched in work-groups of one work-item or of at most 8 x 8 (never the
+ * runtime's choice): a CPU runtime runs a group on one thread's stack with each work-item's
+ * register block beside the others', and PoCL's groups of thousands overflowed it.
+ *
  * Kernel gemm_tiled (any transposes), for devices that run a work-group's work-items in
  * SIMD lanes (GPUs, rusticl): a work-group owns a TSM x TSN tile of C; per step of TSK
  * along K its work-items copy a TSM x TSK tile of op(A) and a TSK x TSN tile of op(B) into

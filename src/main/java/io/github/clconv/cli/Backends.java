@@ -11,7 +11,8 @@ final class Backends {
     static final String DEVICE_HELP = "auto (first GPU, else CPU), gpu, cpu, reference (pure Java) or an index from `clconv devices`";
 
     static final String GEMM_HELP = "Run every GEMM with this variant instead of the device's tuned plan, e.g. 'tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1',"
-            + " 'blocked TM=8 VW=16 WG=1' (A * B^T then uses 'nt TR=4 TC=4 VK=8 WG=1'), 'packed TM=6 VW=16 VN=2' or 'clblast'; see `clconv tune` for the candidates.";
+            + " 'blocked TM=8 VW=16 WG=1' (A * B^T then uses 'nt TR=4 TC=4 VK=8 WG=1'),"
+            + " 'nt TR=4 TC=6 VK=16 WG=0' (A * B^T only; the blocked kernel elsewhere), 'packed TM=6 VW=16 VN=2' or 'clblast'; see `clconv tune` for the candidates.";
 
     private Backends() {
     }

@@ -91,9 +91,8 @@ final class ClGemm {
         if (v.kind() != GemmVariant.Kind.NT || (blocks(v, m, n) < enough(v) && k >= MIN_SPLIT_K)) {
             return false;
         }
-        cl.kernel("gemm.cl", "-DTRANS_A=0 -DTRANS_B=1 -DEPI=1 " + v.options(), "gemm_nt")
-                .args(m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n, 0, 0, 0, 0, bias, flags)
-                .runLocal(v.get("WG") == 1 ? ONE : null, ceilDiv(m, v.get("TR")), ceilDiv(n, v.get("TC")), 1);
+        launchGroups(cl.kernel("gemm.cl", "-DTRANS_A=0 -DTRANS_B=1 -DEPI=1 " + v.options(), "gemm_nt")
+                .args(m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n, 0, 0, 0, 0, bias, flags), v, ceilDiv(m, v.get("TR")), ceilDiv(n, v.get("TC")), 1);
         return true;
     }
 
@@ -283,8 +282,8 @@ final class ClGemm {
                         int offB, int ldb, float beta, Buf c, int offC, int ldc, int items, int kslice, int sa, int sb, int sc) {
         String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + v.options();
         switch (v.kind()) {
-            case NT -> cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc)
-                    .runLocal(v.get("WG") == 1 ? ONE : null, ceilDiv(m, v.get("TR")), ceilDiv(n, v.get("TC")), items);
+            case NT -> launchGroups(cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc,
+                    kslice, sa, sb, sc), v, ceilDiv(m, v.get("TR")), ceilDiv(n, v.get("TC")), items);
             case TILED -> {
                 long lx = v.get("TSN") / v.get("WN"), ly = v.get("TSM") / v.get("WM");
                 cl.kernel("gemm.cl", options, "gemm_tiled").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc)
@@ -294,9 +293,9 @@ final class ClGemm {
                 // the smaller operand stays in cache while the larger one streams through once
                 boolean rowsFirst = (long) m * k < (long) k * n;
                 long rowBlocks = ceilDiv(m, v.get("TM")), colBlocks = ceilDiv(n, v.get("VW") * v.get("VN"));
-                cl.kernel("gemm.cl", options + " -DROWS_FIRST=" + (rowsFirst ? 1 : 0), "gemm")
-                        .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc)
-                        .runLocal(v.get("WG") == 1 ? ONE : null, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks, items);
+                launchGroups(cl.kernel("gemm.cl", options + " -DROWS_FIRST=" + (rowsFirst ? 1 : 0), "gemm")
+                        .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc),
+                        v, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks, items);
             }
         }
     }
@@ -329,6 +328,29 @@ final class ClGemm {
 
     void run(boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, Buf b, float beta, Buf c) {
         run(ta, tb, m, n, k, alpha, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
+    }
+
+    /**
+     * WG=0's work-group: up to 8 x 8 work-items. Left to the runtime, PoCL made groups of up to 4,096
+     * work-items and ran each on one thread's stack, each work-item's private blocks beside the
+     * others' (~2 KB for gemm_nt's TR=4 TC=6 VK=16): 8 MB and more, past the worker's stack (a
+     * SIGSEGV with no JVM report; the run died). 64 work-items keep that to a few hundred KB.
+     */
+    static final long GROUP = 64, GROUP_ROWS = 8;
+
+    /** WG=1: one work-item per group; WG=0: groups of at most GROUP (and the kernel's own limit). */
+    private static long[] group(ClKernel kernel, GemmVariant v, long g0, long g1) {
+        if (v.get("WG") == 1) {
+            return ONE;
+        }
+        long most = Math.min(GROUP, kernel.maxGroupSize()), l0 = Math.min(Math.min(GROUP_ROWS, most), g0);
+        return new long[]{l0, Math.max(1, Math.min(most / l0, g1)), 1};
+    }
+
+    /** Launches over (g0, g1, items) in group()'s work-groups, each extent rounded up to whole groups (the kernels return past the edge). */
+    private static void launchGroups(ClKernel kernel, GemmVariant v, long g0, long g1, long items) {
+        long[] l = group(kernel, v, g0, g1);
+        kernel.runLocal(l, ceilDiv(g0, l[0]) * l[0], ceilDiv(g1, l[1]) * l[1], items);
     }
 
     static long ceilDiv(long a, long b) {

@@ -33,6 +33,8 @@ public final class ClKernel {
     private final java.nio.ByteBuffer scalar = java.nio.ByteBuffer.allocateDirect(8).order(java.nio.ByteOrder.nativeOrder());
     private final Pointer scalarPointer = Pointer.to(scalar);
     private int next, writes;
+    /** CL_KERNEL_WORK_GROUP_SIZE on the context's device, asked on first use (0: not yet). */
+    private long maxGroup;
 
     ClKernel(cl_kernel kernel, ClContext cl, String op) {
         this.kernel = kernel;
@@ -103,6 +105,16 @@ public final class ClKernel {
 
     /** A local-memory argument of this many bytes per work-group (a kernel's {@code local float*} parameter). */
     public record LocalMemory(long bytes) {
+    }
+
+    /** The largest work-group this kernel can be launched with on its device. */
+    public long maxGroupSize() {
+        if (maxGroup == 0) {
+            long[] v = new long[1];
+            CL.clGetKernelWorkGroupInfo(kernel, cl.device().device(), CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(v), null);
+            maxGroup = Math.max(1, v[0]);
+        }
+        return maxGroup;
     }
 
     /** Launches over a 1-d or 2-d global range; sizes are the real extents (rounded up here). */

@@ -35,11 +35,14 @@ public record GemmPlan(Map<String, GemmVariant> byClass, String source) {
         }
     }
 
-    /** The same variant for every class; gemm_nt stands in for A * B^T when v is the blocked kernel. */
+    /**
+     * The same variant for every class; gemm_nt stands in for A * B^T when v is the blocked kernel, and
+     * the blocked kernel for every other product when v is gemm_nt (A * B^T only).
+     */
     public static GemmPlan uniform(GemmVariant v, String source) {
         Map<String, GemmVariant> m = new LinkedHashMap<>();
         for (String c : CLASSES) {
-            m.put(c, v);
+            m.put(c, v.kind() == GemmVariant.Kind.NT && !c.startsWith("nt.") ? GemmVariant.BLOCKED_DEFAULT : v);
         }
         if (v.kind() == GemmVariant.Kind.BLOCKED) {
             m.put("nt.vec", GemmVariant.NT_DEFAULT);

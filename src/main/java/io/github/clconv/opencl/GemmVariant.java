@@ -9,7 +9,8 @@ import java.util.Map;
  * <ul>
  * <li>{@code blocked TM VW VN WG}: opencl/gemm.cl's {@code gemm}, a TM x (VN vectors of VW)
  * register block per work-item (VN may be left out: 1); WG=1 launches one work-item per group,
- * WG=0 lets the runtime choose;</li>
+ * WG=0 groups up to 8 x 8 work-items (ClGemm.GROUP; left to the runtime, PoCL overflowed its
+ * threads' stacks);</li>
  * <li>{@code nt TR TC VK WG}: {@code gemm_nt}, for A * B^T only;</li>
  * <li>{@code packed TM VW VN}: {@code gemm_packed}, the blocked kernel's register block on copies of
  * op(A) and op(B) packed in the order it reads them (any transposes; one work-item per group);</li>

@@ -45,4 +45,14 @@ class GemmPlanTest {
         assertThrows(IllegalArgumentException.class, () -> new GemmPlan(java.util.Map.of("nn.small", GemmVariant.PACKED_DEFAULT), "test"));
         assertThrows(IllegalArgumentException.class, () -> plan.with("nn.large", GemmVariant.NT_DEFAULT));
     }
+
+    /** `--gemm 'nt ...'`: gemm_nt runs every A * B^T, the blocked kernel every other product. */
+    @Test
+    void aUniformNtPlanKeepsTheBlockedKernelForTheOtherProducts() {
+        GemmVariant nt = GemmVariant.parse("nt TR=4 TC=6 VK=16 WG=0");
+        GemmPlan plan = GemmPlan.uniform(nt, "test");
+        for (String c : GemmPlan.CLASSES) {
+            assertEquals(c.startsWith("nt.") ? nt : GemmVariant.BLOCKED_DEFAULT, plan.variant(c), c);
+        }
+    }
 }
