@@ -117,6 +117,30 @@ public final class ClKernel {
         return maxGroup;
     }
 
+    /** runBounded's largest work-group. */
+    static final long BOUNDED = 64;
+
+    /**
+     * Launches in work-groups of at most 64 work-items (each extent's largest divisor that fits),
+     * never the runtime's choice, for kernels whose work-items hold private arrays: a CPU runtime
+     * runs a group on one thread's stack with its work-items' arrays side by side, and PoCL's groups
+     * of thousands overflowed it (Winograd's output transform at 2 MB, gemm_nt at 8 MB: a SIGSEGV
+     * that kills the JVM without a report).
+     */
+    public void runBounded(long... global) {
+        long[] local = new long[global.length];
+        long left = Math.min(BOUNDED, maxGroupSize());
+        for (int d = 0; d < global.length; d++) {
+            long l = Math.max(1, Math.min(global[d], left));
+            while (global[d] % l != 0) {
+                l--;
+            }
+            local[d] = l;
+            left /= l;
+        }
+        runLocal(local, global);
+    }
+
     /** Launches over a 1-d or 2-d global range; sizes are the real extents (rounded up here). */
     public void run(long... global) {
         runLocal(null, global);

@@ -167,24 +167,24 @@ final class ClWinograd implements ConvAlgorithm {
                 Padded dp = shared != null && step == g.n() ? shared : null;
                 if (dp == null) {
                     dp = new Padded(scratch.get("winograd.dyp", (long) nb * ko * tile * th * tile * tw), tile * th, tile * tw, 0);
-                    cl.kernel(PAD_PLANES_ROWS).args(dy, dp.buf(), oh, ow, 0, n0 * ko, dp.hp(), dp.wp(), nb * ko).run(nb * ko);
+                    cl.kernel(PAD_PLANES_ROWS).args(dy, dp.buf(), oh, ow, 0, n0 * ko, dp.hp(), dp.wp(), nb * ko).runBounded(nb * ko);
                 }
                 cl.kernel(k.dyLanes()).args(dp.buf(), dp.pad() * dp.wp() + dp.pad(), d, ko, dp.hp(), dp.wp(), th, tw, t, ld, psD)
-                        .run((t + 15) / 16, ko);
+                        .runBounded((t + 15) / 16, ko);
             } else if (elementwise) {
-                cl.kernel(k.dy()).args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) ko * t);
+                cl.kernel(k.dy()).args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).runBounded((long) ko * t);
             } else if (tw >= vt) {
-                cl.kernel(k.dyVec()).args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
+                cl.kernel(k.dyVec()).args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).runBounded((long) nb * th, ko);
             } else {
-                cl.kernel(k.dyRows()).args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).run((long) nb * th, ko);
+                cl.kernel(k.dyRows()).args(dy, d, ko, oh, ow, th, tw, n0, t, ld, psD).runBounded((long) nb * th, ko);
             }
             if (db != null && !elementwise) {
-                cl.kernel(k.biasGrad()).args(d, (side + 1) * psD, db, ko, t, ld, n0 == 0 ? 0 : 1).run(ko);
+                cl.kernel(k.biasGrad()).args(d, (side + 1) * psD, db, ko, t, ld, n0 == 0 ? 0 : 1).runBounded(ko);
             }
             // summing chunk after chunk, in a fixed order
             gemm.runBatch(planes, false, true, ko, ci, t, 1f, d, 0, ld, psD, v, 0, ld, psV, n0 == 0 ? 0f : 1f, p, 0, ci, ko * ci);
         }
-        cl.kernel(k.filterGrad()).args(p, dw, ko * ci).run((long) ko * ci);
+        cl.kernel(k.filterGrad()).args(p, dw, ko * ci).runBounded((long) ko * ci);
         if (db != null && elementwise) { // a work-group tree sum per channel suits such devices better than a work-item per filter
             ClConv.biasGradient(cl, scratch, elementwise, dy, g.n(), ko, oh * ow, db);
         }
@@ -196,19 +196,19 @@ final class ClWinograd implements ConvAlgorithm {
         if (lanes(tw)) {
             int hp = tile * th + 2, wp = tile * tw + 2, count = nb * ci;
             ClBuffer xp = scratch.get(padName, (long) count * hp * wp);
-            cl.kernel(PAD_PLANES_ROWS).args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(count);
+            cl.kernel(PAD_PLANES_ROWS).args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).runBounded(count);
             // a row of exactly one vector of tiles: whole rows of tiles by vector loads rather than gathers (14x14 with F(4x4): 12% faster)
-            cl.kernel(tw == vt ? k.inputVec16() : k.inputLanes()).args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((t + 15) / 16, ci);
+            cl.kernel(tw == vt ? k.inputVec16() : k.inputLanes()).args(xp, v, ci, hp, wp, th, tw, t, ld, psV).runBounded((t + 15) / 16, ci);
             return new Padded(xp, hp, wp, pad);
         } else if (elementwise) {
-            cl.kernel(k.input()).args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) ci * t);
+            cl.kernel(k.input()).args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).runBounded((long) ci * t);
         } else if (tw >= vt) { // a zero-padded copy first, so that the vector loads need no bounds checks
             int hp = tile * th + 2, wp = tile * tw + 2, count = nb * ci;
             ClBuffer xp = scratch.get("winograd.xp", (long) count * hp * wp);
-            cl.kernel(PAD_PLANES_ROWS).args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).run(count);
-            cl.kernel(k.inputVec()).args(xp, v, ci, hp, wp, th, tw, t, ld, psV).run((long) nb * th, ci);
+            cl.kernel(PAD_PLANES_ROWS).args(in, xp, h, wd, pad, n0 * ci, hp, wp, count).runBounded(count);
+            cl.kernel(k.inputVec()).args(xp, v, ci, hp, wp, th, tw, t, ld, psV).runBounded((long) nb * th, ci);
         } else {
-            cl.kernel(k.inputRows()).args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).run((long) nb * th, ci);
+            cl.kernel(k.inputRows()).args(in, v, ci, h, wd, pad, th, tw, n0, t, ld, psV).runBounded((long) nb * th, ci);
         }
         return null;
     }
@@ -222,7 +222,7 @@ final class ClWinograd implements ConvAlgorithm {
         int planes = side * side;
         int step = step(n, ci, ko, tiles);
         int ldMax = ld(step * tiles);
-        java.util.function.Consumer<ClBuffer> transform = dst -> cl.kernel(k.filter()).args(w, dst, ko, ci, flip ? 1 : 0).run((long) ko * ci);
+        java.util.function.Consumer<ClBuffer> transform = dst -> cl.kernel(k.filter()).args(w, dst, ko, ci, flip ? 1 : 0).runBounded((long) ko * ci);
         // inference (a forward keeping nothing) keeps the filters' transform while they are unwritten; training
         // writes them every step, so there it would only hold memory
         boolean keep = kept == null && !flip;
@@ -245,16 +245,16 @@ final class ClWinograd implements ConvAlgorithm {
             if (lanes(tw)) {
                 // whole output rows of a row of exactly one vector of tiles at once (14x14 with F(4x4): 8% faster)
                 cl.kernel(tw == vt ? k.outputVec16() : k.outputLanes()).args(m, bias, flags, out, ko, oh, ow, th, tw, n0, t, ld, psM)
-                        .run((t + 15) / 16, ko);
+                        .runBounded((t + 15) / 16, ko);
             } else if (elementwise) {
                 cl.kernel(k.output()).args(m, bias, flags, out, ko, oh, ow, th, tw, n0, t, ld, psM)
-                        .run((long) ko * t);
+                        .runBounded((long) ko * t);
             } else if (tw >= vt) {
                 cl.kernel(k.outputVec()).args(m, bias, flags, out, ko, oh, ow, th, tw, n0, t, ld, psM)
-                        .run((long) nb * th, ko);
+                        .runBounded((long) nb * th, ko);
             } else {
                 cl.kernel(k.outputRows()).args(m, bias, flags, out, ko, oh, ow, th, tw, n0, t, ld, psM)
-                        .run((long) nb * th, ko);
+                        .runBounded((long) nb * th, ko);
             }
         }
         return step == n ? padded : null;
