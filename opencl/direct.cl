@@ -892,4 +892,118 @@ kernel void direct_w_lanes(global const float* w, global float* wl, int CI, int 
     wl[e] = o < KO ? w[((long)o * CI + i) * KS * KS + tap] : 0.0f;
 }
 
+
+/* direct_dx_blocks: the input gradient of an unpadded stride-1 layer (OH = H - KS + 1), im2col's
+   col = w^T * dy and col2im in one pass, without the column matrix (lenet's second layer wrote and
+   read back 8 MB of it per step). A work-item takes one image's channels c0 .. c0+CG-1: it copies dy's
+   K planes into local memory (each zero-padded to PL floats, whole tiles of DXT vectors), then for
+   each tile of DXT vectors of pixels and each block of DXR rows (c, r, s) of col sums over k in
+   DXR * DXT accumulators (each w[k][row] one broadcast for DXT vectors), stores the block to local
+   memory and adds it from there into dx's planes, also in local memory, a run of pixels of one output
+   row at a time shifted by (r, s); the planes are written out once at the end. col's rows run in
+   (c, s, r) order, so that a block's rows add into other rows of dx, or into the same values whole:
+   rows a column apart added 8-wide vectors into each other's just-stored values, half overlapping,
+   which the store-to-load forwarding does not serve (and a division per run cost as much again). Every sum runs in a
+   fixed order. Global (ceil(C / CG), N), work-groups of one work-item; local: K*PL + CG*H*W +
+   DXR*DXT*16 floats. */
+#ifndef DXR
+#define DXR 4
+#endif
+#ifndef DXT
+#define DXT 4
+#endif
+kernel void direct_dx_blocks(global const float* dy, global const float* w, global float* dx, int C, int K, int H, int W,
+                             int OH, int OW, int CG, int PL, local float* lm) {
+    const int c0 = get_global_id(0) * CG, n = get_global_id(1);
+    if (c0 >= C) {
+        return;
+    }
+    const int cg = min(CG, C - c0), P = OH * OW, HW = H * W, CRS = C * TAPS, rows = cg * TAPS;
+    local float* ldy = lm;
+    local float* ldx = ldy + (long)K * PL;
+    local float* blk = ldx + cg * HW;
+    global const float* dyn = dy + (long)n * K * P;
+    for (int k = 0; k < K; k++) {
+        local float* d = ldy + k * PL;
+        global const float* s = dyn + (long)k * P;
+        int p = 0;
+        for (; p + 16 <= P; p += 16) {
+            COPY_V(s + p, d + p);
+        }
+        for (; p < P; p++) {
+            d[p] = s[p];
+        }
+        for (; p < PL; p++) {
+            d[p] = 0.0f;
+        }
+    }
+    for (int i = 0; i < cg * HW; i++) {
+        ldx[i] = 0.0f;
+    }
+    global const float* wg = w + c0 * TAPS;
+    for (int p0 = 0; p0 < PL; p0 += DXT * 16) {
+        const int pend = min(p0 + DXT * 16, P), oy0 = p0 / OW, ox0 = p0 - oy0 * OW;
+        for (int b = 0; b < rows; b += DXR) {
+            float16 acc[DXR][DXT];
+            _Pragma("unroll") for (int j = 0; j < DXR; j++) {
+                _Pragma("unroll") for (int q = 0; q < DXT; q++) {
+                    acc[j][q] = (float16)(0.0f);
+                }
+            }
+            int at[DXR]; /* the block's rows' weights, the last row repeated past the group's end (summed, not added) */
+            _Pragma("unroll") for (int j = 0; j < DXR; j++) {
+                const int row = min(b + j, rows - 1), c = row / TAPS, sr = row - c * TAPS, s = sr / KS, r = sr - s * KS;
+                at[j] = c * TAPS + r * KS + s;
+            }
+            global const float* wk = wg;
+            local const float* dk = ldy + p0;
+            for (int k = 0; k < K; k++) {
+                float16 d[DXT];
+                _Pragma("unroll") for (int q = 0; q < DXT; q++) {
+                    d[q] = vload16(q, dk);
+                }
+                _Pragma("unroll") for (int j = 0; j < DXR; j++) {
+                    const float16 wv = (float16)(wk[at[j]]);
+                    _Pragma("unroll") for (int q = 0; q < DXT; q++) {
+                        acc[j][q] = MADD(wv, d[q], acc[j][q]);
+                    }
+                }
+                wk += CRS;
+                dk += PL;
+            }
+            _Pragma("unroll") for (int j = 0; j < DXR; j++) { /* unrolled: acc[j] not indexed at run time (spilled) */
+                if (b + j >= rows) {
+                    break;
+                }
+                _Pragma("unroll") for (int q = 0; q < DXT; q++) {
+                    vstore16(acc[j][q], q, blk);
+                }
+                const int row = b + j, c = row / TAPS, sr = row - c * TAPS, s = sr / KS, r = sr - s * KS;
+                local float* dst = ldx + c * HW + r * W + s;
+                for (int p = p0, oy = oy0, ox = ox0; p < pend; oy++, ox = 0) { /* a run of one output row's pixels at a time */
+                    const int run = min(OW - ox, pend - p);
+                    local float* o = dst + oy * W + ox;
+                    local const float* src = blk + (p - p0);
+                    int l = 0;
+                    for (; l + 8 <= run; l += 8) {
+                        vstore8(vload8(0, o + l) + vload8(0, src + l), 0, o + l);
+                    }
+                    for (; l < run; l++) {
+                        o[l] += src[l];
+                    }
+                    p += run;
+                }
+            }
+        }
+    }
+    global float* out = dx + ((long)n * C + c0) * HW;
+    int i = 0;
+    for (; i + 16 <= cg * HW; i += 16) {
+        GSTORE_V(vload16(0, ldx + i), out + i);
+    }
+    for (; i < cg * HW; i++) {
+        out[i] = ldx[i];
+    }
+}
+
 #endif

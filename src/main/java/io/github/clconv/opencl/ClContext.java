@@ -301,7 +301,7 @@ public final class ClContext implements AutoCloseable {
             cl_program program = program(file, options);
             try {
                 cl_kernel kern = CL.clCreateKernel(program, name, null);
-                k = new ClKernel(kern, this, name + " (opencl/" + file + ")");
+                k = new ClKernel(kern, this, name + " (opencl/" + file + ")" + (KernelProfile.BY_OPTIONS ? " " + options : ""));
             } catch (CLException e) {
                 throw ClException.of("creating kernel " + name + " of opencl/" + file, e);
             }

@@ -16,7 +16,8 @@ import io.github.clconv.tensor.Shape;
  *   forward : as im2col, keeping nothing (the weight gradient reads x, not its im2col matrix);
  *             or ("valid", directForward) direct_conv_lanes(x, w repacked by direct_w_lanes):
  *             16 filters in a vector's lanes, each x value a broadcast, no im2col matrix
- *   backward: dx as im2col's;  dyl = dy transposed to [N][OH*OW][16 filters]  (direct_dy_lanes);
+ *   backward: dx as im2col's, or ("valid") direct_dx_blocks(dy, w): w^T * dy and col2im in one pass, no column matrix;
+ *             dyl = dy transposed to [N][OH*OW][16 filters]  (direct_dy_lanes);
  *             dw, db = direct_dw_lanes(x, dyl)
  */
 final class ClLanes implements ConvAlgorithm {
@@ -63,10 +64,36 @@ final class ClLanes implements ConvAlgorithm {
                 .runLocal(new long[]{1, 1, 1}, 1, groups / tg, g.n());
     }
 
+    /** Pixels per tile of direct_dx_blocks (its DXT vectors of 16). */
+    private static final int DX_TILE = 4 * 16;
+    /** Rows per block of direct_dx_blocks (DXR). */
+    private static final int DX_ROWS = 4;
+
+    /**
+     * dx by direct_dx_blocks (col = w^T * dy and col2im in one pass, no column matrix), where dy's planes and the
+     * channels' dx planes fit local memory; false (nothing done) elsewhere. Channels are split among work-items where
+     * images are too few to give every compute unit several.
+     */
+    private boolean inputGradientDirect(Buf dy, Buf w, ConvGeom g, Buf dx) {
+        int pv = (g.oh() * g.ow() + DX_TILE - 1) / DX_TILE * DX_TILE, hw = g.h() * g.w();
+        int parts = (int) Math.min(g.c(), Math.max(1, (4L * cl.device().computeUnits() + g.n() - 1) / g.n()));
+        int cg = (g.c() + parts - 1) / parts;
+        long floats = (long) g.k() * pv + (long) cg * hw + DX_ROWS * DX_TILE;
+        if (floats * Float.BYTES > cl.device().localMemBytes()) {
+            return false;
+        }
+        cl.kernel("direct.cl", "-DKS=" + g.r() + " -DVW=16", "direct_dx_blocks")
+                .args(dy, w, dx, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow(), cg, pv, new ClKernel.LocalMemory(floats * Float.BYTES))
+                .runLocal(new long[]{1, 1}, (g.c() + cg - 1) / cg, g.n());
+        return true;
+    }
+
     @Override
     public void backward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf db, ClBuffer kept) {
         if (dx != null) {
-            im2col.backward(x, w, dy, g, dx, null, null, null);
+            if (!directForward || !inputGradientDirect(dy, w, g, dx)) {
+                im2col.backward(x, w, dy, g, dx, null, null, null);
+            }
         }
         int p = g.oh() * g.ow(), kl = (g.k() + 15) / 16 * 16, tc = ClDirect.lanesChannels(g);
         if (dw == null) {

@@ -13,10 +13,13 @@ import java.util.TreeMap;
 /**
  * CLCONV_PROFILE=1: the queue records each kernel's start and end on the device (OpenCL
  * event profiling, so launches are not serialised by the measurement); device time is
- * summed per kernel and launch size, and the table goes to stderr at exit.
+ * summed per kernel and launch size (and build, with CLCONV_PROFILE=options), and the table goes to
+ * stderr at exit.
  */
 final class KernelProfile {
     static final boolean ENABLED = System.getenv("CLCONV_PROFILE") != null;
+    /** CLCONV_PROFILE=options: each build of a kernel a row of its own, named with its build options. */
+    static final boolean BY_OPTIONS = "options".equals(System.getenv("CLCONV_PROFILE"));
     private static final int BATCH = 4096;
     private static final Map<String, long[]> TOTALS = new TreeMap<>();
     private static final List<String> NAMES = new ArrayList<>();

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with each layer's sizes) and a row per work-item elsewhere (strides 1 and 2, padding 0 to 2, both
  * sides of the choice), and the lanes
  * algorithm's (unpadded stride-1 layers, 2x2 to 5x5: im2col's input gradient, the weight and bias
- * gradients by direct_dw_lanes on x itself, filter counts on both sides of multiples of 16), and
+ * gradients by direct_dw_lanes on x itself, filter counts on both sides of multiples of 16), valid's input
+ * gradient in one pass (direct_dx_blocks), and
  * direct's on planes narrower and wider than its edge columns.
  */
 class ColumnsBackwardTest {
@@ -49,7 +50,7 @@ class ColumnsBackwardTest {
         assertTrue(failures.isEmpty(), "im2col's backward disagrees with the reference:\n" + String.join("\n", failures));
     }
 
-    /** lanes (im2col's forward) and valid (direct_conv_lanes' forward): the same backward. */
+    /** lanes (im2col's forward and input gradient) and valid (direct_conv_lanes' forward, direct_dx_blocks' input gradient). */
     @ParameterizedTest
     @ValueSource(strings = {"lanes", "valid"})
     void lanesBackwardAgreesWithTheReference(String algo) {
@@ -65,6 +66,37 @@ class ColumnsBackwardTest {
             }
         }
         assertTrue(failures.isEmpty(), algo + " disagrees with the reference:\n" + String.join("\n", failures));
+    }
+
+    /**
+     * valid's input gradient by direct_dx_blocks (w^T * dy and col2im in one pass): blocks of 4 rows (c, r, s)
+     * ending inside and past a channel group, tiles of 64 pixels whole, cut short and several per plane, output
+     * rows shorter and longer than its 8-wide adds, channels split among work-items at small batches and not at
+     * large, up to 70 filters; a plane too large for local memory takes im2col's input gradient instead. Launch
+     * counts say which ran.
+     */
+    @Test
+    void validInputGradientInOnePass() {
+        System.out.println("ColumnsBackwardTest valid input gradient seed " + (SEED + 4));
+        Random rnd = new Random(SEED + 4);
+        List<String> failures = new ArrayList<>();
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("valid")) {
+            for (int i = 0; i < 18; i++) {
+                int r = 2 + i % 4, n = i % 3 == 0 ? 9 + rnd.nextInt(8) : 1 + rnd.nextInt(3);
+                int oh = 1 + rnd.nextInt(i % 2 == 0 ? 6 : 17), ow = 1 + rnd.nextInt(i % 2 == 0 ? 7 : 21);
+                ConvGeom g = new ConvGeom(n, 1 + rnd.nextInt(11), oh + r - 1, ow + r - 1, 1 + rnd.nextInt(70), r, r, 1, 0);
+                int before = b.context().launches("direct_dx_blocks");
+                compare(b, g, rnd, failures);
+                assertEquals(before + 1, b.context().launches("direct_dx_blocks"), g + ": direct_dx_blocks launches");
+            }
+            long local = b.context().device().localMemBytes();
+            int side = (int) Math.sqrt(local / Float.BYTES) + 8; // one dx plane alone past the local memory
+            ConvGeom big = new ConvGeom(1, 1, side, side, 1, 3, 3, 1, 0);
+            int before = b.context().launches("direct_dx_blocks");
+            compare(b, big, rnd, failures);
+            assertEquals(before, b.context().launches("direct_dx_blocks"), big + ": im2col's input gradient, not direct_dx_blocks");
+        }
+        assertTrue(failures.isEmpty(), "valid's input gradient disagrees with the reference:\n" + String.join("\n", failures));
     }
 
     /**
