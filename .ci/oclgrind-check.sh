@@ -50,7 +50,8 @@ check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement e
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct2 --movement row
 # lanes (a row-movement device's): unpadded stride-1 layers' weight gradient on x itself (cases 4, 14, 22 and random ones)
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo lanes --movement row
-# valid (rows): the same layers' forward by direct_conv_lanes, chunks of a row with their last columns clamped
+# valid (rows): the same layers' forward by direct_conv_lanes, chunks of a row with their last columns clamped, and their
+# input gradient by direct_dx_blocks (tiles of 64 pixels cut short, blocks of rows past a channel group's end)
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo valid --movement row
 # the stride-2 direct convolution (a row-movement device's kernel): the fixed stride-2 cases and random ones
 check --only conv2d --cases 40 --gemm "$blocked" --conv-algo strided --movement row
