@@ -68,7 +68,7 @@ public final class ClDevices {
                         deviceString(d, CL.CL_DEVICE_VERSION), deviceString(d, CL.CL_DRIVER_VERSION),
                         deviceLong(d, CL.CL_DEVICE_GLOBAL_MEM_SIZE), deviceLong(d, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE),
                         (int) deviceInt(d, CL.CL_DEVICE_MAX_COMPUTE_UNITS), deviceSize(d, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE),
-                        deviceLong(d, CL.CL_DEVICE_LOCAL_MEM_SIZE)));
+                        deviceLong(d, CL.CL_DEVICE_LOCAL_MEM_SIZE), deviceLong(d, CL.CL_DEVICE_GLOBAL_MEM_CACHE_SIZE)));
             }
         }
         return out;

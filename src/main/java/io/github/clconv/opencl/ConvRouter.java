@@ -36,6 +36,8 @@ final class ConvRouter {
                     p -> new ClWinograd(p.cl(), p.gemm(), p.scratch(), p.budgetBytes(), p.elementwise(), 2)),
             new Registration("winograd4", List.of("winograd.cl", "gemm.cl", "tensor.cl", "madd.h"),
                     p -> new ClWinograd(p.cl(), p.gemm(), p.scratch(), p.budgetBytes(), p.elementwise(), 4)),
+            new Registration("winograd4-chunked", List.of("winograd.cl", "gemm.cl", "tensor.cl", "madd.h"),
+                    p -> ClWinograd.cacheChunked(p.cl(), p.gemm(), p.scratch(), p.elementwise(), 4)),
             new Registration("direct", List.of("direct.cl", "tensor.cl", "madd.h", "reduction.h"), p -> new ClDirect(p.cl(), p.scratch(), p.elementwise())),
             new Registration("direct2", List.of("direct.cl", "tensor.cl", "madd.h", "reduction.h"), p -> ClDirect.pairs(p.cl(), p.scratch(), p.elementwise())),
             new Registration("lanes", List.of("direct.cl", "im2col.cl", "gemm.cl", "madd.h"), p -> new ClLanes(p.cl(), p.scratch(), p.im2col(), false)),

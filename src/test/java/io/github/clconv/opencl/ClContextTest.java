@@ -59,7 +59,7 @@ class ClContextTest {
         // 2^31 - 1 floats needs, so its real limit could not be passed
         DeviceInfo d = TestDevices.cl().context().device();
         DeviceInfo small = new DeviceInfo(d.index(), d.platform(), d.device(), d.platformName(), d.name(), d.gpu(), d.cpu(), d.version(),
-                d.driverVersion(), d.globalMemBytes(), 64L << 20, d.computeUnits(), d.maxWorkGroupSize(), d.localMemBytes());
+                d.driverVersion(), d.globalMemBytes(), 64L << 20, d.computeUnits(), d.maxWorkGroupSize(), d.localMemBytes(), d.globalMemCacheBytes());
         try (ClContext cl = new ClContext(small)) {
             ClException e = assertThrows(ClException.class, () -> cl.alloc(Shape.of(16 * 1024 + 1, 1024)));
             assertTrue(e.getMessage().contains("smaller batch"), e.getMessage());

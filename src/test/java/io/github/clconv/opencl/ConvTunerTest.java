@@ -27,7 +27,7 @@ class ConvTunerTest {
     /** The names --conv-algo takes come from the registry, im2col (the reference) first. */
     @Test
     void theRegistryNamesTheAlgorithms() {
-        assertEquals(List.of("auto", "im2col", "winograd2", "winograd4", "direct", "direct2", "lanes", "valid", "strided", "depthwise"), ClBackend.convAlgorithms());
+        assertEquals(List.of("auto", "im2col", "winograd2", "winograd4", "winograd4-chunked", "direct", "direct2", "lanes", "valid", "strided", "depthwise"), ClBackend.convAlgorithms());
         assertEquals(ConvTuner.REFERENCE, ConvRouter.ALGORITHMS.get(0).name());
     }
 
