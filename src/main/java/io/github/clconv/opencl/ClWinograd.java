@@ -57,7 +57,7 @@ final class ClWinograd implements ConvAlgorithm {
      * CL_DEVICE_GLOBAL_MEM_CACHE_SIZE. On PoCL 3.1 (Zen 4, 32 MiB reported) lenet-bn's 64x64@14 layer at batch 64
      * forward in 2.93 ms (chunks of 28 images) against 3.98 (the whole batch, V and M 9.6 MB each); resnet20's 32@14
      * and 64@7 the same either way, and 32x128@28 16.8 -> 19.0 ms: a choice by measurement per shape, so a
-     * registration of its own, applying only where the whole batch's transforms exceed that budget.
+     * registration of its own, applying only where the whole batch's V is over twice that budget.
      */
     private final boolean cacheChunks;
 
@@ -88,7 +88,13 @@ final class ClWinograd implements ConvAlgorithm {
 
     @Override
     public boolean applies(ConvGeom g) {
-        return appliesTo(g) && (!cacheChunks || budgetFloats > 0 && step(g.n(), g.c(), g.k(), tiles(g.oh()) * tiles(g.ow())) < g.n());
+        if (!appliesTo(g) || !cacheChunks) {
+            return appliesTo(g);
+        }
+        // where the whole batch's V (or M) is over twice a chunk's budget: resnet20's 32@14 layer at batch 64 (4.7 MB whole,
+        // 4 MB budget) ran 5-10% slower in two chunks
+        long whole = (long) side * side * Math.max(g.c(), g.k()) * tiles(g.oh()) * tiles(g.ow()) * g.n();
+        return budgetFloats > 0 && whole > 2 * budgetFloats;
     }
 
     static boolean appliesTo(ConvGeom g) {
@@ -97,7 +103,12 @@ final class ClWinograd implements ConvAlgorithm {
 
     /** Images per chunk for a convolution of ci to ko channels with tiles tiles per image. */
     private int step(int n, int ci, int ko, int tiles) {
-        return (int) Math.max(1, Math.min(n, budgetFloats / ((long) side * side * Math.max(ci, ko) * tiles)));
+        int step = (int) Math.max(1, Math.min(n, budgetFloats / ((long) side * side * Math.max(ci, ko) * tiles)));
+        if (!cacheChunks) {
+            return step;
+        }
+        int chunks = (n + step - 1) / step;
+        return (n + chunks - 1) / chunks; // chunks of equal size: 64 images in 28 + 28 + 8 had paid a third launch set for 8
     }
 
     /**

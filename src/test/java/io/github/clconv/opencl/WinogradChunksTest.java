@@ -14,8 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * winograd4-chunked (chunks of images whose transforms fit an eighth of the device's cache each) against the
  * reference: on the test device with its cache reported as 64 KiB, so that small random layers (pads 0 to 2,
- * planes with partial tiles, 1 to 6 channels) run in two or more chunks, the last one short; forward and both
- * gradients. On the device as it is, a small batch's transforms fit its cache: the registration does not apply.
+ * planes with partial tiles, 1 to 7 channels) run in two or more chunks of equal size give or take one; forward
+ * and both gradients. On the device as it is, a small batch's transforms fit its cache: the registration does not
+ * apply.
  */
 class WinogradChunksTest {
     private static final long SEED = 20261208L;
@@ -32,8 +33,9 @@ class WinogradChunksTest {
         List<String> failures = new ArrayList<>();
         try (ClBackend b = new ClBackend(smallCache).convAlgo("winograd4-chunked")) {
             for (int i = 0; i < 10; i++) {
-                int pad = rnd.nextInt(3), c = 1 + rnd.nextInt(6), k = 1 + rnd.nextInt(6);
-                ConvGeom g = new ConvGeom(12 + rnd.nextInt(20), c, 5 + rnd.nextInt(13), 5 + rnd.nextInt(13), k, 3, 3, 1, pad);
+                int pad = rnd.nextInt(3), c = 1 + rnd.nextInt(6), k = (c == 1 ? 2 : 1) + rnd.nextInt(6);
+                // the whole batch's transforms over twice a chunk's 2,048 floats (36 x 2 channels x 4 tiles x 16 images at least)
+                ConvGeom g = new ConvGeom(16 + rnd.nextInt(20), c, 8 + rnd.nextInt(13), 8 + rnd.nextInt(13), k, 3, 3, 1, pad);
                 assertEquals("winograd4-chunked", b.convAlgoFor(g), g.toString());
                 int before = inputLaunches(b);
                 ColumnsBackwardTest.compare(b, g, rnd, failures);
