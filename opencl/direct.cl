@@ -975,11 +975,25 @@ kernel void direct_dx_blocks(global const float* dy, global const float* w, glob
                 if (b + j >= rows) {
                     break;
                 }
+                const int row = b + j, c = row / TAPS, sr = row - c * TAPS, s = sr / KS, r = sr - s * KS;
+                local float* dst = ldx + c * HW + r * W + s;
+#ifdef DX_OW8
+                /* rows of a multiple of 8 pixels (DX_OW8 = OW): every 8 pixels of a run are half of one accumulator,
+                   added from the register (through blk, each half's load waited on the whole vector's store) */
+                _Pragma("unroll") for (int q = 0; q < DXT; q++) {
+                    _Pragma("unroll") for (int h = 0; h < 2; h++) {
+                        const int p = p0 + q * 16 + h * 8, oy = p / DX_OW8, ox = p - oy * DX_OW8;
+                        if (p < P) {
+                            local float* o = dst + oy * W + ox;
+                            vstore8(vload8(0, o) + (h ? acc[j][q].hi : acc[j][q].lo), 0, o);
+                        }
+                    }
+                }
+                continue;
+#endif
                 _Pragma("unroll") for (int q = 0; q < DXT; q++) {
                     vstore16(acc[j][q], q, blk);
                 }
-                const int row = b + j, c = row / TAPS, sr = row - c * TAPS, s = sr / KS, r = sr - s * KS;
-                local float* dst = ldx + c * HW + r * W + s;
                 for (int p = p0, oy = oy0, ox = ox0; p < pend; oy++, ox = 0) { /* a run of one output row's pixels at a time */
                     const int run = min(OW - ox, pend - p);
                     local float* o = dst + oy * W + ox;

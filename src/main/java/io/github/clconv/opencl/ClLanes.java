@@ -82,7 +82,8 @@ final class ClLanes implements ConvAlgorithm {
         if (floats * Float.BYTES > cl.device().localMemBytes()) {
             return false;
         }
-        cl.kernel("direct.cl", "-DKS=" + g.r() + " -DVW=16", "direct_dx_blocks")
+        String rows8 = g.ow() % 8 == 0 ? " -DDX_OW8=" + g.ow() : ""; // whole half-vectors per run: added from the registers
+        cl.kernel("direct.cl", "-DKS=" + g.r() + " -DVW=16" + rows8, "direct_dx_blocks")
                 .args(dy, w, dx, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow(), cg, pv, new ClKernel.LocalMemory(floats * Float.BYTES))
                 .runLocal(new long[]{1, 1}, (g.c() + cg - 1) / cg, g.n());
         return true;

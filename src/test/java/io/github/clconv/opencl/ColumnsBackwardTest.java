@@ -71,7 +71,8 @@ class ColumnsBackwardTest {
     /**
      * valid's input gradient by direct_dx_blocks (w^T * dy and col2im in one pass): blocks of 4 rows (c, r, s)
      * ending inside and past a channel group, tiles of 64 pixels whole, cut short and several per plane, output
-     * rows shorter and longer than its 8-wide adds, channels split among work-items at small batches and not at
+     * rows shorter and longer than its 8-wide adds (and rows of 8, 16 and 24, whose adds come from the registers),
+     * channels split among work-items at small batches and not at
      * large, up to 70 filters; a plane too large for local memory takes im2col's input gradient instead. Launch
      * counts say which ran.
      */
@@ -83,7 +84,7 @@ class ColumnsBackwardTest {
         try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("valid")) {
             for (int i = 0; i < 18; i++) {
                 int r = 2 + i % 4, n = i % 3 == 0 ? 9 + rnd.nextInt(8) : 1 + rnd.nextInt(3);
-                int oh = 1 + rnd.nextInt(i % 2 == 0 ? 6 : 17), ow = 1 + rnd.nextInt(i % 2 == 0 ? 7 : 21);
+                int oh = 1 + rnd.nextInt(i % 2 == 0 ? 6 : 17), ow = i % 3 == 1 ? 8 * (1 + rnd.nextInt(3)) : 1 + rnd.nextInt(i % 2 == 0 ? 7 : 21);
                 ConvGeom g = new ConvGeom(n, 1 + rnd.nextInt(11), oh + r - 1, ow + r - 1, 1 + rnd.nextInt(70), r, r, 1, 0);
                 int before = b.context().launches("direct_dx_blocks");
                 compare(b, g, rnd, failures);
