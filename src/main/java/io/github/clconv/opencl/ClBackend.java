@@ -48,9 +48,10 @@ public final class ClBackend extends Backend {
         this.gemm = new ClGemm(cl, gemmPlan != null ? gemmPlan : GemmTuner.planFor(cl, scratch), scratch);
         this.conv = new ClConv(cl, gemm, scratch, COL_BUDGET_BYTES, elementwise != null ? elementwise : MovementTuner.elementwise(cl, scratch));
         this.elementwise = new ClElementwise(cl, !conv.elementwise());
-        this.convs = new ConvRouter(cl, gemm, scratch, conv, COL_BUDGET_BYTES, (y, r) -> this.elementwise.add(y, r, null, y));
-        this.linear = new ClLinear(cl, gemm);
         this.pool = new ClPool(cl, conv.elementwise());
+        this.convs = new ConvRouter(cl, gemm, scratch, conv, COL_BUDGET_BYTES, (y, r) -> this.elementwise.add(y, r, null, y),
+                (y, g, pooled, argmax) -> pool.maxForward(y, new PoolGeom(g.n(), g.k(), g.oh(), g.ow(), 2, 2, 0), pooled, argmax));
+        this.linear = new ClLinear(cl, gemm);
         this.loss = new ClLoss(cl, scratch);
         this.norm = new ClNorm(cl, scratch, conv.elementwise());
         this.optim = new ClOptim(cl);
@@ -170,7 +171,7 @@ public final class ClBackend extends Backend {
         }
     }
     @Override protected boolean doConv2dForwardMaxPool(Buf x, Buf w, Buf bias, ConvGeom g, Activation act, Buf y) {
-        return convs.forwardOf(g).forwardMaxPool(x, w, bias, g, act, y);
+        return convs.forwardMaxPoolOf(g).forwardMaxPool(x, w, bias, g, act, y);
     }
     @Override protected void doConv2dBackward(Buf x, Buf w, Buf dy, ConvGeom g, Buf dx, Buf dw, Buf dbias) {
         convs.of(g).backward(x, w, dy, g, dx, dw, dbias, null);

@@ -74,10 +74,19 @@ final class ConvRouter {
 
     /** y += r, as a backend adds a residual after a convolution without an epilogue for it (ClElementwise.add). */
     private final java.util.function.BiConsumer<ClBuffer, ClBuffer> add;
+    /** (y, g, pooled): pooled = maxpool2x2(y) of g's output, as a backend pools after a convolution that cannot as it stores. */
+    private final PoolAfter pool;
 
-    ConvRouter(ClContext cl, ClGemm gemm, Scratch scratch, ClConv im2col, long budgetBytes, java.util.function.BiConsumer<ClBuffer, ClBuffer> add) {
+    /** A 2x2 stride-2 max pool of y (g's output) into pooled, argmax a buffer of pooled's size. */
+    interface PoolAfter {
+        void run(ClBuffer y, ConvGeom g, ClBuffer pooled, ClBuffer argmax);
+    }
+
+    ConvRouter(ClContext cl, ClGemm gemm, Scratch scratch, ClConv im2col, long budgetBytes, java.util.function.BiConsumer<ClBuffer, ClBuffer> add,
+               PoolAfter pool) {
         this.cl = cl;
         this.add = add;
+        this.pool = pool;
         Parts parts = new Parts(cl, gemm, scratch, im2col, budgetBytes, im2col.elementwise());
         oneByOne = new ClConv1x1(cl, gemm, scratch, im2col.elementwise());
         ALGORITHMS.forEach(r -> algorithms.put(r.name(), r.build().apply(parts)));
@@ -107,6 +116,11 @@ final class ConvRouter {
     /** The same for a forward whose output a residual add follows, chosen on the forward and the add together. */
     ConvAlgorithm forwardResidualOf(ConvGeom g) {
         return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g, ConvTuner.Pass.RESIDUAL));
+    }
+
+    /** The same for a forward whose output a 2x2 max pool follows, chosen on the forward and the pool together. */
+    ConvAlgorithm forwardMaxPoolOf(ConvGeom g) {
+        return oneByOne.applies(g) ? oneByOne : algorithms.get(choose(g, ConvTuner.Pass.POOL));
     }
 
     String label(ConvGeom g) {
@@ -158,7 +172,9 @@ final class ConvRouter {
         int c = timed.size();
         List<ClBuffer> bufs = new ArrayList<>();
         try (ClBuffer x = cl.alloc(g.input(), false); ClBuffer w = cl.alloc(g.weight(), false);
-             ClBuffer r = pass == ConvTuner.Pass.RESIDUAL ? cl.alloc(g.output(), false) : null) {
+             ClBuffer r = pass == ConvTuner.Pass.RESIDUAL ? cl.alloc(g.output(), false) : null;
+             ClBuffer pooled = pass == ConvTuner.Pass.POOL ? cl.alloc(pooledShape(g), false) : null;
+             ClBuffer argmax = pass == ConvTuner.Pass.POOL ? cl.alloc(pooledShape(g), false) : null) {
             cl.write(x, ConvTuner.random(g.input().size(), 1));
             cl.write(w, ConvTuner.random(g.weight().size(), 2));
             if (r != null) {
@@ -185,12 +201,17 @@ final class ConvRouter {
                 // inference (predict, latency, batch 1 always): its forward alone is timed, as it will run, several calls
                 // back to back as a network's layers follow each other (timed one by one from an idle device, each
                 // kernel paid the runtime's wake-up: im2col's four launches took 3.5 ms where they run in 2); with the
-                // residual add after it where one follows, as the algorithm does it (its epilogue, or a pass of its own)
+                // residual add or 2x2 max pool after it where one follows, as the algorithm does it (its epilogue, or a pass of its own)
                 reps = g.n() == 1 ? 4 : 1;
                 for (int i = 0; i < c; i++) {
                     ConvAlgorithm a = algorithms.get(timed.get(i));
                     ClBuffer y = out[i][0];
-                    agreeing[i] = agreeing[i] == null ? null : r == null ? () -> a.forward(x, w, null, g, null, y, null) : () -> {
+                    agreeing[i] = agreeing[i] == null ? null : pooled != null ? () -> {
+                        if (!a.forwardMaxPool(x, w, null, g, null, pooled)) {
+                            a.forward(x, w, null, g, null, y, null);
+                            pool.run(y, g, pooled, argmax);
+                        }
+                    } : r == null ? () -> a.forward(x, w, null, g, null, y, null) : () -> {
                         if (!a.forwardResidual(x, w, null, g, r, null, y)) {
                             a.forward(x, w, null, g, null, y, null);
                             add.accept(y, r);
@@ -214,6 +235,10 @@ final class ConvRouter {
         } finally {
             bufs.forEach(ClBuffer::close);
         }
+    }
+
+    private static Shape pooledShape(ConvGeom g) {
+        return Shape.of(g.n(), g.k(), g.oh() / 2, g.ow() / 2);
     }
 
     private static final int MAX_ROUNDS = 30;

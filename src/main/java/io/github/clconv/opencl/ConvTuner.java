@@ -100,7 +100,11 @@ final class ConvTuner {
     }
 
     static String key(ConvGeom g, Pass pass) {
-        String timed = g.n() == 1 ? (pass == Pass.RESIDUAL ? "-n1fr" : "-n1f") : pass.suffix;
+        String timed = g.n() == 1 ? switch (pass) {
+            case RESIDUAL -> "-n1fr";
+            case POOL -> "-n1fp";
+            default -> "-n1f";
+        } : pass.suffix;
         return g.c() + "x" + g.h() + "x" + g.w() + "-k" + g.k() + "-" + g.r() + "x" + g.s() + "-s" + g.stride() + "-p" + g.pad()
                 + (g.groups() == 1 ? "" : "-g" + g.groups()) + timed;
     }
@@ -110,10 +114,13 @@ final class ConvTuner {
      * for a backward (inference), or such a forward whose output a residual add follows (the add done as the
      * convolution's epilogue where the algorithm has one, else as a pass of its own): resnet20's 1x1 stride-2
      * shortcuts timed alone chose im2col (0.13 ms against strided's 0.15 at batch 64), where strided also does the
-     * block's add and the network's inference ran 3% faster with it.
+     * block's add and the network's inference ran 3% faster with it. Or a forward whose output a 2x2 max pool
+     * follows (the pool done as the convolution stores where the algorithm can, else as a pass of its own): lenet-bn's
+     * 32x28x28 layer timed alone chose Winograd in chunks (forward 5.8 ms and a pool pass) over the direct convolution
+     * that pools as it stores (4.9 ms in all).
      */
     enum Pass {
-        STEP(""), FORWARD("-f"), RESIDUAL("-fr");
+        STEP(""), FORWARD("-f"), RESIDUAL("-fr"), POOL("-fp");
 
         private final String suffix;
 
@@ -165,7 +172,7 @@ final class ConvTuner {
         }
         // what callers show is the choice (train's progress, bench's table); the times are for a debug log
         log.debug("convolution {}: {} ({}): {}", key, times, timed == Pass.STEP ? "forward + both gradients"
-                : timed == Pass.RESIDUAL ? "forward + residual add" : "forward", a);
+                : timed == Pass.RESIDUAL ? "forward + residual add" : timed == Pass.POOL ? "forward + 2x2 max pool" : "forward", a);
         if (tuning != null) {
             tuning.chosen("convolution " + key, a);
         }

@@ -48,6 +48,8 @@ class ConvTunerTest {
         assertEquals("5x9x11-k7-3x3-s1-p1-fr", ConvTuner.key(G, ConvTuner.Pass.RESIDUAL));
         assertEquals("5x9x11-k7-3x3-s1-p1-n1f", ConvTuner.key(one, ConvTuner.Pass.FORWARD));
         assertEquals("5x9x11-k7-3x3-s1-p1-n1fr", ConvTuner.key(one, ConvTuner.Pass.RESIDUAL));
+        assertEquals("5x9x11-k7-3x3-s1-p1-fp", ConvTuner.key(G, ConvTuner.Pass.POOL));
+        assertEquals("5x9x11-k7-3x3-s1-p1-n1fp", ConvTuner.key(one, ConvTuner.Pass.POOL));
         ConvTuner t = tuner(TestDevices.cl().context());
         String residual = t.choose(G, ConvTuner.Pass.RESIDUAL, ALL, (g, candidates, pass) -> {
             assertEquals(ConvTuner.Pass.RESIDUAL, pass, "timed with the add");
@@ -82,6 +84,36 @@ class ConvTunerTest {
             ConvTuner registered = new ConvTuner(ConvRouter.cache(b.context().device()), ConvRouter.ALGORITHMS.stream().map(ConvRouter.Registration::name).toList());
             String kept = registered.choices().get(ConvTuner.key(g, ConvTuner.Pass.RESIDUAL));
             assertTrue(kept != null && List.of("im2col", "strided").contains(kept), "the choice with the add is kept: " + registered.choices());
+        }
+    }
+
+    /**
+     * On the device: a forward with a 2x2 max pool after it is measured as such (fused where the algorithm pools as it
+     * stores, a pool pass after it elsewhere), the choice kept under its key, the pooled result that of the forward
+     * pooled apart.
+     */
+    @Test
+    void theDeviceMeasuresAForwardWithItsPool() {
+        ConvGeom g = new ConvGeom(6, 5, 12, 11, 7, 3, 3, 1, 1);
+        float[] xs = ConvTuner.random(g.input().size(), 8), ws = ConvTuner.random(g.weight().size(), 9);
+        io.github.clconv.tensor.Shape half = io.github.clconv.tensor.Shape.of(g.n(), g.k(), g.oh() / 2, g.ow() / 2);
+        try (ClBackend b = new ClBackend(TestDevices.cl().context().device());
+             io.github.clconv.backend.Buf x = b.upload(g.input(), xs); io.github.clconv.backend.Buf w = b.upload(g.weight(), ws);
+             io.github.clconv.backend.Buf pooled = b.zeros(half); io.github.clconv.backend.Buf y = b.zeros(g.output());
+             io.github.clconv.backend.Buf apart = b.zeros(half); io.github.clconv.backend.Buf argmax = b.zeros(half)) {
+            if (!b.conv2dForwardMaxPool(x, w, null, g, io.github.clconv.backend.Activation.RELU, pooled)) {
+                b.conv2dForward(x, w, null, g, io.github.clconv.backend.Activation.RELU, y);
+                b.maxPoolForward(y, new io.github.clconv.tensor.PoolGeom(g.n(), g.k(), g.oh(), g.ow(), 2, 2, 0), pooled, argmax);
+            }
+            b.conv2dForward(x, w, null, g, io.github.clconv.backend.Activation.RELU, y);
+            b.maxPoolForward(y, new io.github.clconv.tensor.PoolGeom(g.n(), g.k(), g.oh(), g.ow(), 2, 2, 0), apart, argmax);
+            float[] got = b.download(pooled), want = b.download(apart);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(want[i], got[i], 1e-4f * Math.max(1, Math.abs(want[i])), "element " + i);
+            }
+            ConvTuner registered = new ConvTuner(ConvRouter.cache(b.context().device()), ConvRouter.ALGORITHMS.stream().map(ConvRouter.Registration::name).toList());
+            String kept = registered.choices().get(ConvTuner.key(g, ConvTuner.Pass.POOL));
+            assertTrue(kept != null && ConvRouter.ALGORITHMS.stream().anyMatch(r -> r.name().equals(kept)), "the choice with the pool is kept: " + registered.choices());
         }
     }
 
