@@ -55,9 +55,9 @@ final class ClWinograd implements ConvAlgorithm {
     /**
      * Chunks sized to the device's cache (winograd4-chunked): V and M of a chunk each within an eighth of
      * CL_DEVICE_GLOBAL_MEM_CACHE_SIZE. On PoCL 3.1 (Zen 4, 32 MiB reported) lenet-bn's 64x64@14 layer at batch 64
-     * forward in 2.93 ms (chunks of 28 images) against 3.98 (the whole batch, V and M 9.6 MB each); resnet20's 32@14
-     * and 64@7 the same either way, and 32x128@28 16.8 -> 19.0 ms: a choice by measurement per shape, so a
-     * registration of its own, applying only where the whole batch's V is over twice that budget.
+     * forward in 3.07-3.23 ms (three chunks of 22 images) against 3.90-4.68 (the whole batch, V and M 9.6 MB each);
+     * 32x128@28 16.8 -> 19.0 ms: a choice by measurement per shape, so a registration of its own, applying only where
+     * the whole batch's V is over twice that budget.
      */
     private final boolean cacheChunks;
 

@@ -74,7 +74,7 @@ final class ConvRouter {
 
     /** y += r, as a backend adds a residual after a convolution without an epilogue for it (ClElementwise.add). */
     private final java.util.function.BiConsumer<ClBuffer, ClBuffer> add;
-    /** (y, g, pooled): pooled = maxpool2x2(y) of g's output, as a backend pools after a convolution that cannot as it stores. */
+    /** pooled = maxpool2x2(y) of g's output, as a backend pools after a convolution that cannot as it stores. */
     private final PoolAfter pool;
 
     /** A 2x2 stride-2 max pool of y (g's output) into pooled, argmax a buffer of pooled's size. */
