@@ -7,6 +7,9 @@
 set -uo pipefail
 jar="${1:-target/clconv.jar}"
 log="$(mktemp)"
+# oclgrind compiles with LLVM, which takes the JVM's signal handlers unless it chains them (docs/DESIGN.md, "Signals")
+jsig="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/libjsig.so"
+[ -f "$jsig" ] || jsig=
 trap 'rm -f "$log"' EXIT
 # --gemm fixes the GEMM variant (no probe under the simulator) and reaches each kernel
 # of the family: the blocked kernel with gemm_nt, the packed one, then the tiled one with and without
@@ -14,7 +17,7 @@ trap 'rm -f "$log"' EXIT
 blocked='blocked TM=8 VW=16 WG=1'
 check() {
   echo "oclgrind: clconv verify $* (memcheck + data races)" >&2
-  timeout 1800 oclgrind --data-races java -jar "$jar" verify --device 0 "$@" >"$log" 2>&1
+  timeout 1800 env ${jsig:+LD_PRELOAD="$jsig"} oclgrind --data-races java -jar "$jar" verify --device 0 "$@" >"$log" 2>&1
   status=$?
   if grep -qE 'Invalid (read|write)|[Dd]ata race|OCLGRIND|Uninitiali[sz]ed|[Ee]rror:|[Ee]rror ' "$log" || [ $status -ne 0 ]; then
     cat "$log" >&2

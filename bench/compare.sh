@@ -27,10 +27,13 @@ case "$rounds" in ''|*[!0-9]*|0) echo "bench/compare.sh: --rounds takes a positi
 (cd "$root" && mvn -B -q package -DskipTests >&2)
 (cd "$root/bench/djl" && mvn -B -q package >&2)
 (cd "$root/bench/onnxruntime" && mvn -B -q package >&2)
+# clconv's JVMs keep their signal handlers while PoCL compiles (docs/DESIGN.md, "Signals"), as bin/clconv runs them
+jsig="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/libjsig.so"
+chained() { if [ -f "$jsig" ]; then LD_PRELOAD="$jsig" "$@"; else "$@"; fi; }
 # one comparison: its table on stderr, one JSON line of figures and ratios on stdout
 one_round() {
 echo "== clconv bench (device $device)" >&2
-ours=$(java -jar "$root/target/clconv.jar" bench --device "$device" --models lenet-bn,resnet20,resnet18,mobilenet_v2 --batch 16 | tail -n 1)
+ours=$(chained java -jar "$root/target/clconv.jar" bench --device "$device" --models lenet-bn,resnet20,resnet18,mobilenet_v2 --batch 16 | tail -n 1)
 echo "== DJL PyTorch (CPU)" >&2
 theirs=$(cd "$root/bench/djl" && PYTORCH_FLAVOR=cpu java -Dai.djl.offline=true -cp 'target/clconv-bench-djl.jar:target/lib/*' \
   io.github.clconv.benchdjl.DjlLenet | tail -n 1)
@@ -51,7 +54,7 @@ for py in python3 /usr/bin/python3; do
   fi
 done
 echo "== inference: clconv and ONNX Runtime on the same exported networks" >&2
-ort=$(cd "$root/bench/onnxruntime" && java -cp "$root/target/clconv.jar:target/clconv-bench-onnxruntime.jar:target/lib/*" \
+ort=$(cd "$root/bench/onnxruntime" && chained java -cp "$root/target/clconv.jar:target/clconv-bench-onnxruntime.jar:target/lib/*" \
   io.github.clconv.benchort.OrtInference "$device" resnet20:1,28,28 lenet-bn:1,28,28 resnet18:3,224,224 | tail -n 1)
 echo "== OpenBLAS through numpy (skipped when numpy is missing)" >&2
 blas=$(python3 "$root/bench/openblas.py" | tail -n 1) || blas='{}'

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Explain what clconv finds and what is missing, each problem with the command that fixes it.",
-                "Checks the OpenCL loader, the ICD files, platforms and devices, why no GPU was chosen, the PoCL cache and the dataset.",
+                "Checks the OpenCL loader, the ICD files, platforms and devices, why no GPU was chosen, the JVM's signal handlers, the PoCL cache and the dataset.",
                 "Exits 1 when something needed is missing."})
 final class DoctorCommand implements Callable<Integer> {
     private static final List<String> LIB_DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
@@ -28,6 +28,7 @@ final class DoctorCommand implements Callable<Integer> {
         List<String> icds = icdFiles();
         List<DeviceInfo> devices = devices();
         gpu(devices, icds);
+        signals();
         poclCache();
         dataset();
         mpi();
@@ -35,6 +36,20 @@ final class DoctorCommand implements Callable<Integer> {
         System.out.println(new Json().put("ok", problems.isEmpty()).put("problems", problems)
                 .put("devices", devices.stream().map(DeviceInfo::describe).toList()));
         return problems.isEmpty() ? 0 : 1;
+    }
+
+    /** The driver's compiler (LLVM) replaces the JVM's signal handlers unless the JVM chains them (SignalChaining). */
+    private void signals() {
+        System.err.println("Signal handlers (the JVM's, while the driver compiles kernels):");
+        java.util.Optional<String> llvm = io.github.clconv.opencl.SignalChaining.llvm();
+        if (io.github.clconv.opencl.SignalChaining.active()) {
+            ok("the JVM chains signals (libjsig preloaded)" + llvm.map(l -> ": " + l + " cannot take its handlers").orElse(""));
+        } else if (llvm.isPresent()) {
+            problem(llvm.get() + " (the driver's compiler) takes the JVM's signal handlers, and this JVM does not chain them: builds can fail"
+                    + " and the JVM die of SIGSEGV", "run clconv as bin/clconv, or start java with " + io.github.clconv.opencl.SignalChaining.preload());
+        } else {
+            ok("no LLVM in this process: nothing takes the JVM's signal handlers");
+        }
     }
 
     /** MPI is optional (multi-process training only): reported, never a problem. */

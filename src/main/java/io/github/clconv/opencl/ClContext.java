@@ -79,6 +79,7 @@ public final class ClContext implements AutoCloseable {
         } catch (CLException e) {
             throw ClException.of("opening " + device.describe(), e);
         }
+        SignalChaining.warnOnce();
         OPEN.add(this);
     }
 
@@ -348,9 +349,9 @@ public final class ClContext implements AutoCloseable {
 
     /**
      * Whether a build log says the compiler failed writing its own temporary or output files rather than on the
-     * source: PoCL 3.1 with two devices in one process once lost a temporary file of its kernel cache under
-     * clang ("unable to rename temporary '...preproc-2b1a46ad.cl.tmp' to output file '...preproc.cl': 'No such
-     * file or directory'"), and the same build succeeds when run again.
+     * source ("unable to rename temporary '...preproc-2b1a46ad.cl.tmp' to output file '...preproc.cl': 'No such
+     * file or directory'"): LLVM's signal handler deletes them when the JVM takes a SIGSEGV of its own during the
+     * build, in a JVM that does not chain signals (SignalChaining); the same build succeeds when run again.
      */
     static boolean transientBuildFailure(String buildLog) {
         return buildLog.contains("unable to rename temporary") || buildLog.contains("unable to make temporary file")
