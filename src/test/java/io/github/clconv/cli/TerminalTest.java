@@ -31,7 +31,9 @@ class TerminalTest {
     private static String tmux(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("tmux", "-L", "clconv-test"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("LD_PRELOAD"); // the pane's shell as a user's has it: libjsig for java alone, as bin/clconv sets it
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(20, TimeUnit.SECONDS);
         return out;
@@ -46,7 +48,7 @@ class TerminalTest {
         for (int width : new int[]{80, 132}) {
             Path work = Files.createDirectory(dir.resolve("w" + width)), done = work.resolve("done");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            String cmd = String.join(" ", java, "-cp", System.getProperty("java.class.path"), "-Dclconv.cache=" + work.resolve("cache"),
+            String cmd = String.join(" ", "env", io.github.clconv.opencl.SignalChaining.preload(), java, "-cp", System.getProperty("java.class.path"), "-Dclconv.cache=" + work.resolve("cache"),
                     "io.github.clconv.cli.Main", "train", "--data", data.toString(), "--model", "lenet-bn", "--epochs", "2", "--log-every", "5",
                     "--save", work.resolve("m.safetensors").toString(), ">", work.resolve("out.json").toString(), ";", "touch", done.toString(), ";", "sleep", "600");
             tmux("kill-session", "-t", "t" + width);
