@@ -3,6 +3,7 @@ package io.github.clconv.cli;
 import io.github.clconv.data.Dataset;
 import io.github.clconv.opencl.ClDevices;
 import io.github.clconv.opencl.DeviceInfo;
+import io.github.clconv.opencl.SignalChaining;
 import picocli.CommandLine.Command;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -41,12 +43,12 @@ final class DoctorCommand implements Callable<Integer> {
     /** The driver's compiler (LLVM) replaces the JVM's signal handlers unless the JVM chains them (SignalChaining). */
     private void signals() {
         System.err.println("Signal handlers (the JVM's, while the driver compiles kernels):");
-        java.util.Optional<String> llvm = io.github.clconv.opencl.SignalChaining.llvm();
-        if (io.github.clconv.opencl.SignalChaining.active()) {
+        Optional<String> llvm = SignalChaining.llvm();
+        if (SignalChaining.active()) {
             ok("the JVM chains signals (libjsig preloaded)" + llvm.map(l -> ": " + l + " cannot take its handlers").orElse(""));
         } else if (llvm.isPresent()) {
             problem(llvm.get() + " (the driver's compiler) takes the JVM's signal handlers, and this JVM does not chain them: builds can fail"
-                    + " and the JVM die of SIGSEGV", "run clconv as bin/clconv, or start java with " + io.github.clconv.opencl.SignalChaining.preload());
+                    + " and the JVM die of SIGSEGV", "run clconv as bin/clconv, or start java with " + SignalChaining.preload());
         } else {
             ok("no LLVM in this process: nothing takes the JVM's signal handlers");
         }

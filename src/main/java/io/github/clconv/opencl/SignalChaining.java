@@ -50,14 +50,12 @@ public final class SignalChaining {
         return "LD_PRELOAD=" + Path.of(System.getProperty("java.home"), "lib", "libjsig.so");
     }
 
-    /** Whether LLVM is in this process while the JVM does not chain signals: what {@link #warnOnce} reports. */
-    public static Optional<String> exposed() {
-        return active() ? Optional.empty() : llvm();
-    }
-
     /** Says once per process, after a driver is loaded, when its compiler can take the JVM's signal handlers. */
     static void warnOnce() {
-        Optional<String> lib = exposed();
+        if (WARNED.get() || active()) {
+            return;
+        }
+        Optional<String> lib = llvm();
         if (lib.isPresent() && WARNED.compareAndSet(false, true)) {
             log.warn("{} in this process (the OpenCL driver's compiler) takes the JVM's signal handlers while it compiles"
                     + " kernels: a build can fail or the JVM die of SIGSEGV; start java as bin/clconv does, with {}", lib.get(), preload());
