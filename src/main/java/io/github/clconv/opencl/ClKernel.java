@@ -171,7 +171,7 @@ public final class ClKernel {
                     written[i].wrote();
                 }
                 if (event != null) {
-                    KernelProfile.add(op, global, event);
+                    KernelProfile.add(op, global, event, cl);
                 }
             } catch (CLException e) {
                 throw ClException.of(op, e);
