@@ -76,7 +76,7 @@ final class KernelProfile {
      * g = {previous end, launches, turnaround, host wait}: the time from the previous kernel's end to this one's
      * start, split at the moment this one was queued (transfers between them count as turnaround).
      */
-    private static void gap(long[] g, long queued, long start, long end) {
+    static void gap(long[] g, long queued, long start, long end) {
         if (g[0] >= 0 && start >= g[0]) {
             long ready = Math.min(start, Math.max(g[0], queued));
             g[2] += start - ready;
