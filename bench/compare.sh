@@ -9,7 +9,8 @@
 # round, and the last line holds each round's ratios and their medians: on a small shared
 # machine single runs vary by up to 30%, so a ratio is worth quoting only as a median.
 # Inference against ONNX Runtime 1.20 (2 threads) on the same exported networks (bench/onnxruntime:
-# resnet20 and lenet-bn at 1x28x28, resnet18 at 3x224x224): batch-1 latency and batch-64 images/s.
+# resnet20 and lenet-bn at 1x28x28, resnet18 at 3x224x224): batch-1 latency and batch-64 images/s, the two
+# engines timed in turns (alternating slices of a fraction of a second), so that a burst of load hits both.
 # lenet-bn's and resnet20's training also as a fraction of the round's measured FMA peak (bench's
 # opencl/peak.cl), counting direct-convolution FLOPs: 2 per multiply-add, forward and both gradients.
 set -euo pipefail

@@ -26,7 +26,9 @@ import java.util.Random;
  * Inference of the same network in clconv and in ONNX Runtime (2 intra-op threads), from the
  * same weights: clconv builds the preset, exports it with Onnx.export, and both run the file's
  * numbers. Batch-1 latency (median of many calls) and batch-64 images/s (median of rounds),
- * input upload and output read included on both sides. Last line: JSON.
+ * input upload and output read included on both sides, the two engines timed in turns (slices of
+ * a fraction of a second, alternating): this machine's load comes in bursts of seconds, and timed
+ * one after the other the two had met different ones. Last line: JSON.
  *   java -cp clconv.jar:lib/* io.github.clconv.benchort.OrtInference DEVICE MODEL:C,H,W ...
  */
 public final class OrtInference {
@@ -47,13 +49,14 @@ public final class OrtInference {
         Path f = Files.createTempFile("clconv-bench-", ".onnx");
         try (Model m = ModelSpec.parse(name).withClasses(10).build(in, b, 1L); Model folded = BatchNormFolding.fold(m)) {
             Onnx.export(m, f);
-            double[] ours = {latency(x -> run(folded, x, 1), in, 1), throughput(x -> run(folded, x, 64), in, 64)};
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
                 o.setIntraOpNumThreads(2);
                 o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 try (OrtSession s = env.createSession(f.toString(), o)) {
-                    double[] theirs = {latency(x -> ort(env, s, x, in, 1), in, 1), throughput(x -> ort(env, s, x, in, 64), in, 64)};
+                    double[][] lat = latency(x -> run(folded, x, 1), x -> ort(env, s, x, in, 1), in);
+                    double[][] tput = throughput(x -> run(folded, x, 64), x -> ort(env, s, x, in, 64), in, 64);
+                    double[] ours = {lat[0][0], tput[0][0]}, theirs = {lat[1][0], tput[1][0]};
                     System.err.printf(Locale.ROOT, "%s %s: batch-1 latency clconv %.2f ms, ONNX Runtime %.2f ms (ratio %.2f); batch 64 clconv %.0f, ONNX Runtime %.0f images/s (ratio %.2f)%n",
                             name, in, ours[0], theirs[0], theirs[0] / ours[0], ours[1], theirs[1], ours[1] / theirs[1]);
                     return String.format(Locale.ROOT, "{\"model\": \"%s\", \"input\": \"%s\", \"clconv_latency_ms\": %.3f, \"onnxruntime_latency_ms\": %.3f,"
@@ -79,38 +82,65 @@ public final class OrtInference {
         return x;
     }
 
-    /** Median milliseconds of one batch-1 call over about two seconds, after a warm-up (clconv measures its kernels then). */
-    private static double latency(Run r, Shape in, int n) throws Exception {
-        float[] x = input(in, n);
-        for (int i = 0; i < 5; i++) {
-            r.apply(x);
-        }
-        List<Double> ms = new ArrayList<>();
-        long end = System.nanoTime() + 2_000_000_000L;
-        while (System.nanoTime() < end || ms.size() < 10) {
-            long t = System.nanoTime();
-            r.apply(x);
-            ms.add((System.nanoTime() - t) / 1e6);
-        }
-        return median(ms);
+    /** Slices per engine: each measurement alternates the two this many times. */
+    private static final int SLICES = 10;
+
+    /** Between slices: ONNX Runtime's pool threads spin a while after a run; they must not share the next slice's cores. */
+    private static void settle() throws InterruptedException {
+        Thread.sleep(20);
     }
 
-    /** Images/s of batch-n calls: the median of five rounds of at least a second each. */
-    private static double throughput(Run r, Shape in, int n) throws Exception {
-        float[] x = input(in, n);
-        r.apply(x);
-        r.apply(x);
-        List<Double> rates = new ArrayList<>();
-        for (int round = 0; round < 5; round++) {
-            long t = System.nanoTime();
-            int calls = 0;
-            do {
+    /**
+     * Median milliseconds of one batch-1 call of each engine ({ours}, {theirs}), after a warm-up (clconv measures its
+     * kernels then): SLICES slices of 0.2 s each, in turns, every call's time kept.
+     */
+    private static double[][] latency(Run ours, Run theirs, Shape in) throws Exception {
+        float[] x = input(in, 1);
+        Run[] runs = {ours, theirs};
+        List<List<Double>> ms = List.of(new ArrayList<>(), new ArrayList<>());
+        for (Run r : runs) {
+            for (int i = 0; i < 5; i++) {
                 r.apply(x);
-                calls++;
-            } while (System.nanoTime() - t < 1_000_000_000L);
-            rates.add(calls * n / ((System.nanoTime() - t) / 1e9));
+            }
         }
-        return median(rates);
+        for (int slice = 0; slice < SLICES; slice++) {
+            for (int e = 0; e < runs.length; e++) {
+                settle();
+                long end = System.nanoTime() + 200_000_000L;
+                int calls = 0;
+                while (System.nanoTime() < end || calls < 5) {
+                    long t = System.nanoTime();
+                    runs[e].apply(x);
+                    ms.get(e).add((System.nanoTime() - t) / 1e6);
+                    calls++;
+                }
+            }
+        }
+        return new double[][]{{median(ms.get(0))}, {median(ms.get(1))}};
+    }
+
+    /** Images/s of batch-n calls of each engine: the median of SLICES slices of at least 0.5 s each, in turns. */
+    private static double[][] throughput(Run ours, Run theirs, Shape in, int n) throws Exception {
+        float[] x = input(in, n);
+        Run[] runs = {ours, theirs};
+        List<List<Double>> rates = List.of(new ArrayList<>(), new ArrayList<>());
+        for (Run r : runs) {
+            r.apply(x);
+            r.apply(x);
+        }
+        for (int slice = 0; slice < SLICES; slice++) {
+            for (int e = 0; e < runs.length; e++) {
+                settle();
+                long t = System.nanoTime();
+                int calls = 0;
+                do {
+                    runs[e].apply(x);
+                    calls++;
+                } while (System.nanoTime() - t < 500_000_000L);
+                rates.get(e).add(calls * n / ((System.nanoTime() - t) / 1e9));
+            }
+        }
+        return new double[][]{{median(rates.get(0))}, {median(rates.get(1))}};
     }
 
     private static double median(List<Double> v) {
