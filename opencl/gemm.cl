@@ -56,7 +56,8 @@
  * gemm_nt whose global dimension 2 counts the slices); fixed order, deterministic.
  *
  * Build: -DTRANS_A=0|1 -DTRANS_B=0|1, optional -DTM -DVW -DTR -DTC -DVK (gemm, gemm_nt),
- * -DTSM -DTSN -DTSK -DWM -DWN -DLOCAL (gemm_tiled).
+ * -DTSM -DTSN -DTSK -DWM -DWN -DLOCAL (gemm_tiled), -DROWBIAS=1 (gemm, gemm_packed: a 1x1
+ * convolution's bias, residual and activation as C is stored), -DEPI=1 (gemm_nt: a linear layer's).
  */
 #ifndef TRANS_A /* 1: A is stored K x M */
 #define TRANS_A 0
@@ -138,24 +139,45 @@
 #ifndef VN
 #define VN 1 /* vectors of VW columns per work-item: TM x VN accumulators */
 #endif
+#ifndef ROWBIAS
+#define ROWBIAS 0
+#endif
+/* ROWBIAS = 1 (gemm and gemm_packed, K whole): a 1x1 convolution's epilogue as C is stored, C
+   being W * x of one image (a row per output channel): rbias[i] added to row i, the residual
+   res (laid out as C) added where flags has EPI_RESIDUAL, then flags' activation (epilogue.h).
+   No pass of its own reads C back to add them. */
+#if ROWBIAS
+#define ROWBIAS_PARAMS , global const float* rbias, int flags, global const float* res
+#define ROW_EPILOGUE_V(v, i, rp) EPILOGUE((v) + (floatV)((flags & EPI_BIAS) ? rbias[i] : 0.0f) \
+                                          + ((flags & EPI_RESIDUAL) ? vloadV(0, rp) : (floatV)(0.0f)), flags)
+#define ROW_EPILOGUE_S(v, i, rp) EPILOGUE((v) + ((flags & EPI_BIAS) ? rbias[i] : 0.0f) + ((flags & EPI_RESIDUAL) ? *(rp) : 0.0f), flags)
+#define ROWBIAS_OFFSET(off) res += (off)
+#else
+#define ROWBIAS_PARAMS
+#define ROW_EPILOGUE_V(v, i, rp) (v)
+#define ROW_EPILOGUE_S(v, i, rp) (v)
+#define ROWBIAS_OFFSET(off)
+#endif
 /* C's TM x (VN x VW) block at (i0, j00) = alpha * acc + beta * C, the rows and columns inside C
    only (gemm and gemm_packed; a macro, not a function taking acc, so that acc stays in registers) */
 #define STORE_BLOCK()                                                                   \
     for (int r = 0; r < TM && i0 + r < M; r++) {                                        \
         for (int q = 0; q < VN && j00 + q * VW < N; q++) {                              \
             const int j0 = j00 + q * VW;                                                \
-            global float* c = C + (long)(i0 + r) * ldc + j0;                            \
+            const long at = (long)(i0 + r) * ldc + j0;                                  \
+            global float* c = C + at;                                                   \
             if (j0 + VW <= N) {                                                         \
                 floatV out = alpha * acc[r][q];                                         \
                 if (beta != 0.0f) { /* beta = 0 must not read C: it may hold NaN */     \
                     out += beta * vloadV(0, c);                                         \
                 }                                                                       \
-                vstoreV(out, 0, c);                                                     \
+                vstoreV(ROW_EPILOGUE_V(out, i0 + r, res + at), 0, c);                   \
             } else {                                                                    \
                 float t[VW];                                                            \
                 vstoreV(acc[r][q], 0, t);                                               \
                 for (int v = 0; v < VW && j0 + v < N; v++) {                            \
-                    c[v] = alpha * t[v] + (beta != 0.0f ? beta * c[v] : 0.0f);          \
+                    const float o = alpha * t[v] + (beta != 0.0f ? beta * c[v] : 0.0f); \
+                    c[v] = ROW_EPILOGUE_S(o, i0 + r, res + at + v);                     \
                 }                                                                       \
             }                                                                           \
         }                                                                               \
@@ -164,7 +186,7 @@
 kernel void gemm(int M, int N, int K, float alpha,
                  global const float* A, int offA, int lda,
                  global const float* B, int offB, int ldb,
-                 float beta, global float* C, int offC, int ldc, int kslice, int sa, int sb, int sc) {
+                 float beta, global float* C, int offC, int ldc, int kslice, int sa, int sb, int sc ROWBIAS_PARAMS) {
 #if ROWS_FIRST
     const int i0 = get_global_id(0) * TM;
     const int j00 = get_global_id(1) * VW * VN;
@@ -176,6 +198,7 @@ kernel void gemm(int M, int N, int K, float alpha,
         return;
     }
     BATCH_OR_SPLIT;
+    ROWBIAS_OFFSET(offC + (long)z * sc);
     int rows[TM];
     _Pragma("unroll")
     for (int r = 0; r < TM; r++) {
@@ -510,7 +533,7 @@ kernel void gemm_pack_b(int N, int K, global const float* B, int offB, int ldb, 
 }
 
 kernel void gemm_packed(int M, int N, int K, float alpha, global const float* Ap, global const float* Bp, float beta,
-                        global float* C, int offC, int ldc, int kslice, int sap, int sbp, int sc) {
+                        global float* C, int offC, int ldc, int kslice, int sap, int sbp, int sc ROWBIAS_PARAMS) {
     const int ib = get_global_id(0), jp = get_global_id(1), z = get_global_id(2);
     const int i0 = ib * TM, j00 = jp * NR;
     if (i0 >= M || j00 >= N) {
@@ -520,6 +543,7 @@ kernel void gemm_packed(int M, int N, int K, float alpha, global const float* Ap
     global const float* a = Ap + (long)z * sap + (long)ib * Kfull * TM;
     global const float* b = Bp + (long)z * sbp + (long)jp * Kfull * NR;
     C += offC + (long)z * sc;
+    ROWBIAS_OFFSET(offC + (long)z * sc);
     floatV acc[TM][VN];
     _Pragma("unroll")
     for (int r = 0; r < TM; r++) {

@@ -96,6 +96,44 @@ final class ClGemm {
         return true;
     }
 
+    /**
+     * c_z = act(a * b_z + bias + res_z) for count products sharing a: a 1x1 convolution's forward, a the weights [m][k],
+     * b_z image z's planes [k][n] (sb floats apart), c_z its output and res_z a residual laid out as c_z (sc floats
+     * apart), bias [m] per row (null: none; res null: none), with flags' activation (epilogue.h): added as the blocked or
+     * packed kernel stores, where the plan runs the shape as one launch of either with K whole: true. False, nothing
+     * done, elsewhere (CLBlast, gemm_nt, split K, K panels, copies of aliasing operands): the caller adds them in a pass
+     * of its own.
+     */
+    boolean runBatchWithRowEpilogue(int count, int m, int n, int k, Buf a, Buf b, int sb, Buf c, int sc, Buf bias, int flags, Buf res) {
+        GemmVariant v = variant(false, false, m, n, k, a);
+        boolean packed = v.kind() == GemmVariant.Kind.PACKED;
+        if (!packed && v.kind() != GemmVariant.Kind.BLOCKED) {
+            return false;
+        }
+        if (blocks(v, m, n) * count < enough(v) && k >= MIN_SPLIT_K) { // run() splits K, or runBatch runs the products alone
+            return false;
+        }
+        if (!packed && (aliases(k, m) || aliases(n, k) || ((long) k * n > PANEL_OPERAND && k > 2 * PANEL))) {
+            return false;
+        }
+        Object[] epilogue = {bias, flags, res != null ? res : c};
+        if (packed) {
+            packed(v, false, false, m, n, k, 1f, a, 0, k, 0, b, 0, n, sb, 0f, c, 0, n, sc, count, 1, epilogue);
+        } else {
+            launch(v, false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, count, 0, 0, sb, sc, epilogue);
+        }
+        return true;
+    }
+
+    private static Object[] withEpilogue(Object[] args, Object[] epilogue) {
+        if (epilogue == null) {
+            return args;
+        }
+        Object[] all = java.util.Arrays.copyOf(args, args.length + epilogue.length);
+        System.arraycopy(epilogue, 0, all, args.length, epilogue.length);
+        return all;
+    }
+
     /** The same with a given variant (the tuner's candidates). */
     void run(GemmVariant v, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b, int offB,
              int ldb, float beta, Buf c, int offC, int ldc) {
@@ -220,6 +258,12 @@ final class ClGemm {
      */
     private void packed(GemmVariant v, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, int sa,
                         Buf b, int offB, int ldb, int sb, float beta, Buf c, int offC, int ldc, int sc, int count, int splits) {
+        packed(v, ta, tb, m, n, k, alpha, a, offA, lda, sa, b, offB, ldb, sb, beta, c, offC, ldc, sc, count, splits, null);
+    }
+
+    /** epilogue: null, or gemm_packed's ROWBIAS arguments {bias, flags, residual} (splits 1). */
+    private void packed(GemmVariant v, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, int sa,
+                        Buf b, int offB, int ldb, int sb, float beta, Buf c, int offC, int ldc, int sc, int count, int splits, Object[] epilogue) {
         int tm = v.get("TM"), nr = v.get("VW") * v.get("VN");
         long rowBlocks = ceilDiv(m, tm), panels = ceilDiv(n, nr), sap = rowBlocks * tm * k, sbp = panels * nr * k;
         if (sap > Integer.MAX_VALUE || sbp > Integer.MAX_VALUE) {
@@ -242,8 +286,8 @@ final class ClGemm {
         ClBuffer bp = scratch.get("gemm.bp", countB * sbp);
         cl.kernel("gemm.cl", options, "gemm_pack_b").args(n, k, b, offB, ldb, sb, bp, (int) sbp).runLocal(ONE, tb ? panels : ceilDiv(panels, PACK_PANELS), kChunks, countB);
         if (splits <= 1) {
-            cl.kernel("gemm.cl", options, "gemm_packed").args(m, n, k, alpha, ap, bp, beta, c, offC, ldc, 0, countA == 1 ? 0 : (int) sap,
-                            countB == 1 ? 0 : (int) sbp, sc)
+            Object[] args = {m, n, k, alpha, ap, bp, beta, c, offC, ldc, 0, countA == 1 ? 0 : (int) sap, countB == 1 ? 0 : (int) sbp, sc};
+            cl.kernel("gemm.cl", options + (epilogue != null ? " -DROWBIAS=1" : ""), "gemm_packed").args(withEpilogue(args, epilogue))
                     .runLocal(ONE, rowBlocks, panels, count);
             return;
         }
@@ -280,6 +324,12 @@ final class ClGemm {
      */
     private void launch(GemmVariant v, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b,
                         int offB, int ldb, float beta, Buf c, int offC, int ldc, int items, int kslice, int sa, int sb, int sc) {
+        launch(v, ta, tb, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, items, kslice, sa, sb, sc, null);
+    }
+
+    /** epilogue: null, or the blocked kernel's ROWBIAS arguments {bias, flags, residual} (kslice 0). */
+    private void launch(GemmVariant v, boolean ta, boolean tb, int m, int n, int k, float alpha, Buf a, int offA, int lda, Buf b,
+                        int offB, int ldb, float beta, Buf c, int offC, int ldc, int items, int kslice, int sa, int sb, int sc, Object[] epilogue) {
         String options = "-DTRANS_A=" + (ta ? 1 : 0) + " -DTRANS_B=" + (tb ? 1 : 0) + " " + v.options();
         switch (v.kind()) {
             case NT -> launchGroups(cl.kernel("gemm.cl", options, "gemm_nt").args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc,
@@ -293,9 +343,9 @@ final class ClGemm {
                 // the smaller operand stays in cache while the larger one streams through once
                 boolean rowsFirst = (long) m * k < (long) k * n;
                 long rowBlocks = ceilDiv(m, v.get("TM")), colBlocks = ceilDiv(n, v.get("VW") * v.get("VN"));
-                launchGroups(cl.kernel("gemm.cl", options + " -DROWS_FIRST=" + (rowsFirst ? 1 : 0), "gemm")
-                        .args(m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc),
-                        v, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks, items);
+                Object[] args = {m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, kslice, sa, sb, sc};
+                launchGroups(cl.kernel("gemm.cl", options + " -DROWS_FIRST=" + (rowsFirst ? 1 : 0) + (epilogue != null ? " -DROWBIAS=1" : ""), "gemm")
+                        .args(withEpilogue(args, epilogue)), v, rowsFirst ? rowBlocks : colBlocks, rowsFirst ? colBlocks : rowBlocks, items);
             }
         }
     }
