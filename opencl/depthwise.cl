@@ -6,6 +6,8 @@
  *
  * depthwise_forward:       an output per work-item, the taps that fall inside the image.
  * depthwise_forward_rows:  a row of outputs per work-item, 16 at a time (CPU-style runtimes).
+ * depthwise_forward_planes: a plane per work-item from a zero-padded copy in local memory, 16
+ *                          outputs at a time, every tap a vector load (strides 1 and 2).
  * depthwise_backward_data: an input per work-item, gathering the outputs whose window reads it
  *                          (no atomics: each dx is written once).
  * depthwise_backward_weight: a work-group of RED per (channel, tap) and one more per channel for
@@ -93,6 +95,79 @@ kernel void depthwise_forward_rows(global const float* x, global const float* w,
             vstore16(out, 0, tmp);
             for (int l = 0; l < n; l++) {
                 yo[l] = tmp[l];
+            }
+        }
+    }
+}
+
+/* A plane of outputs per work-item (where work-items run one after another and the padded plane
+   fits the local memory), stride 1 or 2: the work-item first copies its input plane into local
+   memory with zeros around it (pad rows above and below; rows of WP floats: pad zeros on the
+   left and, on the right, the pad and the 2*VP that a chunk's loads read past the row's end), so
+   that every tap of every 16 outputs is one vector load (the even lanes of two for stride 2)
+   with no lane masked or gathered. depthwise_forward_rows gathers lane by lane the chunks at a
+   row's ends, which are every chunk of rows up to 32 wide (mobilenet_v2's depthwise layers at
+   batch 16: 92 ms of a 205 ms inference). The same sum, in the same tap order. Global (N*C),
+   work-groups of one; lp holds (H + 2*pad) * WP floats. */
+kernel void depthwise_forward_planes(global const float* x, global const float* w, global const float* bias, int flags, int flip,
+                                     global float* y, int N, int C, int H, int W, int OH, int OW, int R, int S, int st, int pad,
+                                     int WP, local float* lp) {
+    const int plane = get_global_id(0);
+    if (plane >= N * C) {
+        return;
+    }
+    const int c = plane % C;
+    global const float* xp = x + (long)plane * H * W;
+    for (int e = 0; e < pad * WP; e++) { /* the rows above and below */
+        lp[e] = 0.0f;
+        lp[(H + pad) * WP + e] = 0.0f;
+    }
+    for (int iy = 0; iy < H; iy++) {
+        local float* row = lp + (iy + pad) * WP;
+        global const float* src = xp + iy * W;
+        for (int e = 0; e < pad; e++) {
+            row[e] = 0.0f;
+        }
+        int e = 0;
+        for (; e + VP <= W; e += VP) {
+            vstore16(vload16(0, src + e), 0, row + pad + e);
+        }
+        for (; e < W; e++) {
+            row[pad + e] = src[e];
+        }
+        for (e = pad + W; e < WP; e++) {
+            row[e] = 0.0f;
+        }
+    }
+    global const float* wp = w + c * R * S;
+    const float b = (flags & EPI_BIAS) ? bias[c] : 0.0f;
+    for (int oy = 0; oy < OH; oy++) {
+        global float* yrow = y + ((long)plane * OH + oy) * OW;
+        for (int ox0 = 0; ox0 < OW; ox0 += VP) {
+            float16 acc = (float16)(b);
+            for (int r = 0; r < R; r++) {
+                local const float* row = lp + (oy * st + r) * WP + ox0 * st;
+                for (int s = 0; s < S; s++) {
+                    float16 v;
+                    if (st == 1) {
+                        v = vload16(0, row + s);
+                    } else {
+                        const float16 lo = vload16(0, row + s), hi = vload16(0, row + s + VP);
+                        v = (float16)(lo.even, hi.even);
+                    }
+                    acc = MADD(v, (float16)(flip ? wp[(R - 1 - r) * S + (S - 1 - s)] : wp[r * S + s]), acc);
+                }
+            }
+            const float16 out = EPILOGUE(acc, flags);
+            const int n = min(VP, OW - ox0);
+            if (n == VP) {
+                vstore16(out, 0, yrow + ox0);
+            } else {
+                float tmp[VP];
+                vstore16(out, 0, tmp);
+                for (int l = 0; l < n; l++) {
+                    yrow[ox0 + l] = tmp[l];
+                }
             }
         }
     }

@@ -14,6 +14,7 @@ import io.github.clconv.tensor.Shape;
 final class ClDepthwise implements ConvAlgorithm {
     private static final KernelRef FORWARD = new KernelRef("depthwise.cl", "depthwise_forward");
     private static final KernelRef FORWARD_ROWS = new KernelRef("depthwise.cl", "depthwise_forward_rows");
+    private static final KernelRef FORWARD_PLANES = new KernelRef("depthwise.cl", "depthwise_forward_planes");
     private static final KernelRef BACKWARD_DATA = new KernelRef("depthwise.cl", "depthwise_backward_data");
     private static final KernelRef BACKWARD_DATA_ROWS = new KernelRef("depthwise.cl", "depthwise_backward_data_rows");
     private static final KernelRef BACKWARD_WEIGHT = new KernelRef("depthwise.cl", "depthwise_backward_weight");
@@ -52,8 +53,28 @@ final class ClDepthwise implements ConvAlgorithm {
         if (elementwise) {
             cl.kernel(FORWARD).args(cat(new Object[]{x, w, bias != null ? bias : w, flags, y}, geom(g))).run(g.output().size());
         } else {
-            cl.kernel(FORWARD_ROWS).args(cat(new Object[]{x, w, bias != null ? bias : w, flags, 0, y}, geom(g))).run((long) g.n() * g.c() * g.oh());
+            rows(x, w, bias != null ? bias : w, flags, 0, y, geom(g));
         }
+    }
+
+    /** Columns of a zero-padded plane in depthwise_forward_planes' local copy: the padding, and the loads of a chunk past the row. */
+    private static int paddedWidth(int w, int pad) {
+        return w + 2 * pad + 32;
+    }
+
+    /**
+     * The row kernels' sum over geometry {n, c, h, w, oh, ow, r, s, stride, pad}: a plane per work-item from a zero-padded
+     * copy in local memory (depthwise_forward_planes) where the stride is 1 or 2 and the copy fits, else a row each.
+     */
+    private void rows(Buf in, Buf w, Buf bias, int flags, int flip, Buf out, Object[] geom) {
+        int n = (int) geom[0], c = (int) geom[1], h = (int) geom[2], wd = (int) geom[3], oh = (int) geom[4], stride = (int) geom[8], pad = (int) geom[9];
+        long floats = (long) (h + 2 * pad) * paddedWidth(wd, pad);
+        if (stride <= 2 && floats * Float.BYTES <= cl.device().localMemBytes()) {
+            cl.kernel(FORWARD_PLANES).args(cat(new Object[]{in, w, bias, flags, flip, out}, cat(geom, new Object[]{paddedWidth(wd, pad),
+                    new ClKernel.LocalMemory(floats * Float.BYTES)}))).runLocal(new long[]{1}, (long) n * c);
+            return;
+        }
+        cl.kernel(FORWARD_ROWS).args(cat(new Object[]{in, w, bias, flags, flip, out}, geom)).run((long) n * c * oh);
     }
 
     @Override
@@ -61,7 +82,7 @@ final class ClDepthwise implements ConvAlgorithm {
         if (dx != null && !elementwise && g.stride() == 1 && g.r() - 1 - g.pad() >= 0 && g.s() - 1 - g.pad() >= 0 && g.r() == g.s()) {
             // stride 1: dy through the turned filters with padding R-1-pad is dx, a row at a time
             Object[] turned = {g.n(), g.c(), g.oh(), g.ow(), g.h(), g.w(), g.r(), g.s(), 1, g.r() - 1 - g.pad()};
-            cl.kernel(FORWARD_ROWS).args(cat(new Object[]{dy, w, w, 0, 1, dx}, turned)).run((long) g.n() * g.c() * g.h());
+            rows(dy, w, w, 0, 1, dx, turned);
         } else if (dx != null && !elementwise && g.stride() == 2) {
             cl.kernel(BACKWARD_DATA_ROWS).args(dy, w, dx, g.n(), g.c(), g.h(), g.w(), g.oh(), g.ow(), g.r(), g.s(), g.pad())
                     .run((long) g.n() * g.c() * g.h());
