@@ -158,15 +158,20 @@
 #define ROW_EPILOGUE_S(v, i, rp) (v)
 #define ROWBIAS_OFFSET(off)
 #endif
-/* C's TM x (VN x VW) block at (i0, j00) = alpha * acc + beta * C, the rows and columns inside C
-   only (gemm and gemm_packed; a macro, not a function taking acc, so that acc stays in registers) */
-#define STORE_BLOCK()                                                                   \
+/* C's TM x (VN x VW) block whose columns start at jb = alpha * acc + beta * C, the rows inside C
+   and the columns from jmin to N only (gemm and gemm_packed; a macro, not a function taking acc,
+   so that acc stays in registers). jmin > jb: a block shifted back onto columns the block before
+   stores (see gemm). */
+#define STORE_BLOCK_AT(jb, jmin)                                                        \
     for (int r = 0; r < TM && i0 + r < M; r++) {                                        \
-        for (int q = 0; q < VN && j00 + q * VW < N; q++) {                              \
-            const int j0 = j00 + q * VW;                                                \
+        for (int q = 0; q < VN && (jb) + q * VW < N; q++) {                             \
+            const int j0 = (jb) + q * VW;                                               \
+            if (j0 + VW <= (jmin)) {                                                    \
+                continue;                                                               \
+            }                                                                           \
             const long at = (long)(i0 + r) * ldc + j0;                                  \
             global float* c = C + at;                                                   \
-            if (j0 + VW <= N) {                                                         \
+            if (j0 >= (jmin) && j0 + VW <= N) {                                         \
                 floatV out = alpha * acc[r][q];                                         \
                 if (beta != 0.0f) { /* beta = 0 must not read C: it may hold NaN */     \
                     out += beta * vloadV(0, c);                                         \
@@ -175,13 +180,14 @@
             } else {                                                                    \
                 float t[VW];                                                            \
                 vstoreV(acc[r][q], 0, t);                                               \
-                for (int v = 0; v < VW && j0 + v < N; v++) {                            \
+                for (int v = max(0, (jmin) - j0); v < VW && j0 + v < N; v++) {          \
                     const float o = alpha * t[v] + (beta != 0.0f ? beta * c[v] : 0.0f); \
                     c[v] = ROW_EPILOGUE_S(o, i0 + r, res + at + v);                     \
                 }                                                                       \
             }                                                                           \
         }                                                                               \
     }
+#define STORE_BLOCK() STORE_BLOCK_AT(j00, j00)
 
 kernel void gemm(int M, int N, int K, float alpha,
                  global const float* A, int offA, int lda,
@@ -212,12 +218,22 @@ kernel void gemm(int M, int N, int K, float alpha,
             acc[r][q] = (floatV)(0.0f);
         }
     }
-    const bool inside = j00 + VW * VN <= N;
+#if TRANS_B
+    const int jb = j00;
+    const bool inside = false; /* a column of op(B) is a row of B: gathered */
+#else
+    /* the block over the right edge starts VW*VN columns before it ends, where C is that wide: its
+       loads are vectors like every other block's (gathered lane by lane, they had cost 1x1
+       convolutions on 7x7 planes, a quarter of their blocks, more than the rest), and it stores only
+       the columns the block before it does not */
+    const int jb = j00 + VW * VN <= N || N < VW * VN ? j00 : N - VW * VN;
+    const bool inside = jb + VW * VN <= N;
+#endif
     for (int p = 0; p < K; p++) {
         floatV b[VN];
         _Pragma("unroll")
         for (int q = 0; q < VN; q++) {
-            const int j0 = j00 + q * VW;
+            const int j0 = jb + q * VW;
 #if !TRANS_B
             if (inside) {
                 b[q] = vloadV(0, B + p * ldb + j0);
@@ -240,7 +256,7 @@ kernel void gemm(int M, int N, int K, float alpha,
             }
         }
     }
-    STORE_BLOCK();
+    STORE_BLOCK_AT(jb, j00);
 }
 
 /* EPI = 1 (a linear layer's forward, one product, K whole): bias[j] added to C[i][j] and flags'
