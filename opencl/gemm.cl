@@ -20,9 +20,11 @@
  * reuse one VW-wide strip of B (ROWS_FIRST, when A is the smaller matrix, as in a
  * convolution's W * col), consecutive columns reuse TM rows of A (otherwise).
  *
- * Blocks over the bottom edge read clamped rows of A and store only the rows inside C;
- * blocks over the right edge gather their columns of B one by one (clamped). Every
- * block runs the same vector loop, so any M, N, K >= 1 works at full speed but the edge.
+ * Blocks over the bottom edge read clamped rows of A and store only the rows inside C; a
+ * block over the right edge starts VW*VN columns before C's end (where C is that wide) and
+ * stores only the columns from its own start, so its loads of B are vectors too; narrower C
+ * (and op(B) transposed) gather columns one by one (clamped). Every block runs the same
+ * vector loop, so any M, N, K >= 1 works at full speed.
  *
  * Kernel gemm_nt (A not transposed, B transposed, both walked along K): each work-item
  * owns a TR x TC block and accumulates dot products with VK-wide loads of rows of A and
