@@ -7,8 +7,9 @@
  *             nothing can be left out. a < 1 keeps every value finite and normal.
  *
  * CHAINS independent chains hide the multiply-add latency (a few cycles) on every unit; VW = 1
- * suits devices that run work-items in SIMD lanes (GPUs), VW = 16 CPU runtimes that give a
- * work-item its own vector registers. The host times both and keeps the faster.
+ * suits devices that run work-items in SIMD lanes (GPUs), VW = 8 or 16 CPU runtimes that give a
+ * work-item its own vector registers (chains that overflow the register file spill: the host
+ * sizes CHAINS per width, times each and keeps the fastest).
  *
  * Build: -DVW=1|4|8|16, optional -DCHAINS.
  */

@@ -63,10 +63,11 @@ final class Backends {
     static final String CONV_ALGO_HELP = "Convolution algorithm: auto (chosen per layer shape by measurement, kept per device), im2col,"
             + " winograd2 or winograd4 (Winograd F(2x2,3x3) or F(4x4,3x3) for 3x3 stride-1 layers), winograd4-chunked (F(4x4,3x3) in chunks of"
             + " images whose transforms fit the device's cache, where the whole batch's do not), direct (stride-1 'same' layers with odd square"
-            + " filters up to 7x7), direct2 (the same with two vectors of pixels per step, where work-items run one by one), lanes (unpadded stride-1 layers with square filters of 2x2 to 5x5, where work-items run one by one:"
+            + " filters up to 7x7), direct2 (the same with two vectors of pixels per step, where work-items run one by one), direct-narrow and"
+            + " direct2-narrow (the two with 8-wide vectors, sized for sixteen 8-float registers as AVX2 has), lanes (unpadded stride-1 layers with square filters of 2x2 to 5x5, where work-items run one by one:"
             + " im2col with a direct weight gradient), valid (the same layers, the forward pass and the input gradient direct too, 16 filters in a vector's lanes),"
             + " strided (stride-2 layers with square filters up to 7x7, where work-items run one"
-            + " by one) or depthwise"
+            + " by one), strided-narrow (the same with half the accumulators) or depthwise"
             + " (groups = channels = filters); im2col where the one asked for does not apply.";
 
     /** convAlgo: auto, im2col, winograd2, winograd4 or direct (null: auto). */

@@ -88,9 +88,9 @@ final class BenchCommand implements Callable<Integer> {
             double sgemmBest = gemm.stream().mapToDouble(j -> ((Json) j).number("clconv_gflops")).max().orElse(Double.NaN);
             PeakBench.Result peak = PeakBench.run(b, runs);
             System.err.printf(java.util.Locale.ROOT, "%n(b) convolution layers, forward + backward; GFLOP/s counts a direct convolution's FLOPs (3 passes), beside the"
-                    + " device's multiply-add peak, %.0f GFLOP/s (opencl/peak.cl: %.0f with a float per work-item, %.0f with 16-wide vectors),"
+                    + " device's multiply-add peak, %.0f GFLOP/s (opencl/peak.cl: %.0f with a float per work-item, %.0f / %.0f with 8- / 16-wide vectors),"
                     + " and the best SGEMM of (a), %.0f GFLOP/s%n%-40s %-10s %10s %12s %10s %8s %8s%n", peak.gflops(), peak.scalarGflops(),
-                    peak.vectorGflops(), sgemmBest, "N,C,H,W,K,R,S,stride,pad", "algorithm", "fwd ms", "fwd+bwd ms", "GFLOP/s", "of peak", "of SGEMM");
+                    peak.vector8Gflops(), peak.vector16Gflops(), sgemmBest, "N,C,H,W,K,R,S,stride,pad", "algorithm", "fwd ms", "fwd+bwd ms", "GFLOP/s", "of peak", "of SGEMM");
             ConvGeom[] layers = quick ? new ConvGeom[]{new ConvGeom(4, 3, 12, 12, 8, 3, 3, 1, 1)} : ConvBench.LAYERS;
             for (ConvGeom g : layers) {
                 ConvBench.Result r = ConvBench.run(b, g, runs);

@@ -18,7 +18,9 @@ import io.github.clconv.tensor.Shape;
  * output pixel of the batch, and col2im adding a column matrix back at stride 2.
  */
 final class ClStrided implements ConvAlgorithm {
-    private static final int TM = 8;
+    /** Output channels per step of strided_conv (TM) and input channels of strided_dx, whose two column phases double its accumulators. */
+    private final int tm;
+    private final int dxTm;
     /** Images that alone give the device's threads enough work-groups. */
     private static final int MIN_IMAGES = 8;
     private static final long[] ONE = {1, 1, 1};
@@ -28,6 +30,20 @@ final class ClStrided implements ConvAlgorithm {
     private final boolean elementwise;
 
     ClStrided(ClContext cl, Scratch scratch, ClConv im2col, boolean elementwise) {
+        this(cl, scratch, im2col, elementwise, 8, 8);
+    }
+
+    /**
+     * Half the accumulators: 4 filters (2 input channels for the input gradient) of 16 outputs per step fit sixteen
+     * 8-float registers (AVX2), where the default's 8 (and strided_dx's 2 x 8) vectors of 16 went to the stack.
+     */
+    static ClStrided narrow(ClContext cl, Scratch scratch, ClConv im2col, boolean elementwise) {
+        return new ClStrided(cl, scratch, im2col, elementwise, 4, 2);
+    }
+
+    private ClStrided(ClContext cl, Scratch scratch, ClConv im2col, boolean elementwise, int tm, int dxTm) {
+        this.tm = tm;
+        this.dxTm = dxTm;
         this.cl = cl;
         this.scratch = scratch;
         this.im2col = im2col;
@@ -68,16 +84,16 @@ final class ClStrided implements ConvAlgorithm {
 
     private void forward(Buf x, Buf w, Buf bias, ConvGeom g, Buf residual, Activation act, Buf y) {
         // a work-group copies its image once for all its filters: one per image where the batch fills the device
-        // (the copy costs about a third of a block of TM filters' sums), else the filters shared out
-        int blocks = (g.k() + TM - 1) / TM, groups = g.n() >= MIN_IMAGES ? 1 : Math.min(blocks, MIN_IMAGES / g.n()), kper = (blocks + groups - 1) / groups;
+        // (the copy costs about a third of a block of tm filters' sums), else the filters shared out
+        int blocks = (g.k() + tm - 1) / tm, groups = g.n() >= MIN_IMAGES ? 1 : Math.min(blocks, MIN_IMAGES / g.n()), kper = (blocks + groups - 1) / groups;
         int flags = ConvAlgorithm.flags(bias, act) | (residual != null ? ConvAlgorithm.EPI_RESIDUAL : 0);
         if (g.r() == 1 && g.pad() == 0) { // a 1x1 shortcut reads x itself: nothing for a copy to share among taps
-            cl.kernel("strided.cl", "-DKS=1 -DTM=" + TM + " -DPAIRS=" + (g.ow() <= 8 ? 1 : 0), "strided_conv1")
+            cl.kernel("strided.cl", "-DKS=1 -DTM=" + tm + " -DPAIRS=" + (g.ow() <= 8 ? 1 : 0), "strided_conv1")
                     .args(x, w, bias, flags, residual != null ? residual : y, y, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow(), kper)
                     .runLocal(ONE, 1, (blocks + kper - 1) / kper, g.n());
             return;
         }
-        cl.kernel("strided.cl", "-DKS=" + g.r() + " -DTM=" + TM + " -DPAIRS=" + (g.ow() <= 8 ? 1 : 0), "strided_conv")
+        cl.kernel("strided.cl", "-DKS=" + g.r() + " -DTM=" + tm + " -DPAIRS=" + (g.ow() <= 8 ? 1 : 0), "strided_conv")
                 .args(x, w, bias, ConvAlgorithm.flags(bias, act) | (residual != null ? ConvAlgorithm.EPI_RESIDUAL : 0), residual != null ? residual : y, y, g.c(), g.k(), g.h(), g.w(), g.oh(), g.ow(), g.pad(), paddedRows(g), kper,
                         new ClKernel.LocalMemory(localFloats(g) * Float.BYTES))
                 .runLocal(ONE, 1, (blocks + kper - 1) / kper, g.n());
@@ -90,7 +106,7 @@ final class ClStrided implements ConvAlgorithm {
     }
 
     private void inputGradient(Buf w, Buf dy, ConvGeom g, Buf dx) {
-        int tm = Math.min(TM, Integer.highestOneBit(g.c())), blocks = (g.c() + tm - 1) / tm;
+        int tm = Math.min(dxTm, Integer.highestOneBit(g.c())), blocks = (g.c() + tm - 1) / tm;
         int groups = g.n() >= MIN_IMAGES ? 1 : Math.min(blocks, MIN_IMAGES / g.n()), cper = (blocks + groups - 1) / groups;
         cl.kernel("strided.cl", "-DKS=" + g.r() + " -DTM=" + tm + " -DPADDING=" + g.pad() + " -DPAIRS=" + (g.w() <= 16 ? 1 : 0), "strided_dx")
                 .args(dy, w, dx, g.k(), g.c(), g.h(), g.w(), g.oh(), g.ow(), cper, new ClKernel.LocalMemory(dxLocalFloats(g) * Float.BYTES))

@@ -40,10 +40,14 @@ final class ConvRouter {
                     p -> ClWinograd.cacheChunked(p.cl(), p.gemm(), p.scratch(), p.elementwise(), 4)),
             new Registration("direct", List.of("direct.cl", "tensor.cl", "madd.h", "reduction.h"), p -> new ClDirect(p.cl(), p.scratch(), p.elementwise())),
             new Registration("direct2", List.of("direct.cl", "tensor.cl", "madd.h", "reduction.h"), p -> ClDirect.pairs(p.cl(), p.scratch(), p.elementwise())),
+            new Registration("direct-narrow", List.of("direct.cl", "tensor.cl", "madd.h", "reduction.h"), p -> ClDirect.narrow(p.cl(), p.scratch(), p.elementwise(), 1)),
+            new Registration("direct2-narrow", List.of("direct.cl", "tensor.cl", "madd.h", "reduction.h"), p -> ClDirect.narrow(p.cl(), p.scratch(), p.elementwise(), 2)),
             new Registration("lanes", List.of("direct.cl", "im2col.cl", "gemm.cl", "madd.h"), p -> new ClLanes(p.cl(), p.scratch(), p.im2col(), false)),
             new Registration("valid", List.of("direct.cl", "im2col.cl", "gemm.cl", "madd.h"), p -> new ClLanes(p.cl(), p.scratch(), p.im2col(), true)),
             new Registration("strided", List.of("strided.cl", "direct.cl", "im2col.cl", "gemm.cl", "madd.h"),
                     p -> new ClStrided(p.cl(), p.scratch(), p.im2col(), p.elementwise())),
+            new Registration("strided-narrow", List.of("strided.cl", "direct.cl", "im2col.cl", "gemm.cl", "madd.h"),
+                    p -> ClStrided.narrow(p.cl(), p.scratch(), p.im2col(), p.elementwise())),
             new Registration("depthwise", List.of("depthwise.cl", "madd.h", "reduction.h"), p -> new ClDepthwise(p.cl(), p.elementwise())));
 
     /** The names --conv-algo takes: auto (measure) and every registered algorithm. */

@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * Chooses each GEMM shape class's variant on a device by measurement and keeps the plan
  * on disk per device name and driver version (a TuningCache of kind gemm). Every candidate is
  * checked against a double-precision host product before its time counts, so a variant
- * that a driver miscompiles cannot win. A device with no plan gets a quick probe (five
+ * that a driver miscompiles cannot win. A device with no plan gets a quick probe (seven
  * variants on a shape or two per class, gemm_nt's shapes for A * B^T, about a second on a CPU)
  * and a log line that `clconv tune` times every variant per shape class.
  */
@@ -108,7 +108,7 @@ public final class GemmTuner {
         }
         ClGemm g = new ClGemm(cl, GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "probe"), scratch);
         List<GemmVariant> probed = List.of(GemmVariant.TILED_DEFAULT, GemmVariant.TILED_GLOBAL, GemmVariant.BLOCKED_DEFAULT,
-                GemmVariant.BLOCKED_WIDE, GemmVariant.PACKED_DEFAULT);
+                GemmVariant.BLOCKED_WIDE, GemmVariant.PACKED_DEFAULT, GemmVariant.BLOCKED_NARROW, GemmVariant.PACKED_NARROW);
         // the small classes on two shapes (a 128 x 512 x 128 product alone was a coin toss on Zen 5 between the blocked and
         // packed kernels, 0.12-0.15 ms each, and the packed one cost lenet's training step a fifth: its products are
         // lenet-like, nn.small's representative)
@@ -199,11 +199,11 @@ public final class GemmTuner {
             }
         }
         for (String b : new String[]{"TM=8 VW=16", "TM=4 VW=16", "TM=6 VW=16", "TM=8 VW=8", "TM=12 VW=8", "TM=6 VW=16 VN=2", "TM=4 VW=16 VN=2",
-                "TM=4 VW=8 VN=2"}) {
+                "TM=4 VW=8 VN=2", "TM=4 VW=8 VN=3", "TM=6 VW=8 VN=2"}) {
             specs.add("blocked " + b + " WG=1");
             specs.add("blocked " + b + " WG=0");
         }
-        for (String b : new String[]{"TM=6 VW=16 VN=2", "TM=7 VW=16 VN=2", "TM=4 VW=16 VN=2", "TM=8 VW=16", "TM=12 VW=8 VN=2"}) {
+        for (String b : new String[]{"TM=6 VW=16 VN=2", "TM=7 VW=16 VN=2", "TM=4 VW=16 VN=2", "TM=8 VW=16", "TM=12 VW=8 VN=2", "TM=4 VW=8 VN=3", "TM=6 VW=8 VN=2"}) {
             specs.add("packed " + b);
         }
         for (String t : new String[]{"TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1", "TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=0",

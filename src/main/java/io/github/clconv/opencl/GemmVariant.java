@@ -35,6 +35,12 @@ public record GemmVariant(Kind kind, Map<String, Integer> values) {
     public static final GemmVariant BLOCKED_WIDE = parse("blocked TM=6 VW=16 VN=2 WG=1");
     /** The same block on packed operands: on PoCL 3.1 (Xeon) 1.2-4x the blocked kernel's GFLOP/s on resnet-sized products, packing included. */
     public static final GemmVariant PACKED_DEFAULT = parse("packed TM=6 VW=16 VN=2");
+    /**
+     * Blocks sized for sixteen 8-float registers (AVX2): 12 accumulators and 3 vectors of B per step. The 16-wide blocks above
+     * hold 24 such registers' worth, which such a device keeps partly on the stack (SGEMM 1024 on a Zen 3: 76 against 62-69 GFLOP/s).
+     */
+    public static final GemmVariant BLOCKED_NARROW = parse("blocked TM=4 VW=8 VN=3 WG=1");
+    public static final GemmVariant PACKED_NARROW = parse("packed TM=4 VW=8 VN=3");
     public static final GemmVariant NT_DEFAULT = parse("nt TR=4 TC=4 VK=8 WG=1");
     public static final GemmVariant TILED_DEFAULT = parse("tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1");
     /** Tiled without local memory: on rusticl/llvmpipe, whose barriers cost more than they save, about 2x TILED_DEFAULT. */

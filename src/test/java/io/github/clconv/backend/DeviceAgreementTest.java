@@ -100,8 +100,11 @@ class DeviceAgreementTest {
                     () -> forcedCases("direct", element, 2 * CASES, 11, "the eight fixed stride-1 'same' cases and some random ones")));
         }
         // two vectors of pixels per step: where work-items run one by one only
-        tests.add(DynamicTest.dynamicTest("conv2d, direct2 forced, row movement, x" + 2 * CASES + " (seed " + SEED + ")",
-                () -> forcedCases("direct2", false, 2 * CASES, 11, "the eight fixed stride-1 'same' cases and some random ones")));
+        // and both with 8-wide vectors (blocks sized for sixteen 8-float registers)
+        for (String algo : new String[]{"direct2", "direct-narrow", "direct2-narrow"}) {
+            tests.add(DynamicTest.dynamicTest("conv2d, " + algo + " forced, row movement, x" + 2 * CASES + " (seed " + SEED + ")",
+                    () -> forcedCases(algo, false, 2 * CASES, 11, "the eight fixed stride-1 'same' cases and some random ones")));
+        }
         return tests;
     }
 

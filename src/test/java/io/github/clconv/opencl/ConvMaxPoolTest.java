@@ -32,7 +32,7 @@ class ConvMaxPoolTest {
     private static final long SEED = 20261207L;
 
     @ParameterizedTest
-    @ValueSource(strings = {"direct", "direct2"})
+    @ValueSource(strings = {"direct", "direct2", "direct2-narrow"})
     void theConvolutionPoolsAsItStoresAndAgreesWithTheReference(String algo) {
         System.out.println("ConvMaxPoolTest " + algo + " seed " + SEED);
         Random rnd = new Random(SEED);

@@ -32,7 +32,7 @@ class ConvResidualTest {
         System.out.println("ConvResidualTest seed " + SEED);
         Random rnd = new Random(SEED);
         ReferenceBackend ref = new ReferenceBackend();
-        for (String algo : new String[]{"direct", "direct2", "im2col"}) {
+        for (String algo : new String[]{"direct", "direct2", "direct2-narrow", "im2col"}) {
             try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo(algo)) {
                 for (int i = 0; i < 12; i++) {
                     int r = 3 + 2 * rnd.nextInt(2);

@@ -27,7 +27,8 @@ class ConvTunerTest {
     /** The names --conv-algo takes come from the registry, im2col (the reference) first. */
     @Test
     void theRegistryNamesTheAlgorithms() {
-        assertEquals(List.of("auto", "im2col", "winograd2", "winograd4", "winograd4-chunked", "direct", "direct2", "lanes", "valid", "strided", "depthwise"), ClBackend.convAlgorithms());
+        assertEquals(List.of("auto", "im2col", "winograd2", "winograd4", "winograd4-chunked", "direct", "direct2", "direct-narrow", "direct2-narrow", "lanes", "valid", "strided", "strided-narrow",
+                "depthwise"), ClBackend.convAlgorithms());
         assertEquals(ConvTuner.REFERENCE, ConvRouter.ALGORITHMS.get(0).name());
     }
 
@@ -83,7 +84,7 @@ class ConvTunerTest {
             }
             ConvTuner registered = new ConvTuner(ConvRouter.cache(b.context().device()), ConvRouter.ALGORITHMS.stream().map(ConvRouter.Registration::name).toList());
             String kept = registered.choices().get(ConvTuner.key(g, ConvTuner.Pass.RESIDUAL));
-            assertTrue(kept != null && List.of("im2col", "strided").contains(kept), "the choice with the add is kept: " + registered.choices());
+            assertTrue(kept != null && List.of("im2col", "strided", "strided-narrow").contains(kept), "the choice with the add is kept: " + registered.choices());
         }
     }
 
@@ -165,7 +166,7 @@ class ConvTunerTest {
     void theDeviceMeasurementChoosesAndKeeps() {
         try (ClBackend b = new ClBackend(TestDevices.cl().context().device())) {
             String algo = b.convAlgoFor(G);
-            assertTrue(List.of("im2col", "winograd2", "winograd4", "direct", "direct2").contains(algo), algo);
+            assertTrue(List.of("im2col", "winograd2", "winograd4", "direct", "direct2", "direct-narrow", "direct2-narrow").contains(algo), algo);
             ConvTuner registered = new ConvTuner(ConvRouter.cache(b.context().device()), ConvRouter.ALGORITHMS.stream().map(ConvRouter.Registration::name).toList());
             assertEquals(algo, registered.choices().get(ConvTuner.key(G)), "the choice is in the cache file");
         }

@@ -25,13 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * path must not launch the pad pass (else the change does nothing). Large batches of planes that
  * leave vectors part-empty stack several images per work-group (STACK): forward with activations and
  * residual adds, and the training step (its forward pads for backward, its input gradient stacks dy).
- * Each test runs direct (a vector of pixels per step) and direct2 (two vectors per step).
+ * Each test runs direct (a vector of pixels per step), direct2 (two vectors per step) and direct2-narrow (two 8-wide ones).
  */
 class DirectLocalPadTest {
     private static final long SEED = 20261207L;
 
     @ParameterizedTest
-    @ValueSource(strings = {"direct", "direct2"})
+    @ValueSource(strings = {"direct", "direct2", "direct2-narrow"})
     void inferencePadsInsideTheKernelAndAgreesWithTheReference(String algo) {
         System.out.println("DirectLocalPadTest " + algo + " seed " + SEED);
         Random rnd = new Random(SEED);
@@ -61,7 +61,7 @@ class DirectLocalPadTest {
      * shifted back onto filters an earlier group stored) and fewer than 16 (fewer per work-item).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"direct", "direct2"})
+    @ValueSource(strings = {"direct", "direct2", "direct2-narrow"})
     void workGroupsTakingSeveralFilterGroupsAgreeWithTheReference(String algo) {
         Random rnd = new Random(SEED + 2);
         ReferenceBackend ref = new ReferenceBackend();
@@ -81,7 +81,7 @@ class DirectLocalPadTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"direct", "direct2"})
+    @ValueSource(strings = {"direct", "direct2", "direct2-narrow"})
     void stackedPlanesAgreeWithTheReference(String algo) {
         System.out.println("DirectLocalPadTest " + algo + " stacked seed " + (SEED + 3));
         Random rnd = new Random(SEED + 3);
@@ -111,7 +111,7 @@ class DirectLocalPadTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"direct", "direct2"})
+    @ValueSource(strings = {"direct", "direct2", "direct2-narrow"})
     void keepingForBackwardOrOutgrowingLocalMemoryStillPads(String algo) {
         Random rnd = new Random(SEED + 1);
         ReferenceBackend ref = new ReferenceBackend();

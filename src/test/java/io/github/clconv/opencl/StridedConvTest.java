@@ -5,7 +5,8 @@ import io.github.clconv.backend.Buf;
 import io.github.clconv.backend.ReferenceBackend;
 import io.github.clconv.tensor.ConvGeom;
 import io.github.clconv.tensor.Shape;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,19 +25,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StridedConvTest {
     private static final long SEED = 20261208L;
 
-    @Test
-    void stridedAgreesWithTheReference() {
-        System.out.println("StridedConvTest seed " + SEED);
+    @ParameterizedTest
+    @ValueSource(strings = {"strided", "strided-narrow"}) // 8 filters per step, and 4 (sixteen 8-float registers)
+    void stridedAgreesWithTheReference(String algo) {
+        System.out.println("StridedConvTest " + algo + " seed " + SEED);
         Random rnd = new Random(SEED);
         ReferenceBackend ref = new ReferenceBackend();
         List<String> failures = new ArrayList<>();
-        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("strided")) {
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo(algo)) {
             for (int i = 0; i < 40; i++) {
                 int r = 1 + rnd.nextInt(7), pad = rnd.nextInt(Math.min(4, r + 1));
                 int h = r + rnd.nextInt(i % 2 == 0 ? 16 : 40), w = r + rnd.nextInt(i % 3 == 0 ? 16 : 45);
                 int n = i % 4 == 0 ? 8 + rnd.nextInt(3) : 1 + rnd.nextInt(3);
                 ConvGeom g = new ConvGeom(n, 1 + rnd.nextInt(9), h, w, 1 + rnd.nextInt(19), r, r, 2, pad);
-                assertEquals("strided", b.convAlgoFor(g), g.toString());
+                assertEquals(algo, b.convAlgoFor(g), g.toString());
                 Activation act = i % 3 == 0 ? Activation.RELU : null;
                 boolean withBias = i % 2 == 1;
                 try (Buf x = random(b, g.input(), rnd); Buf wt = random(b, g.weight(), rnd);
@@ -49,7 +51,7 @@ class StridedConvTest {
                 }
             }
         }
-        assertTrue(failures.isEmpty(), "strided disagrees with the reference:\n" + String.join("\n", failures));
+        assertTrue(failures.isEmpty(), algo + " disagrees with the reference:\n" + String.join("\n", failures));
     }
 
     /**
@@ -59,13 +61,14 @@ class StridedConvTest {
      * a multiple of its 16 lanes, channels not of its TC, planes whose edge columns and rows hang
      * over the padding or not, a plane narrower than a filter), im2col's above.
      */
-    @Test
-    void stridedBackwardAgreesWithTheReference() {
-        System.out.println("StridedConvTest backward seed " + (SEED + 1));
+    @ParameterizedTest
+    @ValueSource(strings = {"strided", "strided-narrow"}) // strided_dx with 8 input channels per step, and 2
+    void stridedBackwardAgreesWithTheReference(String algo) {
+        System.out.println("StridedConvTest " + algo + " backward seed " + (SEED + 1));
         Random rnd = new Random(SEED + 1);
         ReferenceBackend ref = new ReferenceBackend();
         List<String> failures = new ArrayList<>();
-        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo("strided")) {
+        try (ClBackend b = ClBackend.open(System.getProperty("clconv.test.device", "auto"), null, false).convAlgo(algo)) {
             List<ConvGeom> shapes = new ArrayList<>(List.of(new ConvGeom(3, 5, 13, 17, 7, 3, 3, 2, 1), new ConvGeom(2, 3, 2, 1, 5, 3, 3, 2, 1),
                     new ConvGeom(2, 17, 9, 10, 33, 1, 1, 2, 0)));
             for (int i = 0; i < 30; i++) {
@@ -77,7 +80,7 @@ class StridedConvTest {
                 if (g.oh() < 1 || g.ow() < 1) {
                     continue;
                 }
-                assertEquals("strided", b.convAlgoFor(g), g.toString());
+                assertEquals(algo, b.convAlgoFor(g), g.toString());
                 try (Buf x = random(b, g.input(), rnd); Buf w = random(b, g.weight(), rnd); Buf dy = random(b, g.output(), rnd);
                      Buf dx = b.zeros(g.input()); Buf dw = b.zeros(g.weight()); Buf db = b.zeros(Shape.of(g.k()));
                      Buf rx = ref.upload(g.input(), b.download(x)); Buf rw = ref.upload(g.weight(), b.download(w));
@@ -95,7 +98,7 @@ class StridedConvTest {
                 }
             }
         }
-        assertTrue(failures.isEmpty(), "strided backward disagrees with the reference:\n" + String.join("\n", failures));
+        assertTrue(failures.isEmpty(), algo + " backward disagrees with the reference:\n" + String.join("\n", failures));
     }
 
     private static Buf random(ClBackend b, Shape s, Random rnd) {
