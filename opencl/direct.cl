@@ -39,7 +39,8 @@
  *                out [N][KO][H/2][W/2]. A net's conv-relu-maxpool(2) then writes and reads a quarter
  *                of the convolution's output, in one launch
  *
- * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DTS -DLOCALPAD=0|1 -DSTACK -DPV -DPOOL (direct_conv) -DTK (direct_dw) -DFLIP=0|1.
+ * Build: -DKS (odd) -DVW=1|2|4|8|16 -DTM -DTS -DLOCALPAD=0|1 -DSTACK -DPV -DPOOL (direct_conv) -DTK (direct_dw) -DFLIP=0|1,
+ *        -DTC -DDWL=8|16 -DPADDING -DSTRIDE (direct_dw_lanes, built with VW=16).
  */
 #ifndef KS
 #define KS 3
@@ -618,14 +619,19 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
    with broadcast operands. Columns at the plane's left and right edges leave out the taps
    outside it; a tap row above or below the plane points at zrow (W + PADDING zeros), so x
    itself [N][C][H][W] is read without a padded copy (a pass over x and 3 MB written per
-   resnet20 layer saved). Global (KL/16, ceil(C/TC)), one work-item per group; dy's planes are
+   resnet20 layer saved). Global (KL/DWL, ceil(C/TC)), one work-item per group; dy's planes are
    OH x OW (PADDING = 0: an unpadded layer's; STRIDE 2: a downsampling layer's, whose output
    pixel (oh, ow) takes tap (r, s) from x's (2*oh + r - PADDING, 2*ow + s - PADDING), and where
    only the columns whose taps reach outside the plane test them); the sum over images and
-   pixels runs in a fixed order. */
+   pixels runs in a fixed order. DWL = 8: 8 filters in the lanes (with TC = 1, 9 accumulators of a 3x3
+   filter fit sixteen 8-float registers, where 2 x 9 of 16 floats went to the stack); dyl as for 16. */
 #ifndef TC
 #define TC 2
 #endif
+#ifndef DWL
+#define DWL 16
+#endif
+#define dwlV CAT(float, DWL)
 #define TAPS (KS * KS)
 /* The sums of pixel PX (a column of the row) for the taps s where TAKE holds: TAKE is known when
    the program is built for the edge columns of planes at least 2*PADDING wide (the taps that would
@@ -633,14 +639,14 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
 #define DW_PIXEL(PX, TAKE)                                                                 \
     {                                                                                      \
         const int px = (PX);                                                               \
-        const float16 d = vload16(0, drow + (long)px * KL);                                \
+        const dwlV d = CAT(vload, DWL)(0, drow + (long)px * KL);                           \
         dsum += d;                                                                         \
         _Pragma("unroll") for (int t = 0; t < TC; t++) {                                   \
             _Pragma("unroll") for (int r = 0; r < KS; r++) {                               \
                 global const float* xr = xrow[t][r] + STRIDE * px;                         \
                 _Pragma("unroll") for (int s = 0; s < KS; s++) {                           \
                     if (TAKE) {                                                            \
-                        acc[t][r * KS + s] = MADD((float16)(xr[s]), d, acc[t][r * KS + s]); \
+                        acc[t][r * KS + s] = MADD((dwlV)(xr[s]), d, acc[t][r * KS + s]);   \
                     }                                                                      \
                 }                                                                          \
             }                                                                              \
@@ -649,18 +655,18 @@ kernel void direct_dw(global const float* xp, global const float* dyp, global fl
 
 kernel void direct_dw_lanes(global const float* x, global const float* dyl, global float* dw, global float* db,
                             int has_db, int N, int C, int K, int H, int W, int KL, int OH, int OW, global const float* zrow) {
-    const int k0 = get_global_id(0) * 16, c0 = get_global_id(1) * TC;
+    const int k0 = get_global_id(0) * DWL, c0 = get_global_id(1) * TC;
     if (k0 >= K || c0 >= C) {
         return;
     }
     const int P = H * W;
-    float16 acc[TC][TAPS];
+    dwlV acc[TC][TAPS];
     for (int t = 0; t < TC; t++) {
         for (int q = 0; q < TAPS; q++) {
-            acc[t][q] = (float16)(0.0f);
+            acc[t][q] = (dwlV)(0.0f);
         }
     }
-    float16 dsum = (float16)(0.0f);
+    dwlV dsum = (dwlV)(0.0f);
     for (int n = 0; n < N; n++) {
         global const float* dn = dyl + (long)n * OH * OW * KL + k0;
         global const float* xn[TC];
@@ -696,18 +702,18 @@ kernel void direct_dw_lanes(global const float* x, global const float* dyl, glob
 #endif
         }
     }
-    float lanes[16];
+    float lanes[DWL];
     for (int t = 0; t < TC && c0 + t < C; t++) {
         for (int q = 0; q < TAPS; q++) {
-            vstore16(acc[t][q], 0, lanes);
-            for (int l = 0; l < 16 && k0 + l < K; l++) {
+            CAT(vstore, DWL)(acc[t][q], 0, lanes);
+            for (int l = 0; l < DWL && k0 + l < K; l++) {
                 dw[((long)(k0 + l) * C + c0 + t) * TAPS + q] = lanes[l];
             }
         }
     }
     if (has_db && c0 == 0) {
-        vstore16(dsum, 0, lanes);
-        for (int l = 0; l < 16 && k0 + l < K; l++) {
+        CAT(vstore, DWL)(dsum, 0, lanes);
+        for (int l = 0; l < DWL && k0 + l < K; l++) {
             db[k0 + l] = lanes[l];
         }
     }

@@ -258,9 +258,27 @@ final class ClDirect implements ConvAlgorithm {
         return g.r() == 1 ? 8 : g.r() == 3 ? 2 : 1;
     }
 
-    /** direct_dw_lanes (16 filters in the lanes) where the vectors are 16 wide and its accumulators fit (filters up to 5x5). */
+    /**
+     * direct_dw_lanes (16 filters in the lanes) where the vectors are 16 wide and its accumulators fit (filters up to 5x5);
+     * with 8-wide vectors, 8 filters in the lanes and one input channel per work-item for 3x3 filters (9 accumulators).
+     */
     private boolean lanes(ConvGeom g) {
-        return vw == 16 && g.r() <= 5;
+        return vw == 16 ? g.r() <= 5 : vw == 8 && g.r() <= 3;
+    }
+
+    /** Filters in direct_dw_lanes' lanes. */
+    private int dwLanes() {
+        return vw == 16 ? 16 : 8;
+    }
+
+    /** direct_dy_lanes' and direct_dw_lanes' build: the forward's own with 16-wide vectors; 8 lanes and TC = 1 (-DDWL=8) with 8-wide. */
+    private String lanesOptions(ConvGeom g) {
+        return vw == 16 ? options(g, false) : "-DKS=" + g.r() + " -DVW=16 -DTC=1 -DDWL=" + dwLanes();
+    }
+
+    /** Input channels per work-item of direct_dw_lanes. */
+    private int lanesTc(ConvGeom g) {
+        return vw == 16 ? lanesChannels(g) : 1;
     }
 
     /** kept: x's padded copy from forward, or null. */
@@ -275,7 +293,7 @@ final class ClDirect implements ConvAlgorithm {
         if (lanes) { // dy transposed for the weight gradient and, from the same loads, padded for the input gradient
             long[] one = {1, 1};
             dyp = dx != null && !dxLocal ? scratch.get("direct.dy", (long) g.n() * g.k() * (p + guard) + guard) : null;
-            cl.kernel("direct.cl", options(g, false), "direct_dy_lanes").args(dy, dyl, g.k(), p, kl, dyp, guard, dyp != null ? 1 : 0)
+            cl.kernel("direct.cl", lanesOptions(g), "direct_dy_lanes").args(dy, dyl, g.k(), p, kl, dyp, guard, dyp != null ? 1 : 0)
                     .runLocal(one, kl / 16, g.n());
         } else if ((dx != null && !dxLocal) || dw != null) {
             dyp = pad(dy, g.n() * g.k(), p, guard, "direct.dy", null);
@@ -285,12 +303,12 @@ final class ClDirect implements ConvAlgorithm {
         }
         if (dw != null) {
             if (lanes) {
-                int tc = lanesChannels(g);
+                int tc = lanesTc(g);
                 long[] one = {1, 1};
                 ClBuffer zrow = scratch.zeros("direct.zrow", g.w() + 2L * g.pad());
-                cl.kernel("direct.cl", options(g, false), "direct_dw_lanes")
+                cl.kernel("direct.cl", lanesOptions(g), "direct_dw_lanes")
                         .args(x, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), kl, g.h(), g.w(), zrow)
-                        .runLocal(one, kl / 16, (g.c() + tc - 1) / tc);
+                        .runLocal(one, kl / dwLanes(), (g.c() + tc - 1) / tc);
             } else {
                 ClBuffer xp = kept != null ? kept : pad(x, g.n() * g.c(), p, guard, "direct.x", null);
                 cl.kernel("direct.cl", options(g, false), "direct_dw")

@@ -128,14 +128,16 @@ final class ClStrided implements ConvAlgorithm {
         if (dx != null && !direct) {
             im2col.backward(x, w, dy, g, dx, null, null, null);
         }
-        int p = g.oh() * g.ow(), kl = (g.k() + 15) / 16 * 16, tc = ClDirect.lanesChannels(g);
-        String options = "-DKS=" + g.r() + " -DVW=16 -DTC=" + tc + " -DPADDING=" + g.pad() + " -DSTRIDE=2";
+        // the narrow form's weight gradient 8 filters in the lanes (1x1: 8 input channels, 3x3: 1 per work-item), as direct-narrow's
+        int dwl = tm < 8 && g.r() <= 3 ? 8 : 16, tc = dwl == 8 ? (g.r() == 1 ? 8 : 1) : ClDirect.lanesChannels(g);
+        int p = g.oh() * g.ow(), kl = (g.k() + 15) / 16 * 16;
+        String options = "-DKS=" + g.r() + " -DVW=16 -DTC=" + tc + " -DPADDING=" + g.pad() + " -DSTRIDE=2" + (dwl == 8 ? " -DDWL=8" : "");
         long[] one = {1, 1};
         ClBuffer dyl = scratch.get("direct.dyl", (long) g.n() * p * kl);
         ClBuffer zrow = scratch.zeros("direct.zrow", g.w() + 2L * g.pad());
         cl.kernel("direct.cl", options, "direct_dy_lanes").args(dy, dyl, g.k(), p, kl, dyl, 0, 0).runLocal(one, kl / 16, g.n());
         cl.kernel("direct.cl", options, "direct_dw_lanes")
                 .args(x, dyl, dw, db != null ? db : dw, db != null ? 1 : 0, g.n(), g.c(), g.k(), g.h(), g.w(), kl, g.oh(), g.ow(), zrow)
-                .runLocal(one, kl / 16, (g.c() + tc - 1) / tc);
+                .runLocal(one, kl / dwl, (g.c() + tc - 1) / tc);
     }
 }
