@@ -31,6 +31,9 @@ import java.util.function.Consumer;
 public final class GemmTuner {
     private static final Logger log = LoggerFactory.getLogger(GemmTuner.class);
     private static final int[] PROBE = {128, 512, 128};
+    /** The variants a device without a plan is probed with. */
+    private static final List<GemmVariant> PROBED = List.of(GemmVariant.TILED_DEFAULT, GemmVariant.TILED_GLOBAL, GemmVariant.BLOCKED_DEFAULT,
+            GemmVariant.BLOCKED_WIDE, GemmVariant.PACKED_DEFAULT, GemmVariant.BLOCKED_NARROW, GemmVariant.PACKED_NARROW);
     /** Products per launch of nn.kept's representative: a Winograd F(2x2) pass runs 16. */
     private static final int KEPT_BATCH = 16;
     /** A candidate whose first run takes this many times the best median is not timed further. */
@@ -52,8 +55,11 @@ public final class GemmTuner {
         return TuningCache.dir();
     }
 
+    /** Named after the kernels and the candidates (the probe's among them): a plan chosen from fewer is measured again, not kept. */
     static TuningCache cache(DeviceInfo d) {
-        return TuningCache.of("gemm", d.cacheKey(), d.describe(), TuningCache.hash(ClContext::source, "gemm.cl", "madd.h", "epilogue.h"));
+        String candidates = String.join(";", specs("nt")) + "|" + PROBED.stream().map(GemmVariant::toString).collect(java.util.stream.Collectors.joining(";"));
+        return TuningCache.of("gemm", d.cacheKey(), d.describe(),
+                TuningCache.hash(f -> f.isEmpty() ? candidates : ClContext.source(f), "gemm.cl", "madd.h", "epilogue.h", ""));
     }
 
     /** The cached plan of this device; empty when there is none, or it is unreadable or unfit for the device (said in a warning). */
@@ -107,8 +113,7 @@ public final class GemmTuner {
             return cached.get();
         }
         ClGemm g = new ClGemm(cl, GemmPlan.uniform(GemmVariant.BLOCKED_DEFAULT, "probe"), scratch);
-        List<GemmVariant> probed = List.of(GemmVariant.TILED_DEFAULT, GemmVariant.TILED_GLOBAL, GemmVariant.BLOCKED_DEFAULT,
-                GemmVariant.BLOCKED_WIDE, GemmVariant.PACKED_DEFAULT, GemmVariant.BLOCKED_NARROW, GemmVariant.PACKED_NARROW);
+        List<GemmVariant> probed = PROBED;
         // the small classes on two shapes (a 128 x 512 x 128 product alone was a coin toss on Zen 5 between the blocked and
         // packed kernels, 0.12-0.15 ms each, and the packed one cost lenet's training step a fifth: its products are
         // lenet-like, nn.small's representative)
@@ -191,19 +196,32 @@ public final class GemmTuner {
 
     /** Every variant worth timing for a class on this device, the defaults first. */
     static List<GemmVariant> candidates(String shapeClass, DeviceInfo d) {
+        List<GemmVariant> out = new ArrayList<>();
+        for (String s : specs(shapeClass)) {
+            GemmVariant v = GemmVariant.parse(s);
+            if (v.groupSize() <= d.maxWorkGroupSize() && v.localBytes() <= d.localMemBytes()) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /** The candidates' specs for a class, before the device's limits leave some out. */
+    private static List<String> specs(String shapeClass) {
         List<String> specs = new ArrayList<>();
         if (shapeClass.startsWith("nt")) {
-            for (String b : new String[]{"TR=4 TC=4 VK=8", "TR=2 TC=4 VK=16", "TR=4 TC=2 VK=16", "TR=3 TC=4 VK=8", "TR=4 TC=4 VK=16", "TR=4 TC=6 VK=16", "TR=1 TC=4 VK=16"}) {
+            for (String b : new String[]{"TR=4 TC=4 VK=8", "TR=2 TC=4 VK=16", "TR=4 TC=2 VK=16", "TR=3 TC=4 VK=8", "TR=4 TC=4 VK=16", "TR=4 TC=6 VK=16", "TR=1 TC=4 VK=16",
+                "TR=2 TC=4 VK=8", "TR=3 TC=3 VK=8"}) { // the last two: 8 or 9 accumulators and 6 loads fit sixteen 8-float registers
                 specs.add("nt " + b + " WG=1");
                 specs.add("nt " + b + " WG=0");
             }
         }
         for (String b : new String[]{"TM=8 VW=16", "TM=4 VW=16", "TM=6 VW=16", "TM=8 VW=8", "TM=12 VW=8", "TM=6 VW=16 VN=2", "TM=4 VW=16 VN=2",
-                "TM=4 VW=8 VN=2", "TM=4 VW=8 VN=3", "TM=6 VW=8 VN=2"}) {
+                "TM=4 VW=8 VN=2", "TM=5 VW=8 VN=2", "TM=3 VW=8 VN=3"}) {
             specs.add("blocked " + b + " WG=1");
             specs.add("blocked " + b + " WG=0");
         }
-        for (String b : new String[]{"TM=6 VW=16 VN=2", "TM=7 VW=16 VN=2", "TM=4 VW=16 VN=2", "TM=8 VW=16", "TM=12 VW=8 VN=2", "TM=4 VW=8 VN=3", "TM=6 VW=8 VN=2"}) {
+        for (String b : new String[]{"TM=6 VW=16 VN=2", "TM=7 VW=16 VN=2", "TM=4 VW=16 VN=2", "TM=8 VW=16", "TM=12 VW=8 VN=2", "TM=5 VW=8 VN=2", "TM=3 VW=8 VN=3"}) {
             specs.add("packed " + b);
         }
         for (String t : new String[]{"TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1", "TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=0",
@@ -215,14 +233,7 @@ public final class GemmTuner {
             specs.add("tiled " + t);
         }
         specs.add("clblast");
-        List<GemmVariant> out = new ArrayList<>();
-        for (String s : specs) {
-            GemmVariant v = GemmVariant.parse(s);
-            if (v.groupSize() <= d.maxWorkGroupSize() && v.localBytes() <= d.localMemBytes()) {
-                out.add(v);
-            }
-        }
-        return out;
+        return specs;
     }
 
     /**

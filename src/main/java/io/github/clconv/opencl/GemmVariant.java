@@ -36,11 +36,13 @@ public record GemmVariant(Kind kind, Map<String, Integer> values) {
     /** The same block on packed operands: on PoCL 3.1 (Xeon) 1.2-4x the blocked kernel's GFLOP/s on resnet-sized products, packing included. */
     public static final GemmVariant PACKED_DEFAULT = parse("packed TM=6 VW=16 VN=2");
     /**
-     * Blocks sized for sixteen 8-float registers (AVX2): 12 accumulators and 3 vectors of B per step. The 16-wide blocks above
-     * hold 24 such registers' worth, which such a device keeps partly on the stack (SGEMM 1024 on a Zen 3: 76 against 62-69 GFLOP/s).
+     * Blocks sized for sixteen 8-float registers (AVX2): 10 accumulators, 2 vectors of B and a broadcast of A per step. The
+     * 16-wide blocks above hold 24 such registers' worth, and 12 accumulators with 3 vectors of B (16 in all) left LLVM two
+     * accumulators to keep on the stack, each step's multiply-add then waiting on a store and a load: SGEMM 1024 on a Zen 3
+     * 159-162 GFLOP/s packed, 130-139 blocked, against 78 for TM=4 VN=3 and 62-69 for the 16-wide default.
      */
-    public static final GemmVariant BLOCKED_NARROW = parse("blocked TM=4 VW=8 VN=3 WG=1");
-    public static final GemmVariant PACKED_NARROW = parse("packed TM=4 VW=8 VN=3");
+    public static final GemmVariant BLOCKED_NARROW = parse("blocked TM=5 VW=8 VN=2 WG=1");
+    public static final GemmVariant PACKED_NARROW = parse("packed TM=5 VW=8 VN=2");
     public static final GemmVariant NT_DEFAULT = parse("nt TR=4 TC=4 VK=8 WG=1");
     public static final GemmVariant TILED_DEFAULT = parse("tiled TSM=32 TSN=32 TSK=16 WM=4 WN=4 LOCAL=1");
     /** Tiled without local memory: on rusticl/llvmpipe, whose barriers cost more than they save, about 2x TILED_DEFAULT. */
