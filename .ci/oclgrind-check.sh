@@ -30,6 +30,9 @@ check --cases 6 --gemm "$blocked"
 check --only gemm --cases 10 --gemm "$blocked"
 # the blocked kernel with two vectors of columns per work-item (VN), on vectors small enough that cases have edges
 check --only gemm --cases 10 --gemm 'blocked TM=3 VW=4 VN=2 WG=1'
+# the blocks sized for AVX2 (an odd TM, 9 accumulators of gemm_nt)
+check --only gemm,conv2d --cases 10 --gemm 'blocked TM=5 VW=8 VN=2 WG=1'
+check --only gemm --cases 10 --gemm 'nt TR=3 TC=3 VK=8 WG=1'
 # gemm_nt's widest register block in 8 x 8 work-groups (WG=0): work-items past the edge of a rounded-up grid return
 check --only gemm --cases 10 --gemm 'nt TR=4 TC=6 VK=16 WG=0'
 # the packed kernel and its two packs, on a block and panel small enough that cases have edges
@@ -51,6 +54,9 @@ check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct --movement r
 check --only conv2d --cases 24 --gemm "$blocked" --conv-algo direct --movement element
 # direct2 (rows only): two vectors per step, the second may start past the plane's end into the longer guard
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct2 --movement row
+# the forms sized for sixteen 8-float registers: 8-wide vectors, and their weight gradient with 8 filters in the lanes
+check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct-narrow --movement row
+check --only conv2d --cases 32 --gemm "$blocked" --conv-algo direct2-narrow --movement row
 # lanes (a row-movement device's): unpadded stride-1 layers' weight gradient on x itself (cases 4, 14, 22 and random ones)
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo lanes --movement row
 # valid (rows): the same layers' forward by direct_conv_lanes, chunks of a row with their last columns clamped, and their
@@ -58,6 +64,7 @@ check --only conv2d --cases 32 --gemm "$blocked" --conv-algo lanes --movement ro
 check --only conv2d --cases 32 --gemm "$blocked" --conv-algo valid --movement row
 # the stride-2 direct convolution (a row-movement device's kernel): the fixed stride-2 cases and random ones
 check --only conv2d --cases 40 --gemm "$blocked" --conv-algo strided --movement row
+check --only conv2d --cases 40 --gemm "$blocked" --conv-algo strided-narrow --movement row
 # depthwise convolution: the fixed cases 9 and 23 to 29 (strided, unpadded 5x5, a 1-pixel plane, rows wider
 # than the row kernels' vectors), an output per work-item and a row per work-item
 check --only conv2d --cases 30 --gemm "$blocked" --conv-algo depthwise --movement element
