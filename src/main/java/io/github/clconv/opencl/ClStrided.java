@@ -18,9 +18,6 @@ import io.github.clconv.tensor.Shape;
  * output pixel of the batch, and col2im adding a column matrix back at stride 2.
  */
 final class ClStrided implements ConvAlgorithm {
-    /** Output channels per step of strided_conv (TM) and input channels of strided_dx, whose two column phases double its accumulators. */
-    private final int tm;
-    private final int dxTm;
     /** Images that alone give the device's threads enough work-groups. */
     private static final int MIN_IMAGES = 8;
     private static final long[] ONE = {1, 1, 1};
@@ -28,6 +25,9 @@ final class ClStrided implements ConvAlgorithm {
     private final Scratch scratch;
     private final ClConv im2col;
     private final boolean elementwise;
+    /** Output channels per step of strided_conv (TM) and input channels of strided_dx, whose two column phases double its accumulators. */
+    private final int tm;
+    private final int dxTm;
 
     ClStrided(ClContext cl, Scratch scratch, ClConv im2col, boolean elementwise) {
         this(cl, scratch, im2col, elementwise, 8, 8);
